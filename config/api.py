@@ -1,0 +1,35 @@
+"""The JSON API root: /api/v1/, OpenAPI at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+
+from kith.accounts.api_auth import SessionAuth, TokenAuth
+from kith.directory.api import router as people_router
+
+api = NinjaAPI(
+    title="Kith API",
+    version="1",
+    description=(
+        "Kith's JSON API. Authenticate with your browser session (send the CSRF token) or "
+        "with a personal token: `Authorization: Bearer kith_…` (create one under "
+        "Profile → API tokens). Every response holds only what you may see."
+    ),
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+api.add_router("/people", people_router, tags=["people"])
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    """401 as JSON, never a redirect to the login page, with the scheme to use (RFC 9110)."""
+    response = api.create_response(
+        request,
+        {"detail": "Sign in, or send a personal API token as a bearer token."},
+        status=401,
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="Kith API"'
+    return response

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.urls import include, path
+
+from config.api import api
+from kith.core import views as core_views
+
+handler403 = "kith.core.views.forbidden"
+handler404 = "kith.core.views.not_found"
+handler500 = "kith.core.views.server_error"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon),
+    path("privacy/", core_views.privacy, name="privacy"),
+    path("audit/", core_views.audit_log, name="audit_log"),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("people/", include("kith.directory.urls")),
+    path("me/", include("kith.accounts.urls")),
+    path("notifications/", include("kith.notify.urls")),
+]
