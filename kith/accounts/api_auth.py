@@ -1,0 +1,57 @@
+"""API authentication: a personal bearer token, or the browser session (with CSRF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
+from ninja.utils import check_csrf
+
+from kith.accounts.models import ApiToken
+from kith.accounts.services import api_token_authenticate
+from kith.core.permissions import viewer_for_user
+
+MAX_TOKEN_LENGTH = 200
+
+
+def _attach(request: HttpRequest, user: Any) -> Any:
+    request.user = user
+    request.viewer = viewer_for_user(user)  # type: ignore[attr-defined]
+    return user
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer kith_…`. Any other header is passed on to the session check,
+    and never logged (ninja's own version logs it in DEBUG, credentials included)."""
+
+    def __call__(self, request: HttpRequest) -> Any | None:
+        scheme, _, token = request.headers.get(self.header, "").partition(" ")
+        if scheme.lower() != self.openapi_scheme or not token.strip():
+            return None
+        return self.authenticate(request, token)
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any | None:
+        token = token.strip()
+        if not token.startswith(ApiToken.PREFIX) or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        user = api_token_authenticate(token)
+        return _attach(request, user) if user is not None else None
+
+
+class SessionAuth(NinjaSessionAuth):
+    """The browser session. CSRF is checked only once a session is known to be signed in, so
+    a request without any credentials gets 401 (not a CSRF 403) whatever its method."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:
+        user = request.user
+        if not (user.is_authenticated and user.is_active):
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, "CSRF check failed: send the X-CSRFToken header.")
+        return _attach(request, user)

@@ -1,0 +1,83 @@
+"""Logins follow the directory: every active person can sign in with their work email."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from kith.accounts.models import ApiToken, User, hash_token
+from kith.directory.models import Person
+
+
+@dataclass(frozen=True)
+class UserSyncResult:
+    created: int
+    reactivated: int
+    deactivated: int
+
+
+def _emails(*, active: bool) -> set[str]:
+    people = Person.objects.filter(is_active=active).exclude(email="")
+    return set(people.annotate(e=Lower("email")).values_list("e", flat=True))
+
+
+@transaction.atomic
+def users_sync_from_people(batch_size: int = 2000) -> UserSyncResult:
+    """Create a login (no password: code or SSO) for each active person, and switch off every
+    other login: people who left, and logins whose email no active person has any more (HR
+    changed someone's work email). Staff and superusers are administrators and left alone."""
+    active_emails = _emails(active=True)
+    users = {
+        u.email.lower(): u
+        for u in User.objects.only("id", "email", "is_active", "is_staff", "is_superuser")
+    }
+    unusable = make_password(None)
+    new_users = [
+        User(email=email, password=unusable, is_active=True)
+        for email in sorted(active_emails - users.keys())
+    ]
+    # A login created meanwhile (say by single sign-on) is no reason to fail the whole sync.
+    User.objects.bulk_create(new_users, batch_size=batch_size, ignore_conflicts=True)
+    reactivate = [u.pk for e, u in users.items() if e in active_emails and not u.is_active]
+    deactivate = [
+        u.pk
+        for e, u in users.items()
+        if e not in active_emails and u.is_active and not (u.is_staff or u.is_superuser)
+    ]
+    User.objects.filter(pk__in=reactivate).update(is_active=True)
+    User.objects.filter(pk__in=deactivate).update(is_active=False)
+    return UserSyncResult(len(new_users), len(reactivate), len(deactivate))
+
+
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Returns the token and its raw value, which is shown once and never stored."""
+    raw = ApiToken.new_raw_value()
+    token = ApiToken.objects.create(
+        user=user, name=name.strip()[:100] or "API token", token_hash=hash_token(raw), hint=raw[:9]
+    )
+    return token, raw
+
+
+def api_token_revoke(*, user: User, token_id: int) -> bool:
+    updated = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return updated == 1
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,82 @@
+"""Typed environment helpers: every setting comes from here and a bad value fails loudly."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class ImproperlyConfiguredEnv(Exception):
+    """An environment variable holds a value Kith cannot use."""
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return None
+    return value.strip()
+
+
+def _parse(name: str, default: T, parse: Callable[[str], T], expected: str) -> T:
+    raw = _raw(name)
+    if raw is None:
+        return default
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise ImproperlyConfiguredEnv(f"{name}={raw!r} is not valid: expected {expected}") from exc
+
+
+def env_str(name: str, default: str = "") -> str:
+    raw = _raw(name)
+    return default if raw is None else raw
+
+
+def env_required(name: str, why: str) -> str:
+    raw = _raw(name)
+    if raw is None:
+        raise ImproperlyConfiguredEnv(f"{name} must be set: {why}")
+    return raw
+
+
+def _to_bool(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(raw)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return _parse(name, default, _to_bool, "one of true/false/1/0/yes/no/on/off")
+
+
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    value = _parse(name, default, int, "a whole number")
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfiguredEnv(f"{name}={value} is too small: the minimum is {minimum}")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfiguredEnv(f"{name}={value} is too large: the maximum is {maximum}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = _raw(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default)
+    if value not in choices:
+        raise ImproperlyConfiguredEnv(
+            f"{name}={value!r} is not valid: expected one of {', '.join(choices)}"
+        )
+    return value

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from kith.directory.selectors import home_for_viewer
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    context = home_for_viewer(request.viewer)  # type: ignore[attr-defined]
+    return render(request, "core/home.html", {"home": context, "nav": "home"})
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/privacy.html", {"nav": "privacy"})
+
+
+@login_not_required
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    from django.shortcuts import redirect
+    from django.templatetags.static import static
+
+    return redirect(static("kith/favicon.svg"), permanent=True)
+
+
+@login_not_required
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if exception and str(exception) else ""
+    return render(request, "core/403.html", {"message": message}, status=403)
+
+
+@login_not_required
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return render(request, "core/404.html", status=404)
+
+
+@login_not_required
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Rendered without context processors' database work: the database may be what failed.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("core/500.html").render(), status=500)
+
+
+def audit_log(request: HttpRequest) -> HttpResponse:
+    from django.core.paginator import Paginator
+
+    from kith.core.audit import audit_events_for_viewer
+
+    events = audit_events_for_viewer(request.viewer)  # type: ignore[attr-defined]
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_log.html", {"page": page, "nav": "audit"})

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from kith.directory.models import Person
+from kith.notify.models import Notification
+
+
+def delivered_notifications(
+    *, person: Person, now: dt.datetime | None = None
+) -> QuerySet[Notification]:
+    """What the person can see now: nothing scheduled for their quiet hours shows early."""
+    return Notification.objects.filter(
+        person=person, deliver_at__lte=now or timezone.now()
+    ).order_by("-deliver_at", "-id")
+
+
+def unread_count_for_person(*, person: Person, now: dt.datetime | None = None) -> int:
+    return delivered_notifications(person=person, now=now).filter(read_at__isnull=True).count()

@@ -1,0 +1,265 @@
+"""The one way any Kith feature reaches a person: in-app, and by email when asked.
+
+Messages wait for the person's working hours (their own time zone and days). Emails are sent
+at most once: a sender first claims the row with a conditional update, so two workers (or a
+worker and the periodic sweep) can never both send it. A failed email is retried with growing
+delays, each retry again inside the person's working hours, up to MAX_EMAIL_ATTEMPTS.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from kith.directory.models import Person
+from kith.notify.engine.delivery import WorkingHours, next_delivery_time
+from kith.notify.models import Notification
+
+log = logging.getLogger(__name__)
+
+MAX_EMAIL_ATTEMPTS = 5
+# Wait after failed attempt 1, 2, 3, 4 (the fifth failure is final).
+RETRY_DELAYS = (
+    dt.timedelta(minutes=1),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=30),
+    dt.timedelta(hours=2),
+)
+# A claim older than this belongs to a sender that crashed (SMTP gives up after EMAIL_TIMEOUT).
+SENDING_LEASE = dt.timedelta(minutes=15)
+# After this many failures in a row a sweep stops: the mail server is down, the rest can wait.
+MAX_FAILURES_IN_A_ROW = 3
+
+EmailState = Notification.EmailState
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    content: str
+
+
+def working_hours_of(person: Person) -> WorkingHours:
+    return WorkingHours.of(
+        person.timezone,
+        person.work_start,
+        person.work_end,
+        person.work_days or (),
+        fallback_timezone=settings.TIME_ZONE,
+    )
+
+
+def notification_send(
+    *,
+    person: Person,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    kind: str = "general",
+    email: bool = True,
+    due: dt.datetime | None = None,
+    attachments: Sequence[Attachment] = (),
+    now: dt.datetime | None = None,
+) -> Notification:
+    """Queue a message for one person; it is delivered at `due` or their next working hour.
+
+    `url` is a path inside Kith ("/people/7/") or an http(s) address. A `due` in the past means
+    "as soon as possible", which still waits for working hours.
+    """
+    now = now or timezone.now()
+    _validate_url(url)
+    if due is not None and timezone.is_naive(due):
+        raise ValueError("notification due time must be an aware datetime")
+    deliver_at = next_delivery_time(max(due or now, now), working_hours_of(person))
+    wants_email = email and _can_email(person)
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            person=person,
+            kind=kind,
+            subject=_one_line(subject)[:200],
+            body=body,
+            url=url,
+            deliver_at=deliver_at,
+            email_state=EmailState.PENDING if wants_email else EmailState.NONE,
+            attachments=[dataclasses.asdict(a) for a in attachments],
+        )
+        if wants_email and deliver_at <= now:
+            _enqueue_email_on_commit(notification.pk)
+    return notification
+
+
+def notification_mark_read(
+    *, person: Person, notification_id: int | None = None, now: dt.datetime | None = None
+) -> int:
+    """Mark one (or, without an id, every delivered) notification of this person as read."""
+    now = now or timezone.now()
+    unread = Notification.objects.filter(person=person, read_at__isnull=True, deliver_at__lte=now)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    return unread.update(read_at=now)
+
+
+def notification_deliver_email(*, notification_id: int, now: dt.datetime | None = None) -> bool:
+    """Send one due email exactly once. Returns True when this call sent it."""
+    return _deliver_email(notification_id, now or timezone.now(), connection=None) is True
+
+
+def notifications_deliver_due(*, limit: int = 500, now: dt.datetime | None = None) -> int:
+    """Send every email whose time has come (including retries of failed ones).
+
+    Returns how many were sent. One SMTP connection serves the whole sweep.
+    """
+    now = now or timezone.now()
+    _give_up_abandoned(now)
+    due_ids = list(
+        Notification.objects.filter(_due_for_email(now))
+        .order_by("deliver_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not due_ids:
+        return 0
+    sent = failures_in_a_row = 0
+    connection = get_connection(fail_silently=False)
+    try:
+        for pk in due_ids:
+            outcome = _deliver_email(pk, now, connection=connection)
+            if outcome is None:
+                continue
+            sent += int(outcome)
+            failures_in_a_row = 0 if outcome else failures_in_a_row + 1
+            if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
+                log.warning("email sweep stopped after %s failures in a row", failures_in_a_row)
+                break
+    finally:
+        with suppress(Exception):
+            connection.close()
+    return sent
+
+
+# --- internals --------------------------------------------------------------------------------
+
+
+def _deliver_email(notification_id: int, now: dt.datetime, *, connection: Any) -> bool | None:
+    """True: sent. False: this attempt failed. None: nothing to send (not due, or taken)."""
+    if not _claim_for_email(notification_id, now):
+        return None
+    notification = Notification.objects.select_related("person").get(pk=notification_id)
+    if not _can_email(notification.person):  # they left, or lost their address, meanwhile
+        _set_email_state(notification_id, EmailState.NONE, email_retry_at=None)
+        return None
+    try:
+        if connection is not None:
+            connection.open()  # no-op while open; reconnects after a failure closed it
+        _build_email(notification, connection).send(fail_silently=False)
+    except Exception as exc:
+        _record_failure(notification, now, exc)
+        if connection is not None:
+            with suppress(Exception):
+                connection.close()  # the next message opens a fresh connection
+        return False
+    _set_email_state(notification_id, EmailState.SENT, email_retry_at=None, emailed_at=now)
+    return True
+
+
+def _due_for_email(now: dt.datetime) -> Q:
+    waiting = Q(email_state__in=[EmailState.PENDING, EmailState.FAILED]) & (
+        Q(email_retry_at__isnull=True) | Q(email_retry_at__lte=now)
+    )
+    abandoned = Q(email_state=EmailState.SENDING, email_retry_at__lte=now)
+    return (waiting | abandoned) & Q(deliver_at__lte=now, email_attempts__lt=MAX_EMAIL_ATTEMPTS)
+
+
+def _claim_for_email(notification_id: int, now: dt.datetime) -> bool:
+    """Take the email for this sender with one conditional update: only one can win."""
+    claimed = Notification.objects.filter(_due_for_email(now), pk=notification_id).update(
+        email_state=EmailState.SENDING,
+        email_attempts=F("email_attempts") + 1,
+        email_retry_at=now + SENDING_LEASE,
+    )
+    return claimed == 1
+
+
+def _record_failure(notification: Notification, now: dt.datetime, exc: Exception) -> None:
+    attempts = notification.email_attempts  # already counts this attempt (see the claim)
+    retry_at = None
+    if attempts < MAX_EMAIL_ATTEMPTS:
+        delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+        retry_at = next_delivery_time(now + delay, working_hours_of(notification.person))
+    # No address or content in the log line: the id is enough to find it.
+    log.warning(
+        "email for notification %s failed (attempt %s of %s, %s)%s",
+        notification.pk,
+        attempts,
+        MAX_EMAIL_ATTEMPTS,
+        type(exc).__name__,
+        f"; retrying at {retry_at.isoformat()}" if retry_at else "; giving up",
+    )
+    _set_email_state(notification.pk, EmailState.FAILED, email_retry_at=retry_at)
+
+
+def _give_up_abandoned(now: dt.datetime) -> None:
+    """A claim that lapsed on its last attempt will never be retried: call it failed."""
+    Notification.objects.filter(
+        email_state=EmailState.SENDING,
+        email_retry_at__lte=now,
+        email_attempts__gte=MAX_EMAIL_ATTEMPTS,
+    ).update(email_state=EmailState.FAILED, email_retry_at=None)
+
+
+def _set_email_state(notification_id: int, state: str, **fields: Any) -> None:
+    Notification.objects.filter(pk=notification_id).update(email_state=state, **fields)
+
+
+def _build_email(notification: Notification, connection: Any = None) -> EmailMessage:
+    body = notification.body
+    if notification.url:
+        link = notification.url
+        if link.startswith("/"):
+            link = settings.KITH_BASE_URL + link
+        body = f"{body}\n\n{link}".strip()
+    body += "\n\n— Kith. You get this because you are part of " + settings.KITH_ORG_NAME + "."
+    message = EmailMessage(
+        subject=notification.subject,
+        body=body,
+        to=[notification.person.email],
+        headers={"Auto-Submitted": "auto-generated"},  # RFC 3834: no out-of-office replies
+        connection=connection,
+    )
+    for item in notification.attachments:
+        message.attach(item["filename"], item["content"], item["content_type"])
+    return message
+
+
+def _enqueue_email_on_commit(notification_id: int) -> None:
+    from kith.notify.tasks import deliver_email
+
+    transaction.on_commit(lambda: deliver_email.enqueue(notification_id))
+
+
+def _can_email(person: Person) -> bool:
+    return bool(person.email) and person.is_active
+
+
+def _one_line(text: str) -> str:
+    # A newline in a subject would make the mail library refuse the message on every attempt.
+    return " ".join(text.split())
+
+
+def _validate_url(url: str) -> None:
+    if url and not (
+        (url.startswith("/") and not url.startswith("//"))
+        or url.startswith(("https://", "http://"))
+    ):
+        raise ValueError(f"notification url {url!r} must be a path inside Kith or an http(s) URL")

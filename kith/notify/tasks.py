@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django_tasks import task
+
+from kith.jobs.registry import periodic
+from kith.notify import services
+
+
+@task()
+def deliver_email(notification_id: int) -> bool:
+    return services.notification_deliver_email(notification_id=notification_id)
+
+
+@periodic(every_seconds=60)
+@task()
+def deliver_due_notifications() -> int:
+    return services.notifications_deliver_due()
