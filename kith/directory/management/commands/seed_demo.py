@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from tqdm import tqdm
+
+from kith.directory.demo.seed import DemoLogin, existing_demo_logins, seed_demo_organisation
+from kith.directory.models import Person
+
+
+class Command(BaseCommand):
+    help = "Create a fictional demo organisation (deterministic for a given --seed)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--people", type=int, default=300, help="How many people (default 300)."
+        )
+        parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Allow seeding in production mode (demo logins have a published password).",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (and succeed) when the directory already has people.",
+        )
+
+    def handle(
+        self, *args: Any, people: int, seed: int, if_empty: bool, force: bool, **options: Any
+    ) -> None:
+        from django.conf import settings
+
+        if settings.PRODUCTION and not force:
+            self.stderr.write(
+                "seed_demo refuses to run in production mode: its demo logins, HR admin "
+                "included, share a published password. Use --force on a throwaway install."
+            )
+            raise SystemExit(2)
+        if people < 1 or people > 1_000_000:
+            self.stderr.write("--people must be between 1 and 1,000,000")
+            raise SystemExit(2)
+        existing = Person.objects.count()
+        if existing:
+            if if_empty:
+                self.stdout.write(
+                    f"The directory already has {existing} people; no demo data added."
+                )
+                self._print_logins(existing_demo_logins())
+                return
+            self.stderr.write(
+                f"The directory already has {existing} people. seed_demo only fills an empty "
+                "directory: use a fresh database (or --if-empty to skip quietly)."
+            )
+            raise SystemExit(2)
+        started = time.monotonic()
+        bar = tqdm(total=people, desc="Demo people", unit="person", disable=people < 5000)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage == "people":
+                bar.n = done
+                bar.refresh()
+            else:
+                bar.set_description(f"Demo {stage}")
+
+        result = seed_demo_organisation(people=people, seed=seed, progress=progress)
+        bar.n = people
+        bar.close()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo organisation ready: {result.people} people, {result.org_units} teams and "
+                f"departments, {result.offices} offices ({time.monotonic() - started:.1f} s)."
+            )
+        )
+        self._print_logins(result.logins)
+
+    def _print_logins(self, logins: list[DemoLogin]) -> None:
+        if not logins:
+            return
+        self.stdout.write("Demo logins (password login, or ask for a one-time code by email):")
+        for login in logins:
+            self.stdout.write(
+                f"  {login.role:<9} {login.email:<40} password: {login.password}  ({login.name})"
+            )
