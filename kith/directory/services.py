@@ -101,7 +101,9 @@ def person_update_profile(
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationError({f: "This field is managed by HR." for f in sorted(unknown)})
-    fresh = Person.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=person.pk)
+    fresh = (
+        Person.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=person.pk)
+    )
     merged = {f: changes.get(f, getattr(fresh, f)) for f in PROFILE_FIELDS}
     _validate_profile(merged)
     for field, value in changes.items():
