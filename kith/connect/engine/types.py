@@ -57,6 +57,8 @@ class UnmatchedReason(enum.StrEnum):
     NO_ALLOWED_PARTNER = "no_allowed_partner"  # every possible partner is ruled out
     NO_OVERLAP = "no_overlap"  # nobody left shares working hours with them
     ALONE = "alone"  # the only participant
+    NO_SHARED_TOPIC = "no_shared_topic"  # mentoring: no mentor offers any of their goals
+    FULL = "full"  # mentoring / buddies: everyone who could take them is at capacity
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,9 @@ class Unmatched:
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    members: tuple[int, ...]  # sorted person ids; 2 for pairs (3 for the one odd trio), 3–4 for groups
+    members: tuple[
+        int, ...
+    ]  # sorted person ids; 2 for pairs (3 for the one odd trio), 3–4 for groups
     score: float
     reasons: tuple[str, ...]  # plain words: "different teams", "you both like climbing", …
     meet_in_person_city: str = ""  # the shared city when everyone is in it ("" otherwise)
