@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
 from kith.accounts.api_auth import SessionAuth, TokenAuth
+from kith.connect.api import router as connect_router
 from kith.directory.api import router as people_router
 
 api = NinjaAPI(
@@ -21,6 +22,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/people", people_router, tags=["people"])
+api.add_router("/connect", connect_router, tags=["connect"])
 
 
 @api.exception_handler(AuthenticationError)

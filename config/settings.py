@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "kith.directory",
     "kith.notify",
     "kith.jobs",
+    "kith.connect",
 ]
 
 MIDDLEWARE = [

@@ -20,4 +20,5 @@ urlpatterns = [
     path("people/", include("kith.directory.urls")),
     path("me/", include("kith.accounts.urls")),
     path("notifications/", include("kith.notify.urls")),
+    path("connect/", include("kith.connect.urls")),
 ]

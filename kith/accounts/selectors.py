@@ -58,6 +58,9 @@ def my_data_for_viewer(viewer: Viewer) -> dict[str, Any]:
                 "attachments",
             )
         )
+        from kith.connect.selectors import my_connect_data
+
+        data["connect"] = my_connect_data(person)
     return data
 
 
@@ -87,7 +90,17 @@ WHO_SEES_WHAT = {
         "whether your entry is active",
         "the HR file rows they import",
     ],
-    "nobody else": ["your notifications", "your API tokens", "your city's coordinates"],
+    "matching programs": [
+        "the people in a match see each other and why they were matched",
+        "HR admins see a round's plan before it is drawn, and afterwards counts only",
+    ],
+    "nobody else": [
+        "your notifications",
+        "your API tokens",
+        "your city's coordinates",
+        "your do-not-pair list",
+        "whether you met your match",
+    ],
 }
 
 

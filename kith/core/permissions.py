@@ -119,3 +119,21 @@ def can_view_audit_log(viewer: Viewer) -> bool:
 def require(allowed: bool, message: str = "You do not have access to this page.") -> None:
     if not allowed:
         raise PermissionDenied(message)
+
+
+# --- Connect ------------------------------------------------------------------------------------
+
+
+def can_manage_programs(viewer: Viewer) -> bool:
+    """HR admins create and run matching programs, preview rounds and read statistics."""
+    return viewer.is_hr
+
+
+def can_take_part(viewer: Viewer) -> bool:
+    """Only an active colleague can join a program or be matched."""
+    return viewer.person is not None and viewer.person.is_active
+
+
+def can_view_match(viewer: Viewer, member_ids: set[int]) -> bool:
+    """A match (who met whom, their answers) is seen by its members only: HR sees aggregates."""
+    return viewer.person is not None and viewer.person.pk in member_ids

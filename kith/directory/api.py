@@ -37,9 +37,12 @@ MAX_PAGE = 10**6
 
 
 def _digits_only(value: object) -> object:
-    # Pydantic would read "1.0" as 1; the OpenAPI document says integer, so be as strict.
-    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
-        raise ValueError("must be a whole number")
+    # JSON Schema's "integer" includes 5.0 (but not 5.5 or "5e0"): accept exactly that.
+    if isinstance(value, str):
+        match = re.fullmatch(r"(-?[0-9]+)(?:\.0+)?", value)
+        if match is None:
+            raise ValueError("must be a whole number")
+        return int(match.group(1))
     return value
 
 

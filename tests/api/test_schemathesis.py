@@ -3,6 +3,7 @@ generated valid and invalid input, no server error and no answer outside the sch
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 
@@ -17,6 +18,7 @@ from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from kith.accounts.services import api_token_create
+from kith.connect.tests.factories import ProgramFactory
 from kith.directory.services import person_update_profile
 from kith.directory.tests.factories import OrgUnitFactory, PersonFactory, login_for
 
@@ -42,6 +44,7 @@ def auth_headers(db, same_connection, team, employee, manager) -> dict[str, str]
     PersonFactory(full_name="Former Colleague", is_active=False, manager=manager)
     other = PersonFactory(full_name="José Núñez", org_unit=OrgUnitFactory(name="Design"))
     person_update_profile(person=other, changes={}, interests=["Jazz"], skills=["Figma"])
+    ProgramFactory(pk=1, name="Coffee", starts_on=dt.date(2026, 1, 5))  # id 1: found sometimes
     _, raw = api_token_create(user=login_for(employee), name="schemathesis")
     return {"Authorization": f"Bearer {raw}"}
 
@@ -95,6 +98,20 @@ def test_openapi_document_is_valid(db, same_connection):
         "PATCH /api/v1/people/me",
         "GET /api/v1/people/{person_id}",
         "GET /api/v1/people/{person_id}/private",
+        "GET /api/v1/connect/programs",
+        "POST /api/v1/connect/programs",
+        "PUT /api/v1/connect/programs/{program_id}",
+        "GET /api/v1/connect/programs/{program_id}",
+        "POST /api/v1/connect/programs/{program_id}/join",
+        "POST /api/v1/connect/programs/{program_id}/leave",
+        "POST /api/v1/connect/programs/{program_id}/pause",
+        "POST /api/v1/connect/programs/{program_id}/resume",
+        "GET /api/v1/connect/programs/{program_id}/preview",
+        "POST /api/v1/connect/programs/{program_id}/rounds",
+        "GET /api/v1/connect/programs/{program_id}/stats",
+        "GET /api/v1/connect/matches",
+        "GET /api/v1/connect/matches/{match_id}",
+        "POST /api/v1/connect/matches/{match_id}/answer",
     }
 
 

@@ -38,8 +38,11 @@ def assign_buddies(
     *,
     min_tenure_days: int = 182,
     max_buddies: int = 2,
+    forbidden_pairs: frozenset[tuple[int, int]] = frozenset(),
 ) -> BuddyResult:
-    """One buddy per joiner under the hard rules; unplaced joiners come back with a reason."""
+    """One buddy per joiner under the hard rules; unplaced joiners come back with a reason.
+    `forbidden_pairs` ((smaller id, larger id): do-not-pair lists, declined pairings) never
+    become an assignment."""
     _require_unique_ids(joiners, "joiner")
     _require_unique_ids(candidates, "buddy candidate")
     joiners = sorted(joiners, key=lambda joiner: joiner.id)
@@ -57,7 +60,8 @@ def assign_buddies(
     for row, joiner in enumerate(joiners):
         for index, (column, taken) in enumerate(slots):
             candidate = candidates[column]
-            if _allowed(joiner, candidate):
+            pair = (min(joiner.id, candidate.id), max(joiner.id, candidate.id))
+            if _allowed(joiner, candidate) and pair not in forbidden_pairs:
                 value[row, index] = (
                     city_tier * _same_city(joiner, candidate)
                     + _tenure_bonus(candidate)

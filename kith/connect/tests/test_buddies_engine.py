@@ -215,3 +215,16 @@ def test_every_rule_holds_and_placement_is_optimal(instance, min_tenure, max_bud
     assert (len(placed), same_city) == brute_force_best(
         joiners, candidates, min_tenure, max_buddies
     )
+
+
+def test_forbidden_pairs_are_never_assigned():
+    from kith.connect.engine.buddies import assign_buddies
+    from kith.connect.engine.types import BuddyCandidate, Joiner
+
+    joiner = Joiner(id=1, team=1, city="Lisbon, PT", manager=None, start_ordinal=739000)
+    near = BuddyCandidate(id=2, team=2, city="Lisbon, PT", tenure_days=900, current_buddies=0)
+    far = BuddyCandidate(id=3, team=3, city="Porto, PT", tenure_days=900, current_buddies=0)
+    free = assign_buddies([joiner], [near, far])
+    assert [a.buddy for a in free.assignments] == [2]
+    ruled_out = assign_buddies([joiner], [near, far], forbidden_pairs=frozenset({(1, 2)}))
+    assert [a.buddy for a in ruled_out.assignments] == [3]

@@ -10,6 +10,7 @@ characters that RFC 5545 forbids are dropped everywhere.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -164,11 +165,18 @@ def _add_with_timezones(
         first = min(e.start for e in events) - _ZONE_MARGIN
         last = max(e.end for e in events) + _ZONE_MARGIN
         for key in zones:
-            calendar.add_component(
-                Timezone.from_tzid(key, first_date=first.date(), last_date=last.date())
-            )
+            calendar.add_component(_vtimezone(key, first.year, last.year))
     for component in components:
         calendar.add_component(component)
+
+
+@functools.lru_cache(maxsize=256)
+def _vtimezone(key: str, first_year: int, last_year: int) -> Timezone:
+    """Whole calendar years of a zone's rules. Building one takes ~20 ms, and a round sends an
+    invite to every participant, so each is built once per process (and only read after)."""
+    return Timezone.from_tzid(
+        key, first_date=dt.date(first_year, 1, 1), last_date=dt.date(last_year, 12, 31)
+    )
 
 
 def _zone(tzid: str | None) -> dt.tzinfo:

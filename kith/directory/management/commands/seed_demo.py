@@ -4,8 +4,10 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
 from tqdm import tqdm
 
+from kith.directory.demo.extras import seed_app_demos
 from kith.directory.demo.seed import DemoLogin, existing_demo_logins, seed_demo_organisation
 from kith.directory.models import Person
 
@@ -66,15 +68,19 @@ class Command(BaseCommand):
             else:
                 bar.set_description(f"Demo {stage}")
 
-        result = seed_demo_organisation(people=people, seed=seed, progress=progress)
-        bar.n = people
-        bar.close()
+        with transaction.atomic():
+            result = seed_demo_organisation(people=people, seed=seed, progress=progress)
+            bar.n = people
+            bar.close()
+            extras = seed_app_demos(seed=seed, demo_emails=[login.email for login in result.logins])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo organisation ready: {result.people} people, {result.org_units} teams and "
                 f"departments, {result.offices} offices ({time.monotonic() - started:.1f} s)."
             )
         )
+        for line in extras:
+            self.stdout.write(line)
         self._print_logins(result.logins)
 
     def _print_logins(self, logins: list[DemoLogin]) -> None:

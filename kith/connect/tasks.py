@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django_tasks import task
+
+from kith.connect import rounds
+from kith.jobs.registry import periodic
+
+
+@periodic(every_seconds=900)
+@task()
+def draw_due_rounds() -> int:
+    """Every quarter hour: draw each program's round once its draw time has come. A round is
+    unique per (program, date), so a second scheduler or a retry never draws it twice."""
+    return len(rounds.rounds_run_due())
+
+
+@periodic(every_seconds=3600)
+@task()
+def send_due_follow_ups() -> int:
+    return rounds.follow_ups_send_due()

@@ -1,0 +1,296 @@
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kith.connect import messages, rounds, selectors, services
+from kith.connect.charts import round_charts
+from kith.connect.forms import WEEKDAYS, DoNotPairForm, MentoringJoinForm, PauseForm, ProgramForm
+from kith.connect.models import Program
+from kith.core import audit
+from kith.core.permissions import Viewer, can_manage_programs, can_take_part, require
+from kith.directory.models import Person
+
+
+def _viewer(request: HttpRequest) -> Viewer:
+    return request.viewer  # type: ignore[attr-defined]
+
+
+def _me(request: HttpRequest, message: str) -> Person:
+    """The viewer's own directory entry, for the pages where people act for themselves."""
+    viewer = _viewer(request)
+    require(can_take_part(viewer), message)
+    assert viewer.person is not None
+    return viewer.person
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    context = {
+        "programs": selectors.programs_for_viewer(viewer),
+        "matches": selectors.matches_for_viewer(viewer),
+        "can_manage": can_manage_programs(viewer),
+        "nav": "connect",
+    }
+    return render(request, "connect/home.html", context)
+
+
+def _card(request: HttpRequest, program_id: int) -> selectors.ProgramCard:
+    card = selectors.program_for_viewer(_viewer(request), program_id)
+    if card is None:
+        raise Http404("No such program")
+    return card
+
+
+def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    card = _card(request, program_id)
+    history = [m for m in selectors.matches_for_viewer(viewer) if m.match.program_id == program_id]
+    context = {
+        "card": card,
+        "program": card.program,
+        "history": history,
+        "pause_form": PauseForm(),
+        "mentoring_form": MentoringJoinForm(
+            initial={
+                "role": card.standing.role or "mentee",
+                "topics": ", ".join(card.standing.topics),
+                "capacity": card.standing.capacity or 1,
+            }
+        ),
+        "can_take_part": can_take_part(viewer),
+        "can_manage": can_manage_programs(viewer),
+        "weekday_name": dict(WEEKDAYS)[card.program.weekday],
+        "nav": "connect",
+    }
+    return render(request, "connect/program.html", context)
+
+
+@require_POST
+def program_action(request: HttpRequest, program_id: int, action: str) -> HttpResponse:
+    person = _me(request, "Only colleagues in the directory can take part.")
+    program = _card(request, program_id).program
+    try:
+        if action == "join":
+            _join(request, program, person)
+            flash.success(request, f"You are in {program.name}. Your first intro comes soon.")
+        elif action == "leave":
+            services.participation_leave(program=program, person=person)
+            flash.success(request, f"You have left {program.name}. No more intros from it.")
+        elif action == "pause":
+            form = PauseForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([str(e) for e in form.errors["until"]])
+            until = form.cleaned_data["until"]
+            services.participation_pause(program=program, person=person, until=until)
+            flash.success(request, f"Paused until {until:%-d %B %Y}. Enjoy the breather.")
+        elif action == "resume":
+            services.participation_resume(program=program, person=person)
+            flash.success(request, "Welcome back: you will be in the next round.")
+        else:
+            raise Http404("No such action")
+    except ValidationError as exc:
+        flash.error(request, _error_text(exc))
+    return redirect("connect:program", program.pk)
+
+
+def _join(request: HttpRequest, program: Program, person: Person) -> None:
+    if program.kind != Program.Kind.MENTORING:
+        services.participation_join(program=program, person=person)
+        return
+    form = MentoringJoinForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(
+            [f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()]
+        )
+    data = form.cleaned_data
+    services.participation_join(
+        program=program,
+        person=person,
+        role=data["role"],
+        capacity=data.get("capacity") or 0,
+        topics=data["topics"],
+    )
+
+
+def match_detail(request: HttpRequest, match_id: int) -> HttpResponse:
+    view = selectors.match_for_viewer(_viewer(request), match_id)
+    if view is None:
+        raise Http404("No such match")
+    times = [
+        messages.local_slot(t, view.match.program.meeting_minutes, view.me.person)
+        for t in view.suggested_times
+    ]
+    return render(request, "connect/match.html", {"view": view, "times": times, "nav": "connect"})
+
+
+@require_POST
+def match_answer(request: HttpRequest, match_id: int) -> HttpResponse:
+    view = selectors.match_for_viewer(_viewer(request), match_id)
+    if view is None:
+        raise Http404("No such match")
+    answer = request.POST.get("answer", "")
+    try:
+        if answer in ("met", "not_met"):
+            services.match_answer_follow_up(member=view.me, met=answer == "met")
+            flash.success(request, "Thank you! That helps the next round.")
+        elif answer in ("accept", "decline"):
+            services.match_confirm(member=view.me, accept=answer == "accept")
+            flash.success(
+                request,
+                "Thanks, we have let them know."
+                if answer == "accept"
+                else "Understood: we will find another match.",
+            )
+        else:
+            flash.error(request, "Choose one of the answers.")
+    except ValidationError as exc:
+        flash.error(request, _error_text(exc))
+    return redirect("connect:match", match_id)
+
+
+def match_invite(request: HttpRequest, match_id: int, index: int) -> HttpResponse:
+    view = selectors.match_for_viewer(_viewer(request), match_id)
+    if view is None or not 0 <= index < len(view.suggested_times):
+        raise Http404("No such invite")
+    attachment = messages.invite_for(
+        program=view.match.program,
+        reader=view.me.person,
+        people=[view.me.person, *view.others],
+        start=view.suggested_times[index],
+        match_id=view.match.pk,
+        explanation=view.match.explanation,
+        location=view.match.meet_in_person_city,
+    )
+    response = HttpResponse(attachment.content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="kith-match-{match_id}-{index + 1}.ics"'
+    )
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def do_not_pair(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    me = _me(request, "Only colleagues in the directory have a do-not-pair list.")
+    form = DoNotPairForm(request.POST or None)
+    if request.method == "POST" and "remove" in request.POST:
+        raw = request.POST.get("remove", "")
+        if re.fullmatch(r"[0-9]{1,18}", raw):
+            services.do_not_pair_remove(person=me, other_id=int(raw))
+            flash.success(request, "Removed from your list.")
+        return redirect("connect:do_not_pair")
+    if request.method == "POST" and form.is_valid():
+        other = Person.objects.filter(
+            email__iexact=form.cleaned_data["email"], is_active=True
+        ).first()
+        if other is None:
+            form.add_error("email", "Nobody in the directory has that work email.")
+        else:
+            try:
+                services.do_not_pair_add(person=me, other=other)
+            except ValidationError as exc:
+                form.add_error("email", _error_text(exc))
+            else:
+                flash.success(request, f"Kith will never match you with {other.display_name}.")
+                return redirect("connect:do_not_pair")
+    context = {"form": form, "people": selectors.do_not_pair_for_viewer(viewer), "nav": "connect"}
+    return render(request, "connect/do_not_pair.html", context)
+
+
+# --- Administration -----------------------------------------------------------------------------
+
+
+def _require_manager(request: HttpRequest) -> Viewer:
+    viewer = _viewer(request)
+    require(can_manage_programs(viewer), "Only HR admins manage matching programs.")
+    return viewer
+
+
+def _program_or_404(program_id: int) -> Program:
+    if not 0 < program_id <= selectors.MAX_ID:
+        raise Http404("No such program")
+    return get_object_or_404(Program, pk=program_id)
+
+
+def manage(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    programs = Program.objects.order_by("-is_active", "name")
+    cards = [(p, selectors.next_round_date(p), p.rounds.count()) for p in programs]
+    return render(request, "connect/manage.html", {"cards": cards, "nav": "connect"})
+
+
+@require_http_methods(["GET", "POST"])
+def program_edit(request: HttpRequest, program_id: int | None = None) -> HttpResponse:
+    viewer = _require_manager(request)
+    program = _program_or_404(program_id) if program_id else None
+    form = ProgramForm(request.POST or None, instance=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.program_save(
+                program=program,
+                fields=form.program_fields(),
+                org_units=list(form.cleaned_data.get("org_units") or []),
+                actor=viewer.user,  # type: ignore[arg-type]  # HR is signed in
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            flash.success(request, f"{saved.name} is saved.")
+            return redirect("connect:preview", saved.pk)
+    return render(
+        request, "connect/program_edit.html", {"form": form, "program": program, "nav": "connect"}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def preview(request: HttpRequest, program_id: int) -> HttpResponse:
+    viewer = _require_manager(request)
+    program = _program_or_404(program_id)
+    date = selectors.next_round_date(program)
+    if request.method == "POST":
+        if request.POST.get("date") != date.isoformat():
+            flash.error(request, "That round was drawn meanwhile. Here is the next one: check it.")
+            return redirect("connect:preview", program.pk)
+        try:
+            drawn = rounds.round_run(program=program, round_date=date)
+        except rounds.RoundAlreadyDrawn:
+            flash.error(request, "That round was already drawn; nothing was sent twice.")
+        else:
+            flash.success(
+                request,
+                f"Round of {date:%-d %B} drawn: {drawn.stats['groups']} matches. Intros go out "
+                f"at {program.local_hour}:00 in each person's time zone.",
+            )
+        return redirect("connect:stats", program.pk)
+    plan = rounds.round_plan(program, date)
+    audit.record(
+        actor=viewer.user, action="connect.round_previewed", target=f"program:{program.pk}"
+    )
+    context = {"program": program, "plan": plan, "date": date, "nav": "connect"}
+    return render(request, "connect/preview.html", context)
+
+
+def stats(request: HttpRequest, program_id: int) -> HttpResponse:
+    viewer = _require_manager(request)
+    program = _program_or_404(program_id)
+    rows = selectors.program_stats_for_viewer(viewer, program)
+    audit.record(actor=viewer.user, action="connect.stats_viewed", target=f"program:{program.pk}")
+    context = {
+        "program": program,
+        "rows": rows,
+        "charts": round_charts(rows),
+        "next_round": selectors.next_round_date(program),
+        "nav": "connect",
+    }
+    return render(request, "connect/stats.html", context)

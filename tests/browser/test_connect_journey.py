@@ -1,0 +1,74 @@
+"""Connect end to end in Chromium: an employee joins a program, HR previews and draws the
+round, the employee sees the match with its reasons and answers "did you meet?"."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from kith.connect.models import MatchMember, Participation, Program
+from kith.directory.models import Person
+
+pytestmark = pytest.mark.browser
+
+
+def test_join_preview_draw_see_the_match_and_answer(browsing, demo):
+    page = browsing.page
+    me, hr = demo["Employee"], demo["HR admin"]
+    program = Program.objects.create(
+        name="Coffee chat",
+        description="Meet someone new every week.",
+        join_mode=Program.JoinMode.OPT_IN,
+        cadence=Program.Cadence.WEEKLY,
+        weekday=timezone.localdate().isoweekday(),  # the next round is today's
+        starts_on=timezone.localdate(),
+    )
+    me_person = Person.objects.get(email=me.email)
+    others = Person.objects.exclude(pk=me_person.pk).exclude(manager=me_person)
+    for person in others.exclude(pk=me_person.manager_id).order_by("id")[:9]:
+        Participation.objects.create(program=program, person=person)
+
+    browsing.goto("/accounts/login/")
+    browsing.log_in(me.email, me.password)
+    page.get_by_role("link", name="Connect", exact=True).click()
+    expect(page.get_by_text("No matches yet")).to_be_visible()
+    browsing.shot("connect home, nothing yet")
+    page.get_by_role("link", name="Coffee chat").click()
+    page.get_by_role("button", name="Join Coffee chat").click()
+    expect(page.get_by_text("You are in Coffee chat")).to_be_visible()
+    expect(page.get_by_label("Pause until")).to_be_visible()
+    browsing.shot("joined")
+    browsing.log_out()
+
+    browsing.goto("/accounts/login/")
+    browsing.log_in(hr.email, hr.password)
+    browsing.goto("/connect/manage/")
+    page.get_by_role("link", name="Preview").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Next round of Coffee chat")
+    expect(page.locator("table")).to_contain_text(me_person.display_name)
+    browsing.shot("hr preview")
+    page.get_by_role("button", name="Draw this round and send the intros").click()
+    page.wait_for_url(re.compile(r"/connect/manage/\d+/stats/"))
+    expect(page.get_by_text("Round by round")).to_be_visible()
+    expect(page.locator("svg").first).to_be_visible()
+    browsing.shot("hr statistics")
+    browsing.log_out()
+
+    member = MatchMember.objects.get(person=me_person)
+    partner = member.match.members.exclude(person=me_person).first().person
+    browsing.goto("/accounts/login/")
+    browsing.log_in(me.email, me.password)
+    browsing.goto("/connect/")
+    page.get_by_role("link", name=partner.display_name).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(partner.display_name)
+    expect(page.locator(".why")).to_have_text(member.match.explanation)
+    browsing.shot("my match")
+    page.get_by_role("button", name="Yes, we met").click()
+    expect(page.get_by_text("You met. Lovely!")).to_be_visible()
+    browsing.shot("answered")
+    member.refresh_from_db()
+    assert member.met == "yes"
+    browsing.assert_clean()
