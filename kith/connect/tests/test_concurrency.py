@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
-import time
 from collections import Counter
 
 import pytest
@@ -16,7 +13,7 @@ from django.db import connection
 from kith.connect.models import MatchMember, Round
 from kith.connect.tests.factories import ProgramFactory
 from kith.directory.tests.factories import OrgUnitFactory, PersonFactory
-from kith.jobs.tests.test_concurrency import PROJECT_ROOT, START_DELAY, database_url
+from kith.jobs.tests.test_concurrency import run_python_together
 from kith.notify.models import Notification
 
 pytestmark = [
@@ -51,30 +48,12 @@ def test_two_processes_draw_a_round_exactly_once():
     for i in range(40):
         PersonFactory(org_unit=teams[i % 4])
     program = ProgramFactory(starts_on=dt.date(2026, 9, 1))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url(),
-        "KITH_MODE": "development",
-        "KITH_LOG_LEVEL": "WARNING",
-    }
-    start_at = str(time.time() + START_DELAY)
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", DRAW, start_at, str(program.pk), "2026-09-02"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+    outputs = [
+        out.strip()
+        for out in run_python_together(
+            DRAW, [str(program.pk), "2026-09-02"], [str(program.pk), "2026-09-02"], timeout=120
         )
-        for _ in range(2)
     ]
-    outputs = []
-    for process in processes:
-        stdout, stderr = process.communicate(timeout=120)
-        assert process.returncode == 0, stderr
-        outputs.append(stdout.strip())
     assert sorted(o.split()[0] for o in outputs) == ["already", "drew"]
     assert Round.objects.count() == 1
     per_person = Counter(MatchMember.objects.values_list("person_id", flat=True))

@@ -62,6 +62,12 @@ def database_url() -> str:
 
 def run_together(*commands: list[str], timeout: float = 60) -> list[str]:
     """Run management commands in separate processes, starting together; their stdouts."""
+    return run_python_together(RUNNER, *commands, timeout=timeout)
+
+
+def run_python_together(script: str, *arg_lists: list[str], timeout: float = 60) -> list[str]:
+    """Run `python -c script START_AT *args` once per argument list, in separate processes
+    against the test database, all starting at the same moment; their stdouts."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -72,14 +78,14 @@ def run_together(*commands: list[str], timeout: float = 60) -> list[str]:
     start_at = str(time.time() + START_DELAY)
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", RUNNER, start_at, *command],
+            [sys.executable, "-c", script, start_at, *args],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for command in commands
+        for args in arg_lists
     ]
     outputs = []
     try:
