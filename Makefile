@@ -53,6 +53,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/import_people.py --rows 100000
 	$(PY) bench/directory_search.py --people 100000
+	$(PY) bench/matching.py --people 20000
 
 lock: $(STAMP)
 	(echo "# Pinned versions for every install (pip -c). Regenerate with: make lock"; \
