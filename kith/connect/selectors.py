@@ -21,6 +21,7 @@ from kith.connect.models import (
     Round,
     Unmatched,
 )
+from kith.core.dates import org_today, seen_today
 from kith.core.permissions import Viewer, can_manage_programs, can_view_match, require
 from kith.directory.models import Person
 
@@ -74,7 +75,7 @@ def eligible_for_round(program: Program, round_date: dt.date) -> Eligibility:
 
 def next_round_date(program: Program, today: dt.date | None = None) -> dt.date:
     """The next date without a drawn round, from today on."""
-    day = today or timezone.localdate()
+    day = today or org_today()
     drawn = set(
         program.rounds.filter(scheduled_for__gte=day).values_list("scheduled_for", flat=True)
     )
@@ -202,7 +203,7 @@ def matches_for_viewer(viewer: Viewer, *, limit: int = 50) -> list[MatchView]:
         return []
     rows = (
         MatchMember.objects.filter(
-            person=viewer.person, match__round__scheduled_for__lte=timezone.localdate()
+            person=viewer.person, match__round__scheduled_for__lte=seen_today()
         )
         .select_related("match__round", "match__program")
         .order_by("-match__round__scheduled_for", "-match_id")[:limit]
@@ -217,7 +218,7 @@ def match_for_viewer(viewer: Viewer, match_id: int) -> MatchView | None:
         MatchMember.objects.filter(
             match_id=match_id,
             person=viewer.person,
-            match__round__scheduled_for__lte=timezone.localdate(),
+            match__round__scheduled_for__lte=seen_today(),
         )
         .select_related("match__round", "match__program")
         .first()
