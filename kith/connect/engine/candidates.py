@@ -73,41 +73,39 @@ def _best_in_blocks(
     """Each person's `keep` best allowed partners inside their block of the order."""
     block = max(2, min(block, order.size))
     keep = min(keep, block - 1)
+    shortlist = min(2 * keep, block - 1)
     blocks = -(-order.size // block)
     padded = np.full(blocks * block, -1, dtype=np.int64)
     padded[: order.size] = order
     grid = padded.reshape(blocks, block)
     first, second = np.triu_indices(block, 1)
+    # Where pair (i, j) of a block sits in the list of its pairs; i == j points past the end.
+    at = np.full((block, block), first.size, dtype=np.int64)
+    at[first, second] = at[second, first] = np.arange(first.size)
     us: list[IntArray] = []
     vs: list[IntArray] = []
     for lo in range(0, blocks, _BLOCKS_PER_BATCH):
         part = grid[lo : lo + _BLOCKS_PER_BATCH]
         a, b = part[:, first], part[:, second]  # every pair inside each block, once
         there = (a >= 0) & (b >= 0)
-        half = np.full(a.shape, -np.inf)
         # The forbidden-pairs list is the costly rule: check it on the short list only.
         scores, allowed = population.evaluate(a[there], b[there], check_list=False)
-        # A tiny seeded jitter breaks ties between equally good partners at random.
-        scores += rng.random(scores.size) * 1e-6
-        half[there] = np.where(allowed, scores, -np.inf)
-        value = np.full((part.shape[0], block, block), -np.inf)
-        value[:, first, second] = half
-        value[:, second, first] = half
-        shortlist = min(2 * keep, block - 1)
-        best = np.argpartition(-value, shortlist - 1, axis=2)[:, :, :shortlist]
-        chosen = np.take_along_axis(value, best, axis=2)
-        partner = np.take_along_axis(np.broadcast_to(part[:, None, :], value.shape), best, axis=2)
+        # Costs (negative scores, +inf = impossible); a tiny seeded jitter breaks ties
+        # between equally good partners at random.
+        half = np.full((part.shape[0], first.size + 1), np.inf)
+        half[:, :-1][there] = np.where(allowed, rng.random(scores.size) * -1e-6 - scores, np.inf)
+        cost = half[np.arange(part.shape[0])[:, None, None], at[None, :, :]]
+        best = np.argpartition(cost, shortlist - 1, axis=2)[:, :, :shortlist]
+        chosen = np.take_along_axis(cost, best, axis=2)
+        partner = part[np.arange(part.shape[0])[:, None, None], best]
         person = np.broadcast_to(part[:, :, None], best.shape)
         found = np.isfinite(chosen)
         found[found] = ~population.listed(person[found], partner[found])
-        chosen = np.where(found, chosen, -np.inf)
-        best = np.argpartition(-chosen, keep - 1, axis=2)[:, :, :keep]
-        chosen = np.take_along_axis(chosen, best, axis=2)
-        partner = np.take_along_axis(partner, best, axis=2)
-        person = np.take_along_axis(person, best, axis=2)
-        found = np.isfinite(chosen)
-        us.append(person[found])
-        vs.append(partner[found])
+        chosen = np.where(found, chosen, np.inf)
+        best = np.argpartition(chosen, keep - 1, axis=2)[:, :, :keep]
+        found = np.isfinite(np.take_along_axis(chosen, best, axis=2))
+        us.append(np.take_along_axis(person, best, axis=2)[found])
+        vs.append(np.take_along_axis(partner, best, axis=2)[found])
     return np.concatenate(us), np.concatenate(vs)
 
 

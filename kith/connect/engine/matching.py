@@ -59,7 +59,7 @@ AUGMENT_SEARCH_LIMIT = 4_000  # vertices one augmenting-path search may visit
 # The heuristic's first matching solves one assignment problem up to ASSIGNMENT_WHOLE nodes,
 # else one per chunk of ASSIGNMENT_CHUNK (its cost grows faster than linearly).
 ASSIGNMENT_WHOLE = 25_000
-ASSIGNMENT_CHUNK = 12_500
+ASSIGNMENT_CHUNK = 17_000
 TRIO_CHAIN_ROOTS = 20  # people left over to start hand-over chains from
 TRIO_CHAIN_CHECKS = 200  # people freed by a chain to try in a pair, at most
 EXHAUSTIVE_TRIO_LIMIT = 64  # rounds this small try every possible odd one out, exactly
@@ -150,9 +150,22 @@ def _pair_graph(population: Population, rng: np.random.Generator, exact: bool) -
     def weigh(a: IntArray, b: IntArray) -> tuple[FloatArray, BoolArray]:
         return population.scores(a, b), population.allowed(a, b)
 
-    # Candidates are mostly same city or same hours: keep those together.
-    order = np.lexsort((population.city, _start_hour(population)))
+    order = _neighbourly_order(population, np.arange(n))
     return _Graph(n, u, v, population.scores(u, v), weigh, sum(population.weights), order)
+
+
+def _neighbourly_order(population: Population, people: IntArray) -> IntArray:
+    """Positions of `people` ordered so that likely partners sit close: cities ordered by
+    the usual start of their working day (UTC), each city together (people of unknown city
+    by their own start hour, next to the cities of their zone), then by start hour."""
+    hour = _start_hour(population)
+    city = population.city
+    known = city >= 0
+    count = np.bincount(city[known], minlength=max(int(city.max(initial=-1)) + 1, 1))
+    total = np.bincount(city[known], weights=hour[known], minlength=count.size)
+    city_hour = np.where(known, (total / np.maximum(count, 1))[np.maximum(city, 0)], hour)
+    code = np.where(known, city, population.size)
+    return np.lexsort((hour[people], code[people], city_hour[people]))
 
 
 def _start_hour(population: Population) -> IntArray:
@@ -617,9 +630,9 @@ def _assignment_start(graph: _Graph) -> IntArray:
     cover (every node sends one arc to a neighbour or to itself) is an optimal fractional
     matching, made of cycles. 2-cycles are pairs; longer cycles are split into alternate
     arcs (an odd cycle leaves one node out, the one whose absence costs least). Large graphs
-    are cut into chunks of related nodes first (graph.order: by working hours, then city),
-    because the assignment grows faster than linearly; the local search then works across
-    chunks."""
+    are cut into chunks of related nodes first (graph.order: each city together, cities
+    ordered by time zone), because the assignment grows faster than linearly; the local
+    search then works across chunks."""
     n = graph.n
     mate = np.full(n, -1, dtype=np.int64)
     if graph.u.size == 0:
@@ -1275,8 +1288,7 @@ def _unit_graph(population: Population, graph: _Graph, units: IntArray, exact: b
 
     w, ok = weigh(u, v)
     ceiling = sum(population.weights) + 4 * bonus
-    hour = _start_hour(population)[units[:, 0]]
-    order = np.lexsort((population.city[units[:, 0]], hour))
+    order = _neighbourly_order(population, units[:, 0])
     return _Graph(count, u[ok], v[ok], w[ok], weigh, ceiling, order)
 
 

@@ -317,6 +317,22 @@ def test_a_larger_round_uses_candidates_and_matches_everyone() -> None:
     assert {"seconds_candidates", "seconds_matching", "seconds_total"} <= set(r.stats)
 
 
+def test_candidates_are_allowed_unique_and_seeded() -> None:
+    from kith.connect.engine.candidates import candidate_pairs
+
+    people = organisation(2500, 6)
+    rules = Rules(forbidden_pairs=frozenset(random_pairs(people, 5000, 6)))
+    population = Population.build(people, WEIGHTS, rules)
+    u, v = candidate_pairs(population, np.random.default_rng(3))
+    assert (u < v).all()
+    assert np.unique(u * len(people) + v).size == u.size
+    assert population.allowed(u, v).all()
+    degree = np.bincount(np.concatenate([u, v]), minlength=len(people))
+    assert degree.min() >= 4 and 20 <= degree.mean() <= 60
+    again = candidate_pairs(population, np.random.default_rng(3))
+    assert np.array_equal(u, again[0]) and np.array_equal(v, again[1])
+
+
 # --- scores and rules -------------------------------------------------------------------------
 
 
