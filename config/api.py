@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError
 from kith.accounts.api_auth import SessionAuth, TokenAuth
 from kith.connect.api import router as connect_router
 from kith.directory.api import router as people_router
+from kith.pulse.api import router as pulse_router
 
 api = NinjaAPI(
     title="Kith API",
@@ -23,6 +24,7 @@ api = NinjaAPI(
 )
 api.add_router("/people", people_router, tags=["people"])
 api.add_router("/connect", connect_router, tags=["connect"])
+api.add_router("/pulse", pulse_router, tags=["pulse"])
 
 
 @api.exception_handler(AuthenticationError)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "kith.notify",
     "kith.jobs",
     "kith.connect",
+    "kith.pulse",
 ]
 
 MIDDLEWARE = [

@@ -21,4 +21,5 @@ urlpatterns = [
     path("me/", include("kith.accounts.urls")),
     path("notifications/", include("kith.notify.urls")),
     path("connect/", include("kith.connect.urls")),
+    path("pulse/", include("kith.pulse.urls")),
 ]

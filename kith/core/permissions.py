@@ -137,3 +137,17 @@ def can_take_part(viewer: Viewer) -> bool:
 def can_view_match(viewer: Viewer, member_ids: set[int]) -> bool:
     """A match (who met whom, their answers) is seen by its members only: HR sees aggregates."""
     return viewer.person is not None and viewer.person.pk in member_ids
+
+
+# --- Pulse ----------------------------------------------------------------------------------
+
+
+def can_manage_surveys(viewer: Viewer) -> bool:
+    """HR admins compose and send campaigns, read every published result and export them."""
+    return viewer.is_hr
+
+
+def can_filter_results(viewer: Viewer) -> bool:
+    """Filters by coarse attributes (country, tenure band, …) are for HR only: managers see
+    their units as a whole, which keeps the set of published numbers small."""
+    return viewer.is_hr

@@ -112,6 +112,13 @@ def test_openapi_document_is_valid(db, same_connection):
         "GET /api/v1/connect/matches",
         "GET /api/v1/connect/matches/{match_id}",
         "POST /api/v1/connect/matches/{match_id}/answer",
+        "GET /api/v1/pulse/surveys",
+        "GET /api/v1/pulse/surveys/{token}",
+        "POST /api/v1/pulse/surveys/{token}/answers",
+        "GET /api/v1/pulse/waves/{wave_id}/results",
+        "GET /api/v1/pulse/waves/{wave_id}/export",
+        "GET /api/v1/pulse/campaigns",
+        "POST /api/v1/pulse/campaigns",
     }
 
 

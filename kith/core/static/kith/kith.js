@@ -5,3 +5,32 @@ document.addEventListener("change", (event) => {
     target.form?.requestSubmit();
   }
 });
+
+// Surveys: keep unsent answers on this device only (never on the server) until they are sent.
+(() => {
+  const form = document.querySelector("form[data-save-progress]");
+  const done = document.querySelector("[data-clear-progress]");
+  if (done) { try { localStorage.removeItem(done.dataset.clearProgress); } catch (e) { /* private mode */ } }
+  if (!form) return;
+  const key = form.dataset.saveProgress;
+  let saved = {};
+  try { saved = JSON.parse(localStorage.getItem(key) || "{}"); } catch (e) { saved = {}; }
+  for (const [name, value] of Object.entries(saved)) {
+    const field = form.elements.namedItem(name);
+    if (field instanceof RadioNodeList) {
+      for (const radio of field) if (radio.value === value && !form.querySelector(`[name="${CSS.escape(name)}"]:checked`)) radio.checked = true;
+    } else if (field instanceof HTMLTextAreaElement && !field.value) {
+      field.value = value;
+    }
+  }
+  const save = () => {
+    const data = {};
+    for (const element of form.elements) {
+      if (element instanceof HTMLInputElement && element.type === "radio" && element.checked) data[element.name] = element.value;
+      if (element instanceof HTMLTextAreaElement && element.value) data[element.name] = element.value;
+    }
+    try { localStorage.setItem(key, JSON.stringify(data)); } catch (e) { /* storage full or private mode */ }
+  };
+  form.addEventListener("change", save);
+  form.addEventListener("input", save);
+})();

@@ -1,0 +1,150 @@
+"""Demo surveys for `kith seed_demo`: a quarterly relational-health pulse with two closed
+waves (believable answers; some teams under the privacy threshold, most above) and a short
+connection pulse that is open now and has not been answered by the demo logins."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+
+from django.utils import timezone
+
+from kith.accounts.models import User
+from kith.directory.models import Person
+from kith.pulse import results, services
+from kith.pulse.engine.instruments import INSTRUMENTS
+from kith.pulse.models import Invitation, Wave
+from kith.pulse.questionnaire import engine_items
+
+ANSWER_RATE = 0.72
+COMMENTS = [
+    "More time together in person would help: our core week was the best part of the quarter.",
+    "I would like fewer meetings and more real conversations.",
+    "The coffee chats made me feel part of the company again.",
+    "Onboarding felt lonely; a buddy from the start would have helped.",
+    "Our team lunch with {name} was great, let's do it every month.",
+    "It is hard to connect across time zones. Rotate meeting times, please.",
+    "I rarely talk to anyone outside my team.",
+    "Being able to ask for help without feeling judged makes all the difference.",
+    "More celebrations of small wins, please.",
+    "Quiet hours have made evenings better.",
+]
+
+
+def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
+    people = Person.objects.filter(is_active=True).count()
+    if people < 20:
+        return "Pulse: too few people for demo surveys."
+    rng = random.Random(seed + 11)
+    hr = User.objects.filter(is_superuser=True).first() or User.objects.first()
+    quarterly = services.campaign_save(
+        campaign=None,
+        fields={
+            "name": "Relational health pulse",
+            "description": "Every twelve weeks: psychological safety, burnout, loneliness, "
+            "how connected we feel, and how AI fits into it.",
+            "instruments": [
+                "edmondson",
+                "cbi_work",
+                "loneliness3",
+                "enps",
+                "connection",
+                "ai_connection",
+            ],
+            "attributes": ["country", "tenure"],
+            "opens_on": today - dt.timedelta(weeks=16),
+            "closes_on": today - dt.timedelta(weeks=16) + dt.timedelta(days=10),
+            "cadence_weeks": 12,
+        },
+        org_units=[],
+        questions=[{"kind": "text", "text": "What would help you feel more connected at work?"}],
+        actor=hr,  # type: ignore[arg-type]
+    )
+    unit_mood: dict[int, float] = {}
+    for number in (1, 2):
+        wave = quarterly.waves.get(number=number)
+        _send(wave)
+        _answer(wave, rng, unit_mood, skip=set(demo_emails), comments=True)
+        results.wave_results_compute(wave=wave)
+
+    quick = services.campaign_save(
+        campaign=None,
+        fields={
+            "name": "Connection check-in",
+            "description": "Four questions about how connected you feel. Two minutes.",
+            "instruments": ["connection", "loneliness3"],
+            "attributes": ["tenure"],
+            "opens_on": today - dt.timedelta(days=2),
+            "closes_on": today + dt.timedelta(days=12),
+        },
+        org_units=[],
+        questions=[
+            {
+                "kind": "choice",
+                "text": "Where do you work most days?",
+                "choices": ["In an office", "At home", "A mix of both", "On the road"],
+            },
+            {"kind": "text", "text": "One thing that would make you feel more connected?"},
+        ],
+        actor=hr,  # type: ignore[arg-type]
+    )
+    open_wave = quick.waves.get(number=1)
+    _send(open_wave)
+    _answer(open_wave, rng, unit_mood, skip=set(demo_emails), comments=False, rate=0.35)
+    return (
+        f"Pulse: “{quarterly.name}” with 2 closed waves and “{quick.name}” open until "
+        f"{open_wave.closes_on:%-d %B}."
+    )
+
+
+def _send(wave: Wave) -> None:
+    """Send quietly: the demo's past waves should not fill everyone's inbox."""
+    sent_at = timezone.make_aware(dt.datetime.combine(wave.opens_on, dt.time(9)))
+    services.wave_send(wave=wave, now=sent_at, notify=False)
+
+
+def _answer(
+    wave: Wave,
+    rng: random.Random,
+    unit_mood: dict[int, float],
+    *,
+    skip: set[str],
+    comments: bool,
+    rate: float = ANSWER_RATE,
+) -> None:
+    items = engine_items(wave)
+    higher_better = {key: inst.higher_is_better for key, inst in INSTRUMENTS.items()}
+    data = {i["key"]: i for i in wave.items}
+    names = list(Person.objects.order_by("id").values_list("full_name", flat=True)[:50])
+    text_keys = [i["key"] for i in wave.items if i["kind"] == "text"]
+    invitations = Invitation.objects.filter(wave=wave).select_related("person").order_by("id")
+    for invitation in invitations:
+        if invitation.person.email in skip or rng.random() > rate:
+            continue
+        team = unit_mood.setdefault(invitation.unit, rng.gauss(0, 0.8))
+        mood = team + rng.gauss(0, 0.7)
+        answers: dict[str, float] = {}
+        for item in items:
+            if rng.random() < 0.03:
+                continue  # people skip the odd question
+            values = item.scale.values
+            if item.kind == "choice":
+                answers[item.key] = rng.choice(values)
+                continue
+            share = 1 / (1 + math.exp(-(0.7 + mood + rng.gauss(0, 0.6))))
+            better = higher_better.get(data[item.key]["instrument"], True)
+            lo, hi = item.scale.lo, item.scale.hi
+            target = lo + share * (hi - lo) if better else hi - share * (hi - lo)
+            raw = lo + hi - target if item.reverse else target
+            answers[item.key] = min(values, key=lambda v: abs(v - raw))
+        texts = {}
+        if comments and text_keys and rng.random() < 0.45:
+            text = rng.choice(COMMENTS).format(name=rng.choice(names).split()[0])
+            texts[text_keys[0]] = text
+        services.answer_submit(
+            token=invitation.token,
+            answers=answers,
+            texts=texts,
+            today=wave.opens_on + dt.timedelta(days=rng.randrange(0, 5)),
+        )

@@ -1,0 +1,248 @@
+"""Pulse surveys. Confidential by construction (docs/privacy.md, docs/pulse.md):
+
+- a `Response` row never references a person: it holds the org-unit snapshot and the coarse
+  attributes recorded when the wave was sent, the week it was given, and the answers;
+- an `Invitation` records whether its person responded, nothing else about the answer;
+- free-text answers are `Comment` rows, not joined to the response they came with;
+- results are computed once a wave closes, and only cells that pass the privacy engine are
+  stored (`ResultCell`), so every page, API response and export reads the same cells.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from kith.pulse.engine.suppression import DEFAULT_COMMENT_K, DEFAULT_K, MAX_K, MIN_K
+
+ATTRIBUTE_CHOICES = [
+    ("country", "Country"),
+    ("tenure", "Tenure band"),
+    ("employment_type", "Employment type"),
+]
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Campaign(models.Model):
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=2000)
+    instruments = models.JSONField(default=list, help_text="Instrument keys, in order")
+    audience_units = models.ManyToManyField(
+        "directory.OrgUnit", blank=True, related_name="+", help_text="Empty = everyone"
+    )
+    attributes = models.JSONField(
+        default=list, blank=True, help_text="Coarse attributes recorded with each response"
+    )
+    opens_on = models.DateField()
+    closes_on = models.DateField()
+    cadence_weeks = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(52)], help_text="0 = once"
+    )
+    min_group = models.PositiveSmallIntegerField(
+        default=DEFAULT_K, validators=[MinValueValidator(MIN_K), MaxValueValidator(MAX_K)]
+    )
+    min_comment_group = models.PositiveSmallIntegerField(
+        default=DEFAULT_COMMENT_K, validators=[MinValueValidator(MIN_K), MaxValueValidator(50)]
+    )
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opens_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_on__gte=models.F("opens_on")),
+                name="campaign_closes_after_opening",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_group__gte=MIN_K, min_group__lte=MAX_K),
+                name="campaign_min_group_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(models.Model):
+    """A campaign's own question, asked after its instruments."""
+
+    class Kind(models.TextChoices):
+        AGREE = "agree", "Agreement (1–5)"
+        CHOICE = "choice", "Single choice"
+        ZERO_TO_TEN = "zero_to_ten", "0–10"
+        TEXT = "text", "Free text"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.CharField(max_length=300)
+    choices = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def key(self) -> str:
+        return f"custom.{self.pk}"
+
+
+class Wave(models.Model):
+    """One sending of a campaign. What it asked, and the org tree and attribute values as they
+    were when it was sent, are frozen here so later reorganisations change no result."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="waves")
+    number = models.PositiveSmallIntegerField()
+    opens_on = models.DateField()
+    closes_on = models.DateField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    items = models.JSONField(default=list, help_text="[{key, text, kind, ...}] in answer order")
+    units = models.JSONField(default=list, help_text="[[org unit id, name, parent index], …]")
+    attribute_values = models.JSONField(default=dict, help_text="{attribute: [label, …]}")
+    invited = models.PositiveIntegerField(default=0)
+    results_at = models.DateTimeField(null=True, blank=True)
+    results_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["campaign_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "number"], name="wave_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign.name} · wave {self.number}"
+
+
+class Invitation(models.Model):
+    """Who was asked, and whether they answered; never what they answered."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey(
+        "directory.Person", on_delete=models.CASCADE, related_name="pulse_invitations"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    unit = models.IntegerField(help_text="Index into the wave's unit snapshot")
+    attrs = models.JSONField(default=list, help_text="Coarse attribute codes, as sent")
+    responded = models.BooleanField(default=False)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["wave", "person"], name="invitation_once_per_wave")
+        ]
+        indexes = [models.Index(fields=["wave", "responded"], name="invitation_wave_responded")]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} to wave {self.wave_id}"
+
+
+class Response(models.Model):
+    """One set of answers. No person, no time of day: a random id, the week, the snapshot."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="responses")
+    unit = models.IntegerField()
+    attrs = models.JSONField(default=list)
+    week = models.DateField(help_text="Monday of the week it was given")
+    values = models.JSONField(default=list, help_text="Answers in the wave's item order")
+
+    class Meta:
+        indexes = [models.Index(fields=["wave"], name="response_wave")]
+
+    def __str__(self) -> str:
+        return f"Response to wave {self.wave_id}"
+
+
+class Comment(models.Model):
+    """A free-text answer, stored apart from its response so the two cannot be joined."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="comments")
+    item = models.CharField(max_length=40)
+    unit = models.IntegerField()
+    attrs = models.JSONField(default=list)
+    text = models.TextField(max_length=4000)
+
+    def __str__(self) -> str:
+        return f"Comment on wave {self.wave_id}"
+
+
+class ResultCell(models.Model):
+    """One published aggregate: a unit's subtree, optionally one attribute value. Cells the
+    privacy engine withholds are never stored."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="cells")
+    unit = models.IntegerField()
+    attr = models.SmallIntegerField(default=-1)
+    value = models.SmallIntegerField(default=-1)
+    respondents = models.PositiveIntegerField()
+    invited = models.PositiveIntegerField()
+    scores = models.JSONField(default=dict)
+    items = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "attr", "value", "unit"], name="resultcell_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Wave {self.wave_id} cell {self.unit}/{self.attr}/{self.value}"
+
+
+class CommentCell(models.Model):
+    """A unit whose comments for one question may be shown (enough people wrote one)."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="comment_cells")
+    unit = models.IntegerField()
+    item = models.CharField(max_length=40)
+    writers = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["wave", "item", "unit"], name="commentcell_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Wave {self.wave_id} comments {self.unit}/{self.item}"
+
+
+class Action(models.Model):
+    """A manager's plan to work on one item with their team, in person."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        HELD = "held", "Conversation held"
+        DONE = "done", "Done"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="actions")
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="actions")
+    unit = models.IntegerField(help_text="Index into the wave's unit snapshot")
+    owner = models.ForeignKey("directory.Person", on_delete=models.CASCADE, related_name="+")
+    item = models.CharField(max_length=40)
+    note = models.TextField(blank=True, max_length=2000)
+    meeting_at = models.DateTimeField()
+    meeting_minutes = models.PositiveSmallIntegerField(default=45)
+    location = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    invited = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-meeting_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Action {self.pk} on {self.item}"

@@ -1,0 +1,403 @@
+"""Every Pulse write: campaigns, sending waves, answering, reminders, action plans.
+
+Nothing here logs, audits or enqueues anything that ties a person to their answers: the
+answer path writes a Response (no person), Comments (no person, no response) and flips the
+invitation's `responded` flag, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from kith.accounts.models import User
+from kith.core import audit
+from kith.core.dates import org_today
+from kith.directory.models import OrgUnit, Person
+from kith.notify.engine.calendar import invite_ics
+from kith.notify.services import Attachment, notification_send
+from kith.pulse import snapshot
+from kith.pulse.engine.instruments import INSTRUMENTS
+from kith.pulse.models import (
+    ATTRIBUTE_CHOICES,
+    Action,
+    Campaign,
+    Comment,
+    Invitation,
+    Question,
+    Wave,
+)
+from kith.pulse.models import Response as SurveyResponse
+from kith.pulse.questionnaire import items_for, numeric_items, text_items
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 4000
+MAX_REMINDERS = 2
+ATTRIBUTES = {key for key, _ in ATTRIBUTE_CHOICES}
+
+
+# --- Campaigns -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_save(
+    *,
+    campaign: Campaign | None,
+    fields: Mapping[str, Any],
+    org_units: Sequence[OrgUnit],
+    questions: Sequence[Mapping[str, Any]] = (),
+    actor: User,
+) -> Campaign:
+    """Create or change a campaign. Once a wave has been sent, what it asks, its audience
+    attributes and its privacy thresholds are locked: changing them would change what the
+    earlier answers were promised."""
+    creating = campaign is None
+    campaign = campaign or Campaign(created_by=actor)
+    sent = not creating and campaign.waves.filter(sent_at__isnull=False).exists()
+    if sent:
+        for locked in ("instruments", "attributes", "min_group", "min_comment_group"):
+            if locked in fields and fields[locked] != getattr(campaign, locked):
+                raise ValidationError(
+                    {locked: "Locked: this campaign has been sent. Create a new campaign."}
+                )
+        if questions:
+            raise ValidationError({"questions": "Locked: this campaign has been sent."})
+    for name, value in fields.items():
+        setattr(campaign, name, _clean_text(value) if isinstance(value, str) else value)
+    unknown = [k for k in campaign.instruments if k not in INSTRUMENTS]
+    if unknown:
+        raise ValidationError({"instruments": f"Unknown instrument: {', '.join(unknown)}."})
+    bad = [a for a in campaign.attributes if a not in ATTRIBUTES]
+    if bad:
+        raise ValidationError({"attributes": f"Unknown attribute: {', '.join(bad)}."})
+    if len(set(campaign.instruments)) != len(campaign.instruments):
+        raise ValidationError({"instruments": "Each instrument once."})
+    if not campaign.instruments and not questions and creating:
+        raise ValidationError({"instruments": "Choose at least one instrument or question."})
+    if campaign.min_comment_group < campaign.min_group:
+        raise ValidationError(
+            {"min_comment_group": "Comments need at least as many people as scores."}
+        )
+    campaign.full_clean()
+    campaign.save()
+    if not sent:
+        campaign.audience_units.set(org_units)
+        if questions:
+            campaign.questions.all().delete()
+            for position, data in enumerate(questions):
+                question = Question(campaign=campaign, position=position, **_question(data))
+                question.full_clean(exclude=["campaign"])
+                question.save()
+    if campaign.waves.filter(sent_at__isnull=True).exists() or creating:
+        _plan_waves(campaign)
+    audit.record(
+        actor=actor,
+        action="pulse.campaign_created" if creating else "pulse.campaign_changed",
+        target=f"campaign:{campaign.pk}",
+        name=campaign.name,
+    )
+    return campaign
+
+
+def _question(data: Mapping[str, Any]) -> dict[str, Any]:
+    kind = str(data.get("kind", ""))
+    text = _clean_text(str(data.get("text", ""))).strip()
+    if kind not in Question.Kind.values:
+        raise ValidationError({"questions": f"Unknown question kind {kind!r}."})
+    if not text:
+        raise ValidationError({"questions": "A question needs its text."})
+    choices = [_clean_text(str(c)).strip() for c in data.get("choices") or [] if str(c).strip()]
+    if kind == Question.Kind.CHOICE and not 2 <= len(choices) <= 10:
+        raise ValidationError({"questions": f"“{text}”: give 2 to 10 choices."})
+    return {"kind": kind, "text": text[:300], "choices": choices if kind == "choice" else []}
+
+
+def _clean_text(value: str) -> str:
+    return value.replace("\x00", "")
+
+
+def _plan_waves(campaign: Campaign) -> None:
+    """The next unsent wave follows the campaign's dates (and cadence)."""
+    campaign.waves.filter(sent_at__isnull=True).delete()
+    last = campaign.waves.order_by("-number").first()
+    length = campaign.closes_on - campaign.opens_on
+    if last is None:
+        opens = campaign.opens_on
+        number = 1
+    elif campaign.cadence_weeks:
+        opens = last.opens_on + dt.timedelta(weeks=campaign.cadence_weeks)
+        number = last.number + 1
+    else:
+        return
+    Wave.objects.create(campaign=campaign, number=number, opens_on=opens, closes_on=opens + length)
+
+
+# --- Sending ---------------------------------------------------------------------------------
+
+
+def audience(campaign: Campaign) -> Any:
+    people = Person.objects.filter(is_active=True)
+    paths = list(campaign.audience_units.values_list("path", flat=True))
+    if paths:
+        query = Q()
+        for path in paths:
+            query |= Q(org_unit__path__startswith=path)
+        people = people.filter(query)
+    return people
+
+
+def wave_send(*, wave: Wave, now: dt.datetime | None = None, notify: bool = True) -> int:
+    """Freeze the wave's questions, tree and attributes; invite the audience. Exactly once:
+    the claim is a conditional update, so two schedulers never send a wave twice."""
+    now = now or timezone.now()
+    claimed = Wave.objects.filter(pk=wave.pk, sent_at__isnull=True).update(sent_at=now)
+    if not claimed:
+        return 0
+    wave.refresh_from_db()
+    campaign = wave.campaign
+    people = list(
+        audience(campaign).only(
+            "id", "org_unit_id", "country", "start_date", "employment_type", "timezone", "email"
+        )
+    )
+    snap = snapshot.take(people, campaign.attributes, wave.opens_on)
+    with transaction.atomic():
+        wave.items = items_for(campaign)
+        wave.units = snap.units
+        wave.attribute_values = snap.attribute_values
+        wave.invited = len(people)
+        wave.save(update_fields=["items", "units", "attribute_values", "invited"])
+        invitations = [
+            Invitation(
+                wave=wave, person=p, unit=snap.placement[p.pk][0], attrs=snap.placement[p.pk][1]
+            )
+            for p in people
+        ]
+        Invitation.objects.bulk_create(invitations, batch_size=2000)
+        if campaign.cadence_weeks:
+            _plan_waves(campaign)
+    if notify:
+        _notify_invitees(wave, now=now)
+    log.info("sent wave %s of campaign %s to %d people", wave.number, campaign.pk, len(people))
+    return len(people)
+
+
+def _notify_invitees(wave: Wave, *, now: dt.datetime, reminder: bool = False) -> int:
+    pending = Invitation.objects.filter(wave=wave, responded=False).select_related("person")
+    sent = 0
+    for invitation in pending.iterator(chunk_size=2000):
+        url = reverse("pulse:answer", args=[invitation.token])
+        closes = wave.closes_on.strftime("%-d %B")
+        subject = (
+            f"Reminder: {wave.campaign.name} closes {closes}"
+            if reminder
+            else f"{wave.campaign.name}: a few minutes, answered in confidence"
+        )
+        body = (
+            f"{wave.campaign.description}\n\n" if wave.campaign.description and not reminder else ""
+        ) + (
+            f"Your answers are never stored with your name: Kith keeps only your team as it was "
+            f"today and {_attributes_phrase(wave)}. Results show groups of at least "
+            f"{wave.campaign.min_group} people. It closes on {closes}.\n\n"
+            f"Your personal link: {settings.KITH_BASE_URL}{url}"
+        )
+        notification_send(
+            person=invitation.person, subject=subject, body=body, url=url, kind="pulse", now=now
+        )
+        sent += 1
+    return sent
+
+
+def _attributes_phrase(wave: Wave) -> str:
+    names = dict(ATTRIBUTE_CHOICES)
+    chosen = [names[a].lower() for a in wave.attribute_values]
+    if not chosen:
+        return "nothing else"
+    return "your " + " and ".join(chosen)
+
+
+def reminders_send_due(*, now: dt.datetime | None = None) -> int:
+    """Two days before a wave closes, remind those who have not answered (once). Delivery
+    waits for each person's working hours, like every notification."""
+    now = now or timezone.now()
+    today = timezone.localdate(now, timezone=timezone.get_default_timezone())
+    total = 0
+    for wave in Wave.objects.filter(
+        sent_at__isnull=False, results_at__isnull=True, closes_on=today + dt.timedelta(days=2)
+    ).select_related("campaign"):
+        claimed = Invitation.objects.filter(wave=wave, responded=False, reminders_sent=0).update(
+            reminders_sent=1
+        )
+        if claimed:
+            total += _notify_invitees(wave, now=now, reminder=True)
+    return total
+
+
+# --- Answering -------------------------------------------------------------------------------
+
+
+def answer_submit(
+    *,
+    token: str,
+    answers: Mapping[str, Any],
+    texts: Mapping[str, str],
+    today: dt.date | None = None,
+) -> None:
+    """Store one person's answers without them. Each invitee answers once: answers cannot be
+    changed afterwards, because changing them would need a link from the person to the
+    response — which Kith never keeps."""
+    today = today or org_today()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("wave__campaign")
+            .filter(token=token)
+            .first()
+        )
+        if invitation is None:
+            raise ValidationError({"token": "This survey link is not valid."})
+        wave = invitation.wave
+        if invitation.responded:
+            raise ValidationError({"token": "You have already answered this survey. Thank you!"})
+        if not wave.opens_on <= today <= wave.closes_on or wave.results_at is not None:
+            raise ValidationError({"token": "This survey is closed."})
+        values = _validated_values(wave, answers)
+        comments = _validated_texts(wave, texts)
+        if all(v is None for v in values) and not comments:
+            raise ValidationError({"answers": "Answer at least one question."})
+        week = today - dt.timedelta(days=today.weekday())
+        SurveyResponse.objects.create(
+            wave=wave, unit=invitation.unit, attrs=invitation.attrs, week=week, values=values
+        )
+        Comment.objects.bulk_create(
+            Comment(wave=wave, item=key, unit=invitation.unit, attrs=invitation.attrs, text=text)
+            for key, text in comments
+        )
+        invitation.responded = True
+        invitation.save(update_fields=["responded"])
+
+
+def _validated_values(wave: Wave, answers: Mapping[str, Any]) -> list[float | None]:
+    values: list[float | None] = []
+    known = {i["key"] for i in wave.items}
+    stray = sorted(set(answers) - known)
+    if stray:
+        raise ValidationError({"answers": f"Unknown question: {', '.join(stray)}."})
+    for item in numeric_items(wave):
+        raw = answers.get(item["key"])
+        if raw is None or raw == "":
+            values.append(None)
+            continue
+        try:
+            number = float(raw)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                {item["key"]: f"“{item['text']}”: {raw!r} is not one of its answers."}
+            ) from None
+        allowed = {float(v) for v, _ in item["options"]}
+        if number not in allowed:
+            raise ValidationError(
+                {item["key"]: f"“{item['text']}”: {raw!r} is not one of its answers."}
+            )
+        values.append(number)
+    return values
+
+
+def _validated_texts(wave: Wave, texts: Mapping[str, str]) -> list[tuple[str, str]]:
+    found = []
+    for item in text_items(wave):
+        text = _clean_text(str(texts.get(item["key"]) or "")).strip()
+        if len(text) > MAX_TEXT:
+            raise ValidationError({item["key"]: f"Keep it under {MAX_TEXT} characters."})
+        if text:
+            found.append((item["key"], text))
+    return found
+
+
+# --- Action plans ----------------------------------------------------------------------------
+
+
+def action_plan(
+    *,
+    owner: Person,
+    wave: Wave,
+    unit: int,
+    item: str,
+    meeting_at: dt.datetime,
+    minutes: int,
+    location: str,
+    note: str,
+    team: Sequence[Person],
+    actor: User,
+    now: dt.datetime | None = None,
+) -> Action:
+    """A manager schedules an in-person team conversation about one item: every team member
+    gets an invitation with a calendar file."""
+    now = now or timezone.now()
+    if meeting_at <= now:
+        raise ValidationError({"meeting_at": "Choose a time in the future."})
+    if not 15 <= minutes <= 240:
+        raise ValidationError({"minutes": "Between 15 and 240 minutes."})
+    text = next((i["text"] for i in wave.items if i["key"] == item), None)
+    if text is None:
+        raise ValidationError({"item": "Choose one of this survey's questions."})
+    with transaction.atomic():
+        action = Action.objects.create(
+            campaign=wave.campaign,
+            wave=wave,
+            unit=unit,
+            owner=owner,
+            item=item,
+            note=_clean_text(note)[:2000],
+            meeting_at=meeting_at,
+            meeting_minutes=minutes,
+            location=_clean_text(location)[:200],
+            invited=len(team),
+        )
+        attendees = [(p.display_name, p.email) for p in [owner, *team]]
+        summary = f"Team conversation: {text}"[:200]
+        description = (
+            f"{owner.display_name} would like to talk in person about “{text}”, from our "
+            f"{wave.campaign.name} results.\n\n{action.note}"
+        ).strip()
+        ics = invite_ics(
+            uid=f"pulse-action-{action.pk}@kith",
+            start=meeting_at,
+            duration=dt.timedelta(minutes=minutes),
+            summary=summary,
+            description=description,
+            organizer_email=owner.email,
+            organizer_name=owner.display_name,
+            attendees=attendees,
+            location=action.location,
+            tzid=owner.timezone or None,
+        )
+        for person in team:
+            notification_send(
+                person=person,
+                subject=summary,
+                body=description,
+                url=reverse("pulse:home"),
+                kind="pulse_action",
+                now=now,
+                attachments=[Attachment("team-conversation.ics", "text/calendar", ics.decode())],
+            )
+    audit.record(actor=actor, action="pulse.action_planned", target=f"wave:{wave.pk}", item=item)
+    return action
+
+
+def action_set_status(*, action: Action, status: str) -> Action:
+    if status not in Action.Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    action.status = status
+    action.save(update_fields=["status"])
+    return action

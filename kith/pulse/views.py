@@ -1,0 +1,383 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kith.core.dates import org_today
+from kith.core.permissions import Viewer, can_manage_surveys, require
+from kith.directory.models import Person
+from kith.pulse import results as pulse_results
+from kith.pulse import selectors, services
+from kith.pulse.engine.instruments import INSTRUMENTS, Reference
+from kith.pulse.forms import ActionForm, CampaignForm
+from kith.pulse.models import Action, Campaign, Wave
+
+
+def _viewer(request: HttpRequest) -> Viewer:
+    return request.viewer  # type: ignore[attr-defined]
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+def _int(request: HttpRequest, name: str, default: int) -> int:
+    raw = request.GET.get(name, "")
+    return int(raw) if re.fullmatch(r"-?[0-9]{1,6}", raw) else default
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    context = {
+        "surveys": selectors.my_surveys_for_viewer(viewer),
+        "waves": selectors.closed_waves_for_viewer(viewer),
+        "can_manage": can_manage_surveys(viewer),
+        "is_manager": viewer.is_manager,
+        "nav": "pulse",
+    }
+    return render(request, "pulse/home.html", context)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    """The survey behind a personal link. Works without signing in (the link is the key);
+    nothing here logs who answered what."""
+    invitation = selectors.invitation_for_token(token)
+    if invitation is None:
+        raise Http404("This survey link is not valid.")
+    wave = invitation.wave
+    state = selectors.survey_state(invitation)
+    errors: dict[str, str] = {}
+    if request.method == "POST" and state == "open":
+        answers = {k[2:]: v for k, v in request.POST.items() if k.startswith("q:")}
+        texts = {k[2:]: str(v) for k, v in request.POST.items() if k.startswith("t:")}
+        try:
+            services.answer_submit(token=token, answers=answers, texts=texts)
+        except ValidationError as exc:
+            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+        else:
+            return redirect("pulse:answer", token)
+    context = {
+        "wave": wave,
+        "campaign": wave.campaign,
+        "sections": selectors.survey_sections(wave),
+        "state": state,
+        "errors": errors,
+        "posted": request.POST if errors else {},
+        "attributes": services._attributes_phrase(wave),
+        "token": token,
+        "nav": "pulse",
+    }
+    return render(request, "pulse/answer.html", context, status=400 if errors else 200)
+
+
+def instruments(request: HttpRequest) -> HttpResponse:
+    require(can_manage_surveys(_viewer(request)), "Only HR admins compose surveys.")
+    return render(
+        request, "pulse/instruments.html", {"instruments": INSTRUMENTS.values(), "nav": "pulse"}
+    )
+
+
+def _wave(wave_id: int) -> Wave:
+    if not 0 < wave_id <= selectors.MAX_ID:
+        raise Http404("No such survey")
+    return get_object_or_404(Wave.objects.select_related("campaign"), pk=wave_id)
+
+
+def results(request: HttpRequest, wave_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    wave = _wave(wave_id)
+    parent = _int(request, "unit", -1)
+    attr, value = -1, -1
+    chosen = re.fullmatch(r"([0-9]{1,3}):([0-9]{1,4})", request.GET.get("filter", ""))
+    if chosen:
+        attr, value = int(chosen.group(1)), int(chosen.group(2))
+    view = selectors.results_for_viewer(
+        viewer,
+        wave,
+        attr=attr,
+        value=value,
+        parent=parent if parent >= 0 else None,
+        items=request.GET.get("view") == "items",
+    )
+    if view is None:
+        raise Http404("No results to show yet")
+    table = [(row, [_heat(row.cell, c) for c in view.columns]) for row in view.rows]
+    org_values = [_heat(view.organisation, c) for c in view.columns]
+    references = [
+        (INSTRUMENTS[k], [(r, _ours(view.organisation, r)) for r in INSTRUMENTS[k].reference])
+        for k in wave.campaign.instruments
+        if INSTRUMENTS[k].reference
+    ]
+    trend_columns = [c for c in selectors.columns_for(wave) if c.kind != "item"] or view.columns
+    trend_unit = None
+    if parent > 0 and parent < len(wave.units):
+        trend_unit = wave.units[parent][0]
+    context = {
+        "view": view,
+        "wave": wave,
+        "table": table,
+        "org_values": org_values,
+        "k": wave.campaign.min_group,
+        "references": references,
+        "trend": [
+            (p["wave"], p["cell"], [_heat(p["cell"], c) for c in trend_columns])
+            for p in selectors.trend_for_viewer(viewer, wave.campaign, trend_unit)
+        ],
+        "trend_columns": trend_columns,
+        "items_view": request.GET.get("view") == "items",
+        "parent": parent,
+        "can_plan": view.scope.role == "manager",
+        "nav": "pulse",
+    }
+    return render(request, "pulse/results.html", context)
+
+
+def _ours(cell: object, reference: Reference) -> float | None:
+    """The organisation's own share for a published figure (from the published org cell)."""
+    items = getattr(cell, "items", None) or {}
+    share = (items.get(reference.item) or {}).get("favourable")
+    if share is None:
+        return None
+    return 100 - float(share) if reference.disagree else float(share)
+
+
+def _heat(cell: object, column: selectors.Column) -> tuple[str, str]:
+    """A cell's text and its colour band (heat-1 worst … heat-5 best); withheld = ("", "")."""
+    value = selectors.cell_value(cell, column)  # type: ignore[arg-type]
+    if cell is None:
+        return "", "withheld"
+    if value is None:
+        return "–", "heat-none"
+    share = (value - column.lo) / ((column.hi - column.lo) or 1)
+    if not column.higher_is_better:
+        share = 1 - share
+    band = min(5, max(1, int(share * 5) + 1))
+    text = (
+        f"{value:+.0f}"
+        if column.kind == "enps"
+        else f"{value:.2f}"
+        if column.hi <= 10
+        else f"{value:.0f}"
+    )
+    return text, f"heat-{band}"
+
+
+def export(request: HttpRequest, wave_id: int) -> HttpResponse:
+    wave = _wave(wave_id)
+    header, rows = selectors.export_for_viewer(_viewer(request), wave)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kith-pulse-wave-{wave.pk}.csv"'
+    selectors.write_csv(header, rows, response)
+    return response
+
+
+def comments(request: HttpRequest, wave_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    wave = _wave(wave_id)
+    cells = list(selectors.comment_cells_for_viewer(viewer, wave))
+    unit, item = _int(request, "unit", -1), request.GET.get("item", "")
+    texts = selectors.comments_for_viewer(viewer, wave, unit, item) if unit >= 0 else None
+    labels = {i["key"]: i["text"] for i in wave.items}
+    context = {
+        "wave": wave,
+        "cells": [
+            (c, selectors.group_label(wave, c.unit, -1, -1), labels.get(c.item, c.item))
+            for c in cells
+        ],
+        "texts": texts,
+        "chosen": (unit, item),
+        "chosen_label": labels.get(item, ""),
+        "chosen_group": selectors.group_label(wave, unit, -1, -1)
+        if 0 <= unit < len(wave.units)
+        else "",
+        "min_comment_group": wave.campaign.min_comment_group,
+        "nav": "pulse",
+    }
+    return render(request, "pulse/comments.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def plan_action(request: HttpRequest, wave_id: int) -> HttpResponse:
+    """A manager picks an item and schedules an in-person team conversation about it."""
+    viewer = _viewer(request)
+    wave = _wave(wave_id)
+    scope = selectors.scope_for_viewer(viewer, wave)
+    if scope is None or scope.role != "manager" or viewer.person is None:
+        raise PermissionDenied("Managers plan team conversations from their results.")
+    me = viewer.person
+    unit = _int(request, "unit", -1)
+    if request.method == "POST":
+        raw = request.POST.get("unit", "")
+        unit = int(raw) if re.fullmatch(r"[0-9]{1,6}", raw) else -1
+    if unit not in (scope.units or set()) or unit == 0:
+        units = sorted(i for i in (scope.units or set()) if i)
+        unit = units[0] if units else -1
+    if unit < 0:
+        raise PermissionDenied("You have no team in this survey.")
+    items = [(i["key"], i["text"]) for i in wave.items if i["kind"] != "text"]
+    form = ActionForm(
+        request.POST or None, items=items, initial={"item": request.GET.get("item", "")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        team = list(Person.objects.filter(manager=me, is_active=True).order_by("full_name"))
+        try:
+            services.action_plan(
+                owner=me,
+                wave=wave,
+                unit=unit,
+                item=data["item"],
+                meeting_at=_aware(data["meeting_at"], me),
+                minutes=data["minutes"],
+                location=data["location"],
+                note=data["note"],
+                team=team,
+                actor=viewer.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            flash.success(request, f"Invitations sent to {len(team)} people.")
+            return redirect("pulse:actions")
+    context = {
+        "wave": wave,
+        "form": form,
+        "unit": unit,
+        "unit_name": wave.units[unit][1],
+        "nav": "pulse",
+    }
+    return render(request, "pulse/plan_action.html", context)
+
+
+def _aware(value: dt.datetime, person: Person) -> dt.datetime:
+    if timezone.is_aware(value):
+        return value
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(person.timezone) if person.timezone else timezone.get_current_timezone()
+    return value.replace(tzinfo=zone)
+
+
+def actions(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    rows = list(selectors.actions_for_viewer(viewer)[:200])
+    labels = {}
+    for action in rows:
+        labels[action.pk] = next(
+            (i["text"] for i in action.wave.items if i["key"] == action.item), action.item
+        )
+    context = {
+        "rows": [(a, labels[a.pk], a.wave.units[a.unit][1]) for a in rows],
+        "statuses": Action.Status.choices,
+        "is_hr": can_manage_surveys(viewer),
+        "nav": "pulse",
+    }
+    return render(request, "pulse/actions.html", context)
+
+
+@require_POST
+def action_status(request: HttpRequest, action_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    action = selectors.actions_for_viewer(viewer).filter(pk=action_id).first()
+    if action is None or (viewer.person is None or action.owner_id != viewer.person.pk):
+        raise Http404("No such action")
+    try:
+        services.action_set_status(action=action, status=request.POST.get("status", ""))
+    except ValidationError as exc:
+        flash.error(request, _error_text(exc))
+    return redirect("pulse:actions")
+
+
+def manage(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    campaigns = list(selectors.campaigns_for_viewer(viewer))
+    today = org_today()
+    rows = []
+    for campaign in campaigns:
+        waves = []
+        for wave in sorted(campaign.waves.all(), key=lambda w: w.number):
+            rate = None
+            if wave.sent_at and wave.results_at is None:
+                rate = selectors.response_rate_for_viewer(viewer, wave)
+            waves.append((wave, rate))
+        rows.append((campaign, waves))
+    actions_count = selectors.actions_for_viewer(viewer).count()
+    return render(
+        request,
+        "pulse/manage.html",
+        {"rows": rows, "today": today, "actions_count": actions_count, "nav": "pulse"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
+    viewer = _viewer(request)
+    require(can_manage_surveys(viewer), "Only HR admins compose surveys.")
+    campaign = get_object_or_404(Campaign, pk=campaign_id) if campaign_id else None
+    form = CampaignForm(request.POST or None, instance=campaign)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {name: data[name] for name in form.Meta.fields if name != "audience_units"}
+        questions = data["questions_text"]
+        try:
+            saved = services.campaign_save(
+                campaign=Campaign.objects.get(pk=campaign.pk) if campaign else None,
+                fields=fields,
+                org_units=list(data["audience_units"]),
+                questions=questions,
+                actor=viewer.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            flash.success(request, f"Saved {saved.name}.")
+            return redirect("pulse:manage")
+    locked = bool(campaign and campaign.waves.filter(sent_at__isnull=False).exists())
+    return render(
+        request,
+        "pulse/campaign_edit.html",
+        {
+            "form": form,
+            "campaign": campaign,
+            "locked": locked,
+            "instruments": INSTRUMENTS,
+            "nav": "pulse",
+        },
+    )
+
+
+@require_POST
+def wave_action(request: HttpRequest, wave_id: int, action: str) -> HttpResponse:
+    """HR: send a wave now (from its opening day) or close it now and compute results."""
+    require(can_manage_surveys(_viewer(request)), "Only HR admins send and close surveys.")
+    wave = _wave(wave_id)
+    today = org_today()
+    if action == "send":
+        if wave.opens_on > today:
+            flash.error(request, f"This wave opens on {wave.opens_on:%-d %B}.")
+        else:
+            count = services.wave_send(wave=wave)
+            flash.success(request, f"Sent to {count} people." if count else "Already sent.")
+    elif action == "close":
+        if wave.sent_at is None or wave.results_at is not None:
+            flash.error(request, "Only an open wave can be closed.")
+        else:
+            Wave.objects.filter(pk=wave.pk).update(closes_on=min(wave.closes_on, today))
+            wave.refresh_from_db()
+            cells = pulse_results.wave_results_compute(wave=wave)
+            flash.success(request, f"Closed. {cells} groups passed the privacy rules.")
+    else:
+        raise Http404("No such action")
+    return redirect("pulse:manage")
