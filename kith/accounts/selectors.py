@@ -61,6 +61,9 @@ def my_data_for_viewer(viewer: Viewer) -> dict[str, Any]:
         from kith.connect.selectors import my_connect_data
 
         data["connect"] = my_connect_data(person)
+        from kith.pulse.selectors import my_pulse_data
+
+        data["pulse"] = my_pulse_data(person)
     return data
 
 

@@ -18,6 +18,8 @@ from kith.pulse.models import Invitation, Wave
 from kith.pulse.questionnaire import engine_items
 
 ANSWER_RATE = 0.72
+# Agreeing with these is the unfavourable answer (trusting AI over colleagues, burnout, …).
+AGREE_IS_WORSE = {"ai_connection.2", "ai_connection.3", "ai_connection.4", "ai_connection.6"}
 COMMENTS = [
     "More time together in person would help: our core week was the best part of the quarter.",
     "I would like fewer meetings and more real conversations.",
@@ -134,6 +136,8 @@ def _answer(
                 continue
             share = 1 / (1 + math.exp(-(0.7 + mood + rng.gauss(0, 0.6))))
             better = higher_better.get(data[item.key]["instrument"], True)
+            if item.key in AGREE_IS_WORSE:
+                better = False
             lo, hi = item.scale.lo, item.scale.hi
             target = lo + share * (hi - lo) if better else hi - share * (hi - lo)
             raw = lo + hi - target if item.reverse else target

@@ -63,6 +63,29 @@ def my_surveys_for_viewer(viewer: Viewer) -> list[SurveyCard]:
     return [SurveyCard(r.wave, r.token, r.responded) for r in rows]
 
 
+def my_pulse_data(person: Person) -> dict[str, Any]:
+    """For the person's own export: the surveys they were invited to and whether they
+    answered. Their answers are not here because Kith cannot tell which ones are theirs."""
+    rows = Invitation.objects.filter(person=person).select_related("wave__campaign")
+    return {
+        "note": "Answers are stored without your name, so they cannot be listed here.",
+        "invitations": [
+            {
+                "campaign": r.wave.campaign.name,
+                "wave": r.wave.number,
+                "opens_on": r.wave.opens_on.isoformat(),
+                "closes_on": r.wave.closes_on.isoformat(),
+                "answered": r.responded,
+                "reminders": r.reminders_sent,
+            }
+            for r in rows.order_by("wave__opens_on", "pk")
+        ],
+        "team_conversations_planned": list(
+            Action.objects.filter(owner=person).values("item", "meeting_at", "status")
+        ),
+    }
+
+
 def survey_state(invitation: Invitation) -> str:
     wave = invitation.wave
     today = org_today()
@@ -204,7 +227,11 @@ def columns_for(wave: Wave, *, items: bool = False) -> list[Column]:
         for data in wave.items:
             if data["instrument"] == key:
                 values = [v for v, _ in data["options"]]
-                better = inst.higher_is_better
+                item = next(i for i in inst.items if i.key == data["key"])
+                if item.favourable_min is not None or item.favourable_max is not None:
+                    better = item.favourable_min is not None
+                else:
+                    better = inst.higher_is_better
                 columns.append(
                     Column(data["key"], data["text"], "item", key, better, min(values), max(values))
                 )
@@ -282,14 +309,18 @@ def results_for_viewer(
         c.unit: c
         for c in ResultCell.objects.filter(wave=wave, attr=attr, value=value, unit__in=shown)
     }
-    rows = [
-        Row(i, str(wave.units[i][1]), depth[i], cells.get(i), bool(children.get(i))) for i in shown
-    ]
-    organisation = cells.get(0) if 0 in shown else None
-    if organisation is None and (attr, value) != (-1, -1):
-        organisation = None
-    elif organisation is None:
-        organisation = ResultCell.objects.filter(wave=wave, attr=-1, value=-1, unit=0).first()
+
+    def drillable(i: int) -> bool:
+        below = children.get(i, [])
+        return any(c in allowed for c in below) if allowed is not None else bool(below)
+
+    rows = [Row(i, str(wave.units[i][1]), depth[i], cells.get(i), drillable(i)) for i in shown]
+    # The comparison line is always the whole organisation, unfiltered.
+    organisation = (
+        cells.get(0)
+        if (attr, value) == (-1, -1) and 0 in shown
+        else ResultCell.objects.filter(wave=wave, attr=-1, value=-1, unit=0).first()
+    )
     label = ""
     if attr >= 0:
         label = next(text for a, v, text in filters_for(wave) if (a, v) == (attr, value))

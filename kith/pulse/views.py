@@ -134,6 +134,7 @@ def results(request: HttpRequest, wave_id: int) -> HttpResponse:
             for p in selectors.trend_for_viewer(viewer, wave.campaign, trend_unit)
         ],
         "trend_columns": trend_columns,
+        "trend_name": wave.units[parent][1] if trend_unit is not None else wave.units[0][1],
         "items_view": request.GET.get("view") == "items",
         "parent": parent,
         "can_plan": view.scope.role == "manager",
@@ -143,12 +144,16 @@ def results(request: HttpRequest, wave_id: int) -> HttpResponse:
 
 
 def _ours(cell: object, reference: Reference) -> float | None:
-    """The organisation's own share for a published figure (from the published org cell)."""
+    """The organisation's own share for a published figure: % who agree (4–5) with the
+    matching item, from the published organisation cell's distribution."""
     items = getattr(cell, "items", None) or {}
-    share = (items.get(reference.item) or {}).get("favourable")
-    if share is None:
+    stat = items.get(reference.item) or {}
+    counts = {int(k): int(v) for k, v in (stat.get("distribution") or {}).items()}
+    total = sum(counts.values())
+    if not total:
         return None
-    return 100 - float(share) if reference.disagree else float(share)
+    agree = 100 * sum(v for k, v in counts.items() if k >= 4) / total
+    return 100 - agree if reference.disagree else agree
 
 
 def _heat(cell: object, column: selectors.Column) -> tuple[str, str]:

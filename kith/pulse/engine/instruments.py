@@ -353,7 +353,15 @@ AI_CONNECTION = Instrument(
     ),
     licence="Kith's own neutral wording of the published survey's measures; free to use.",
     items=tuple(
-        Item(key=f"ai_connection.{n}", text=text, scale=AGREE_5, favourable_min=4)
+        # Agreeing is the favourable answer for items 1 and 5 only; for the others
+        # (trusting AI over colleagues, preferring it to teammates, burnout) disagreeing is.
+        Item(
+            key=f"ai_connection.{n}",
+            text=text,
+            scale=AGREE_5,
+            favourable_min=4 if n in (1, 5) else None,
+            favourable_max=None if n in (1, 5) else 2,
+        )
         for n, text in enumerate(
             (
                 "I understand how my use of AI relates to my company's goals.",

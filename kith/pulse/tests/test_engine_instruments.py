@@ -99,7 +99,19 @@ def test_cbi_options_and_reversed_last_item() -> None:
 def test_ai_connection_references_are_context_with_their_source() -> None:
     inst = instrument("ai_connection")
     assert inst.scoring == "items"
-    assert all(i.favourable_min == 4 and i.scale.key == "agree5" for i in inst.items)
+    assert all(i.scale.key == "agree5" for i in inst.items)
+    # Agreeing is favourable for understanding and new work; disagreeing for the rest.
+    assert [i.favourable_min for i in inst.items] == [4, None, None, None, 4, None]
+    assert [i.favourable_max for i in inst.items] == [None, 2, 2, 2, None, 2]
+    # Each published figure names the item it compares with.
+    assert [(r.item, r.disagree) for r in inst.reference] == [
+        ("ai_connection.6", False),
+        ("ai_connection.1", True),
+        ("ai_connection.2", False),
+        ("ai_connection.3", False),
+        ("ai_connection.4", False),
+        ("ai_connection.5", False),
+    ]
     percents = [r.percent for r in inst.reference]
     assert percents == [88.0, 62.0, 67.0, 64.0, 85.0, 30.0]
     assert all(

@@ -298,3 +298,50 @@ def test_manager_plans_a_team_conversation_with_an_invite(org, closed_wave):
     assert "safe to take a risk" in str(event["SUMMARY"])
     hr_page = _client(org.hr, hr=True).get("/pulse/actions/").content.decode()
     assert "Maya Jackson" in hr_page and "Planned" in hr_page
+
+
+def test_a_team_whose_respondents_changed_by_fewer_than_k_is_withheld_next_wave(org, hr_user):
+    c = services.campaign_save(
+        campaign=None,
+        fields={"name": "Weekly", "instruments": ["enps"], "opens_on": org_today(),
+                "closes_on": org_today(), "cadence_weeks": 1},
+        org_units=[], actor=hr_user,
+    )
+    everyone = org.platform_people + org.data_people + org.direct_people
+    first = c.waves.get(number=1)
+    services.wave_send(wave=first)
+    first.refresh_from_db()
+    answer_all(first, everyone)
+    results.wave_results_compute(wave=first)
+    second = c.waves.get(number=2)
+    services.wave_send(wave=second)
+    second.refresh_from_db()
+    answer_all(second, everyone[1:])  # one Platform colleague skips this wave
+    results.wave_results_compute(wave=second)
+    platform = _unit_index(second, "Platform")
+    assert ResultCell.objects.filter(wave=first, unit=platform, attr=-1).exists()
+    # Platform's wave-2 figure minus wave 1 would describe one person: withheld.
+    assert not ResultCell.objects.filter(wave=second, unit=platform, attr=-1).exists()
+    # So is the organisation's: the same one person is its whole difference between the waves.
+    assert not ResultCell.objects.filter(wave=second, unit=0, attr=-1).exists()
+
+
+def test_ai_figures_sit_beside_the_organisations_own(org, hr_user):
+    c = campaign(hr_user, today=org_today(), instruments=("ai_connection",))
+    wave = c.waves.get(number=1)
+    services.wave_send(wave=wave)
+    wave.refresh_from_db()
+    answer_all(wave, org.platform_people + org.data_people + org.direct_people)  # all "5"
+    results.wave_results_compute(wave=wave)
+    html = _client(org.hr, hr=True).get(f"/pulse/waves/{wave.pk}/").content.decode()
+    assert "Report burnout (among the most productive AI users)</td><td>88%</td><td>100%" in html
+    assert "relates to company goals (among the most productive AI users)</td><td>62%</td><td>0%" in html
+
+
+def test_my_export_lists_my_invitations_but_never_answers(org, closed_wave):
+    data = _client(org.platform_people[0]).get("/me/export.json").json()["pulse"]
+    assert data["invitations"] == [
+        {"campaign": "Team pulse", "wave": 1, "opens_on": closed_wave.opens_on.isoformat(),
+         "closes_on": closed_wave.closes_on.isoformat(), "answered": True, "reminders": 0}
+    ]
+    assert "values" not in str(data) and "cannot be listed" in data["note"]

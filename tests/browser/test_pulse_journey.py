@@ -1,0 +1,68 @@
+"""Pulse end to end in Chromium: someone answers a survey on a phone (progress survives a
+reload), HR closes the wave, and the manager sees one team's results and the other team,
+under the privacy threshold, withheld."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from kith.core.dates import org_today
+from kith.directory.tests.factories import login_for
+from kith.pulse import services
+from kith.pulse.models import Invitation, Response
+from kith.pulse.tests.builders import answer_all, build_org, campaign
+
+pytestmark = pytest.mark.browser
+PASSWORD = "pw-for-tests-1"
+
+
+def test_answer_then_manager_sees_one_team_withheld_and_one_shown(open_browsing):
+    org = build_org()
+    hr = login_for(org.hr, hr=True, password=PASSWORD)
+    login_for(org.manager, password=PASSWORD)
+    c = campaign(hr, today=org_today())
+    wave = c.waves.get(number=1)
+    services.wave_send(wave=wave)
+    wave.refresh_from_db()
+    answer_all(wave, org.platform_people + org.direct_people + org.data_people[1:])
+
+    # A Data colleague answers on their phone, from their personal link, without signing in.
+    phone = open_browsing(viewport="phone")
+    token = Invitation.objects.get(wave=wave, person=org.data_people[0]).token
+    phone.goto(f"/pulse/s/{token}/")
+    page = phone.page
+    expect(page.get_by_text("Confidential by construction")).to_be_visible()
+    first = page.get_by_role("group", name="It is safe to take a risk on this team.")
+    first.get_by_label("Very accurate", exact=True).check()
+    phone.shot("survey on a phone", full_page=False)
+    page.reload()  # progress is kept on the device
+    expect(first.get_by_label("Very accurate", exact=True)).to_be_checked()
+    nps = page.get_by_role("group", name="How likely are you to recommend")
+    nps.get_by_label("8", exact=True).check()
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
+    phone.shot("answered")
+    assert Response.objects.filter(wave=wave).count() == 15
+    phone.assert_clean()
+
+    # HR closes the wave now; the results are computed once.
+    desk = open_browsing()
+    desk.log_in(org.hr.email, PASSWORD)
+    desk.goto("/pulse/manage/")
+    desk.page.get_by_role("button", name="Close now").click()
+    expect(desk.page.get_by_text("groups passed the privacy rules")).to_be_visible()
+    desk.log_out()
+
+    # The manager sees Platform (7 answers) and Data withheld (3 answers, under k = 5).
+    desk.log_in(org.manager.email, PASSWORD)
+    desk.goto("/pulse/")
+    desk.page.get_by_role("link", name="Team pulse").click()
+    table = desk.page.locator("table.heatmap").first
+    platform = table.get_by_role("row").filter(has_text="Platform")
+    data = table.get_by_role("row").filter(has_text="Data")
+    expect(platform).to_contain_text("7")
+    expect(platform.locator("td.withheld")).to_have_count(0)
+    expect(data).to_contain_text("Withheld to protect a small group")
+    desk.shot("manager results")
+    desk.assert_clean()
