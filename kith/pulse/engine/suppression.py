@@ -13,8 +13,8 @@ the indicator of a set of people can be derived only if that set is a union of c
 non-empty signatures. If every such class has >= k respondents, no combination of published
 cells isolates fewer than k people. In particular every published cell has >= k respondents.
 
-`publishable_cells` starts from the candidate cells with >= k respondents and withholds
-more, greedily, until the criterion holds. `stable_across_waves` then withholds cells whose
+`publishable_cells` adds candidate cells one at a time (teams first) and keeps each only if
+the criterion still holds. `stable_across_waves` then withholds cells whose
 respondents changed by 1..k-1 people since the last wave the same cell was published in.
 Withholding a cell only merges classes (each new class is a union of old ones with non-empty
 signatures), so any subset of a safe family is safe: the second step keeps the guarantee.
@@ -26,10 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
 from kith.pulse.engine.results import (
-    BoolArray,
     Cell,
     CellSpace,
     FloatArray,
@@ -43,12 +41,6 @@ from kith.pulse.engine.results import (
 MIN_K, MAX_K = 3, 10  # the range a campaign may choose for the minimum group size
 DEFAULT_K = 5  # scores and counts
 DEFAULT_COMMENT_K = 10  # free-text comments
-_SEED = 0x6B697468  # fixed: signature hashes (and so every result) are deterministic
-_NEVER = np.iinfo(np.int64).max
-_NO_MERGE = 1 << 40  # added to a pick's rank when withholding it merges nothing
-_UNFILTERED = 1 << 41  # added for a whole-unit cell: filter slices go first
-
-U64Array = NDArray[np.uint64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,21 +97,15 @@ def publishable_cells(
     *,
     candidates: Iterable[Cell] | None = None,
 ) -> set[Cell]:
-    """The largest-we-can-find subset of `candidates` (default: every non-empty cell) under
-    which every signature class with a non-empty signature has >= k respondents.
+    """A subset of `candidates` (default: every non-empty cell) under which every signature
+    class with a non-empty signature has >= k respondents.
 
-    `unit`/`attrs` are the respondents (one row per response). Greedy, deterministic: while
-    some class is under k, withhold one cell for it, preferring
-
-    1. a filtered cell (u, j, v) over a whole unit (u, -1, -1): units are what people look
-       at first, so a filter slice goes before any team does;
-    2. a cell whose removal merges the class into a neighbour class (signatures differing
-       by exactly that cell: one of the class's own cells, or one its neighbour has more);
-    3. the cell with the fewest respondents, then the deeper unit, then the lowest cell id.
-
-    (1) ranks ahead of (2) on purpose: with merges first, a merge through a large unit cell
-    often wins over a small filter slice, and at 100k people about 70% of the unit cells
-    (the root included) ended up withheld; filtered first keeps about 90% of them.
+    `unit`/`attrs` are the respondents (one row per response). Additive and deterministic:
+    cells are tried one at a time, whole units before filtered cells (units are what people
+    look at first), shallow before deep, larger before smaller, then by cell id; a cell is
+    kept only if publishing it leaves every class it splits with 0 or >= k respondents on
+    each side. The family is safe after every step, so it is safe at the end, and a team is
+    never given up for a filter slice.
     """
     check_k(k)
     unit, attrs = as_people(tree, unit, attrs)
@@ -127,12 +113,61 @@ def publishable_cells(
     space = CellSpace(tree.size, attribute_sizes(attrs, wanted or ()))
     atoms = _atoms(tree, space, unit, attrs)
     counts = _cell_counts(space, atoms)
-    published = np.zeros(space.total, dtype=np.bool_)
     ids = np.flatnonzero(counts > 0) if wanted is None else space.ids(wanted)
-    published[ids[counts[ids] >= k]] = True
-    if atoms.count.size:
-        _Greedy(space, tree, atoms, counts, k).run(published)
-    return set(space.cells(np.flatnonzero(published)))
+    ids = ids[counts[ids] >= k]
+    if ids.size == 0 or atoms.count.size == 0:
+        return set()
+    depth = space.depth_of(tree)
+    filtered = space.filtered()
+    ids = ids[np.lexsort((ids, -counts[ids], depth[ids], filtered[ids]))]
+    return set(space.cells(_add_while_safe(atoms, ids, k, space.total)))
+
+
+def _add_while_safe(atoms: _Atoms, order: IntArray, k: int, total: int) -> IntArray:
+    """The cells of `order` kept, in turn, by the split rule (see publishable_cells)."""
+    valid = atoms.cell_ids >= 0
+    atom_of = np.broadcast_to(np.arange(atoms.count.size)[:, None], atoms.cell_ids.shape)[valid]
+    cell_of = atoms.cell_ids[valid]
+    by_cell = np.argsort(cell_of, kind="stable")
+    members_sorted = atom_of[by_cell]
+    start = np.searchsorted(cell_of[by_cell], np.arange(total + 1))
+    weight = atoms.count
+    klass = np.zeros(weight.size, dtype=np.int64)  # class 0: the empty signature (exempt)
+    size = np.zeros(weight.size + 1, dtype=np.float64)
+    size[0] = weight.sum()
+    next_class = 1
+    kept: list[int] = []
+    for cid in order.tolist():
+        members = members_sorted[start[cid] : start[cid + 1]]
+        cls = klass[members]
+        if cls.size == 1 or (cls == cls[0]).all():
+            touched = cls[:1]
+            inside = np.array([weight[members].sum()])
+        else:
+            touched, inverse = np.unique(cls, return_inverse=True)
+            inside = np.bincount(inverse, weights=weight[members], minlength=touched.size)
+        outside = size[touched] - inside
+        if (inside < k).any():
+            continue
+        if ((outside > 0) & (outside < k) & (touched != 0)).any():
+            continue
+        kept.append(cid)
+        # Split classes keep their id for the part outside this cell; the inside of the
+        # empty-signature class 0 always gets a new id, as it is no longer exempt.
+        split = (outside > 0) | (touched == 0)
+        if split.any():
+            new_ids = np.full(touched.size, -1, dtype=np.int64)
+            n_new = int(split.sum())
+            new_ids[split] = np.arange(next_class, next_class + n_new)
+            next_class += n_new
+            mapping = dict(zip(touched.tolist(), new_ids.tolist(), strict=True))
+            moved = np.array([mapping[c] for c in cls.tolist()], dtype=np.int64)
+            move = moved >= 0
+            klass[members[move]] = moved[move]
+            size[new_ids[split]] = inside[split]
+            size[touched[split]] -= inside[split]
+        # A class wholly inside the cell keeps its id: its signature grew, its size did not.
+    return np.array(kept, dtype=np.int64)
 
 
 def _cell_counts(space: CellSpace, atoms: _Atoms) -> FloatArray:
@@ -140,140 +175,6 @@ def _cell_counts(space: CellSpace, atoms: _Atoms) -> FloatArray:
     weights = np.broadcast_to(atoms.count[:, None], atoms.cell_ids.shape)[valid]
     sums = np.bincount(atoms.cell_ids[valid], weights=weights, minlength=space.total)
     return np.asarray(sums, dtype=np.float64)
-
-
-@dataclass(frozen=True, slots=True)
-class _Classes:
-    of_atom: IntArray  # (A,) class index of each atom
-    rep: IntArray  # (K,) smallest atom index in each class
-    hash: U64Array  # (K,) first signature hash of each class (for neighbour look-ups)
-    count: FloatArray  # (K,) respondents
-    size: IntArray  # (K,) cells in the signature
-
-
-class _Greedy:
-    """Withholds cells until every non-empty-signature class has >= k respondents.
-
-    Each round looks at every class under k (smallest first) and picks its cell against the
-    state at the start of the round. A class is acted on in this round only when no earlier
-    class's pick touches it (its signature, its pick, or it as a merge partner); the rest
-    wait for the next round. That is close to one-at-a-time processing, in far fewer
-    rounds. Every round withholds at least one cell, so it ends.
-    """
-
-    def __init__(
-        self, space: CellSpace, tree: Tree, atoms: _Atoms, counts: FloatArray, k: int
-    ) -> None:
-        rng = np.random.default_rng(_SEED)
-        self.tags = rng.integers(0, 2**64, size=(2, space.total), dtype=np.uint64, endpoint=False)
-        self.ids = atoms.cell_ids
-        self.valid = self.ids >= 0
-        self.safe = np.where(self.valid, self.ids, 0)
-        self.atom_count = atoms.count
-        self.k = k
-        # Pick order for a cell, best first: fewest respondents, filtered, deeper, lowest id.
-        rank_keys = (np.arange(space.total), -space.depth_of(tree), ~space.filtered(), counts)
-        self.filtered = space.filtered()
-        self.cell_rank = np.empty(space.total, dtype=np.int64)
-        self.cell_rank[np.lexsort(rank_keys)] = np.arange(space.total)
-
-    def run(self, published: BoolArray) -> None:
-        while True:
-            pub = self.valid & published[self.safe]
-            sig = np.where(pub, self.ids, -1)
-            classes = self._classes(sig, pub)
-            small = np.flatnonzero((classes.count < self.k) & (classes.size > 0))
-            if small.size == 0:
-                return
-            published[self._picks(sig[classes.rep], classes, small)] = False
-
-    def _classes(self, sig: IntArray, pub: BoolArray) -> _Classes:
-        h1 = np.where(pub, self.tags[0][self.safe], 0).sum(axis=1, dtype=np.uint64)
-        h2 = np.where(pub, self.tags[1][self.safe], 0).sum(axis=1, dtype=np.uint64)
-        order = np.lexsort((h2, h1))  # stable: equal hashes keep atom order
-        s1, s2 = h1[order], h2[order]
-        start = np.ones(order.size, dtype=np.bool_)
-        start[1:] = (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1])
-        of_atom = np.empty(order.size, dtype=np.int64)
-        of_atom[order] = np.cumsum(start) - 1
-        rep = order[start]
-        if not np.array_equal(sig, sig[rep[of_atom]]):  # a 128-bit hash collision: be exact
-            _, rep, of_atom = np.unique(sig, axis=0, return_index=True, return_inverse=True)
-            of_atom = of_atom.reshape(-1)
-        count = np.asarray(
-            np.bincount(of_atom, weights=self.atom_count, minlength=rep.size), dtype=np.float64
-        )
-        return _Classes(of_atom, rep, h1[rep], count, pub[rep].sum(axis=1))
-
-    def _picks(self, rep_sig: IntArray, classes: _Classes, small: IntArray) -> IntArray:
-        """The cells to withhold this round."""
-        n_classes = classes.rep.size
-        # Processing order of the small classes: fewest respondents, then first atom.
-        small = small[np.lexsort((classes.rep[small], classes.count[small]))]
-        position = np.full(n_classes, _NEVER, dtype=np.int64)
-        position[small] = np.arange(small.size)
-        # Every (class T, cell c in T's signature) and the class with signature T - {c}.
-        t_idx, slot = np.nonzero(rep_sig >= 0)
-        cell = rep_sig[t_idx, slot]
-        lower = _lookup(classes.hash, classes.hash[t_idx] - self.tags[0][cell])
-        to_empty = classes.size[t_idx] == 1  # removing c leaves T in no published cell
-        # (a) a small T withholds c from its own signature: merges when T - {c} exists.
-        a = position[t_idx] != _NEVER
-        # (b) a small U = T - {c} withholds c (not in its signature): T merges into U.
-        b = (lower >= 0) & (position[np.maximum(lower, 0)] != _NEVER)
-        owner = np.concatenate([t_idx[a], lower[b]])
-        picked = np.concatenate([cell[a], cell[b]])
-        merges = np.concatenate([(lower[a] >= 0) | to_empty[a], np.ones(int(b.sum()), np.bool_)])
-        partner = np.concatenate([np.where(to_empty[a], -1, lower[a]), t_idx[b]])
-        # Best entry per small class: filtered cells first, then merging ones, then by cell
-        # rank. (owner, cell) pairs are unique, so exactly one entry per class is the minimum.
-        key = np.where(self.filtered[picked], 0, _UNFILTERED)
-        key += np.where(merges, 0, _NO_MERGE) + self.cell_rank[picked]
-        best = np.full(n_classes, _NEVER, dtype=np.int64)
-        np.minimum.at(best, owner, key)
-        choice = np.flatnonzero(key == best[owner])
-        c_owner, c_cell, c_partner = owner[choice], picked[choice], partner[choice]
-        c_pos = position[c_owner]
-        # Whose state an earlier pick changes: its signature, its own pick, or its partner.
-        cell_first = np.full(self.tags.shape[1], _NEVER, dtype=np.int64)
-        np.minimum.at(cell_first, c_cell, c_pos)
-        touched = np.full(n_classes, _NEVER, dtype=np.int64)
-        has_partner = c_partner >= 0
-        np.minimum.at(touched, c_partner[has_partner], c_pos[has_partner])
-        sig_rows = rep_sig[c_owner]
-        sig_first = np.where(sig_rows >= 0, cell_first[np.maximum(sig_rows, 0)], _NEVER)
-        earlier = np.minimum(sig_first.min(axis=1, initial=_NEVER), touched[c_owner])
-        earlier = np.minimum(earlier, cell_first[c_cell])
-        accepted = earlier >= c_pos
-        return np.asarray(c_cell[accepted], dtype=np.int64)
-
-
-def _lookup(keys: U64Array, wanted: U64Array) -> IntArray:
-    """Index of a class whose hash equals each wanted value, -1 when none.
-
-    A bucketed table on the hash's top bits (the hashes are uniform): about four buckets per
-    key, so most look-ups end in an empty bucket and the rest check one or two keys.
-    """
-    found = np.full(wanted.size, -1, dtype=np.int64)
-    if keys.size == 0 or wanted.size == 0:
-        return found
-    bits = int(keys.size).bit_length() + 2
-    shift = np.uint64(64 - bits)
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    per_bucket = np.bincount((sorted_keys >> shift).astype(np.int64), minlength=1 << bits)
-    start = np.zeros((1 << bits) + 1, dtype=np.int64)
-    np.cumsum(per_bucket, out=start[1:])
-    bucket = (wanted >> shift).astype(np.int64)
-    at, end = start[bucket], start[bucket + 1]
-    todo = np.flatnonzero(at < end)
-    while todo.size:
-        hit = sorted_keys[at[todo]] == wanted[todo]
-        found[todo[hit]] = order[at[todo[hit]]]
-        todo = todo[~hit]
-        at[todo] += 1
-        todo = todo[at[todo] < end[todo]]
-    return found
 
 
 # --- across waves ---------------------------------------------------------------------------

@@ -303,9 +303,15 @@ def test_manager_plans_a_team_conversation_with_an_invite(org, closed_wave):
 def test_a_team_whose_respondents_changed_by_fewer_than_k_is_withheld_next_wave(org, hr_user):
     c = services.campaign_save(
         campaign=None,
-        fields={"name": "Weekly", "instruments": ["enps"], "opens_on": org_today(),
-                "closes_on": org_today(), "cadence_weeks": 1},
-        org_units=[], actor=hr_user,
+        fields={
+            "name": "Weekly",
+            "instruments": ["enps"],
+            "opens_on": org_today(),
+            "closes_on": org_today(),
+            "cadence_weeks": 1,
+        },
+        org_units=[],
+        actor=hr_user,
     )
     everyone = org.platform_people + org.data_people + org.direct_people
     first = c.waves.get(number=1)
@@ -335,13 +341,61 @@ def test_ai_figures_sit_beside_the_organisations_own(org, hr_user):
     results.wave_results_compute(wave=wave)
     html = _client(org.hr, hr=True).get(f"/pulse/waves/{wave.pk}/").content.decode()
     assert "Report burnout (among the most productive AI users)</td><td>88%</td><td>100%" in html
-    assert "relates to company goals (among the most productive AI users)</td><td>62%</td><td>0%" in html
+    assert (
+        "relates to company goals (among the most productive AI users)</td><td>62%</td><td>0%"
+        in html
+    )
 
 
 def test_my_export_lists_my_invitations_but_never_answers(org, closed_wave):
     data = _client(org.platform_people[0]).get("/me/export.json").json()["pulse"]
     assert data["invitations"] == [
-        {"campaign": "Team pulse", "wave": 1, "opens_on": closed_wave.opens_on.isoformat(),
-         "closes_on": closed_wave.closes_on.isoformat(), "answered": True, "reminders": 0}
+        {
+            "campaign": "Team pulse",
+            "wave": 1,
+            "opens_on": closed_wave.opens_on.isoformat(),
+            "closes_on": closed_wave.closes_on.isoformat(),
+            "answered": True,
+            "reminders": 0,
+        }
     ]
     assert "values" not in str(data) and "cannot be listed" in data["note"]
+
+
+def test_nothing_under_k_can_be_derived_from_everything_the_api_shows(org, hr_user):
+    """An adversarial HR admin asks the API for every unit under every filter and combines
+    all of it: no set of fewer than k respondents is a linear combination of what it got."""
+    import numpy as np
+
+    from kith.pulse.tests.test_engine_suppression import derivable_small_sets
+
+    everyone = org.platform_people + org.data_people + org.direct_people
+    for i, person in enumerate(everyone):  # countries and tenure bands that overlap unevenly
+        person.country = ["PT", "PT", "ES", "DE"][i % 4]
+        person.start_date = org_today() - dt.timedelta(days=[100, 800, 2000][i % 3])
+        person.save()
+    c = campaign(hr_user, today=org_today(), attributes=("country", "tenure"))
+    wave = c.waves.get(number=1)
+    services.wave_send(wave=wave)
+    wave.refresh_from_db()
+    answer_all(wave, everyone)
+    results.wave_results_compute(wave=wave)
+    client = _client(org.hr, hr=True)
+    seen: set[tuple[int, int, int]] = set()
+    filters = [(-1, -1)] + [(a, v) for a, v, _ in selectors.filters_for(wave)]
+    for attr, value in filters:
+        for parent in range(len(wave.units)):
+            query = f"unit={parent}" + (f"&attr={attr}&value={value}" if attr >= 0 else "")
+            body = client.get(f"/api/v1/pulse/waves/{wave.pk}/results?{query}").json()
+            for row in body["rows"]:
+                if not row["withheld"]:
+                    assert row["respondents"] >= 5
+                    seen.add((row["unit"], attr, value))
+    stored = set(ResultCell.objects.filter(wave=wave).values_list("unit", "attr", "value"))
+    assert seen == stored and (0, -1, -1) in seen
+    assert (_unit_index(wave, "Platform"), -1, -1) in seen  # teams come before filter slices
+    rows = list(Invitation.objects.filter(wave=wave, responded=True).values_list("unit", "attrs"))
+    parent = [int(u[2]) for u in wave.units]
+    unit = np.array([r[0] for r in rows])
+    attrs = np.array([r[1] for r in rows])
+    assert derivable_small_sets(parent, unit, attrs, seen, 5) == []
