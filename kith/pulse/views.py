@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_not_required
@@ -27,6 +28,12 @@ def _viewer(request: HttpRequest) -> Viewer:
 
 def _error_text(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    """A service's validation errors on the form: under their field, or above the form."""
+    for name, errors in exc.message_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
 
 
 def _int(request: HttpRequest, name: str, default: int) -> int:
@@ -250,8 +257,7 @@ def plan_action(request: HttpRequest, wave_id: int) -> HttpResponse:
                 actor=viewer.user,  # type: ignore[arg-type]
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+            _add_errors(form, exc)
         else:
             flash.success(request, f"Invitations sent to {len(team)} people.")
             return redirect("pulse:actions")
@@ -344,8 +350,7 @@ def campaign_edit(request: HttpRequest, campaign_id: int | None = None) -> HttpR
                 actor=viewer.user,  # type: ignore[arg-type]
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+            _add_errors(form, exc)
         else:
             flash.success(request, f"Saved {saved.name}.")
             return redirect("pulse:manage")

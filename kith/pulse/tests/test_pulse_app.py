@@ -395,7 +395,7 @@ def test_nothing_under_k_can_be_derived_from_everything_the_api_shows(org, hr_us
     assert seen == stored and (0, -1, -1) in seen
     assert (_unit_index(wave, "Platform"), -1, -1) in seen  # teams come before filter slices
     rows = list(Invitation.objects.filter(wave=wave, responded=True).values_list("unit", "attrs"))
-    parent = [int(u[2]) for u in wave.units]
+    parents = [int(u[2]) for u in wave.units]
     unit = np.array([r[0] for r in rows])
     attrs = np.array([r[1] for r in rows])
-    assert derivable_small_sets(parent, unit, attrs, seen, 5) == []
+    assert derivable_small_sets(parents, unit, attrs, seen, 5) == []
