@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -96,7 +97,7 @@ class CampaignForm(forms.ModelForm):
         if not self.instance.pk:
             today = org_today()
             self.fields["opens_on"].initial = today
-            self.fields["closes_on"].initial = today.replace(day=min(today.day, 28))
+            self.fields["closes_on"].initial = today + dt.timedelta(days=13)
         elif self.instance.questions.exists():
             self.fields["questions_text"].initial = "\n".join(
                 f"{q.kind} | {q.text}" + (f" | {'; '.join(q.choices)}" if q.choices else "")

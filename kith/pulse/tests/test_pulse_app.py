@@ -17,7 +17,7 @@ from kith.core.models import AuditEvent
 from kith.directory.tests.factories import login_for
 from kith.notify.models import Notification
 from kith.pulse import results, selectors, services
-from kith.pulse.models import Comment, Invitation, Response, ResultCell, Wave
+from kith.pulse.models import Campaign, Comment, Invitation, Response, ResultCell, Wave
 from kith.pulse.tests.builders import answer_all, build_org, campaign
 
 pytestmark = pytest.mark.django_db
@@ -399,3 +399,29 @@ def test_nothing_under_k_can_be_derived_from_everything_the_api_shows(org, hr_us
     unit = np.array([r[0] for r in rows])
     attrs = np.array([r[1] for r in rows])
     assert derivable_small_sets(parents, unit, attrs, seen, 5) == []
+
+
+def test_hr_composes_a_campaign_on_the_page_and_bad_lines_are_named(org):
+    client = _client(org.hr, hr=True)
+    form = {
+        "name": "Spring pulse",
+        "description": "",
+        "instruments": ["edmondson", "loneliness3"],
+        "attributes": ["tenure"],
+        "opens_on": org_today().isoformat(),
+        "closes_on": (org_today() + dt.timedelta(days=10)).isoformat(),
+        "cadence_weeks": "6",
+        "min_group": "5",
+        "min_comment_group": "10",
+        "questions_text": "choice | Where do you work? | Office; Home\nfree | Oops",
+    }
+    bad = client.post("/pulse/manage/new/", form)
+    assert bad.status_code == 200 and "Line 2: start with a kind" in bad.content.decode()
+    form["questions_text"] = "choice | Where do you work? | Office; Home\ntext | Anything else?"
+    assert client.post("/pulse/manage/new/", form).status_code == 302
+    created = Campaign.objects.get(name="Spring pulse")
+    assert [q.kind for q in created.questions.all()] == ["choice", "text"]
+    assert created.waves.get().opens_on == org_today()
+    form["min_group"] = "2"
+    assert "greater than or equal to 3" in client.post("/pulse/manage/new/", form).content.decode()
+    assert _client(org.manager).get("/pulse/manage/new/").status_code == 403
