@@ -84,7 +84,9 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         "token": token,
         "nav": "pulse",
     }
-    return render(request, "pulse/answer.html", context, status=400 if errors else 200)
+    # Form errors answer 200, not 400: Django logs every 4xx with its path, and this path
+    # is a personal link.
+    return render(request, "pulse/answer.html", context)
 
 
 def instruments(request: HttpRequest) -> HttpResponse:
