@@ -9,6 +9,10 @@ from ninja.errors import AuthenticationError
 from kith.accounts.api_auth import SessionAuth, TokenAuth
 from kith.connect.api import router as connect_router
 from kith.directory.api import router as people_router
+from kith.bandmap.api import router as bandmap_router
+from kith.celebrate.api import router as celebrate_router
+from kith.communities.api import router as communities_router
+from kith.events.api import router as events_router
 from kith.pulse.api import router as pulse_router
 
 api = NinjaAPI(
@@ -25,6 +29,10 @@ api = NinjaAPI(
 api.add_router("/people", people_router, tags=["people"])
 api.add_router("/connect", connect_router, tags=["connect"])
 api.add_router("/pulse", pulse_router, tags=["pulse"])
+api.add_router("/map", bandmap_router, tags=["map"])
+api.add_router("/communities", communities_router, tags=["communities"])
+api.add_router("/events", events_router, tags=["events"])
+api.add_router("/celebrate", celebrate_router, tags=["celebrate"])
 
 
 @api.exception_handler(AuthenticationError)

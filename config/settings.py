@@ -84,6 +84,10 @@ INSTALLED_APPS = [
     "kith.jobs",
     "kith.connect",
     "kith.pulse",
+    "kith.bandmap",
+    "kith.communities",
+    "kith.events",
+    "kith.celebrate",
 ]
 
 MIDDLEWARE = [

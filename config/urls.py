@@ -22,4 +22,8 @@ urlpatterns = [
     path("notifications/", include("kith.notify.urls")),
     path("connect/", include("kith.connect.urls")),
     path("pulse/", include("kith.pulse.urls")),
+    path("map/", include("kith.bandmap.urls")),
+    path("communities/", include("kith.communities.urls")),
+    path("events/", include("kith.events.urls")),
+    path("celebrate/", include("kith.celebrate.urls")),
 ]

@@ -1,0 +1,76 @@
+"""Communities: clubs (hobbies) and belonging groups (employee resource groups).
+
+Membership visibility is the privacy-critical part: a confidential community's membership is
+invisible to non-members in every page, count, search, suggestion, API response and export
+(docs/privacy.md). `kith.communities.selectors.can_see_members` is the one rule everyone asks.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Community(models.Model):
+    class Kind(models.TextChoices):
+        CLUB = "club", "Club"
+        BELONGING = "belonging", "Belonging group"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public: anyone can see who is in it"
+        MEMBERS = "members", "Members only: members see each other"
+        CONFIDENTIAL = "confidential", "Confidential: membership is never shown to non-members"
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CLUB)
+    description = models.TextField(blank=True, max_length=4000)
+    visibility = models.CharField(
+        max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    requires_approval = models.BooleanField(
+        default=False, help_text="Leaders approve each request (always on when confidential)"
+    )
+    city = models.CharField(max_length=200, blank=True, help_text="For a local community")
+    country = models.CharField(max_length=2, blank=True)
+    interests = models.ManyToManyField("directory.Tag", blank=True, related_name="communities")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "communities"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_confidential(self) -> bool:
+        return self.visibility == self.Visibility.CONFIDENTIAL
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        LEADER = "leader", "Leader"
+        AMBASSADOR = "ambassador", "Ambassador"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        ACTIVE = "active", "Member"
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(
+        "directory.Person", on_delete=models.CASCADE, related_name="community_memberships"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "person"], name="membership_once")
+        ]
+        indexes = [models.Index(fields=["person", "status"], name="membership_person_status")]
+
+    def __str__(self) -> str:
+        return f"Membership {self.pk} of community {self.community_id}"
