@@ -7,11 +7,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
 from kith.accounts.api_auth import SessionAuth, TokenAuth
-from kith.connect.api import router as connect_router
-from kith.directory.api import router as people_router
 from kith.bandmap.api import router as bandmap_router
 from kith.celebrate.api import router as celebrate_router
 from kith.communities.api import router as communities_router
+from kith.connect.api import router as connect_router
+from kith.directory.api import router as people_router
 from kith.events.api import router as events_router
 from kith.pulse.api import router as pulse_router
 
