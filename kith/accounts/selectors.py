@@ -64,6 +64,9 @@ def my_data_for_viewer(viewer: Viewer) -> dict[str, Any]:
         from kith.pulse.selectors import my_pulse_data
 
         data["pulse"] = my_pulse_data(person)
+        from kith.communities.selectors import my_communities_data
+
+        data["communities"] = my_communities_data(person)
     return data
 
 

@@ -74,3 +74,60 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"Membership {self.pk} of community {self.community_id}"
+
+
+class Announcement(models.Model):
+    """A leader's message to a community: listed on its page (for those who may see its
+    members) and sent to every active member as a notification."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="announcements")
+    author = models.ForeignKey(
+        "directory.Person", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=160)
+    body = models.TextField(max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Announcement {self.pk} of community {self.community_id}"
+
+
+class CityAmbassador(models.Model):
+    """A person HR appointed to look after the colleagues of one city."""
+
+    person = models.ForeignKey(
+        "directory.Person", on_delete=models.CASCADE, related_name="city_ambassadorships"
+    )
+    city = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
+    appointed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    appointed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["country", "city", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "city", "country"], name="city_ambassador_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"City ambassador {self.pk} ({self.city}, {self.country})"
+
+
+class WelcomePreference(models.Model):
+    """A person's own choice: may their city's ambassador welcome them when they join?"""
+
+    person = models.OneToOneField(
+        "directory.Person", on_delete=models.CASCADE, related_name="welcome_preference"
+    )
+    wants_welcome = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Welcome preference of person {self.person_id}"

@@ -1,5 +1,28 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kith.communities import views
 
 app_name = "communities"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("new/", views.community_edit, name="new"),
+    path("welcome/", views.welcome, name="welcome"),
+    path("ambassador/", views.ambassador, name="ambassador"),
+    path("ambassadors/", views.ambassadors, name="ambassadors"),
+    path(
+        "ambassadors/<int:ambassador_id>/remove/",
+        views.ambassador_remove,
+        name="ambassador_remove",
+    ),
+    path("c/<slug:slug>/", views.community, name="community"),
+    path("c/<slug:slug>/join/", views.join, name="join"),
+    path("c/<slug:slug>/leave/", views.leave, name="leave"),
+    path("c/<slug:slug>/edit/", views.community_edit, name="edit"),
+    path("c/<slug:slug>/manage/", views.manage, name="manage"),
+    path(
+        "c/<slug:slug>/manage/<int:membership_id>/<slug:action>/",
+        views.manage_action,
+        name="manage_action",
+    ),
+]

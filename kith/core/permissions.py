@@ -151,3 +151,166 @@ def can_filter_results(viewer: Viewer) -> bool:
     """Filters by coarse attributes (country, tenure band, …) are for HR only: managers see
     their units as a whole, which keeps the set of published numbers small."""
     return viewer.is_hr
+
+
+# --- Communities ------------------------------------------------------------------------------
+
+
+def can_see_community_members(viewer: Viewer, *, visibility: str, viewer_is_member: bool) -> bool:
+    """Names (and leaders, announcements) of a community: every colleague for a public one;
+    only its active members for a members-only or confidential one. HR admins get no
+    exception: a confidential group's membership is sensitive data (docs/communities.md)."""
+    if not can_browse_directory(viewer):
+        return False
+    return visibility == "public" or viewer_is_member
+
+
+def can_see_community_count(viewer: Viewer, *, visibility: str, viewer_is_member: bool) -> bool:
+    """How many are in it: any colleague, except for a confidential group (members only)."""
+    if not can_browse_directory(viewer):
+        return False
+    return visibility != "confidential" or viewer_is_member
+
+
+def can_manage_communities(viewer: Viewer) -> bool:
+    """HR admins create and edit communities and appoint city ambassadors."""
+    return viewer.is_hr
+
+
+def can_lead_community(viewer: Viewer, *, viewer_leads: bool) -> bool:
+    """Approving requests and posting announcements: the community's active leaders and
+    ambassadors, while they are active colleagues."""
+    return viewer.person is not None and viewer.person.is_active and viewer_leads
+
+
+# --- Events -------------------------------------------------------------------------------------
+
+
+def can_host_events(
+    viewer: Viewer, *, leads_a_community: bool, manages_someone: bool, is_city_ambassador: bool
+) -> bool:
+    """HR, community leaders and ambassadors, managers (for their units) and city
+    ambassadors (for their city) create events."""
+    if viewer.is_hr:
+        return True
+    if viewer.person is None or not viewer.person.is_active:
+        return False
+    return viewer.is_ambassador or leads_a_community or manages_someone or is_city_ambassador
+
+
+def can_see_event(
+    viewer: Viewer,
+    *,
+    confidential: bool,
+    is_member: bool,
+    is_organiser: bool,
+    team_only: bool,
+    in_team: bool,
+) -> bool:
+    """A confidential community's events exist only for its members (HR gets no exception,
+    as for the membership itself); a team's events for the people in that unit, its
+    managers and HR; every other event for every colleague."""
+    if not can_browse_directory(viewer):
+        return False
+    if is_organiser:
+        return True
+    if confidential:
+        return is_member
+    if team_only:
+        return in_team or viewer.is_hr
+    return True
+
+
+def can_organise_event(
+    viewer: Viewer,
+    *,
+    host: str,
+    is_creator: bool,
+    leads_host_community: bool,
+    manages_host_team: bool,
+    confidential: bool,
+) -> bool:
+    """Edit, take attendance: whoever created it, and whoever may host for the same host
+    (its community's leaders, the unit's managers, HR for HR, team and city events)."""
+    person = viewer.person
+    active = person is not None and person.is_active
+    if is_creator and active:
+        return True
+    if host == "community":
+        return active and leads_host_community
+    if host == "team":
+        return (active and manages_host_team) or viewer.is_hr
+    return viewer.is_hr and not confidential
+
+
+def can_see_attendees(viewer: Viewer, *, is_organiser: bool, is_attendee: bool) -> bool:
+    """Names of who is going: the organisers and the people going; others see counts."""
+    return can_browse_directory(viewer) and (is_organiser or is_attendee)
+
+
+def can_rsvp(viewer: Viewer) -> bool:
+    return viewer.person is not None and viewer.person.is_active
+
+
+def can_read_event_stats(viewer: Viewer) -> bool:
+    """HR sees how many connections people made per event, never who met whom."""
+    return viewer.is_hr
+
+
+# --- Celebrate ----------------------------------------------------------------------------------
+
+
+def can_view_celebrations(viewer: Viewer) -> bool:
+    """The celebration feeds are for whoever may browse the directory."""
+    return can_browse_directory(viewer)
+
+
+def can_give_kudos(viewer: Viewer) -> bool:
+    """Only a current colleague thanks colleagues (HR accounts without a person cannot)."""
+    return viewer.person is not None and viewer.person.is_active
+
+
+def can_manage_company_values(viewer: Viewer) -> bool:
+    return viewer.is_hr
+
+
+def can_read_kudos(
+    viewer: Viewer,
+    *,
+    visibility: str,
+    sender_id: int,
+    recipient_ids: set[int],
+    audience_unit_ids: set[int],
+) -> bool:
+    """public: every colleague; team: sender, recipients and people in the teams they were in
+    when it was given; private: sender and recipients only (no HR exception). The query form
+    of this rule is kith.celebrate.selectors.visible_kudos."""
+    if not can_view_celebrations(viewer):
+        return False
+    if visibility == "public":
+        return True
+    me = viewer.person
+    if me is None or not me.is_active:
+        return False
+    if me.pk == sender_id or me.pk in recipient_ids:
+        return True
+    return visibility == "team" and me.org_unit_id in audience_unit_ids
+
+
+# --- Band Map -----------------------------------------------------------------------------------
+
+
+def can_view_map(viewer: Viewer) -> bool:
+    """The map shows city counts of active colleagues: whoever may browse the directory."""
+    return can_browse_directory(viewer)
+
+
+def can_view_hubs(viewer: Viewer) -> bool:
+    """Cities with many colleagues and no office nearby: for HR and community ambassadors,
+    who plan meetups there."""
+    return can_view_map(viewer) and (viewer.is_hr or viewer.is_ambassador)
+
+
+def can_set_map_preference(viewer: Viewer) -> bool:
+    """Only an active colleague is on the map, so only they can hide themselves from it."""
+    return viewer.person is not None and viewer.person.is_active

@@ -119,6 +119,18 @@ def test_openapi_document_is_valid(db, same_connection):
         "GET /api/v1/pulse/waves/{wave_id}/export",
         "GET /api/v1/pulse/campaigns",
         "POST /api/v1/pulse/campaigns",
+        "GET /api/v1/communities/groups",
+        "POST /api/v1/communities/groups",
+        "GET /api/v1/communities/groups/{community_id}",
+        "POST /api/v1/communities/groups/{community_id}/join",
+        "POST /api/v1/communities/groups/{community_id}/leave",
+        "GET /api/v1/communities/groups/{community_id}/members",
+        "GET /api/v1/communities/groups/{community_id}/announcements",
+        "POST /api/v1/communities/groups/{community_id}/announcements",
+        "GET /api/v1/communities/memberships",
+        "GET /api/v1/communities/suggestions",
+        "GET /api/v1/communities/ambassadors",
+        "POST /api/v1/communities/ambassadors",
     }
 
 

@@ -1,0 +1,307 @@
+"""Thin pages over the Communities selectors and services."""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from kith.communities import selectors, services
+from kith.communities.forms import (
+    AmbassadorForm,
+    AnnouncementForm,
+    CommunityForm,
+    SearchForm,
+    WelcomeForm,
+)
+from kith.communities.models import CityAmbassador, Community, Membership
+from kith.core.dates import org_today
+from kith.core.permissions import (
+    Viewer,
+    can_browse_directory,
+    can_manage_communities,
+    can_take_part,
+    require,
+)
+from kith.directory.models import Person
+
+NAV = "communities"
+
+
+def _viewer(request: HttpRequest) -> Viewer:
+    return request.viewer  # type: ignore[attr-defined]
+
+
+def _me(request: HttpRequest) -> Person:
+    viewer = _viewer(request)
+    require(can_take_part(viewer), "Only colleagues in the directory can join communities.")
+    assert viewer.person is not None
+    return viewer.person
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+def _card(request: HttpRequest, slug: str) -> selectors.CommunityCard:
+    card = selectors.community_for_viewer(_viewer(request), slug=slug)
+    if card is None:
+        raise Http404("No such community")
+    return card
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    require(can_browse_directory(viewer))
+    form = SearchForm(request.GET or None)
+    query, kind = "", ""
+    if form.is_bound and form.is_valid():
+        query, kind = form.cleaned_data["q"], form.cleaned_data["kind"]
+    context = {
+        "form": form,
+        "query": query,
+        "searching": bool(query or kind),
+        "directory": selectors.communities_for_viewer(viewer, query=query, kind=kind),
+        "mine": selectors.my_communities_for_viewer(viewer),
+        "suggestions": selectors.suggestions_for_viewer(viewer),
+        "ambassadors": selectors.city_ambassadors_for_viewer(viewer),
+        "is_city_ambassador": bool(selectors.ambassadorships_for_viewer(viewer)),
+        "can_manage": can_manage_communities(viewer),
+        "nav": NAV,
+    }
+    return render(request, "communities/home.html", context)
+
+
+def community(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = _viewer(request)
+    card = _card(request, slug)
+    members = selectors.members_for_viewer(viewer, card.community) if card.members_visible else []
+    context = {
+        "card": card,
+        "community": card.community,
+        "leaders": [m for m in members if m.role != Membership.Role.MEMBER],
+        "members": [m for m in members if m.role == Membership.Role.MEMBER],
+        "announcements": selectors.announcements_for_viewer(viewer, card.community),
+        "leads": selectors.viewer_leads(viewer, card.community),
+        "can_take_part": can_take_part(viewer),
+        "can_manage": can_manage_communities(viewer),
+        "nav": NAV,
+    }
+    return render(request, "communities/community.html", context)
+
+
+@require_POST
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    person = _me(request)
+    card = _card(request, slug)
+    try:
+        membership = services.membership_request(community=card.community, person=person)
+    except ValidationError as exc:
+        flash.error(request, _error_text(exc))
+    else:
+        if membership.status == Membership.Status.PENDING:
+            flash.success(request, "Request sent. A leader will answer it; nobody else sees it.")
+        else:
+            flash.success(request, f"Welcome to {card.community.name}!")
+    return redirect("communities:community", card.community.slug)
+
+
+@require_POST
+def leave(request: HttpRequest, slug: str) -> HttpResponse:
+    person = _me(request)
+    card = _card(request, slug)
+    try:
+        services.membership_leave(community=card.community, person=person)
+    except ValidationError as exc:
+        flash.error(request, _error_text(exc))
+    else:
+        flash.success(
+            request,
+            "Request withdrawn." if card.is_pending else f"You have left {card.community.name}.",
+        )
+    return redirect("communities:community", card.community.slug)
+
+
+def _led_community(request: HttpRequest, slug: str) -> Community:
+    community = _card(request, slug).community
+    require(
+        selectors.viewer_leads(_viewer(request), community),
+        "Only this community's leaders manage it.",
+    )
+    return community
+
+
+def manage(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = _viewer(request)
+    community = _led_community(request, slug)
+    form = AnnouncementForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        assert viewer.person is not None
+        try:
+            services.announcement_post(
+                community=community,
+                author=viewer.person,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+            )
+        except ValidationError as exc:
+            flash.error(request, _error_text(exc))
+        else:
+            flash.success(request, "Announcement posted and sent to the members.")
+            return redirect("communities:manage", community.slug)
+    context = {
+        "community": community,
+        "requests": selectors.pending_requests_for_viewer(viewer, community),
+        "members": selectors.members_for_viewer(viewer, community),
+        "form": form,
+        "nav": NAV,
+    }
+    return render(request, "communities/manage.html", context)
+
+
+MANAGE_ACTIONS = {"approve", "decline", "make-leader", "make-member"}
+
+
+@require_POST
+def manage_action(request: HttpRequest, slug: str, membership_id: int, action: str) -> HttpResponse:
+    viewer = _viewer(request)
+    community = _led_community(request, slug)
+    if action not in MANAGE_ACTIONS:
+        raise Http404("No such action")
+    membership = get_object_or_404(
+        Membership.objects.select_related("person", "community"),
+        pk=membership_id,
+        community=community,
+    )
+    assert viewer.person is not None
+    name = membership.person.display_name
+    try:
+        if action == "approve":
+            services.membership_approve(membership=membership, by=viewer.person)
+            flash.success(request, f"{name} is in. They have been told.")
+        elif action == "decline":
+            services.membership_decline(membership=membership, by=viewer.person)
+            flash.success(request, f"Declined {name}'s request.")
+        else:
+            role = action.removeprefix("make-")
+            services.membership_set_role(membership=membership, role=role, by=viewer.person)
+            flash.success(request, f"{name} is now a {role}.")
+    except ValidationError as exc:
+        flash.error(request, _error_text(exc))
+    return redirect("communities:manage", community.slug)
+
+
+def community_edit(request: HttpRequest, slug: str = "") -> HttpResponse:
+    viewer = _viewer(request)
+    require(can_manage_communities(viewer), "Only HR admins create and edit communities.")
+    community = get_object_or_404(Community, slug=slug) if slug else None
+    form = CommunityForm(request.POST if request.method == "POST" else None, instance=community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.community_save(
+                community=community,
+                fields=form.community_fields(),
+                interests=form.cleaned_data["interests"],
+                new_leader=form.cleaned_data["leader_email"],
+                actor=viewer.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            flash.success(request, f"Saved {saved.name}.")
+            return redirect("communities:community", saved.slug)
+    context = {"form": form, "community": community, "nav": NAV}
+    return render(request, "communities/edit.html", context)
+
+
+def _add_errors(form: CommunityForm, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.message_dict.items():
+        known = field if field in form.fields else None
+        if field == "leader":
+            known = "leader_email"
+        form.add_error(known, errors)
+
+
+def ambassador(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    require(can_browse_directory(viewer))
+    context = {
+        "dashboards": selectors.ambassador_dashboards_for_viewer(viewer, today=org_today()),
+        "today": org_today(),
+        "min_hub": selectors.HUB_MIN_COLLEAGUES,
+        "radius": int(selectors.HUB_RADIUS_KM),
+        "nav": NAV,
+    }
+    return render(request, "communities/ambassador.html", context)
+
+
+def ambassadors(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    require(can_manage_communities(viewer), "Only HR admins appoint city ambassadors.")
+    form = AmbassadorForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.city_ambassador_appoint(
+                person=form.cleaned_data["email"],
+                city=form.cleaned_data["city"],
+                country=form.cleaned_data["country"],
+                actor=viewer.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error("email" if field == "person" else field, errors)
+        else:
+            flash.success(request, "Ambassador appointed. They have been told.")
+            return redirect("communities:ambassadors")
+    context = {
+        "form": form,
+        "ambassadors": selectors.city_ambassadors_for_viewer(viewer),
+        "nav": NAV,
+    }
+    return render(request, "communities/ambassadors.html", context)
+
+
+@require_POST
+def ambassador_remove(request: HttpRequest, ambassador_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    require(can_manage_communities(viewer), "Only HR admins appoint city ambassadors.")
+    row = get_object_or_404(CityAmbassador.objects.select_related("person"), pk=ambassador_id)
+    services.city_ambassador_remove(ambassador=row, actor=viewer.user)  # type: ignore[arg-type]
+    flash.success(request, f"{row.person.display_name} no longer looks after {row.city}.")
+    return redirect("communities:ambassadors")
+
+
+def welcome(request: HttpRequest) -> HttpResponse:
+    person = _me(request)
+    preference = selectors.welcome_preference_for(person)
+    form = WelcomeForm(
+        request.POST if request.method == "POST" else None,
+        initial={"wants_welcome": preference.wants_welcome},
+    )
+    if request.method == "POST" and form.is_valid():
+        wants = form.cleaned_data["wants_welcome"]
+        services.welcome_preference_set(person=person, wants_welcome=wants)
+        flash.success(
+            request,
+            "Your city's ambassador will say hello."
+            if wants
+            else "Done: ambassadors will not see you among newcomers.",
+        )
+        return redirect("communities:welcome")
+    context = {
+        "form": form,
+        "preference": preference,
+        "ambassadors": [
+            a
+            for a in selectors.city_ambassadors_for_viewer(_viewer(request))
+            if a.city.casefold() == person.city.casefold() and a.country == person.country
+        ],
+        "person": person,
+        "nav": NAV,
+    }
+    return render(request, "communities/welcome.html", context)
