@@ -14,18 +14,24 @@ threads = 4
 graceful_timeout = 20
 
 
-# A survey's personal link identifies its person; its path never reaches the log.
-_SURVEY_LINK = re.compile(r"/pulse/s/[^/?\s]+")
+# A survey's personal link and a calendar feed's address identify their person: their
+# secret parts never reach the log.
+_SECRET_PATHS = (
+    (re.compile(r"/pulse/s/[^/?\s]+"), "/pulse/s/…"),
+    (re.compile(r"/events/feed/[^/?\s]+\.ics"), "/events/feed/….ics"),
+)
 
 
 class KithLogger(Logger):
-    """gunicorn's logger, with personal survey links masked in the access log."""
+    """gunicorn's logger, with personal survey links and calendar feed tokens masked."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         for key, value in atoms.items():
-            if isinstance(value, str) and "/pulse/s/" in value:
-                atoms[key] = _SURVEY_LINK.sub("/pulse/s/…", value)
+            if isinstance(value, str):
+                for pattern, mask in _SECRET_PATHS:
+                    value = pattern.sub(mask, value)
+                atoms[key] = value
         return atoms
 
 

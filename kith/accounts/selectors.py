@@ -67,6 +67,9 @@ def my_data_for_viewer(viewer: Viewer) -> dict[str, Any]:
         from kith.communities.selectors import my_communities_data
 
         data["communities"] = my_communities_data(person)
+        from kith.events.selectors import my_events_data
+
+        data["events"] = my_events_data(person)
     return data
 
 

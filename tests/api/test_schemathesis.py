@@ -131,6 +131,14 @@ def test_openapi_document_is_valid(db, same_connection):
         "GET /api/v1/communities/suggestions",
         "GET /api/v1/communities/ambassadors",
         "POST /api/v1/communities/ambassadors",
+        "GET /api/v1/events",
+        "POST /api/v1/events",
+        "GET /api/v1/events/{event_id}",
+        "POST /api/v1/events/{event_id}/rsvp",
+        "POST /api/v1/events/{event_id}/cancel",
+        "GET /api/v1/events/feed",
+        "POST /api/v1/events/feed",
+        "DELETE /api/v1/events/feed",
     }
 
 

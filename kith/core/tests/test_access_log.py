@@ -54,3 +54,8 @@ def test_personal_survey_links_are_masked():
 def test_query_strings_are_not_logged():
     line = _line("/people/", "q=Jane+Doe")
     assert "Jane" not in line and "/people/" in line
+
+
+def test_calendar_feed_tokens_are_masked():
+    line = _line("/events/feed/Zx81kq_secret-token.ics")
+    assert "Zx81kq" not in line and "/events/feed/….ics" in line

@@ -1,0 +1,270 @@
+"""Demo events for `kith seed_demo`: an introday for new joiners, a listening session, a
+hybrid town hall, club meetups (one for a confidential group, seen by its members only), a
+small in-person event that is full with a waitlist, and past events with check-ins and
+"who did you meet?" answers. Deterministic for a given seed; a few hundred rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+
+from kith.communities.models import Community, Membership
+from kith.directory.models import Office, Person
+from kith.events.models import Event, Met, Rsvp
+
+LINK = "https://meet.example.com/kith-"
+
+
+def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
+    rng = random.Random(seed + 11)
+    people = list(Person.objects.filter(is_active=True).order_by("id"))
+    if len(people) < 12:
+        return "Events: too few people for demo events."
+    if Event.objects.exists():
+        return "Events: demo events already there."
+    with transaction.atomic():
+        return _seed(rng, people, today, demo_emails)
+
+
+def _seed(rng: random.Random, people: list[Person], today: dt.date, demo: list[str]) -> str:
+    demo_people = [p for p in people if p.email.lower() in {e.lower() for e in demo}]
+    others = [p for p in people if p not in demo_people]
+    office = Office.objects.order_by("-capacity", "name").first()
+    zone = office.timezone if office else settings.TIME_ZONE
+    city = office.city if office else "Lisbon"
+    country = office.country if office else "PT"
+    hr = _hr_person(people)
+    club, confidential = _communities(rng, people, demo_people)
+    place = {"office": office, "city": city, "country": country, "timezone": zone}
+
+    def at(days: int, hour: int, minutes: int = 120, tz: str = zone) -> dict[str, dt.datetime]:
+        day = today + dt.timedelta(days=days)
+        start = dt.datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(tz))
+        return {"starts_at": start, "ends_at": start + dt.timedelta(minutes=minutes)}
+
+    new_joiners = [p for p in people if p.start_date and (today - p.start_date).days <= 120]
+    made: list[Event] = []
+    introday = _event(
+        "Introday: welcome to the company",
+        Event.Kind.INTRODAY,
+        "A day for everyone who joined in the last few months: meet each other, the "
+        "leadership team and your buddies. Breakfast from 9:00.",
+        hr,
+        host=Event.Host.HR,
+        capacity=40,
+        **place,
+        **at(9, 9, 6 * 60),
+    )
+    _going(introday, (new_joiners or others)[:25])
+    made.append(introday)
+    listening = _event(
+        "Listening session: hybrid work",
+        Event.Kind.LISTENING,
+        "An hour with the People team to hear what works and what does not about hybrid "
+        "work. No slides; nothing you say is attributed.",
+        hr,
+        host=Event.Host.HR,
+        mode=Event.Mode.VIRTUAL,
+        link=f"{LINK}listening",
+        timezone=zone,
+        **at(5, 15, 60),
+    )
+    _going(listening, rng.sample(others, min(18, len(others))))
+    made.append(listening)
+    town_hall = _event(
+        "Quarterly town hall",
+        Event.Kind.TOWN_HALL,
+        "Where we are, what is next, and open questions. In the big room or online.",
+        hr,
+        host=Event.Host.HR,
+        mode=Event.Mode.HYBRID,
+        link=f"{LINK}townhall",
+        capacity=80,
+        **place,
+        **at(12, 16, 90),
+    )
+    _going(town_hall, rng.sample(people, min(70, len(people))))
+    made.append(town_hall)
+    if club is not None:
+        members = _members(club)
+        meetup = _event(
+            f"{club.name}: monthly meetup",
+            Event.Kind.MEETUP,
+            "Bring a friend from another team. Newcomers very welcome.",
+            members[0] if members else hr,
+            host=Event.Host.COMMUNITY,
+            community=club,
+            venue="Café Central",
+            city=city,
+            country=country,
+            timezone=zone,
+            capacity=30,
+            **at(7, 18),
+        )
+        _going(meetup, members[:15])
+        made.append(meetup)
+    if confidential is not None:
+        members = _members(confidential)
+        private = _event(
+            f"{confidential.name}: coffee circle",
+            Event.Kind.MEETUP,
+            "A quiet hour among members. Only members see this event and who is coming.",
+            members[0] if members else hr,
+            host=Event.Host.COMMUNITY,
+            community=confidential,
+            mode=Event.Mode.VIRTUAL,
+            link=f"{LINK}circle",
+            timezone=zone,
+            **at(6, 12, 60),
+        )
+        _going(private, members[:8])
+        made.append(private)
+    full = _event(
+        "Pottery workshop (small group)",
+        Event.Kind.MEETUP,
+        "Hands in clay for two hours. Six wheels only: when it is full, join the waitlist.",
+        hr,
+        host=Event.Host.CITY,
+        venue="Atelier Barro",
+        city=city,
+        country=country,
+        timezone=zone,
+        capacity=6,
+        **at(4, 18),
+    )
+    _going(full, others[-9:])  # six going, three on the waitlist
+    made.append(full)
+    past = _past_events(rng, hr, others, place, at)
+    return (
+        f"Events: {len(made) + len(past)} events ({len(past)} past), "
+        f"{Rsvp.objects.count()} RSVPs, {Met.objects.count()} 'who did you meet' answers."
+    )
+
+
+def _past_events(
+    rng: random.Random,
+    hr: Person,
+    others: list[Person],
+    place: dict[str, Any],
+    at: Callable[..., dict[str, dt.datetime]],
+) -> list[Event]:
+    made = []
+    for days, title, kind in (
+        (-10, "Spring introday", Event.Kind.INTRODAY),
+        (-24, "Lunch & learn: our customers", Event.Kind.OTHER),
+    ):
+        event = _event(
+            title,
+            kind,
+            "A look back: who came, and whom they met.",
+            hr,
+            host=Event.Host.HR,
+            capacity=30,
+            **place,
+            **at(days, 12),
+        )
+        going = rng.sample(others, min(20, len(others)))
+        _going(event, going)
+        came = going[: int(len(going) * 0.8)]
+        Rsvp.objects.filter(event=event, person__in=came).update(
+            checked_in_at=event.starts_at + dt.timedelta(minutes=5)
+        )
+        met = []
+        for person in came[:10]:
+            for other in rng.sample([p for p in came if p != person], 3):
+                met.append(Met(event=event, person=person, other=other))
+        Met.objects.bulk_create(met, ignore_conflicts=True)
+        made.append(event)
+    return made
+
+
+def _event(title: str, kind: str, description: str, by: Person, **fields: Any) -> Event:
+    return Event.objects.create(
+        title=title, kind=kind, description=description, created_by=by, **fields
+    )
+
+
+def _going(event: Event, people: list[Person]) -> None:
+    """Places in order, the rest on the waitlist (the demo skips the confirmation emails)."""
+    queued = event.starts_at - dt.timedelta(days=14)
+    rows = []
+    for i, person in enumerate(dict.fromkeys(people)):
+        full = event.capacity is not None and i >= event.capacity
+        status = Rsvp.Status.WAITLISTED if full else Rsvp.Status.GOING
+        rows.append(
+            Rsvp(
+                event=event,
+                person=person,
+                status=status,
+                queued_at=queued + dt.timedelta(minutes=i),
+            )
+        )
+    Rsvp.objects.bulk_create(rows)
+
+
+def _hr_person(people: list[Person]) -> Person:
+    hr = Person.objects.filter(email__in=_hr_emails(), is_active=True).first()
+    return hr or people[0]
+
+
+def _hr_emails() -> list[str]:
+    from kith.accounts.models import User
+    from kith.core.permissions import HR_ADMINS_GROUP
+
+    return list(User.objects.filter(groups__name=HR_ADMINS_GROUP).values_list("email", flat=True))
+
+
+def _communities(
+    rng: random.Random, people: list[Person], demo_people: list[Person]
+) -> tuple[Community | None, Community | None]:
+    """The communities app's demo clubs when it made some; otherwise two of our own."""
+    club = Community.objects.filter(
+        is_active=True, kind=Community.Kind.CLUB, visibility=Community.Visibility.PUBLIC
+    ).first()
+    confidential = Community.objects.filter(
+        is_active=True, visibility=Community.Visibility.CONFIDENTIAL
+    ).first()
+    if club is None:
+        club = Community.objects.create(
+            name="Board games club", slug="board-games-club", kind=Community.Kind.CLUB
+        )
+        _fill(club, rng.sample(people, 20) + demo_people[:1])
+    if confidential is None:
+        confidential = Community.objects.create(
+            name="Parents at work",
+            slug="parents-at-work",
+            kind=Community.Kind.BELONGING,
+            visibility=Community.Visibility.CONFIDENTIAL,
+            requires_approval=True,
+        )
+        _fill(confidential, rng.sample(people, 10))
+    return club, confidential
+
+
+def _fill(group: Community, people: list[Person]) -> None:
+    unique = list(dict.fromkeys(people))
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                community=group,
+                person=p,
+                role=Membership.Role.LEADER if i == 0 else Membership.Role.MEMBER,
+            )
+            for i, p in enumerate(unique)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _members(group: Community) -> list[Person]:
+    rows = Membership.objects.filter(
+        community=group, status=Membership.Status.ACTIVE, person__is_active=True
+    ).select_related("person")
+    leaders_first = sorted(rows, key=lambda m: (m.role == Membership.Role.MEMBER, m.pk))
+    return [m.person for m in leaders_first]

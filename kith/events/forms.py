@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+
+from kith.directory.models import Office
+from kith.events.engine.times import zone_names
+from kith.events.models import Event
+from kith.events.services import EventInput
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+LOCAL_FORMATS = (LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format=LOCAL_FORMAT)
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A wall-clock time with no zone: the event's zone (not the viewer's) gives it one."""
+
+    widget = LocalDateTimeInput
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.replace(tzinfo=None)
+        for fmt in LOCAL_FORMATS:
+            try:
+                return dt.datetime.strptime(str(value).strip(), fmt)  # noqa: DTZ007
+            except ValueError:
+                continue
+        raise forms.ValidationError("Enter a date and time, e.g. 2026-06-04 18:30.", code="invalid")
+
+
+class EventForm(forms.Form):
+    """An event's fields; times are wall-clock times in the event's zone."""
+
+    title = forms.CharField(max_length=160)
+    kind = forms.ChoiceField(choices=Event.Kind.choices, initial=Event.Kind.MEETUP)
+    host = forms.ChoiceField(label="Hosted by", choices=())
+    description = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    mode = forms.ChoiceField(choices=Event.Mode.choices, initial=Event.Mode.IN_PERSON)
+    starts_local = LocalDateTimeField(label="Starts")
+    ends_local = LocalDateTimeField(label="Ends")
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Where it happens. Empty: the office's zone, or yours.",
+    )
+    office = forms.ModelChoiceField(
+        queryset=Office.objects.order_by("name"),
+        required=False,
+        empty_label="Not in an office",
+        help_text="In person or hybrid: an office…",
+    )
+    venue = forms.CharField(
+        required=False, max_length=200, help_text="…or a venue, e.g. Café Rosa, Rua Nova 12"
+    )
+    city = forms.CharField(
+        required=False, max_length=200, help_text="Taken from the office if empty"
+    )
+    country = forms.CharField(
+        required=False, max_length=2, help_text="Two letters, e.g. PT; from the office if empty"
+    )
+    link = forms.CharField(
+        label="Link to join", required=False, max_length=500, help_text="Virtual or hybrid"
+    )
+    capacity = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100000,
+        help_text="Places in the room; empty for no limit",
+    )
+
+    def __init__(self, *args: Any, host_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["host"].choices = host_choices  # type: ignore[attr-defined]
+        zones = [("", "—")] + [(z, z) for z in zone_names()]
+        self.fields["timezone"].choices = zones  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts_local"), data.get("ends_local")
+        if isinstance(starts, dt.datetime) and isinstance(ends, dt.datetime) and ends <= starts:
+            self.add_error("ends_local", "The event must end after it starts.")
+        return data
+
+    def to_input(self) -> EventInput:
+        d = self.cleaned_data
+        office = d.get("office")
+        return EventInput(
+            title=d["title"],
+            kind=d["kind"],
+            host=d["host"],
+            mode=d["mode"],
+            starts_local=_naive(d["starts_local"]),
+            ends_local=_naive(d["ends_local"]),
+            timezone=d.get("timezone") or "",
+            description=d.get("description") or "",
+            office_id=office.pk if office else None,
+            venue=d.get("venue") or "",
+            city=d.get("city") or "",
+            country=d.get("country") or "",
+            link=d.get("link") or "",
+            capacity=d.get("capacity"),
+        )
+
+
+def _naive(value: dt.datetime) -> dt.datetime:
+    """Django makes parsed times aware in the active zone; the event's zone decides instead."""
+    return value.replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def initial_for(event: Event) -> dict[str, Any]:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(event.timezone)
+    if event.host in (Event.Host.COMMUNITY, Event.Host.TEAM):
+        host = f"{event.host}:{event.community_id or event.org_unit_id}"
+    else:
+        host = event.host
+    return {
+        "title": event.title,
+        "kind": event.kind,
+        "host": host,
+        "description": event.description,
+        "mode": event.mode,
+        "starts_local": event.starts_at.astimezone(zone).replace(tzinfo=None),
+        "ends_local": event.ends_at.astimezone(zone).replace(tzinfo=None),
+        "timezone": event.timezone,
+        "office": event.office_id,
+        "venue": event.venue,
+        "city": event.city,
+        "country": event.country,
+        "link": event.link,
+        "capacity": event.capacity,
+    }

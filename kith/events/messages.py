@@ -1,0 +1,195 @@
+"""What Events says to people, and the calendar files it hands out.
+
+Each message is written for one reader, with the time in their own zone and in the
+event's zone when those differ. Invitations and feeds carry the event's IANA zone
+(TZID + VTIMEZONE), so calendar apps show the wall time the organiser meant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.urls import reverse
+
+from kith.directory.models import Person
+from kith.events.engine.times import reminder_due
+from kith.events.models import Event, Rsvp
+from kith.notify.engine.calendar import CalendarEvent, calendar_feed_ics, invite_ics
+from kith.notify.engine.delivery import next_delivery_time
+from kith.notify.services import Attachment, notification_send, working_hours_of
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or settings.TIME_ZONE)
+    except (KeyError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def absolute(path: str) -> str:
+    return str(settings.KITH_BASE_URL).rstrip("/") + path
+
+
+def event_path(event: Event) -> str:
+    return reverse("events:event", args=[event.pk])
+
+
+def when_for(event: Event, reader: Person | None) -> str:
+    """ "Thu 4 Jun, 18:00–20:00 (your time)", plus the local time where it happens when
+    the reader's zone differs."""
+    own = _zone(reader.timezone if reader else "")
+    there = _zone(event.timezone)
+    text = _span(event, own)
+    if own.key != there.key:
+        text += f" your time · {_span(event, there)} in {there.key}"
+    return text
+
+
+def _span(event: Event, zone: ZoneInfo) -> str:
+    start, end = event.starts_at.astimezone(zone), event.ends_at.astimezone(zone)
+    same_day = start.date() == end.date()
+    return (
+        f"{start:%a %-d %b, %H:%M}–{end:%H:%M}"
+        if same_day
+        else (f"{start:%a %-d %b %H:%M} – {end:%a %-d %b %H:%M}")
+    )
+
+
+def where_for(event: Event) -> str:
+    bits = []
+    if event.has_place and event.place:
+        bits.append(event.place)
+    if event.has_link and event.link:
+        bits.append(f"online: {event.link}")
+    return " · ".join(bits)
+
+
+def invite_for(event: Event, person: Person, *, waitlisted: bool = False) -> bytes:
+    """The .ics invitation for one person (REQUEST; a waitlist place is tentative)."""
+    summary = f"Waitlisted: {event.title}" if waitlisted else event.title
+    organiser = event.created_by
+    return invite_ics(
+        uid=_uid(event),
+        start=event.starts_at,
+        duration=event.ends_at - event.starts_at,
+        summary=summary,
+        description=_description(event, waitlisted=waitlisted),
+        organizer_email=parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1] or "kith@localhost",
+        organizer_name=organiser.display_name if organiser else "",
+        attendees=[(person.display_name, person.email)],
+        location=_location(event),
+        url=absolute(event_path(event)),
+        tzid=event.timezone,
+        alarms_minutes=60,
+        sequence=event.sequence,
+    )
+
+
+def feed_for(rsvps: Sequence[Rsvp]) -> bytes:
+    events = [
+        CalendarEvent(
+            uid=_uid(r.event),
+            start=r.event.starts_at,
+            end=r.event.ends_at,
+            summary=(
+                f"Waitlisted: {r.event.title}"
+                if r.status == Rsvp.Status.WAITLISTED
+                else r.event.title
+            ),
+            description=_description(r.event, waitlisted=r.status == Rsvp.Status.WAITLISTED),
+            location=_location(r.event),
+            url=absolute(event_path(r.event)),
+            tzid=r.event.timezone,
+        )
+        for r in rsvps
+    ]
+    return calendar_feed_ics(name=f"{settings.KITH_ORG_NAME} events", events=events)
+
+
+def _uid(event: Event) -> str:
+    return f"kith-event-{event.pk}@{settings.KITH_ORG_NAME.replace(' ', '-').lower()}"
+
+
+def _location(event: Event) -> str:
+    if event.has_place and event.place:
+        return event.place
+    return event.link if event.has_link else ""
+
+
+def _description(event: Event, *, waitlisted: bool) -> str:
+    lines = []
+    if waitlisted:
+        lines.append("You are on the waitlist: Kith tells you as soon as a place is free.")
+    if event.description:
+        lines.append(event.description)
+    if event.has_link and event.link:
+        lines.append(f"Join online: {event.link}")
+    lines.append(f"Details and your RSVP: {absolute(event_path(event))}")
+    return "\n\n".join(lines)
+
+
+def rsvp_tell(*, rsvp_id: int, what: str) -> None:
+    """Confirm an RSVP (going / waitlisted), or tell someone the waitlist let them in. Runs
+    after the transaction commits, so nobody hears of a place that was rolled back."""
+    rsvp = Rsvp.objects.select_related("event", "person", "event__office").get(pk=rsvp_id)
+    event, person = rsvp.event, rsvp.person
+    when = when_for(event, person)
+    if what == "waitlisted":
+        subject = f"You are on the waitlist for {event.title}"
+        body = (
+            f"{event.title} is full, so you are on its waitlist. If someone cancels, the first "
+            f"on the list gets their place and Kith tells you straight away.\n\nWhen: {when}"
+        )
+    else:
+        lead = (
+            "Good news: a place came free and it is yours."
+            if what == "promoted"
+            else "You are going. See you there!"
+        )
+        subject = (
+            f"A place came free: you are going to {event.title}"
+            if what == "promoted"
+            else f"You are going to {event.title}"
+        )
+        body = (
+            f"{lead}\n\nWhen: {when}\nWhere: {where_for(event)}\n\n"
+            "Can't make it after all? Cancel on the event page so someone on the waitlist can go."
+        )
+    invite = invite_for(event, person, waitlisted=what == "waitlisted")
+    notification_send(
+        person=person,
+        subject=subject,
+        body=body,
+        url=event_path(event),
+        kind=f"events.{what}",
+        attachments=[
+            Attachment(f"kith-event-{event.pk}.ics", "text/calendar", invite.decode("utf-8"))
+        ],
+    )
+
+
+def reminder_send(*, rsvp_id: int, now: dt.datetime) -> bool:
+    """Tomorrow's event: sent a day before, but never in the person's quiet hours. When the
+    first working hour comes only after the start, no reminder is better than a late one."""
+    rsvp = Rsvp.objects.select_related("event", "person", "event__office").get(pk=rsvp_id)
+    event, person = rsvp.event, rsvp.person
+    due = max(reminder_due(event.starts_at), now)
+    if next_delivery_time(due, working_hours_of(person)) >= event.starts_at:
+        return False
+    notification_send(
+        person=person,
+        subject=f"Reminder: {event.title}",
+        body=(
+            f"{event.title} is coming up.\n\nWhen: {when_for(event, person)}\n"
+            f"Where: {where_for(event)}\n\nCan't make it? Cancel so someone on the waitlist can go."
+        ),
+        url=event_path(event),
+        kind="events.reminder",
+        due=due,
+        now=now,
+    )
+    return True

@@ -1,0 +1,163 @@
+"""Events and gatherings: who hosts them, where and when, who is going, who came, and whom
+they met there.
+
+Times are stored in UTC beside the event's IANA zone, so the page can show both the
+viewer's local time and the time where the event happens. A confidential community's
+events, their RSVPs and their counts are visible to its members only (docs/events.md).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from kith.communities.models import Community
+from kith.directory.models import Office, OrgUnit, Person
+
+
+class Event(models.Model):
+    class Kind(models.TextChoices):
+        MEETUP = "meetup", "Meetup"
+        LISTENING = "listening", "Listening session"
+        TOWN_HALL = "town_hall", "Town hall"
+        INTRODAY = "introday", "Introday (new joiners meet)"
+        OTHER = "other", "Other"
+
+    class Host(models.TextChoices):
+        COMMUNITY = "community", "A community"
+        TEAM = "team", "A team"
+        HR = "hr", "HR / People team"
+        CITY = "city", "A city (local event)"
+
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        VIRTUAL = "virtual", "Virtual"
+        HYBRID = "hybrid", "Hybrid (in person and online)"
+
+    title = models.CharField(max_length=160)
+    description = models.TextField(blank=True, max_length=4000)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.MEETUP)
+    host = models.CharField(max_length=10, choices=Host.choices)
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
+    office = models.ForeignKey(
+        Office, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    venue = models.CharField(max_length=200, blank=True, help_text="A place, when not an office")
+    city = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    link = models.URLField(max_length=500, blank=True, help_text="Where to join online")
+    capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Places in the room; empty means no limit"
+    )
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField()
+    timezone = models.CharField(max_length=64, help_text="The IANA zone where it happens")
+    created_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Bumped on every change, so calendar apps replace the invite they hold.
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def has_place(self) -> bool:
+        return self.mode in (self.Mode.IN_PERSON, self.Mode.HYBRID)
+
+    @property
+    def has_link(self) -> bool:
+        return self.mode in (self.Mode.VIRTUAL, self.Mode.HYBRID)
+
+    @property
+    def place(self) -> str:
+        """Where, in one line: the office or venue, and the city."""
+        where = self.office.name if self.office_id and self.office else self.venue
+        parts = [p for p in (where, self.city) if p]
+        if len(parts) == 2 and parts[1].lower() in parts[0].lower():
+            parts = parts[:1]
+        return ", ".join(parts)
+
+
+class Rsvp(models.Model):
+    """One person's answer to one event. Waitlisted people wait in `queued_at` order."""
+
+    class Status(models.TextChoices):
+        GOING = "going", "Going"
+        WAITLISTED = "waitlisted", "On the waitlist"
+        NOT_GOING = "not_going", "Not going"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rsvps")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="event_rsvps")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    queued_at = models.DateTimeField(help_text="When they last asked for a place")
+    answered_at = models.DateTimeField(auto_now=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["queued_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["event", "person"], name="rsvp_once")]
+        indexes = [
+            models.Index(fields=["event", "status", "queued_at"], name="rsvp_queue"),
+            models.Index(fields=["person", "status"], name="rsvp_person_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"RSVP {self.pk} to event {self.event_id}"
+
+
+class Met(models.Model):
+    """'I met them at this event': private to `person`; HR only ever sees counts."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="met")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "person", "other"], name="met_once"),
+            models.CheckConstraint(
+                condition=~models.Q(person=models.F("other")), name="met_someone_else"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Met {self.pk} at event {self.event_id}"
+
+
+class FeedToken(models.Model):
+    """The secret in a person's calendar feed URL. Regenerating revokes the old one."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="event_feed_tokens")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="feed_token_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Feed token {self.pk}"  # never the secret

@@ -1,0 +1,416 @@
+"""Every read the Events pages and API return, already authorised for the viewer.
+
+What a viewer may see is decided by `kith.core.permissions` from a few facts about them
+(`ViewerFacts`: their communities, the units they belong to and manage), computed once per
+request; lists use the same rule as a query (`visible_events`), and a test checks both agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from kith.communities.models import CityAmbassador, Community, Membership
+from kith.communities.selectors import is_city_ambassador
+from kith.core.permissions import (
+    Viewer,
+    can_browse_directory,
+    can_host_events,
+    can_organise_event,
+    can_read_event_stats,
+    can_rsvp,
+    can_see_attendees,
+    can_see_event,
+)
+from kith.directory.models import OrgUnit, Person
+from kith.events.engine.times import in_check_in_window
+from kith.events.models import Event, FeedToken, Met, Rsvp
+
+CONFIDENTIAL = Community.Visibility.CONFIDENTIAL
+LEADING_ROLES = (Membership.Role.LEADER, Membership.Role.AMBASSADOR)
+LIST_LIMIT = 100
+PAST_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class ViewerFacts:
+    """What the event rules need to know about a viewer, read in a few queries."""
+
+    member_of: frozenset[int] = frozenset()
+    leads: frozenset[int] = frozenset()
+    own_units: frozenset[int] = frozenset()  # their unit and every unit above it
+    managed_units: frozenset[int] = frozenset()  # units of their active reports
+    city_ambassador: bool = False
+
+
+def facts_for(viewer: Viewer) -> ViewerFacts:
+    person = viewer.person
+    if person is None or not person.is_active:
+        return ViewerFacts()
+    rows = Membership.objects.filter(
+        person=person, status=Membership.Status.ACTIVE, community__is_active=True
+    ).values_list("community_id", "role")
+    own_units: set[int] = set()
+    if person.org_unit_id:
+        unit = OrgUnit.objects.filter(pk=person.org_unit_id).only("path").first()
+        own_units = {person.org_unit_id, *(unit.ancestor_ids if unit else [])}
+    managed = Person.objects.filter(manager=person, is_active=True, org_unit__isnull=False)
+    return ViewerFacts(
+        member_of=frozenset(c for c, _ in rows),
+        leads=frozenset(c for c, role in rows if role in LEADING_ROLES),
+        own_units=frozenset(own_units),
+        managed_units=frozenset(managed.values_list("org_unit_id", flat=True)),
+        city_ambassador=_ambassador_somewhere(person),
+    )
+
+
+def _ambassador_somewhere(person: Person) -> bool:
+    """HR appointed them ambassador of some city (they host local events there)."""
+    return CityAmbassador.objects.filter(person=person).exists()
+
+
+def may_host_city(viewer: Viewer, city: str, country: str) -> bool:
+    """A local event in `city`: HR, the ambassadors' group, or that city's ambassador."""
+    if viewer.is_hr:
+        return True
+    person = viewer.person
+    if person is None or not person.is_active:
+        return False
+    return viewer.is_ambassador or is_city_ambassador(person, city, country)
+
+
+def viewer_may_host(viewer: Viewer, facts: ViewerFacts) -> bool:
+    return can_host_events(
+        viewer,
+        leads_a_community=bool(facts.leads),
+        manages_someone=bool(facts.managed_units),
+        is_city_ambassador=facts.city_ambassador,
+    )
+
+
+def is_organiser(viewer: Viewer, event: Event, facts: ViewerFacts) -> bool:
+    person = viewer.person
+    return can_organise_event(
+        viewer,
+        host=event.host,
+        is_creator=person is not None and event.created_by_id == person.pk,
+        leads_host_community=event.community_id in facts.leads,
+        manages_host_team=event.org_unit_id in facts.managed_units,
+        confidential=_is_confidential(event),
+    )
+
+
+def may_see(viewer: Viewer, event: Event, facts: ViewerFacts) -> bool:
+    return can_see_event(
+        viewer,
+        confidential=_is_confidential(event),
+        is_member=event.community_id in facts.member_of,
+        is_organiser=is_organiser(viewer, event, facts),
+        team_only=event.host == Event.Host.TEAM,
+        in_team=event.org_unit_id in facts.own_units | facts.managed_units,
+    )
+
+
+def _is_confidential(event: Event) -> bool:
+    community = event.community if event.community_id else None
+    return community is not None and community.visibility == CONFIDENTIAL
+
+
+def visible_events(viewer: Viewer, facts: ViewerFacts) -> QuerySet[Event]:
+    """The query form of `may_see` (kept in step with it by tests)."""
+    if not can_browse_directory(viewer):
+        return Event.objects.none()
+    not_confidential = Q(community__isnull=True) | ~Q(community__visibility=CONFIDENTIAL)
+    team_ok = Q(org_unit_id__in=facts.own_units | facts.managed_units)
+    if viewer.is_hr:
+        team_ok = Q(host=Event.Host.TEAM)  # (an empty Q() would vanish from the OR below)
+    rule = (not_confidential & (~Q(host=Event.Host.TEAM) | team_ok)) | Q(
+        community__visibility=CONFIDENTIAL, community_id__in=facts.member_of
+    )
+    if viewer.person is not None and viewer.person.is_active:
+        rule |= Q(created_by=viewer.person)
+        rule |= Q(host=Event.Host.COMMUNITY, community_id__in=facts.leads)
+    return Event.objects.filter(rule)
+
+
+def _with_counts(events: QuerySet[Event], viewer: Viewer) -> QuerySet[Event]:
+    going = Count("rsvps", filter=Q(rsvps__status=Rsvp.Status.GOING), distinct=True)
+    waiting = Count("rsvps", filter=Q(rsvps__status=Rsvp.Status.WAITLISTED), distinct=True)
+    mine = Rsvp.objects.filter(event=OuterRef("pk"), person_id=_person_id(viewer))
+    return events.select_related("community", "org_unit", "office", "created_by").annotate(
+        going_count=going,
+        waitlist_count=waiting,
+        my_status=Subquery(mine.values("status")[:1]),
+        my_checked_in=Subquery(mine.values("checked_in_at")[:1]),
+    )
+
+
+def _person_id(viewer: Viewer) -> int:
+    return viewer.person.pk if viewer.person is not None else 0
+
+
+@dataclass
+class EventCard:
+    event: Event
+    going: int
+    waiting: int
+    my_status: str
+    checked_in: bool
+    organiser: bool
+
+    @property
+    def is_full(self) -> bool:
+        cap = self.event.capacity
+        return cap is not None and self.going >= cap
+
+    @property
+    def places_left(self) -> int | None:
+        cap = self.event.capacity
+        return None if cap is None else max(0, cap - self.going)
+
+
+def _card(viewer: Viewer, event: Event, facts: ViewerFacts) -> EventCard:
+    return EventCard(
+        event=event,
+        going=getattr(event, "going_count", 0),
+        waiting=getattr(event, "waitlist_count", 0),
+        my_status=getattr(event, "my_status", None) or "",
+        checked_in=getattr(event, "my_checked_in", None) is not None,
+        organiser=is_organiser(viewer, event, facts),
+    )
+
+
+@dataclass
+class EventsHome:
+    upcoming: list[EventCard]
+    mine: list[EventCard]
+    past: list[EventCard]
+    may_host: bool
+    more_upcoming: bool
+
+
+def events_home_for_viewer(viewer: Viewer, *, now: dt.datetime | None = None) -> EventsHome:
+    now = now or timezone.now()
+    facts = facts_for(viewer)
+    visible = _with_counts(visible_events(viewer, facts), viewer)
+    upcoming = [_card(viewer, e, facts) for e in visible.filter(ends_at__gte=now)[: LIST_LIMIT + 1]]
+    mine = [c for c in upcoming if c.my_status in (Rsvp.Status.GOING, Rsvp.Status.WAITLISTED)]
+    me = _person_id(viewer)
+    past_rows = (
+        visible.filter(ends_at__lt=now)
+        .filter(Q(rsvps__person_id=me, rsvps__status=Rsvp.Status.GOING) | Q(created_by_id=me))
+        .distinct()
+        .order_by("-starts_at", "-id")[:PAST_LIMIT]
+    )
+    return EventsHome(
+        upcoming=upcoming[:LIST_LIMIT],
+        mine=mine,
+        past=[_card(viewer, e, facts) for e in past_rows],
+        may_host=viewer_may_host(viewer, facts),
+        more_upcoming=len(upcoming) > LIST_LIMIT,
+    )
+
+
+def upcoming_for_viewer(viewer: Viewer, *, now: dt.datetime | None = None) -> list[EventCard]:
+    return events_home_for_viewer(viewer, now=now).upcoming
+
+
+def card_for_viewer(viewer: Viewer, event_id: int) -> EventCard | None:
+    """One event as this viewer may see it, or None (also when it is hidden from them)."""
+    facts = facts_for(viewer)
+    event = _with_counts(Event.objects.filter(pk=event_id), viewer).first()
+    if event is None or not may_see(viewer, event, facts):
+        return None
+    return _card(viewer, event, facts)
+
+
+@dataclass
+class EventPage:
+    card: EventCard
+    attendees: list[Person] | None  # None: the viewer may see counts only
+    waitlist: list[Person] | None  # organisers only
+    can_rsvp: bool
+    can_check_in_self: bool
+    can_record_met: bool
+    met_stats: MetStats | None  # HR only
+    has_ended: bool
+    has_started: bool
+
+
+@dataclass(frozen=True)
+class MetStats:
+    connections: int
+    people: int
+
+
+def event_page_for_viewer(
+    viewer: Viewer, event_id: int, *, now: dt.datetime | None = None
+) -> EventPage | None:
+    now = now or timezone.now()
+    card = card_for_viewer(viewer, event_id)
+    if card is None:
+        return None
+    event = card.event
+    attending = card.my_status == Rsvp.Status.GOING
+    show_names = can_see_attendees(viewer, is_organiser=card.organiser, is_attendee=attending)
+    going = _people(event, Rsvp.Status.GOING) if show_names else None
+    waiting = _people(event, Rsvp.Status.WAITLISTED) if card.organiser else None
+    started = now >= event.starts_at
+    stats = None
+    if started and can_read_event_stats(viewer) and not _is_confidential(event):
+        stats = met_stats(event)
+    return EventPage(
+        card=card,
+        attendees=going,
+        waitlist=waiting,
+        can_rsvp=can_rsvp(viewer) and now < event.ends_at,
+        can_check_in_self=attending
+        and not card.checked_in
+        and in_check_in_window(event.starts_at, event.ends_at, now),
+        can_record_met=attending and started and card.going > 1,
+        met_stats=stats,
+        has_ended=now >= event.ends_at,
+        has_started=started,
+    )
+
+
+def _people(event: Event, status: str) -> list[Person]:
+    rows = (
+        Rsvp.objects.filter(event=event, status=status, person__is_active=True)
+        .select_related("person", "person__org_unit")
+        .order_by("queued_at", "id")
+    )
+    return [r.person for r in rows]
+
+
+def met_stats(event: Event) -> MetStats:
+    """Counts only: how many "I met them" answers, from how many people."""
+    rows = Met.objects.filter(event=event).aggregate(
+        connections=Count("id"), people=Count("person", distinct=True)
+    )
+    return MetStats(connections=rows["connections"] or 0, people=rows["people"] or 0)
+
+
+@dataclass
+class AttendanceRow:
+    rsvp: Rsvp
+    person: Person
+
+
+def attendance_for_viewer(viewer: Viewer, event_id: int) -> tuple[EventCard, list[Rsvp]] | None:
+    """Organisers only: everyone going, with their check-in."""
+    card = card_for_viewer(viewer, event_id)
+    if card is None or not card.organiser:
+        return None
+    rows = list(
+        Rsvp.objects.filter(event=card.event, status=Rsvp.Status.GOING, person__is_active=True)
+        .select_related("person", "person__org_unit")
+        .order_by("person__full_name", "id")
+    )
+    return card, rows
+
+
+@dataclass
+class MetPage:
+    card: EventCard
+    others: list[Person]
+    chosen: set[int] = field(default_factory=set)
+
+
+def met_page_for_viewer(
+    viewer: Viewer, event_id: int, *, now: dt.datetime | None = None
+) -> MetPage | None:
+    """The people I could have met there (the others going) and whom I said I met."""
+    page = event_page_for_viewer(viewer, event_id, now=now)
+    if page is None or not page.can_record_met or viewer.person is None:
+        return None
+    me = viewer.person
+    others = [p for p in page.attendees or [] if p.pk != me.pk]
+    chosen = set(
+        Met.objects.filter(event=page.card.event, person=me).values_list("other_id", flat=True)
+    )
+    return MetPage(card=page.card, others=others, chosen=chosen)
+
+
+def my_met_for_viewer(viewer: Viewer) -> list[Met]:
+    """Everyone I said I met, at which event: only ever shown to me."""
+    if viewer.person is None:
+        return []
+    return list(
+        Met.objects.filter(person=viewer.person)
+        .select_related("event", "other")
+        .order_by("-event__starts_at", "other__full_name")
+    )
+
+
+def active_feed_token(person: Person | None) -> FeedToken | None:
+    if person is None:
+        return None
+    return FeedToken.objects.filter(person=person, revoked_at__isnull=True).first()
+
+
+def feed_rsvps_for_token(token: str, *, now: dt.datetime | None = None) -> list[Rsvp] | None:
+    """The events a feed's owner is going to or waiting for, or None for a token that is
+    unknown, revoked, or belongs to someone who left."""
+    now = now or timezone.now()
+    if not token or len(token) > 64:
+        return None
+    found = (
+        FeedToken.objects.filter(token=token, revoked_at__isnull=True, person__is_active=True)
+        .select_related("person")
+        .first()
+    )
+    if found is None:
+        return None
+    return list(
+        Rsvp.objects.filter(
+            person=found.person,
+            status__in=(Rsvp.Status.GOING, Rsvp.Status.WAITLISTED),
+            event__ends_at__gte=now - dt.timedelta(days=90),
+        )
+        .select_related("event", "event__office")
+        .order_by("event__starts_at")
+    )
+
+
+def host_choices_for_viewer(viewer: Viewer) -> list[tuple[str, str]]:
+    """What this viewer may host for, as (value, label): "hr", "city",
+    "community:<id>", "team:<id>"."""
+    facts = facts_for(viewer)
+    choices: list[tuple[str, str]] = []
+    if viewer.is_hr:
+        choices.append(("hr", "HR / People team"))
+    if viewer.is_hr or viewer.is_ambassador or facts.city_ambassador:
+        choices.append(("city", "A local event in a city"))
+    for community in Community.objects.filter(pk__in=facts.leads).order_by("name"):
+        choices.append((f"community:{community.pk}", f"Community: {community.name}"))
+    units = OrgUnit.objects.filter(pk__in=facts.managed_units).order_by("name")
+    for unit in units:
+        choices.append((f"team:{unit.pk}", f"Team: {unit.name}"))
+    return choices
+
+
+def my_events_data(person: Person) -> dict[str, Any]:
+    """For the person's own export: their RSVPs and check-ins, who they said they met, and
+    whether they have a calendar feed address (never the token itself)."""
+    rsvps = Rsvp.objects.filter(person=person).select_related("event").order_by("event__starts_at")
+    met = Met.objects.filter(person=person).select_related("event", "other").order_by("pk")
+    return {
+        "rsvps": [
+            {
+                "event": r.event.title,
+                "starts_at": r.event.starts_at.isoformat(),
+                "status": r.status,
+                "checked_in": r.checked_in_at is not None,
+            }
+            for r in rsvps
+        ],
+        "met": [{"event": m.event.title, "person": m.other.display_name} for m in met],
+        "has_calendar_feed": FeedToken.objects.filter(
+            person=person, revoked_at__isnull=True
+        ).exists(),
+    }

@@ -1,0 +1,409 @@
+"""Every write of the Events app: keyword-only, validated, in one transaction each.
+
+Places are handed out under a row lock on the event (`select_for_update`), so two people
+taking the last place at once, or a cancellation racing a new RSVP, can never overfill a
+room or skip someone on the waitlist. Reminders are claimed with a conditional update, so
+any number of schedulers send each one once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kith.communities.models import Community
+from kith.core import audit
+from kith.core.permissions import Viewer, can_rsvp
+from kith.directory.models import Office, OrgUnit, Person
+from kith.events import messages, selectors
+from kith.events.engine.seats import has_room, places_to_fill
+from kith.events.engine.times import in_check_in_window, local_to_utc, zone_or_error
+from kith.events.models import Event, FeedToken, Met, Rsvp
+
+MAX_DURATION = dt.timedelta(days=14)
+MAX_MET = 200
+Fail = Callable[[str, str], None]
+
+
+class EventOver(ValidationError):
+    """The event has ended: nothing about its places can change any more (API: 409)."""
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """An event as a form or the API gives it: times are wall-clock times in `timezone`."""
+
+    title: str
+    kind: str
+    host: str  # "hr", "city", "community:<id>" or "team:<id>"
+    mode: str
+    starts_local: dt.datetime
+    ends_local: dt.datetime
+    timezone: str = ""
+    description: str = ""
+    office_id: int | None = None
+    venue: str = ""
+    city: str = ""
+    country: str = ""
+    link: str = ""
+    capacity: int | None = None
+
+
+# --- creating and editing ----------------------------------------------------------------------
+
+
+def event_save(*, viewer: Viewer, event: Event | None, data: EventInput) -> Event:
+    """Create (event=None) or change an event. Raises ValidationError with a message per
+    field; nothing is written unless everything is valid and the viewer may host it."""
+    fields = _validated(viewer, event, data)
+    with transaction.atomic():
+        if event is None:
+            event = Event(created_by=viewer.person, **fields)
+            event.full_clean()
+            event.save()
+            action = "events.event_created"
+        else:
+            event = Event.objects.select_for_update().get(pk=event.pk)
+            for name, value in fields.items():
+                setattr(event, name, value)
+            event.sequence += 1
+            event.full_clean()
+            event.save()
+            action = "events.event_changed"
+            _promote_waitlist(event)
+        audit.record(actor=viewer.user, action=action, target=f"event:{event.pk}")
+    return event
+
+
+def _validated(viewer: Viewer, event: Event | None, data: EventInput) -> dict[str, object]:
+    errors: dict[str, list[str]] = {}
+
+    def fail(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    title = " ".join(data.title.split())
+    if not title:
+        fail("title", "Give the event a title.")
+    if data.kind not in Event.Kind.values:
+        fail("kind", f"Choose a kind of event: {', '.join(Event.Kind.values)}.")
+    if data.mode not in Event.Mode.values:
+        fail("mode", "Choose in person, virtual or hybrid.")
+    office = _office(data.office_id, fail)
+    host_fields = _host(viewer, event, data, office, fail)
+    where = _where(data, office, fail)
+    times = _times(data, office, viewer, fail)
+    if data.capacity is not None and data.capacity < 1:
+        fail("capacity", "Capacity must be at least 1, or empty for no limit.")
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "title": title[:160],
+        "description": data.description.strip(),
+        "kind": data.kind,
+        **host_fields,
+        **where,
+        **times,
+        "capacity": data.capacity if data.mode != Event.Mode.VIRTUAL else None,
+    }
+
+
+def _office(office_id: int | None, fail: Fail) -> Office | None:
+    if office_id is None:
+        return None
+    office = Office.objects.filter(pk=office_id).first()
+    if office is None:
+        fail("office", f"There is no office with id {office_id}.")
+    return office
+
+
+def _host(
+    viewer: Viewer, event: Event | None, data: EventInput, office: Office | None, fail: Fail
+) -> dict[str, object]:
+    """Who hosts it, and whether this viewer may host for them."""
+    kind, _, raw_id = data.host.partition(":")
+    facts = selectors.facts_for(viewer)
+    fields: dict[str, object] = {"host": kind, "community": None, "org_unit": None}
+    if kind == Event.Host.HR:
+        if not viewer.is_hr and not _unchanged_host(event, kind, None):
+            fail("host", "Only HR admins host events for the People team.")
+    elif kind == Event.Host.CITY:
+        city = data.city.strip() or (office.city if office else "")
+        country = data.country.strip().upper() or (office.country if office else "")
+        if not city:
+            fail("city", "A local event needs its city.")
+        elif not selectors.may_host_city(viewer, city, country) and not _unchanged_host(
+            event, kind, None
+        ):
+            fail("host", f"Only {city}'s ambassadors host local events there.")
+    elif kind in (Event.Host.COMMUNITY, Event.Host.TEAM) and raw_id.isdigit():
+        pk = int(raw_id)
+        if kind == Event.Host.COMMUNITY:
+            fields["community"] = Community.objects.filter(pk=pk, is_active=True).first()
+            allowed = pk in facts.leads
+            who = "that community's leaders and ambassadors"
+        else:
+            fields["org_unit"] = OrgUnit.objects.filter(pk=pk).first()
+            allowed = pk in facts.managed_units or viewer.is_hr
+            who = "managers of people in that team"
+        if fields["community"] is None and fields["org_unit"] is None:
+            fail("host", f"There is no {kind} with id {pk}.")
+        elif not allowed and not _unchanged_host(event, kind, pk):
+            fail("host", f"Only {who} host its events.")
+    else:
+        fail("host", "Choose who hosts it: hr, city, community:<id> or team:<id>.")
+    return fields
+
+
+def _unchanged_host(event: Event | None, kind: str, pk: int | None) -> bool:
+    """An organiser editing an event keeps its host even if they could not create it anew
+    (the event's creator after leaving a community's leadership, say)."""
+    if event is None or event.host != kind:
+        return False
+    return pk is None or pk in (event.community_id, event.org_unit_id)
+
+
+def _where(data: EventInput, office: Office | None, fail: Fail) -> dict[str, object]:
+    in_person = data.mode in (Event.Mode.IN_PERSON, Event.Mode.HYBRID)
+    online = data.mode in (Event.Mode.VIRTUAL, Event.Mode.HYBRID)
+    venue = " ".join(data.venue.split())
+    city = data.city.strip() or (office.city if office else "")
+    country = (data.country.strip() or (office.country if office else "")).upper()
+    if in_person and office is None and not venue:
+        fail("venue", "Say where it happens: choose an office or name a venue.")
+    if in_person and not city:
+        fail("city", "Give the city it happens in.")
+    if country and (len(country) != 2 or not country.isalpha()):
+        fail("country", "Use the two-letter country code, e.g. PT.")
+    link = data.link.strip()
+    if online and not link:
+        fail("link", "A virtual or hybrid event needs the link to join.")
+    if link and not link.startswith(("https://", "http://")):
+        fail("link", "The link must start with https://.")
+    return {
+        "mode": data.mode,
+        "office": office if in_person else None,
+        "venue": venue[:200] if in_person else "",
+        "city": city[:200],
+        "country": country[:2],
+        "link": link if online else "",
+    }
+
+
+def _times(
+    data: EventInput, office: Office | None, viewer: Viewer, fail: Fail
+) -> dict[str, object]:
+    zone_name = data.timezone.strip() or (office.timezone if office else "")
+    if not zone_name and viewer.person is not None:
+        zone_name = viewer.person.timezone
+    try:
+        zone = zone_or_error(zone_name or "UTC")
+    except ValueError as exc:
+        fail("timezone", f"{exc}.")
+        return {}
+    try:
+        starts = local_to_utc(data.starts_local, zone)
+        ends = local_to_utc(data.ends_local, zone)
+    except ValueError as exc:
+        fail("starts_local", f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+        return {}
+    if ends <= starts:
+        fail("ends_local", "The event must end after it starts.")
+    elif ends - starts > MAX_DURATION:
+        fail("ends_local", "An event lasts at most 14 days.")
+    return {"starts_at": starts, "ends_at": ends, "timezone": zone.key}
+
+
+# --- RSVP and the waitlist ---------------------------------------------------------------------
+
+
+def rsvp_going(*, event: Event, person: Person, now: dt.datetime | None = None) -> Rsvp:
+    """Ask for a place: going while there is room, else onto the end of the waitlist.
+    Asking again changes nothing (and keeps a waitlist place)."""
+    now = now or timezone.now()
+    _require_person(person)
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        _require_not_over(locked, now)
+        rsvp = Rsvp.objects.select_for_update().filter(event=locked, person=person).first()
+        if rsvp is not None and rsvp.status in (Rsvp.Status.GOING, Rsvp.Status.WAITLISTED):
+            return rsvp
+        going = Rsvp.objects.filter(event=locked, status=Rsvp.Status.GOING).count()
+        status = Rsvp.Status.GOING if has_room(locked.capacity, going) else Rsvp.Status.WAITLISTED
+        if rsvp is None:
+            rsvp = Rsvp.objects.create(event=locked, person=person, status=status, queued_at=now)
+        else:
+            rsvp.status, rsvp.queued_at = status, now
+            rsvp.save(update_fields=["status", "queued_at", "answered_at"])
+        _tell_on_commit(rsvp.pk, "going" if status == Rsvp.Status.GOING else "waitlisted")
+    return rsvp
+
+
+def rsvp_cancel(*, event: Event, person: Person, now: dt.datetime | None = None) -> Rsvp | None:
+    """Not going (any more). A freed place goes to the first on the waitlist, who is told."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        _require_not_over(locked, now)
+        rsvp = Rsvp.objects.select_for_update().filter(event=locked, person=person).first()
+        if rsvp is None:
+            return Rsvp.objects.create(
+                event=locked, person=person, status=Rsvp.Status.NOT_GOING, queued_at=now
+            )
+        if rsvp.status == Rsvp.Status.NOT_GOING:
+            return rsvp
+        rsvp.status = Rsvp.Status.NOT_GOING
+        rsvp.checked_in_at = None
+        rsvp.save(update_fields=["status", "checked_in_at", "answered_at"])
+        _promote_waitlist(locked)
+    return rsvp
+
+
+def _promote_waitlist(event: Event) -> list[int]:
+    """Fill free places from the waitlist in order. Call with the event row locked."""
+    going = Rsvp.objects.filter(event=event, status=Rsvp.Status.GOING).count()
+    queue = Rsvp.objects.filter(event=event, status=Rsvp.Status.WAITLISTED)
+    count = places_to_fill(event.capacity, going, queue.count())
+    promoted = list(queue.order_by("queued_at", "id").values_list("pk", flat=True)[:count])
+    # Conditional: only rows still waiting move, whoever else touched them meanwhile.
+    Rsvp.objects.filter(pk__in=promoted, status=Rsvp.Status.WAITLISTED).update(
+        status=Rsvp.Status.GOING
+    )
+    for pk in promoted:
+        _tell_on_commit(pk, "promoted")
+    return promoted
+
+
+def _tell_on_commit(rsvp_id: int, what: str) -> None:
+    transaction.on_commit(lambda: messages.rsvp_tell(rsvp_id=rsvp_id, what=what))
+
+
+def _require_person(person: Person) -> None:
+    if not person.is_active:
+        raise ValidationError("Only active colleagues can RSVP.")
+
+
+def _require_not_over(event: Event, now: dt.datetime) -> None:
+    if now >= event.ends_at:
+        raise EventOver("This event is over: RSVPs are closed.")
+
+
+def rsvp_for_viewer_act(*, viewer: Viewer, event: Event, going: bool) -> Rsvp | None:
+    """The page's and the API's RSVP button: checks the viewer may answer at all."""
+    if not can_rsvp(viewer) or viewer.person is None:
+        raise ValidationError("Only colleagues in the directory can RSVP.")
+    if going:
+        return rsvp_going(event=event, person=viewer.person)
+    return rsvp_cancel(event=event, person=viewer.person)
+
+
+# --- attendance and "who did you meet?" --------------------------------------------------------
+
+
+def check_in_mark(
+    *, event: Event, person_ids: set[int], actor: Viewer, now: dt.datetime | None = None
+) -> int:
+    """The organiser's attendance list: exactly these people (who were going) came."""
+    now = now or timezone.now()
+    if now < event.starts_at - dt.timedelta(hours=1):
+        raise ValidationError("Attendance can be taken once the event is about to start.")
+    with transaction.atomic():
+        going = Rsvp.objects.filter(event=event, status=Rsvp.Status.GOING)
+        unknown = person_ids - set(going.values_list("person_id", flat=True))
+        if unknown:
+            raise ValidationError(
+                f"{len(unknown)} of the people ticked are not going to this event."
+            )
+        came = going.filter(person_id__in=person_ids, checked_in_at__isnull=True).update(
+            checked_in_at=now
+        )
+        going.exclude(person_id__in=person_ids).update(checked_in_at=None)
+        audit.record(actor=actor.user, action="events.attendance_taken", target=f"event:{event.pk}")
+    return came
+
+
+def check_in_self(*, event: Event, person: Person, now: dt.datetime | None = None) -> Rsvp:
+    now = now or timezone.now()
+    if not in_check_in_window(event.starts_at, event.ends_at, now):
+        raise ValidationError(
+            "You can check yourself in from 30 minutes before the start until an hour after "
+            "the end."
+        )
+    rsvp = Rsvp.objects.filter(event=event, person=person, status=Rsvp.Status.GOING).first()
+    if rsvp is None:
+        raise ValidationError("Only people going to this event can check in.")
+    Rsvp.objects.filter(pk=rsvp.pk, checked_in_at__isnull=True).update(checked_in_at=now)
+    rsvp.refresh_from_db()
+    return rsvp
+
+
+def met_record(*, event: Event, person: Person, other_ids: set[int]) -> int:
+    """Replace whom `person` says they met at `event` (people who were going too)."""
+    if len(other_ids) > MAX_MET:
+        raise ValidationError(f"Pick at most {MAX_MET} people.")
+    going = set(
+        Rsvp.objects.filter(event=event, status=Rsvp.Status.GOING).values_list(
+            "person_id", flat=True
+        )
+    )
+    if person.pk not in going:
+        raise ValidationError("Only people who went can say whom they met.")
+    if person.pk in other_ids:
+        raise ValidationError("Pick the people you met, not yourself.")
+    if not other_ids <= going:
+        raise ValidationError("Pick people who went to this event.")
+    with transaction.atomic():
+        Met.objects.filter(event=event, person=person).exclude(other_id__in=other_ids).delete()
+        have = set(
+            Met.objects.filter(event=event, person=person).values_list("other_id", flat=True)
+        )
+        Met.objects.bulk_create(
+            [Met(event=event, person=person, other_id=pk) for pk in sorted(other_ids - have)]
+        )
+    return len(other_ids)
+
+
+# --- reminders -----------------------------------------------------------------------------------
+
+
+def reminders_send_due(*, now: dt.datetime | None = None) -> int:
+    """Everyone going to an event that starts within a day gets one reminder, in their
+    working hours. Each RSVP is claimed with a conditional update, so it is sent once."""
+    now = now or timezone.now()
+    due = Rsvp.objects.filter(
+        status=Rsvp.Status.GOING,
+        reminded_at__isnull=True,
+        person__is_active=True,
+        event__starts_at__gt=now,
+        event__starts_at__lte=now + dt.timedelta(days=1),
+    ).values_list("pk", flat=True)
+    sent = 0
+    for pk in list(due[:5000]):
+        with transaction.atomic():
+            claimed = Rsvp.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now)
+            if claimed and messages.reminder_send(rsvp_id=pk, now=now):
+                sent += 1
+    return sent
+
+
+# --- the calendar feed ---------------------------------------------------------------------------
+
+
+def feed_token_regenerate(*, person: Person, now: dt.datetime | None = None) -> FeedToken:
+    """A new secret feed URL; the old one stops working at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        Person.objects.select_for_update().filter(pk=person.pk).first()  # one at a time
+        FeedToken.objects.filter(person=person, revoked_at__isnull=True).update(revoked_at=now)
+        token = FeedToken.objects.create(person=person, token=secrets.token_urlsafe(32))
+    return token
+
+
+def feed_token_revoke(*, person: Person, now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    return FeedToken.objects.filter(person=person, revoked_at__isnull=True).update(revoked_at=now)

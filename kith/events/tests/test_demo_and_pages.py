@@ -1,0 +1,94 @@
+"""The demo data, and every page rendering for the people who use it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from kith.communities.models import Community, Membership
+from kith.core.dates import org_today
+from kith.directory.demo.seed import seed_demo_organisation
+from kith.directory.models import Person
+from kith.directory.tests.factories import login_for
+from kith.events import demo_seed
+from kith.events.models import Event, Met, Rsvp
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded():
+    result = seed_demo_organisation(people=60, seed=1)
+    summary = demo_seed.seed(
+        today=org_today(), seed=1, demo_emails=[lg.email for lg in result.logins]
+    )
+    return result, summary
+
+
+def test_demo_has_every_kind_of_event_a_full_one_and_past_answers(seeded):
+    _, summary = seeded
+    assert summary.startswith("Events: 8 events (2 past)")
+    kinds = set(Event.objects.values_list("kind", flat=True))
+    assert {"introday", "listening", "town_hall", "meetup"} <= kinds
+    assert Event.objects.filter(mode="hybrid").exists()
+    full = Event.objects.get(capacity=6)
+    assert full.rsvps.filter(status="going").count() == 6
+    assert full.rsvps.filter(status="waitlisted").count() == 3
+    assert Met.objects.exists() and Rsvp.objects.filter(checked_in_at__isnull=False).exists()
+    secret = Event.objects.get(community__visibility=Community.Visibility.CONFIDENTIAL)
+    outsider = (
+        Person.objects.exclude(community_memberships__community=secret.community)
+        .filter(is_active=True)
+        .first()
+    )
+    client = Client()
+    client.force_login(login_for(outsider))
+    assert secret.title not in client.get("/events/").content.decode()
+    assert client.get(f"/events/{secret.pk}/").status_code == 404
+
+
+def test_every_page_renders_for_an_organiser_and_an_attendee(seeded):
+    result, _ = seeded
+    hr_login = next(lg for lg in result.logins if lg.role == "HR admin")
+    hr = Client()
+    hr.force_login(login_for(Person.objects.get(email=hr_login.email), hr=True))
+    past = Event.objects.filter(title="Spring introday").get()
+    attendee = past.rsvps.filter(status="going").first().person
+    me = Client()
+    me.force_login(login_for(attendee))
+    for client, path in [
+        (hr, "/events/"),
+        (hr, "/events/new/"),
+        (hr, f"/events/{past.pk}/"),
+        (hr, f"/events/{past.pk}/edit/"),
+        (hr, f"/events/{past.pk}/attendance/"),
+        (me, "/events/"),
+        (me, f"/events/{past.pk}/"),
+        (me, f"/events/{past.pk}/met/"),
+        (me, "/events/feed/"),
+        (me, f"/events/{past.pk}/invite.ics"),
+    ]:
+        assert client.get(path).status_code == 200, path
+    assert "Connections made" in hr.get(f"/events/{past.pk}/").content.decode()
+    assert Membership.objects.exists()
+
+
+def test_editing_keeps_local_times_and_bumps_the_sequence(seeded):
+    result, _ = seeded
+    hr_login = next(lg for lg in result.logins if lg.role == "HR admin")
+    client = Client()
+    client.force_login(login_for(Person.objects.get(email=hr_login.email), hr=True))
+    event = Event.objects.get(kind="town_hall")
+    form = client.get(f"/events/{event.pk}/edit/").context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data["office"] = event.office_id
+    data["starts_local"] = data["starts_local"].strftime("%Y-%m-%dT%H:%M")
+    data["ends_local"] = (data["ends_local"] + dt.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    data["capacity"] = 90
+    assert client.post(f"/events/{event.pk}/edit/", data).status_code == 302
+    changed = Event.objects.get(pk=event.pk)
+    assert changed.starts_at == event.starts_at
+    assert changed.ends_at == event.ends_at + dt.timedelta(minutes=30)
+    assert changed.sequence == event.sequence + 1 and changed.capacity == 90

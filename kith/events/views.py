@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kith.core.permissions import Viewer, can_rsvp, require
+from kith.directory.models import Person
+from kith.events import messages, selectors, services
+from kith.events.forms import EventForm, initial_for
+from kith.events.models import Event, Rsvp
+
+NAV = "events"
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def _viewer(request: HttpRequest) -> Viewer:
+    return request.viewer  # type: ignore[attr-defined]
+
+
+def _me(request: HttpRequest) -> Person:
+    viewer = _viewer(request)
+    require(can_rsvp(viewer), "Only colleagues in the directory take part in events.")
+    assert viewer.person is not None
+    return viewer.person
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+def _card(request: HttpRequest, event_id: int) -> selectors.EventCard:
+    card = selectors.card_for_viewer(_viewer(request), event_id)
+    if card is None:
+        raise Http404("No such event")
+    return card
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    view = selectors.events_home_for_viewer(_viewer(request))
+    return render(request, "events/home.html", {"view": view, "nav": NAV})
+
+
+def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
+    page = selectors.event_page_for_viewer(_viewer(request), event_id)
+    if page is None:
+        raise Http404("No such event")
+    context = {
+        "page": page,
+        "card": page.card,
+        "event": page.card.event,
+        "when_here": messages.when_for(page.card.event, _viewer(request).person),
+        "nav": NAV,
+    }
+    return render(request, "events/event.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def event_edit(request: HttpRequest, event_id: int | None = None) -> HttpResponse:
+    viewer = _viewer(request)
+    event: Event | None = None
+    choices = selectors.host_choices_for_viewer(viewer)
+    if event_id is not None:
+        card = _card(request, event_id)
+        require(card.organiser, "Only the event's organisers can change it.")
+        event = card.event
+        initial = initial_for(event)
+        if not any(value == initial["host"] for value, _ in choices):
+            choices = [(initial["host"], _host_label(event)), *choices]
+    else:
+        initial = {"host": choices[0][0] if choices else ""}
+        require(bool(choices), "Community leaders, managers, ambassadors and HR create events.")
+    form = EventForm(request.POST or None, initial=initial, host_choices=choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.event_save(viewer=viewer, event=event, data=form.to_input())
+        except ValidationError as exc:
+            _errors_onto(form, exc)
+        else:
+            flash.success(request, "Event saved." if event else "Your event is up. Share it!")
+            return redirect("events:event", saved.pk)
+    context = {"form": form, "event": event, "nav": NAV}
+    return render(request, "events/event_form.html", context, status=200)
+
+
+def _host_label(event: Event) -> str:
+    if event.community_id and event.community:
+        return f"Community: {event.community.name}"
+    if event.org_unit_id and event.org_unit:
+        return f"Team: {event.org_unit.name}"
+    return event.get_host_display()
+
+
+def _errors_onto(form: EventForm, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, _error_text(exc))
+        return
+    for field, errors in exc.message_dict.items():
+        target = field if field in form.fields else None
+        for message in errors:
+            form.add_error(target, message)
+
+
+@require_POST
+def rsvp(request: HttpRequest, event_id: int) -> HttpResponse:
+    card = _card(request, event_id)
+    answer = request.POST.get("answer", "")
+    if answer not in ("going", "not_going"):
+        flash.error(request, "Choose going or not going.")
+        return redirect("events:event", event_id)
+    try:
+        result = services.rsvp_for_viewer_act(
+            viewer=_viewer(request), event=card.event, going=answer == "going"
+        )
+    except ValidationError as exc:
+        flash.error(request, _error_text(exc))
+        return redirect("events:event", event_id)
+    if result is not None and result.status == Rsvp.Status.WAITLISTED:
+        flash.success(
+            request, "It is full, so you are on the waitlist. We will tell you if a place frees up."
+        )
+    elif answer == "going":
+        flash.success(request, "You are going! The invite is in your inbox.")
+    else:
+        flash.success(request, "Thanks for letting us know: your place goes to the next person.")
+    return redirect("events:event", event_id)
+
+
+def invite(request: HttpRequest, event_id: int) -> HttpResponse:
+    card = _card(request, event_id)
+    person = _me(request)
+    content = messages.invite_for(
+        card.event, person, waitlisted=card.my_status == Rsvp.Status.WAITLISTED
+    )
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kith-event-{event_id}.ics"'
+    return response
+
+
+@require_POST
+def check_in(request: HttpRequest, event_id: int) -> HttpResponse:
+    card = _card(request, event_id)
+    try:
+        services.check_in_self(event=card.event, person=_me(request))
+        flash.success(request, "You are checked in. Enjoy!")
+    except ValidationError as exc:
+        flash.error(request, _error_text(exc))
+    return redirect("events:event", event_id)
+
+
+@require_http_methods(["GET", "POST"])
+def attendance(request: HttpRequest, event_id: int) -> HttpResponse:
+    found = selectors.attendance_for_viewer(_viewer(request), event_id)
+    if found is None:
+        raise Http404("No such event")
+    card, rows = found
+    if request.method == "POST":
+        ids = {int(v) for v in request.POST.getlist("came") if _ID.fullmatch(v)}
+        try:
+            services.check_in_mark(event=card.event, person_ids=ids, actor=_viewer(request))
+            flash.success(request, f"Attendance saved: {len(ids)} came.")
+            return redirect("events:attendance", event_id)
+        except ValidationError as exc:
+            flash.error(request, _error_text(exc))
+    context = {"card": card, "event": card.event, "rows": rows, "nav": NAV}
+    return render(request, "events/attendance.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def met(request: HttpRequest, event_id: int) -> HttpResponse:
+    page = selectors.met_page_for_viewer(_viewer(request), event_id)
+    if page is None:
+        raise Http404("No such event")
+    if request.method == "POST":
+        ids = {int(v) for v in request.POST.getlist("met") if _ID.fullmatch(v)}
+        try:
+            count = services.met_record(event=page.card.event, person=_me(request), other_ids=ids)
+            flash.success(
+                request,
+                f"Saved: you met {count} {'person' if count == 1 else 'people'}. Only you see who."
+                if count
+                else "Saved. Maybe next time!",
+            )
+            return redirect("events:event", event_id)
+        except ValidationError as exc:
+            flash.error(request, _error_text(exc))
+    context = {"page": page, "card": page.card, "event": page.card.event, "nav": NAV}
+    return render(request, "events/met.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def feed(request: HttpRequest) -> HttpResponse:
+    person = _me(request)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "regenerate":
+            services.feed_token_regenerate(person=person)
+            flash.success(request, "Here is your new feed address. The old one no longer works.")
+        elif action == "revoke":
+            services.feed_token_revoke(person=person)
+            flash.success(request, "Your feed address is switched off.")
+        else:
+            flash.error(request, "Choose to create a new address or switch it off.")
+        return redirect("events:feed")
+    token = selectors.active_feed_token(person)
+    url = messages.absolute(reverse("events:feed_ics", args=[token.token])) if token else ""
+    context = {"token": token, "feed_url": url, "nav": NAV}
+    return render(request, "events/feed.html", context)
+
+
+@login_not_required
+def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
+    """The calendar feed calendar apps poll, with no login: the secret token is the key.
+    The token is never logged: a wrong one answers a 404 marked as already logged, so
+    Django's request logger does not write the path (docs/events.md)."""
+    rsvps = selectors.feed_rsvps_for_token(token)
+    if rsvps is None:
+        response = HttpResponse(
+            "This calendar feed address is not valid (any more).",
+            status=404,
+            content_type="text/plain; charset=utf-8",
+        )
+        response._has_been_logged = True  # type: ignore[attr-defined]  # keeps the token out
+        return response
+    response = HttpResponse(messages.feed_for(rsvps), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
