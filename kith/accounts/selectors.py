@@ -70,6 +70,9 @@ def my_data_for_viewer(viewer: Viewer) -> dict[str, Any]:
         from kith.events.selectors import my_events_data
 
         data["events"] = my_events_data(person)
+        from kith.celebrate.selectors import my_celebrate_data
+
+        data["celebrate"] = my_celebrate_data(person)
     return data
 
 

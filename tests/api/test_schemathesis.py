@@ -139,6 +139,16 @@ def test_openapi_document_is_valid(db, same_connection):
         "GET /api/v1/events/feed",
         "POST /api/v1/events/feed",
         "DELETE /api/v1/events/feed",
+        "GET /api/v1/celebrate/feed",
+        "GET /api/v1/celebrate/teams/{unit_id}/feed",
+        "GET /api/v1/celebrate/communities/{community_id}/feed",
+        "GET /api/v1/celebrate/values",
+        "POST /api/v1/celebrate/kudos",
+        "GET /api/v1/celebrate/kudos/{kudos_id}",
+        "GET /api/v1/celebrate/me/kudos",
+        "GET /api/v1/celebrate/milestones",
+        "GET /api/v1/celebrate/me/settings",
+        "PUT /api/v1/celebrate/me/settings",
     }
 
 
