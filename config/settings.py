@@ -10,6 +10,12 @@ from typing import Any
 import dj_database_url
 
 from kith.accounts.sso import socialaccount_providers_from_env
+from kith.bandmap.tiles import (
+    DEFAULT_ATTRIBUTION,
+    DEFAULT_TILES_URL,
+    checked_tiles_url,
+    tiles_csp_sources,
+)
 from kith.core.env import (
     ImproperlyConfiguredEnv,
     env_bool,
@@ -211,6 +217,12 @@ USE_TZ = True
 # --- Static files ----------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # Leaflet and Leaflet.markercluster from their installed XStatic packages (no CDN).
+    "kith.bandmap.finders.LeafletFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -249,6 +261,12 @@ TASKS = {
     }
 }
 KITH_SCHEDULER_INTERVAL = env_int("KITH_SCHEDULER_INTERVAL", 30, minimum=1)
+KITH_KUDOS_DAILY_LIMIT = env_int("KITH_KUDOS_DAILY_LIMIT", 5, minimum=1)
+
+# --- Band Map ---------------------------------------------------------------------------------
+KITH_MAP_TILES_URL = checked_tiles_url(env_str("KITH_MAP_TILES_URL", DEFAULT_TILES_URL))
+KITH_MAP_ATTRIBUTION = env_str("KITH_MAP_ATTRIBUTION", DEFAULT_ATTRIBUTION)
+KITH_MAP_HUB_MIN_PEOPLE = env_int("KITH_MAP_HUB_MIN_PEOPLE", 5, minimum=3)
 
 # --- Security --------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -272,7 +290,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *tiles_csp_sources(KITH_MAP_TILES_URL)],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],

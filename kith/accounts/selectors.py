@@ -73,6 +73,9 @@ def my_data_for_viewer(viewer: Viewer) -> dict[str, Any]:
         from kith.celebrate.selectors import my_celebrate_data
 
         data["celebrate"] = my_celebrate_data(person)
+        from kith.bandmap.selectors import my_bandmap_data
+
+        data["bandmap"] = my_bandmap_data(person)
     return data
 
 

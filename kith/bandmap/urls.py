@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kith.bandmap import views
 
 app_name = "bandmap"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("preference/", views.preference, name="preference"),
+]

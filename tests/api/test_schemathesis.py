@@ -149,6 +149,11 @@ def test_openapi_document_is_valid(db, same_connection):
         "GET /api/v1/celebrate/milestones",
         "GET /api/v1/celebrate/me/settings",
         "PUT /api/v1/celebrate/me/settings",
+        "GET /api/v1/map/cities",
+        "GET /api/v1/map/near",
+        "GET /api/v1/map/hubs",
+        "GET /api/v1/map/preference",
+        "PUT /api/v1/map/preference",
     }
 
 

@@ -1,0 +1,354 @@
+"""Every read of the Band Map that a page or the API returns, already authorised.
+
+Privacy rules, applied here once for the page and the API alike:
+- only active people who have not hidden themselves are counted or listed;
+- coordinates leave the server per city (the city's centre), never per person;
+- a city with fewer than MIN_CITY_COUNT such colleagues is left off the map and the city
+  list for everyone, so a count never singles anyone out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet, Sum
+
+from kith.bandmap.engine import geo
+from kith.bandmap.models import MapPreference
+from kith.core.permissions import Viewer, can_set_map_preference, can_view_hubs, can_view_map
+from kith.directory.engine.text import slugify_tag
+from kith.directory.models import Office, OrgUnit, Person, Tag
+
+MIN_CITY_COUNT = 3
+DEFAULT_RADIUS_KM = 50
+MIN_RADIUS_KM = 10
+MAX_RADIUS_KM = 500
+NEAR_PAGE_SIZE = 20
+DEFAULT_HUB_OFFICE_KM = 50
+MAX_ID = 2**63 - 1  # ids are 64-bit: anything larger is simply not there
+CITY_CACHE_SECONDS = 60
+CITY_SUMS_KEY = "bandmap:city-sums:v1"
+
+
+def hub_min_people() -> int:
+    return max(MIN_CITY_COUNT, int(getattr(settings, "KITH_MAP_HUB_MIN_PEOPLE", 5)))
+
+
+def hub_office_km() -> float:
+    return float(getattr(settings, "KITH_MAP_HUB_OFFICE_KM", DEFAULT_HUB_OFFICE_KM))
+
+
+def shown_count(count: int) -> int | None:
+    """A count as it may be shown: None ("fewer than 3") below the threshold."""
+    return count if count >= MIN_CITY_COUNT else None
+
+
+def _on_the_map() -> QuerySet[Person]:
+    hidden = MapPreference.objects.filter(hidden=True).values("person_id")
+    return Person.objects.filter(
+        is_active=True, latitude__isnull=False, longitude__isnull=False
+    ).exclude(pk__in=hidden)
+
+
+def map_people(viewer: Viewer) -> QuerySet[Person]:
+    """The colleagues the map may count or list for this viewer: active, with a known city
+    centre, and not hidden from the map. (The same people for every viewer who may see the
+    map at all.)"""
+    if not can_view_map(viewer):
+        return Person.objects.none()
+    return _on_the_map()
+
+
+def is_hidden(person: Person) -> bool:
+    return MapPreference.objects.filter(person=person, hidden=True).exists()
+
+
+# --- Cities --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    country: str
+    latitude: float
+    longitude: float
+    count: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}|{self.country}"
+
+
+@dataclass(frozen=True)
+class CityMap:
+    cities: list[City]  # only those with at least MIN_CITY_COUNT, largest first
+    people_shown: int  # the sum of the counts shown
+
+    @property
+    def countries(self) -> int:
+        return len({c.country for c in self.cities})
+
+
+CitySums = dict[tuple[str, str], tuple[int, float, float]]
+
+
+def _city_sums_of_everyone() -> CitySums:
+    """(count, sum of latitudes, sum of longitudes) per city of every active person with a
+    city centre, hidden people included: the expensive part (one GROUP BY over Person,
+    ~200-400 ms at 100k), cached for CITY_CACHE_SECONDS in each process."""
+    sums: CitySums | None = cache.get(CITY_SUMS_KEY)
+    if sums is None:
+        rows = (
+            Person.objects.filter(is_active=True, latitude__isnull=False, longitude__isnull=False)
+            .values("city", "country")
+            .annotate(n=Count("id"), lat=Sum("latitude"), lon=Sum("longitude"))
+            .order_by()
+        )
+        sums = {(r["city"], r["country"]): (r["n"], r["lat"], r["lon"]) for r in rows}
+        cache.set(CITY_SUMS_KEY, sums, CITY_CACHE_SECONDS)
+    return sums
+
+
+def city_counts() -> list[City]:
+    """Every city with its count of colleagues on the map, small ones included (for internal
+    use: callers drop those under MIN_CITY_COUNT before showing anything).
+
+    The cached sums include people who hid themselves; they are subtracted here on every
+    call (a small indexed query), so hiding takes effect on the very next request in every
+    process. Other changes (an HRIS import, someone leaving) show within CITY_CACHE_SECONDS."""
+    sums = dict(_city_sums_of_everyone())
+    hidden = Person.objects.filter(
+        is_active=True,
+        latitude__isnull=False,
+        longitude__isnull=False,
+        pk__in=MapPreference.objects.filter(hidden=True).values("person_id"),
+    ).order_by()
+    for city, country, lat, lon in hidden.values_list("city", "country", "latitude", "longitude"):
+        n, lat_sum, lon_sum = sums.get((city, country), (0, 0.0, 0.0))
+        sums[(city, country)] = (n - 1, lat_sum - float(lat or 0), lon_sum - float(lon or 0))
+    return [
+        City(city or "Unnamed place", country, lat_sum / n, lon_sum / n, n)
+        for (city, country), (n, lat_sum, lon_sum) in sums.items()
+        if n > 0
+    ]
+
+
+def cities_for_viewer(viewer: Viewer) -> CityMap:
+    """Cities with their colleague counts, each at least MIN_CITY_COUNT."""
+    if not can_view_map(viewer):
+        return CityMap(cities=[], people_shown=0)
+    shown = [c for c in city_counts() if c.count >= MIN_CITY_COUNT]
+    shown.sort(key=lambda c: (-c.count, c.name, c.country))
+    return CityMap(cities=shown, people_shown=sum(c.count for c in shown))
+
+
+# --- Near me -------------------------------------------------------------------------------
+
+
+def _clean(text: str, limit: int) -> str:
+    return (text or "").replace("\x00", "")[:limit].strip()
+
+
+@dataclass(frozen=True)
+class NearQuery:
+    radius_km: int = DEFAULT_RADIUS_KM
+    interest: str = ""
+    team: int | None = None
+
+    @classmethod
+    def build(
+        cls, *, radius_km: int | None, interest: str = "", team: int | None = None
+    ) -> NearQuery:
+        """The one place near-me input is cleaned, for the page and the API alike. The
+        radius must already be within MIN_RADIUS_KM..MAX_RADIUS_KM (forms and schemas
+        say so to the person)."""
+        radius = DEFAULT_RADIUS_KM if radius_km is None else radius_km
+        if not MIN_RADIUS_KM <= radius <= MAX_RADIUS_KM:
+            raise ValueError(f"radius must be {MIN_RADIUS_KM} to {MAX_RADIUS_KM} km")
+        return cls(radius_km=radius, interest=_clean(interest, 80), team=team)
+
+
+@dataclass(frozen=True)
+class Nearby:
+    person: Person
+    distance_km: float
+
+
+@dataclass(frozen=True)
+class NearCity:
+    """A city within the radius. No coordinates: the map highlights the city's own marker,
+    which exists only when the city has at least MIN_CITY_COUNT colleagues on the map."""
+
+    name: str
+    country: str
+    count: int | None  # matching colleagues there; None when fewer than MIN_CITY_COUNT
+    distance_km: float
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}|{self.country}"
+
+
+@dataclass
+class NearMe:
+    """Colleagues within the radius of the viewer's city. `problem` explains an empty answer
+    that is not a real "nobody": no directory entry, or no known city."""
+
+    query: NearQuery
+    origin: City | None = None
+    problem: str = ""
+    total: int = 0
+    page: Page[Nearby] | None = None
+    cities: list[NearCity] = field(default_factory=list)
+
+
+NO_PERSON = "no_person"
+NO_CITY = "no_city"
+
+
+def _candidates(people: QuerySet[Person], me: Person, query: NearQuery) -> QuerySet[Person]:
+    people = people.exclude(pk=me.pk)
+    if query.team is not None:
+        unit = None
+        if 0 < query.team <= MAX_ID:
+            unit = OrgUnit.objects.filter(pk=query.team).only("path").first()
+        if unit is None:
+            return people.none()
+        people = people.filter(org_unit__path__startswith=unit.path)
+    if query.interest:
+        people = people.filter(
+            pk__in=Tag.people.through.objects.filter(
+                tag__kind=Tag.Kind.INTEREST, tag__slug=slugify_tag(query.interest)
+            ).values("person_id")
+        )
+    assert me.latitude is not None and me.longitude is not None
+    box = geo.bounding_box(me.latitude, me.longitude, query.radius_km)
+    lon_filter = Q()
+    for west, east in box.lon_ranges:
+        lon_filter |= Q(longitude__gte=west, longitude__lte=east)
+    return people.filter(lon_filter, latitude__gte=box.min_lat, latitude__lte=box.max_lat)
+
+
+def near_me_for_viewer(viewer: Viewer, query: NearQuery, page_number: int | str = 1) -> NearMe:
+    result = NearMe(query=query)
+    me = viewer.person
+    if not can_set_map_preference(viewer) or not can_view_map(viewer) or me is None:
+        result.problem = NO_PERSON
+        return result
+    if me.latitude is None or me.longitude is None:
+        result.problem = NO_CITY
+        return result
+    result.origin = City(me.city, me.country, me.latitude, me.longitude, 0)
+    rows = list(
+        _candidates(map_people(viewer), me, query)
+        .order_by()
+        .values_list("id", "latitude", "longitude", "full_name", "city", "country")
+    )
+    lats = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+    lons = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
+    found = geo.within_radius(me.latitude, me.longitude, lats, lons, query.radius_km)
+    # Nearest first, then by name: (distance, name, id, row index).
+    ranked = sorted(
+        (float(d), rows[i][3], rows[i][0], int(i))
+        for i, d in zip(found.indices, found.distances_km, strict=True)
+    )
+    result.total = len(ranked)
+    result.cities = _near_cities(rows, ranked)
+    paginator = Paginator(ranked, NEAR_PAGE_SIZE)
+    page = paginator.get_page(page_number)
+    people = Person.objects.select_related("org_unit").in_bulk([r[2] for r in page.object_list])
+    page.object_list = [
+        Nearby(people[r[2]], r[0])  # type: ignore[misc]
+        for r in page.object_list
+        if r[2] in people
+    ]
+    result.page = page  # type: ignore[assignment]
+    return result
+
+
+def _near_cities(rows: list[tuple], ranked: list[tuple[float, str, int, int]]) -> list[NearCity]:
+    """The cities of the colleagues found, nearest first, with how many match there (None
+    under MIN_CITY_COUNT: the list names them, but no number is shown for so few)."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    distance: dict[tuple[str, str], float] = {}
+    for d, _, _, i in ranked:
+        key = (rows[i][4], rows[i][5])
+        counts[key] += 1
+        distance.setdefault(key, d)
+    cities = [
+        NearCity(
+            name=name or "Unnamed place",
+            country=country,
+            count=shown_count(count),
+            distance_km=distance[(name, country)],
+        )
+        for (name, country), count in counts.items()
+    ]
+    cities.sort(key=lambda c: (c.distance_km, c.name))
+    return cities
+
+
+# --- Hubs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hub:
+    city: City
+    nearest_office: str  # "" when the organisation has no office at all
+    nearest_office_km: float | None
+
+
+def hubs_for_viewer(viewer: Viewer) -> list[Hub] | None:
+    """Cities with at least hub_min_people() colleagues and no office within
+    hub_office_km(): None when the viewer may not see hubs."""
+    if not can_view_hubs(viewer):
+        return None
+    cities = city_counts()
+    offices = list(Office.objects.only("name", "latitude", "longitude"))
+    found = geo.hubs(
+        np.array([c.latitude for c in cities], dtype=np.float64),
+        np.array([c.longitude for c in cities], dtype=np.float64),
+        np.array([c.count for c in cities], dtype=np.int64),
+        np.array([o.latitude for o in offices], dtype=np.float64),
+        np.array([o.longitude for o in offices], dtype=np.float64),
+        min_people=hub_min_people(),
+        office_radius_km=hub_office_km(),
+    )
+    return [
+        Hub(
+            city=cities[h.index],
+            nearest_office=offices[h.nearest_office].name if h.nearest_office is not None else "",
+            nearest_office_km=h.nearest_office_km,
+        )
+        for h in found
+    ]
+
+
+# --- My preference -------------------------------------------------------------------------
+
+
+def interest_names(limit: int = 500) -> list[str]:
+    """Interest tags for the filter's suggestions."""
+    return list(
+        Tag.objects.filter(kind=Tag.Kind.INTEREST)
+        .order_by("name")
+        .values_list("name", flat=True)[:limit]
+    )
+
+
+def my_bandmap_data(person: Person) -> dict[str, object]:
+    """The person's own export (/me/export.json, under "bandmap"): their map choice and
+    where the map counts them. Nothing else about the map is held per person."""
+    preference = MapPreference.objects.filter(person=person).first()
+    hidden = bool(preference and preference.hidden)
+    on_map = person.is_active and person.latitude is not None and not hidden
+    return {
+        "hidden_from_map": hidden,
+        "preference_changed_at": preference.updated_at.isoformat() if preference else None,
+        "counted_in_city": f"{person.city}, {person.country}".strip(", ") if on_map else "",
+    }

@@ -1,0 +1,118 @@
+/* Band Map: draws one marker per city, with its count, from the page's own JSON (the
+   #band-map-data element), clustered when zoomed out. Tiles are only the background: when
+   they cannot load, the markers, the near-me circle and the lists below still work. Only
+   city centres are ever in the data, never a person's coordinates. */
+(function () {
+  "use strict";
+  var holder = document.getElementById("band-map");
+  var source = document.getElementById("band-map-data");
+  if (!holder || !source || typeof L === "undefined") {
+    return;
+  }
+  var data = JSON.parse(source.textContent);
+  var near = data.near;
+  var nearCities = near ? near.cities : {};
+  var hubs = {};
+  data.hubs.forEach(function (key) { hubs[key] = true; });
+  var numbers = new Intl.NumberFormat();
+
+  holder.classList.add("is-live");
+  var map = L.map(holder, { scrollWheelZoom: false, worldCopyJump: true, minZoom: 2 });
+  L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution, maxZoom: 18 }).addTo(map);
+
+  function badge(count) {
+    var span = document.createElement("span");
+    span.className = "bandmap-count";
+    span.textContent = numbers.format(count);
+    return span;
+  }
+
+  function size(count) {
+    if (count >= 1000) { return 52; }
+    if (count >= 100) { return 44; }
+    return 36;
+  }
+
+  function line(text, strong) {
+    var p = document.createElement("p");
+    if (strong) {
+      var b = document.createElement("strong");
+      b.textContent = text;
+      p.appendChild(b);
+    } else {
+      p.textContent = text;
+    }
+    return p;
+  }
+
+  function popup(city) {
+    var box = document.createElement("div");
+    box.appendChild(line(city.name + (city.country ? ", " + city.country : ""), true));
+    box.appendChild(line(numbers.format(city.count) + " colleagues"));
+    if (Object.prototype.hasOwnProperty.call(nearCities, city.key)) {
+      var matches = nearCities[city.key];
+      box.appendChild(line(matches === null
+        ? "Within your distance: fewer than 3 match your filters"
+        : "Within your distance: " + numbers.format(matches) + " match your filters"));
+    }
+    if (hubs[city.key]) {
+      box.appendChild(line("A hub: no office nearby, a good place for a meetup"));
+    }
+    return box;
+  }
+
+  var clusters = L.markerClusterGroup({
+    showCoverageOnHover: false,
+    maxClusterRadius: 45,
+    iconCreateFunction: function (cluster) {
+      var total = 0;
+      var hasNear = false;
+      cluster.getAllChildMarkers().forEach(function (marker) {
+        total += marker.options.count;
+        hasNear = hasNear || marker.options.near;
+      });
+      var side = size(total) + 6;
+      return L.divIcon({
+        html: badge(total),
+        className: "bandmap-cluster" + (hasNear ? " has-near" : ""),
+        iconSize: [side, side],
+      });
+    },
+  });
+
+  var points = [];
+  data.cities.forEach(function (city) {
+    var isNear = Object.prototype.hasOwnProperty.call(nearCities, city.key);
+    var classes = "bandmap-marker" + (isNear ? " is-near" : "") + (hubs[city.key] ? " is-hub" : "");
+    var side = size(city.count);
+    var label = city.name + ": " + numbers.format(city.count) + " colleagues";
+    var marker = L.marker([city.lat, city.lon], {
+      icon: L.divIcon({ html: badge(city.count), className: classes, iconSize: [side, side] }),
+      title: label,
+      alt: label,
+      count: city.count,
+      near: isNear,
+    });
+    marker.bindPopup(popup(city));
+    clusters.addLayer(marker);
+    points.push([city.lat, city.lon]);
+  });
+  map.addLayer(clusters);
+
+  if (near) {
+    var centre = L.latLng(near.lat, near.lon);
+    L.circle(centre, {
+      radius: near.radius_km * 1000,
+      className: "bandmap-radius",
+      interactive: false,
+    }).addTo(map);
+  }
+  if (near && (near.focus || !points.length)) {
+    map.fitBounds(centre.toBounds(near.radius_km * 2000), { padding: [20, 20] });
+  } else if (points.length) {
+    map.fitBounds(L.latLngBounds(points), { padding: [48, 48], maxZoom: 8 });
+  } else {
+    map.setView([30, 0], 2);
+  }
+  holder.classList.add("is-ready");
+})();
