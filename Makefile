@@ -54,6 +54,8 @@ bench: $(STAMP)
 	$(PY) bench/import_people.py --rows 100000
 	$(PY) bench/directory_search.py --people 100000
 	$(PY) bench/matching.py --people 20000
+	$(PY) bench/pulse.py --people 100000
+	$(PY) bench/bandmap.py --people 100000
 
 lock: $(STAMP)
 	(echo "# Pinned versions for every install (pip -c). Regenerate with: make lock"; \

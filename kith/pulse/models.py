@@ -110,7 +110,11 @@ class Wave(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     items = models.JSONField(default=list, help_text="[{key, text, kind, ...}] in answer order")
     units = models.JSONField(default=list, help_text="[[org unit id, name, parent index], …]")
-    attribute_values = models.JSONField(default=dict, help_text="{attribute: [label, …]}")
+    # A list, not a dict: PostgreSQL's jsonb does not keep key order, and the codes on every
+    # invitation and response are positions in this list.
+    attributes = models.JSONField(
+        default=list, help_text="[[attribute, [label, …]], …] in the order of the codes"
+    )
     invited = models.PositiveIntegerField(default=0)
     results_at = models.DateTimeField(null=True, blank=True)
     results_error = models.TextField(blank=True)
@@ -123,6 +127,10 @@ class Wave(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign.name} · wave {self.number}"
+
+    @property
+    def attribute_names(self) -> list[str]:
+        return [str(name) for name, _labels in self.attributes]
 
 
 class Invitation(models.Model):

@@ -5,13 +5,13 @@ so pages, the API and exports cannot show a withheld cell even by mistake."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kith.core.dates import org_today
@@ -31,35 +31,58 @@ def tree_of(wave: Wave) -> engine.Tree:
     return engine.Tree(parent=np.array([int(u[2]) for u in wave.units], dtype=np.int64))
 
 
-def _attr_matrix(rows: Sequence[Sequence[int]], width: int) -> np.ndarray:
-    if not rows:
-        return np.zeros((0, width), dtype=np.int64)
-    return np.array(rows, dtype=np.int64).reshape(len(rows), width)
+def _fetch(model: Any, columns: Sequence[str], wave: Wave, where: str = "") -> list[Any]:
+    """Rows of `columns` of one wave's table, JSON columns as text (one json.loads per column
+    later is far faster than one per value: a wave can hold a million rows)."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    sql = f"SELECT {', '.join(columns)} FROM {table} WHERE {quote('wave_id')} = %s {where}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [wave.pk])
+        return list(cursor.fetchall())
+
+
+def _text(column: str) -> str:
+    return f"CAST({connection.ops.quote_name(column)} AS TEXT)"
+
+
+def _json_matrix(texts: Sequence[str], width: int, *, nan: bool = False) -> np.ndarray:
+    """Many JSON arrays of `width` numbers (or null) as one float or int matrix."""
+    if not texts:
+        return np.zeros((0, width), dtype=np.float64 if nan else np.int64)
+    joined = "[" + ",".join(texts) + "]"
+    if nan:
+        return np.array(json.loads(joined.replace("null", "NaN")), dtype=np.float64).reshape(
+            len(texts), width
+        )
+    return np.array(json.loads(joined), dtype=np.int64).reshape(len(texts), width)
 
 
 def respondents_of(wave: Wave, into: Wave | None = None) -> suppression.Wave:
     """Who responded in `wave` (from invitations, never responses), with units and attribute
     codes translated into `into`'s snapshot when given (units by org unit id, values by label)."""
-    rows = list(
-        Invitation.objects.filter(wave=wave, responded=True)
-        .order_by("person_id")
-        .values_list("person_id", "unit", "attrs")
+    quote = connection.ops.quote_name
+    rows = _fetch(
+        Invitation,
+        [quote("person_id"), quote("unit"), _text("attrs")],
+        wave,
+        f"AND {quote('responded')} = TRUE ORDER BY {quote('person_id')}",
     )
-    width = len(wave.attribute_values)
+    width = len(wave.attributes)
     person = np.array([r[0] for r in rows], dtype=np.int64)
     unit = np.array([r[1] for r in rows], dtype=np.int64)
-    attrs = _attr_matrix([r[2] for r in rows], width)
+    attrs = _json_matrix([r[2] for r in rows], width)
     if into is not None and into.pk != wave.pk:
         here = {u[0]: i for i, u in enumerate(into.units)}
         unit_map = np.array([here.get(u[0], 0) for u in wave.units] or [0], dtype=np.int64)
         unit = unit_map[unit] if unit.size else unit
-        names = list(into.attribute_values)
+        names = into.attribute_names
         mapped = np.zeros((len(rows), len(names)), dtype=np.int64)
         for j, name in enumerate(names):
-            target = {label: c for c, label in enumerate(into.attribute_values[name])}
-            if name in wave.attribute_values and len(rows):
-                source = wave.attribute_values[name]
-                col = list(wave.attribute_values).index(name)
+            target = {label: c for c, label in enumerate(into.attributes[j][1])}
+            if name in wave.attribute_names and len(rows):
+                col = wave.attribute_names.index(name)
+                source = wave.attributes[col][1]
                 codes = np.array([target.get(label, -1) for label in source], dtype=np.int64)
                 mapped[:, j] = codes[attrs[:, col]]
             else:
@@ -76,9 +99,9 @@ def published_cells(wave: Wave) -> set[Cell]:
 
 
 def _clean(x: float | None, digits: int = 3) -> float | None:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if x is None or x != x:  # None or NaN
         return None
-    return round(float(x), digits)
+    return round(x, digits)
 
 
 def _serialise(result: engine.CellResult) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -110,17 +133,15 @@ def wave_results_compute(*, wave: Wave, now: dt.datetime | None = None) -> int:
     campaign = wave.campaign
     k = campaign.min_group
     tree = tree_of(wave)
-    width = len(wave.attribute_values)
+    width = len(wave.attributes)
     items = engine_items(wave)
     instruments = [INSTRUMENTS[key] for key in campaign.instruments]
 
-    rows = list(SurveyResponse.objects.filter(wave=wave).values_list("unit", "attrs", "values"))
+    quote = connection.ops.quote_name
+    rows = _fetch(SurveyResponse, [quote("unit"), _text("attrs"), _text("values")], wave)
     unit = np.array([r[0] for r in rows], dtype=np.int64)
-    attrs = _attr_matrix([r[1] for r in rows], width)
-    values = np.array(
-        [[np.nan if v is None else v for v in r[2]] for r in rows] or np.zeros((0, len(items))),
-        dtype=np.float64,
-    ).reshape(len(rows), len(items))
+    attrs = _json_matrix([r[1] for r in rows], width)
+    values = _json_matrix([r[2] for r in rows], len(items), nan=True)
     for column, item in enumerate(items):
         if item.reverse:  # item_value's reversal, for a whole column at once
             values[:, column] = item.scale.lo + item.scale.hi - values[:, column]
@@ -134,11 +155,11 @@ def wave_results_compute(*, wave: Wave, now: dt.datetime | None = None) -> int:
     published = suppression.stable_across_waves(tree, earlier, current, published, k)
     computed = engine.compute(items, instruments, tree, responses, sorted(published))
 
-    invited_rows = list(Invitation.objects.filter(wave=wave).values_list("unit", "attrs"))
+    invited_rows = _fetch(Invitation, [quote("unit"), _text("attrs")], wave)
     invited = engine.cell_counts(
         tree,
         np.array([r[0] for r in invited_rows], dtype=np.int64),
-        _attr_matrix([r[1] for r in invited_rows], width),
+        _json_matrix([r[1] for r in invited_rows], width),
     )
     cells = []
     for cell, result in computed.items():

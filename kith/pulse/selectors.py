@@ -168,7 +168,12 @@ def scope_for_viewer(viewer: Viewer, wave: Wave) -> Scope | None:
     if viewer.person is None or not viewer.person.is_active:
         return None
     if viewer.is_manager:
-        units = _subtrees(wave, _report_units(viewer.person))
+        # Once per request: a department head's reporting line can be tens of thousands.
+        cached = getattr(viewer, "_pulse_report_units", None)
+        if cached is None:
+            cached = _report_units(viewer.person)
+            viewer._pulse_report_units = cached  # type: ignore[attr-defined]
+        units = _subtrees(wave, cached)
         return Scope(units=units | {0}, filters=False, role="manager")
     return Scope(units={0}, filters=False, role="employee")
 
@@ -253,7 +258,7 @@ def _depths(wave: Wave) -> list[int]:
 
 def filters_for(wave: Wave) -> list[tuple[int, int, str]]:
     found = []
-    for a, (name, labels) in enumerate(wave.attribute_values.items()):
+    for a, (name, labels) in enumerate(wave.attributes):
         for v, label in enumerate(labels):
             found.append((a, v, f"{ATTRIBUTE_NAMES.get(name, name)}: {label}"))
     return found
@@ -276,10 +281,10 @@ def results_for_viewer(
         return None
     if (attr, value) != (-1, -1):
         require(scope.filters, "Filters by attribute are for HR admins.")
-        if not 0 <= attr < len(wave.attribute_values):
+        if not 0 <= attr < len(wave.attributes):
             attr, value = -1, -1
         else:
-            labels = list(wave.attribute_values.values())[attr]
+            labels = wave.attributes[attr][1]
             if not 0 <= value < len(labels):
                 attr, value = -1, -1
     depth = _depths(wave)
@@ -297,7 +302,9 @@ def results_for_viewer(
     elif allowed is None:
         shown = [i for i, d in enumerate(depth) if d <= 1]
     else:
-        tops = [i for i in sorted(allowed) if wave.units[i][2] not in allowed or i == 0]
+        # The organisation (0) is always in scope, for comparison: it is no one's parent here.
+        own = allowed - {0}
+        tops = [0] + [i for i in sorted(own) if wave.units[i][2] not in own]
         shown = []
         for top in tops:
             shown.append(top)
@@ -388,8 +395,8 @@ def group_label(wave: Wave, unit: int, attr: int, value: int) -> str:
         index = int(wave.units[index][2])
     label = " / ".join(reversed(names)) or str(wave.units[0][1])
     if attr >= 0:
-        name = list(wave.attribute_values)[attr]
-        label += f" · {ATTRIBUTE_NAMES.get(name, name)}: {wave.attribute_values[name][value]}"
+        name, labels = wave.attributes[attr]
+        label += f" · {ATTRIBUTE_NAMES.get(name, name)}: {labels[value]}"
     return label
 
 

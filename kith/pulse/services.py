@@ -173,9 +173,9 @@ def wave_send(*, wave: Wave, now: dt.datetime | None = None, notify: bool = True
     with transaction.atomic():
         wave.items = items_for(campaign)
         wave.units = snap.units
-        wave.attribute_values = snap.attribute_values
+        wave.attributes = [[a, snap.attribute_values[a]] for a in campaign.attributes]
         wave.invited = len(people)
-        wave.save(update_fields=["items", "units", "attribute_values", "invited"])
+        wave.save(update_fields=["items", "units", "attributes", "invited"])
         invitations = [
             Invitation(
                 wave=wave, person=p, unit=snap.placement[p.pk][0], attrs=snap.placement[p.pk][1]
@@ -219,7 +219,7 @@ def _notify_invitees(wave: Wave, *, now: dt.datetime, reminder: bool = False) ->
 
 def _attributes_phrase(wave: Wave) -> str:
     names = dict(ATTRIBUTE_CHOICES)
-    chosen = [names[a].lower() for a in wave.attribute_values]
+    chosen = [names[a].lower() for a in wave.attribute_names]
     if not chosen:
         return "nothing else"
     return "your " + " and ".join(chosen)
