@@ -58,9 +58,12 @@ def _json_matrix(texts: Sequence[str], width: int, *, nan: bool = False) -> np.n
     return np.array(json.loads(joined), dtype=np.int64).reshape(len(texts), width)
 
 
-def respondents_of(wave: Wave, into: Wave | None = None) -> suppression.Wave:
-    """Who responded in `wave` (from invitations, never responses), with units and attribute
-    codes translated into `into`'s snapshot when given (units by org unit id, values by label)."""
+Respondents = tuple[np.ndarray, np.ndarray, np.ndarray]  # person ids, units, attribute codes
+
+
+def _respondent_arrays(wave: Wave, cache: dict[int, Respondents] | None = None) -> Respondents:
+    if cache is not None and wave.pk in cache:
+        return cache[wave.pk]
     quote = connection.ops.quote_name
     rows = _fetch(
         Invitation,
@@ -68,10 +71,23 @@ def respondents_of(wave: Wave, into: Wave | None = None) -> suppression.Wave:
         wave,
         f"AND {quote('responded')} = TRUE ORDER BY {quote('person_id')}",
     )
-    width = len(wave.attributes)
-    person = np.array([r[0] for r in rows], dtype=np.int64)
-    unit = np.array([r[1] for r in rows], dtype=np.int64)
-    attrs = _json_matrix([r[2] for r in rows], width)
+    found = (
+        np.array([r[0] for r in rows], dtype=np.int64),
+        np.array([r[1] for r in rows], dtype=np.int64),
+        _json_matrix([r[2] for r in rows], len(wave.attributes)),
+    )
+    if cache is not None:
+        cache[wave.pk] = found
+    return found
+
+
+def respondents_of(
+    wave: Wave, into: Wave | None = None, cache: dict[int, Respondents] | None = None
+) -> suppression.Wave:
+    """Who responded in `wave` (from invitations, never responses), with units and attribute
+    codes translated into `into`'s snapshot when given (units by org unit id, values by label)."""
+    person, unit, attrs = _respondent_arrays(wave, cache)
+    rows = person  # one entry per respondent
     if into is not None and into.pk != wave.pk:
         here = {u[0]: i for i, u in enumerate(into.units)}
         unit_map = np.array([here.get(u[0], 0) for u in wave.units] or [0], dtype=np.int64)
@@ -105,30 +121,41 @@ def _clean(x: float | None, digits: int = 3) -> float | None:
 
 
 def _serialise(result: engine.CellResult) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A cell as stored. Distributions are kept for whole units only (the AI figures and
+    item views of filtered groups need means and shares, not counts per answer)."""
+    clean = _clean
     scores = {
         key: {
             "n": s.n,
-            "mean": _clean(s.mean),
-            "ci": [_clean(s.ci_low), _clean(s.ci_high)],
-            "favourable": _clean(s.favourable_pct, 1),
-            "enps": _clean(s.enps, 1),
+            "mean": clean(s.mean),
+            "ci": [clean(s.ci_low), clean(s.ci_high)],
+            "favourable": clean(s.favourable_pct, 1),
+            "enps": clean(s.enps, 1),
         }
         for key, s in result.scores.items()
     }
-    items = {
-        key: {
-            "n": s.n,
-            "mean": _clean(s.mean),
-            "favourable": _clean(s.favourable_pct, 1),
-            "distribution": {str(int(k)): int(v) for k, v in s.distribution.items()},
+    whole_unit = result.cell[1] < 0
+    items: dict[str, Any] = {}
+    for key, stat in result.items.items():
+        entry: dict[str, Any] = {
+            "n": stat.n,
+            "mean": clean(stat.mean),
+            "favourable": clean(stat.favourable_pct, 1),
         }
-        for key, s in result.items.items()
-    }
+        if whole_unit:
+            entry["distribution"] = {str(int(k)): int(v) for k, v in stat.distribution.items()}
+        items[key] = entry
     return scores, items
 
 
-def wave_results_compute(*, wave: Wave, now: dt.datetime | None = None) -> int:
-    """Compute and store a wave's publishable results. Returns the number of cells stored."""
+def wave_results_compute(
+    *,
+    wave: Wave,
+    now: dt.datetime | None = None,
+    cache: dict[int, Respondents] | None = None,
+) -> int:
+    """Compute and store a wave's publishable results. Returns the number of cells stored.
+    `cache` keeps waves' respondents between calls of one recompute (campaign_recompute)."""
     now = now or timezone.now()
     campaign = wave.campaign
     k = campaign.min_group
@@ -151,7 +178,7 @@ def wave_results_compute(*, wave: Wave, now: dt.datetime | None = None) -> int:
     current = respondents_of(wave)
     earlier = []
     for before in campaign.waves.filter(number__lt=wave.number, results_at__isnull=False):
-        earlier.append((respondents_of(before, into=wave), published_cells(before)))
+        earlier.append((respondents_of(before, into=wave, cache=cache), published_cells(before)))
     published = suppression.stable_across_waves(tree, earlier, current, published, k)
     computed = engine.compute(items, instruments, tree, responses, sorted(published))
 
@@ -206,6 +233,19 @@ def _comment_cells(wave: Wave, tree: engine.Tree, k: int) -> list[CommentCell]:
         for cell in suppression.publishable_cells(tree, unit, attrs, k, candidates=candidates):
             found.append(CommentCell(wave=wave, unit=cell[0], item=item, writers=counts[cell]))
     return found
+
+
+def campaign_recompute(*, campaign_id: int, now: dt.datetime | None = None) -> list[int]:
+    """Recompute every closed wave of a campaign in order (after a fix to the engine, say);
+    each wave's respondents are read once. Returns the cells stored per wave."""
+    cache: dict[int, Respondents] = {}
+    cells = []
+    waves = Wave.objects.filter(campaign_id=campaign_id, sent_at__isnull=False).order_by("number")
+    for wave in waves.select_related("campaign"):
+        if wave.results_at is None and wave.closes_on >= org_today():
+            break  # still open: its results wait for it to close
+        cells.append(wave_results_compute(wave=wave, now=now, cache=cache))
+    return cells
 
 
 def waves_close_due(*, now: dt.datetime | None = None) -> int:

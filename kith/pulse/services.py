@@ -308,7 +308,7 @@ def _validated_values(wave: Wave, answers: Mapping[str, Any]) -> list[float | No
             raise ValidationError(
                 {item["key"]: f"“{item['text']}”: {raw!r} is not one of its answers."}
             )
-        values.append(number)
+        values.append(int(number) if number.is_integer() else number)  # ints parse faster
     return values
 
 

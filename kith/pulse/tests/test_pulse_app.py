@@ -330,6 +330,13 @@ def test_a_team_whose_respondents_changed_by_fewer_than_k_is_withheld_next_wave(
     assert not ResultCell.objects.filter(wave=second, unit=platform, attr=-1).exists()
     # So is the organisation's: the same one person is its whole difference between the waves.
     assert not ResultCell.objects.filter(wave=second, unit=0, attr=-1).exists()
+    before = set(ResultCell.objects.values_list("wave_id", "unit", "attr", "value", "respondents"))
+    assert results.campaign_recompute(campaign_id=c.pk) == [
+        ResultCell.objects.filter(wave=first).count(),
+        ResultCell.objects.filter(wave=second).count(),
+    ]
+    after = set(ResultCell.objects.values_list("wave_id", "unit", "attr", "value", "respondents"))
+    assert after == before  # recomputing changes nothing
 
 
 def test_ai_figures_sit_beside_the_organisations_own(org, hr_user):
