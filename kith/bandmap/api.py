@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 from pydantic import StrictBool
 
 from kith.bandmap import selectors, services
+from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import Viewer, can_set_map_preference, can_view_hubs, can_view_map
 from kith.directory.api import ERRORS as BASE_ERRORS
 from kith.directory.api import MAX_PAGE, WholeNumber
@@ -107,10 +108,6 @@ class PreferenceOut(Schema):
 
 class PreferenceIn(Schema):
     hidden: StrictBool
-
-
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
 
 
 def _map_viewer(request: HttpRequest) -> Viewer:

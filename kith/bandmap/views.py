@@ -13,11 +13,8 @@ from django.views.decorators.http import require_POST
 from kith.bandmap import selectors, services
 from kith.bandmap.forms import NearForm
 from kith.bandmap.tiles import DEFAULT_ATTRIBUTION, DEFAULT_TILES_URL
-from kith.core.permissions import Viewer, can_set_map_preference, can_view_map, require
-
-
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
+from kith.core.http import viewer_of as _viewer
+from kith.core.permissions import can_set_map_preference, can_view_map, require
 
 
 def home(request: HttpRequest) -> HttpResponse:

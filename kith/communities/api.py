@@ -15,6 +15,8 @@ from ninja.errors import HttpError
 
 from kith.communities import selectors, services
 from kith.communities.models import Announcement, CityAmbassador, Membership
+from kith.core.http import error_text as _error_text
+from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import (
     Viewer,
     can_browse_directory,
@@ -110,10 +112,6 @@ class SearchIn(Schema):
     kind: Literal["", "club", "belonging"] = ""
 
 
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
-
-
 def _card_dict(card: selectors.CommunityCard) -> dict[str, Any]:
     c = card.community
     return {
@@ -151,10 +149,6 @@ def _card_or_404(request: HttpRequest, community_id: int) -> selectors.Community
     if card is None:
         raise HttpError(404, "No such community.")
     return card
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
 
 
 @router.get(

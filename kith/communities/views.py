@@ -18,8 +18,9 @@ from kith.communities.forms import (
 )
 from kith.communities.models import CityAmbassador, Community, Membership
 from kith.core.dates import org_today
+from kith.core.http import error_text as _error_text
+from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import (
-    Viewer,
     can_browse_directory,
     can_manage_communities,
     can_take_part,
@@ -30,19 +31,11 @@ from kith.directory.models import Person
 NAV = "communities"
 
 
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
-
-
 def _me(request: HttpRequest) -> Person:
     viewer = _viewer(request)
     require(can_take_part(viewer), "Only colleagues in the directory can join communities.")
     assert viewer.person is not None
     return viewer.person
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
 
 
 def _card(request: HttpRequest, slug: str) -> selectors.CommunityCard:

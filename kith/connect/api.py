@@ -13,7 +13,8 @@ from ninja.errors import HttpError
 from kith.connect import rounds, selectors, services
 from kith.connect.models import Program
 from kith.core import audit
-from kith.core.permissions import Viewer, can_manage_programs, can_take_part
+from kith.core.http import viewer_of as _viewer
+from kith.core.permissions import can_manage_programs, can_take_part
 from kith.directory.api import ERRORS as BASE_ERRORS
 from kith.directory.api import WholeNumber
 from kith.directory.schemas import ErrorOut, ValidationErrorOut
@@ -143,10 +144,6 @@ class RoundStatsOut(Schema):
     cross_team_share: float
     repeats: int
     new_connections: int
-
-
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
 
 
 def _brief(p: Any) -> dict[str, Any]:

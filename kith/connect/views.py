@@ -13,12 +13,10 @@ from kith.connect.charts import round_charts
 from kith.connect.forms import WEEKDAYS, DoNotPairForm, MentoringJoinForm, PauseForm, ProgramForm
 from kith.connect.models import Program
 from kith.core import audit
+from kith.core.http import error_text as _error_text
+from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import Viewer, can_manage_programs, can_take_part, require
 from kith.directory.models import Person
-
-
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
 
 
 def _me(request: HttpRequest, message: str) -> Person:
@@ -27,10 +25,6 @@ def _me(request: HttpRequest, message: str) -> Person:
     require(can_take_part(viewer), message)
     assert viewer.person is not None
     return viewer.person
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BeforeValidator
 
+from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import Viewer, can_edit_profile, can_view_private_fields
 from kith.directory import selectors, services
 from kith.directory.models import Person
@@ -56,10 +57,6 @@ class SearchParams(Schema):
     interest: str = ""
     city: str = ""
     page: WholeNumber = Field(1, description="1-based; a page past the end gives the last page")
-
-
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
 
 
 @router.get(

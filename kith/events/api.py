@@ -11,7 +11,8 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from kith.core.permissions import Viewer, can_rsvp
+from kith.core.http import viewer_of as _viewer
+from kith.core.permissions import can_rsvp
 from kith.directory.api import ERRORS as BASE_ERRORS
 from kith.directory.api import WholeNumber
 from kith.directory.schemas import ErrorOut, PersonRef, ValidationErrorOut
@@ -80,10 +81,6 @@ class EventIn(Schema):
 class FeedOut(Schema):
     url: str | None = Field(..., description="Your private feed address; null when off")
     created_at: dt.datetime | None
-
-
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
 
 
 def _summary(card: selectors.EventCard) -> dict[str, Any]:

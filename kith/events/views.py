@@ -10,7 +10,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kith.core.permissions import Viewer, can_rsvp, require
+from kith.core.http import error_text as _error_text
+from kith.core.http import viewer_of as _viewer
+from kith.core.permissions import can_rsvp, require
 from kith.directory.models import Person
 from kith.events import messages, selectors, services
 from kith.events.forms import EventForm, initial_for
@@ -20,19 +22,11 @@ NAV = "events"
 _ID = re.compile(r"[0-9]{1,18}")
 
 
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
-
-
 def _me(request: HttpRequest) -> Person:
     viewer = _viewer(request)
     require(can_rsvp(viewer), "Only colleagues in the directory take part in events.")
     assert viewer.person is not None
     return viewer.person
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
 
 
 def _card(request: HttpRequest, event_id: int) -> selectors.EventCard:

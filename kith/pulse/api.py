@@ -11,7 +11,8 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from kith.core.permissions import Viewer, can_manage_surveys
+from kith.core.http import viewer_of as _viewer
+from kith.core.permissions import can_manage_surveys
 from kith.directory.api import ERRORS as BASE_ERRORS
 from kith.directory.api import WholeNumber
 from kith.directory.models import OrgUnit
@@ -120,10 +121,6 @@ class CampaignIn(Schema):
 class ExportOut(Schema):
     header: list[str]
     rows: list[list[Any]]
-
-
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
 
 
 def _wave_or_404(wave_id: int) -> Wave:

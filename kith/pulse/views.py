@@ -13,21 +13,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kith.core.dates import org_today
-from kith.core.permissions import Viewer, can_manage_surveys, require
+from kith.core.http import error_text as _error_text
+from kith.core.http import viewer_of as _viewer
+from kith.core.permissions import can_manage_surveys, require
 from kith.directory.models import Person
 from kith.pulse import results as pulse_results
 from kith.pulse import selectors, services
 from kith.pulse.engine.instruments import INSTRUMENTS, Reference
 from kith.pulse.forms import ActionForm, CampaignForm
 from kith.pulse.models import Action, Campaign, Wave
-
-
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
 
 
 def _add_errors(form: Any, exc: ValidationError) -> None:
