@@ -197,7 +197,8 @@ def events_home_for_viewer(viewer: Viewer, *, now: dt.datetime | None = None) ->
     now = now or timezone.now()
     facts = facts_for(viewer)
     visible = _with_counts(visible_events(viewer, facts), viewer)
-    upcoming = [_card(viewer, e, facts) for e in visible.filter(ends_at__gte=now)[: LIST_LIMIT + 1]]
+    soonest_first = visible.filter(ends_at__gte=now).order_by("starts_at", "id")
+    upcoming = [_card(viewer, e, facts) for e in soonest_first[: LIST_LIMIT + 1]]
     mine = [c for c in upcoming if c.my_status in (Rsvp.Status.GOING, Rsvp.Status.WAITLISTED)]
     me = _person_id(viewer)
     past_rows = (

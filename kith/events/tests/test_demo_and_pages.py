@@ -92,3 +92,17 @@ def test_editing_keeps_local_times_and_bumps_the_sequence(seeded):
     assert changed.starts_at == event.starts_at
     assert changed.ends_at == event.ends_at + dt.timedelta(minutes=30)
     assert changed.sequence == event.sequence + 1 and changed.capacity == 90
+
+
+def test_upcoming_events_come_soonest_first(employee):
+    from django.utils import timezone
+
+    from kith.core.permissions import viewer_for_user
+    from kith.events.selectors import upcoming_for_viewer
+    from kith.events.tests.builders import make_event
+
+    now = timezone.now()
+    for days, title in ((9, "Later"), (2, "Soonest"), (5, "Middle")):
+        make_event(title=title, starts_at=now + dt.timedelta(days=days))
+    viewer = viewer_for_user(login_for(employee))
+    assert [c.event.title for c in upcoming_for_viewer(viewer)] == ["Soonest", "Middle", "Later"]
