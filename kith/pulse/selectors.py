@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from kith.core import audit
@@ -134,20 +135,22 @@ class Scope:
 
 
 def _report_units(person: Person) -> set[int]:
-    """Org unit ids of everyone in a manager's reporting line (all levels)."""
-    units: set[int] = set()
-    frontier = [person.pk]
-    seen = {person.pk}
-    while frontier:
-        rows = list(
-            Person.objects.filter(manager_id__in=frontier, is_active=True).values_list(
-                "id", "org_unit_id"
-            )
+    """Org unit ids of everyone in a manager's reporting line (all levels), in one recursive
+    query (UNION, not UNION ALL: a cycle in bad data ends instead of looping)."""
+    table = connection.ops.quote_name(Person._meta.db_table)
+    sql = f"""
+        WITH RECURSIVE line(id) AS (
+            SELECT id FROM {table} WHERE manager_id = %s AND is_active = %s
+            UNION
+            SELECT p.id FROM {table} p JOIN line ON p.manager_id = line.id
+            WHERE p.is_active = %s
         )
-        frontier = [pk for pk, _ in rows if pk not in seen]
-        seen.update(frontier)
-        units.update(unit for _, unit in rows if unit)
-    return units
+        SELECT DISTINCT org_unit_id FROM {table}
+        WHERE id IN (SELECT id FROM line) AND org_unit_id IS NOT NULL
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person.pk, True, True])
+        return {int(row[0]) for row in cursor.fetchall()}
 
 
 def _subtrees(wave: Wave, roots: set[int]) -> set[int]:

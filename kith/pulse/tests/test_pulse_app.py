@@ -432,3 +432,16 @@ def test_hr_composes_a_campaign_on_the_page_and_bad_lines_are_named(org):
     form["min_group"] = "2"
     assert "greater than or equal to 3" in client.post("/pulse/manage/new/", form).content.decode()
     assert _client(org.manager).get("/pulse/manage/new/").status_code == 403
+
+
+def test_a_reporting_line_is_followed_to_every_level():
+    from kith.directory.tests.factories import OrgUnitFactory, PersonFactory
+    from kith.pulse.selectors import _report_units
+
+    a, b, c, d = (OrgUnitFactory(name=n) for n in ("A", "B", "C", "D"))
+    head = PersonFactory(org_unit=a)
+    lead = PersonFactory(org_unit=b, manager=head)
+    member = PersonFactory(org_unit=c, manager=lead)
+    PersonFactory(org_unit=d, manager=member, is_active=False)  # left: not in the line
+    assert _report_units(head) == {b.pk, c.pk}
+    assert _report_units(member) == set()
