@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from kith.core import audit
 from kith.core.dates import org_today
@@ -155,9 +155,15 @@ def _report_units(person: Person) -> set[int]:
 
 def _subtrees(wave: Wave, roots: set[int]) -> set[int]:
     """Indices of snapshot units whose org unit id is in `roots`, and all below them."""
-    inside: set[int] = set()
-    for index, (unit_id, _name, parent) in enumerate(wave.units):
-        if unit_id in roots or (parent >= 0 and parent in inside):
+    return _below(wave, {i for i, unit in enumerate(wave.units) if unit[0] in roots})
+
+
+def _below(wave: Wave, start: set[int]) -> set[int]:
+    """Snapshot unit indices `start` and everything under them (the snapshot lists parents
+    before their children)."""
+    inside = set(start)
+    for index, (_unit_id, _name, parent) in enumerate(wave.units):
+        if parent >= 0 and parent in inside:
             inside.add(index)
     return inside
 
@@ -442,8 +448,6 @@ def export_for_viewer(
 
 # --- Comments --------------------------------------------------------------------------------
 
-_NAME_CACHE: dict[str, Any] = {}
-
 
 def _names() -> set[str]:
     words: set[str] = set()
@@ -468,7 +472,7 @@ def comments_for_viewer(viewer: Viewer, wave: Wave, unit: int, item: str) -> lis
     require(can_manage_surveys(viewer), "Only HR admins read comments.")
     if not CommentCell.objects.filter(wave=wave, unit=unit, item=item).exists():
         return None
-    inside = _subtree_indices(wave, unit)
+    inside = _below(wave, {unit})
     texts = list(
         Comment.objects.filter(wave=wave, item=item, unit__in=inside).values_list("text", flat=True)
     )
@@ -489,20 +493,12 @@ def comment_cells_for_viewer(viewer: Viewer, wave: Wave) -> QuerySet[CommentCell
     return CommentCell.objects.filter(wave=wave).order_by("item", "unit")
 
 
-def _subtree_indices(wave: Wave, unit: int) -> set[int]:
-    inside = {unit}
-    for index, (_u, _n, parent) in enumerate(wave.units):
-        if parent in inside:
-            inside.add(index)
-    return inside
-
-
 # --- HR overview -----------------------------------------------------------------------------
 
 
 def campaigns_for_viewer(viewer: Viewer) -> QuerySet[Campaign]:
     require(can_manage_surveys(viewer), "Only HR admins manage surveys.")
-    return Campaign.objects.annotate(wave_count=Count("waves")).prefetch_related("waves")
+    return Campaign.objects.prefetch_related("waves")
 
 
 def closed_waves_for_viewer(viewer: Viewer) -> list[Wave]:

@@ -206,7 +206,7 @@ def _notify_invitees(wave: Wave, *, now: dt.datetime, reminder: bool = False) ->
             f"{wave.campaign.description}\n\n" if wave.campaign.description and not reminder else ""
         ) + (
             f"Your answers are never stored with your name: Kith keeps only your team as it was "
-            f"today and {_attributes_phrase(wave)}. Results show groups of at least "
+            f"today and {attributes_phrase(wave)}. Results show groups of at least "
             f"{wave.campaign.min_group} people. It closes on {closes}.\n\n"
             f"Your personal link: {settings.KITH_BASE_URL}{url}"
         )
@@ -217,7 +217,7 @@ def _notify_invitees(wave: Wave, *, now: dt.datetime, reminder: bool = False) ->
     return sent
 
 
-def _attributes_phrase(wave: Wave) -> str:
+def attributes_phrase(wave: Wave) -> str:
     names = dict(ATTRIBUTE_CHOICES)
     chosen = [names[a].lower() for a in wave.attribute_names]
     if not chosen:

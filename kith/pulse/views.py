@@ -74,7 +74,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         "state": state,
         "errors": errors,
         "posted": request.POST if errors else {},
-        "attributes": services._attributes_phrase(wave),
+        "attributes": services.attributes_phrase(wave),
         "token": token,
         "nav": "pulse",
     }
