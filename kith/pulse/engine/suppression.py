@@ -1,36 +1,37 @@
-"""Which survey groups ("cells") may be published: privacy by construction.
+"""Which survey groups ("cells") may be published: Pulse's side of Kith's one disclosure
+layer (kith/core/disclosure/engine.py holds the rule and its proof sketch).
 
-Threat model. The attacker knows which people are in which unit and attribute value (HR
-does), sees every published cell's respondent count and aggregates, and may combine any of
-them linearly: parent minus children, one filter minus another, across attributes, across
-waves. Nothing that concerns fewer than k people may be derivable.
+A cell is (unit subtree, optionally one attribute value). Here a survey wave becomes the
+engine's layers:
 
-The criterion ("signature classes"). An atom is (the unit a response sits in, its full
-attribute tuple) with at least one respondent. Its signature is the set of published cells
-that contain it; atoms with the same signature form a class. Any linear combination of
-published cells is constant on each class (and zero on classes with an empty signature), so
-the indicator of a set of people can be derived only if that set is a union of classes with
-non-empty signatures. If every such class has >= k respondents, no combination of published
-cells isolates fewer than k people. In particular every published cell has >= k respondents.
+- **answers**: the respondents, each in the class that earlier publications (any campaign,
+  any wave, any app, from the ledger) already put them in. Every class with a non-empty
+  signature must hold 0 or >= k respondents, so no combination of this wave's cells with
+  everything published before isolates fewer than k people's answers, even if their answers
+  did not change between waves.
+- **participation** (when the invitees are given): the invitees, so that respondent counts
+  and response rates never tell whether fewer than k named people answered: every class
+  holds 0 or >= k invitees.
+- **items**: once the cells are chosen, an item's (or score's) figure is shown in a cell only
+  if, over the classes of this wave's cells, the people who answered it and the respondents
+  who skipped it are each 0 or >= k (`item_cells`).
 
-`publishable_cells` adds candidate cells one at a time (teams first) and keeps each only if
-the criterion still holds. `stable_across_waves` then withholds cells whose
-respondents changed by 1..k-1 people since the last wave the same cell was published in.
-Withholding a cell only merges classes (each new class is a union of old ones with non-empty
-signatures), so any subset of a safe family is safe: the second step keeps the guarantee.
+`publishable_cells` adds candidate cells one at a time (whole units first, shallow before
+deep, larger before smaller, then by cell id) and keeps each only if every layer stays safe.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
+from kith.core.disclosure import engine as rule
+from kith.core.disclosure.engine import BoolArray, Layer, UIntArray
 from kith.pulse.engine.results import (
     Cell,
     CellSpace,
-    FloatArray,
     IntArray,
     Tree,
     as_people,
@@ -38,55 +39,96 @@ from kith.pulse.engine.results import (
     count_by_cell_id,
 )
 
-MIN_K, MAX_K = 3, 10  # the range a campaign may choose for the minimum group size
+MIN_K, MAX_K = rule.MIN_K, 10  # the range a campaign may choose for the minimum group size
 DEFAULT_K = 5  # scores and counts
 DEFAULT_COMMENT_K = 10  # free-text comments
+check_k = rule.check_k
 
 
 @dataclass(frozen=True, slots=True)
 class Wave:
-    """Who responded in one wave, from the invitations (person ids only: never linked to
-    answers), with the unit and attribute codes of the wave's snapshot."""
+    """Who responded in one wave (person ids, never linked to answers), with the unit and
+    attribute codes of the wave's own snapshot."""
 
     person: IntArray  # (n,) person ids, unique
     unit: IntArray  # (n,)
     attrs: IntArray  # (n, a); a negative code is in no filtered cell of that attribute
 
 
-def check_k(k: int) -> None:
-    """The floor is what protects people, so only it is enforced here: MAX_K bounds what a
-    campaign may choose for scores, while comment thresholds may go higher."""
-    if k < MIN_K:
-        raise ValueError(f"minimum group size must be at least {MIN_K}; got {k}")
-
-
-# --- one wave -------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True, slots=True)
-class _Atoms:
-    """Non-empty atoms and, per atom, the id of every cell that contains it: one column per
-    (depth, attribute or none) slot, -1 where the unit has no ancestor at that depth or the
-    attribute has no code. A cell always sits in the same column, so a row restricted to the
-    published cells is an exact, canonical signature."""
+class Prior:
+    """What earlier publications already tell apart, for this wave's respondents.
 
-    count: FloatArray  # (A,) respondents per atom
-    cell_ids: IntArray  # (A, C)
+    klass: (n,) per respondent row, the class earlier cells put them in (0: in none).
+    class_weight: (K,) how many people each class holds, respondents now or not."""
+
+    klass: IntArray
+    class_weight: IntArray
 
 
-def _atoms(tree: Tree, space: CellSpace, unit: IntArray, attrs: IntArray) -> _Atoms:
+def prior_for(respondents: IntArray, persons: IntArray, hashes: UIntArray) -> Prior:
+    """The Prior of `respondents` (person ids, one per response row) given every person's
+    signature hash over earlier publications (`persons` unique, 0 = in no earlier cell)."""
+    persons = np.asarray(persons, dtype=np.int64)
+    new = np.setdiff1d(respondents, persons)
+    everyone = np.concatenate([persons, new])
+    hashes = np.concatenate([np.asarray(hashes, dtype=np.uint64), np.zeros(new.size, np.uint64)])
+    klass, n_classes = rule.classes_of(hashes)
+    order = np.argsort(everyone, kind="stable")
+    where = order[np.searchsorted(everyone, respondents, sorter=order)]
+    weight = np.bincount(klass, minlength=n_classes).astype(np.int64)
+    return Prior(klass=klass[where], class_weight=weight)
+
+
+def wave_signatures(
+    tree: Tree, wave: Wave, cells: Iterable[Cell], tags: dict[Cell, int]
+) -> tuple[IntArray, UIntArray]:
+    """Per respondent of `wave`: the sum of the tags of `cells` (published for it) that
+    contain them. The ledger sums these over every earlier publication."""
+    unit, attrs = as_people(tree, wave.unit, wave.attrs)
+    cells = sorted(set(cells))
+    space = CellSpace(tree.size, attribute_sizes(attrs, cells))
+    ids = space.ids(cells)
+    table = np.zeros(space.total, dtype=np.uint64)
+    table[ids] = np.array([tags[c] for c in cells], dtype=np.uint64)
+    published = np.zeros(space.total, dtype=np.bool_)
+    published[ids] = True
+    slots = _slots(tree, space, unit, attrs)
+    return wave.person, rule.signature_hash(slots, published, table)
+
+
+def _slots(tree: Tree, space: CellSpace, unit: IntArray, attrs: IntArray) -> IntArray:
+    """Per row, the id of every cell containing it: one column per (depth, attribute or
+    none), -1 where the unit has no ancestor at that depth or the attribute has no code."""
     if unit.size == 0:
-        return _Atoms(np.zeros(0), np.zeros((0, 0), dtype=np.int64))
-    rows, count = np.unique(np.column_stack([unit, attrs]), axis=0, return_counts=True)
-    a_unit, a_attrs = rows[:, 0], rows[:, 1:]
-    anc = tree.ancestors_by_depth(a_unit)  # (A, L)
+        return np.zeros((0, 0), dtype=np.int64)
+    anc = tree.ancestors_by_depth(unit)  # (n, L)
     slots = [anc]
     for j, size in enumerate(space.sizes):
-        code = a_attrs[:, j : j + 1]
+        code = attrs[:, j : j + 1]
         ok = (anc >= 0) & (code >= 0)
         slots.append(np.where(ok, space.offsets[j] + anc * size + code, -1))
-    cell_ids = np.stack(slots, axis=2).reshape(rows.shape[0], -1)
-    return _Atoms(count.astype(np.float64), cell_ids)
+    return np.stack(slots, axis=2).reshape(unit.size, -1)
+
+
+def _layer(
+    tree: Tree, space: CellSpace, unit: IntArray, attrs: IntArray, prior: Prior | None
+) -> Layer:
+    """Atoms: the distinct (earlier class, unit, attributes) rows, weighted by their count."""
+    klass = np.zeros(unit.size, dtype=np.int64) if prior is None else prior.klass
+    if unit.size == 0:
+        return Layer.fresh(np.zeros((0, 0), dtype=np.int64), np.zeros((0, 1), dtype=np.int64))
+    rows, count = np.unique(np.column_stack([klass, unit, attrs]), axis=0, return_counts=True)
+    cell_ids = _slots(tree, space, rows[:, 1], rows[:, 2:])
+    weights = count.astype(np.int64)[:, None]
+    if prior is None:
+        return Layer.fresh(cell_ids, weights)
+    return Layer(
+        cell_ids=cell_ids,
+        weights=weights,
+        klass=rows[:, 0].astype(np.int64),
+        class_weight=prior.class_weight.astype(np.int64)[:, None],
+    )
 
 
 def publishable_cells(
@@ -96,150 +138,66 @@ def publishable_cells(
     k: int,
     *,
     candidates: Iterable[Cell] | None = None,
+    invited: tuple[IntArray, IntArray] | None = None,
+    prior: Prior | None = None,
 ) -> set[Cell]:
-    """A subset of `candidates` (default: every non-empty cell) under which every signature
-    class with a non-empty signature has >= k respondents.
-
-    `unit`/`attrs` are the respondents (one row per response). Additive and deterministic:
-    cells are tried one at a time, whole units before filtered cells (units are what people
-    look at first), shallow before deep, larger before smaller, then by cell id; a cell is
-    kept only if publishing it leaves every class it splits with 0 or >= k respondents on
-    each side. The family is safe after every step, so it is safe at the end, and a team is
-    never given up for a filter slice.
-    """
+    """A subset of `candidates` (default: every cell with >= k respondents) that keeps every
+    layer safe. `unit`/`attrs` are the respondents (one row per response); `invited` the
+    invitees' (unit, attrs) for the participation layer; `prior` the respondents' classes
+    from earlier publications (see the module docstring)."""
     check_k(k)
     unit, attrs = as_people(tree, unit, attrs)
     wanted = None if candidates is None else sorted(set(candidates))
-    space = CellSpace(tree.size, attribute_sizes(attrs, wanted or ()))
-    atoms = _atoms(tree, space, unit, attrs)
-    counts = _cell_counts(space, atoms)
+    everyone = attrs if invited is None else np.vstack([attrs, invited[1]])
+    space = CellSpace(tree.size, attribute_sizes(everyone, wanted or ()))
+    counts = count_by_cell_id(space, tree, unit, attrs)
     ids = np.flatnonzero(counts > 0) if wanted is None else space.ids(wanted)
     ids = ids[counts[ids] >= k]
-    if ids.size == 0 or atoms.count.size == 0:
+    if ids.size == 0 or unit.size == 0:
         return set()
-    depth = space.depth_of(tree)
-    filtered = space.filtered()
-    ids = ids[np.lexsort((ids, -counts[ids], depth[ids], filtered[ids]))]
-    return set(space.cells(_add_while_safe(atoms, ids, k, space.total)))
+    layers = [_layer(tree, space, unit, attrs, prior)]
+    if invited is not None:
+        layers.append(_layer(tree, space, *as_people(tree, *invited), None))
+    order = ids[np.lexsort((ids, -counts[ids], space.depth_of(tree)[ids], space.filtered()[ids]))]
+    return set(space.cells(rule.add_while_safe(layers, order, k, space.total)))
 
 
-def _add_while_safe(atoms: _Atoms, order: IntArray, k: int, total: int) -> IntArray:
-    """The cells of `order` kept, in turn, by the split rule (see publishable_cells)."""
-    valid = atoms.cell_ids >= 0
-    atom_of = np.broadcast_to(np.arange(atoms.count.size)[:, None], atoms.cell_ids.shape)[valid]
-    cell_of = atoms.cell_ids[valid]
-    by_cell = np.argsort(cell_of, kind="stable")
-    members_sorted = atom_of[by_cell]
-    start = np.searchsorted(cell_of[by_cell], np.arange(total + 1))
-    weight = atoms.count
-    klass = np.zeros(weight.size, dtype=np.int64)  # class 0: the empty signature (exempt)
-    size = np.zeros(weight.size + 1, dtype=np.float64)
-    size[0] = weight.sum()
-    next_class = 1
-    kept: list[int] = []
-    for cid in order.tolist():
-        members = members_sorted[start[cid] : start[cid + 1]]
-        cls = klass[members]
-        if cls.size == 1 or (cls == cls[0]).all():
-            touched = cls[:1]
-            inside = np.array([weight[members].sum()])
-        else:
-            touched, inverse = np.unique(cls, return_inverse=True)
-            inside = np.bincount(inverse, weights=weight[members], minlength=touched.size)
-        outside = size[touched] - inside
-        if (inside < k).any():
-            continue
-        if ((outside > 0) & (outside < k) & (touched != 0)).any():
-            continue
-        kept.append(cid)
-        # Split classes keep their id for the part outside this cell; the inside of the
-        # empty-signature class 0 always gets a new id, as it is no longer exempt.
-        split = (outside > 0) | (touched == 0)
-        if split.any():
-            new_ids = np.full(touched.size, -1, dtype=np.int64)
-            n_new = int(split.sum())
-            new_ids[split] = np.arange(next_class, next_class + n_new)
-            next_class += n_new
-            mapping = dict(zip(touched.tolist(), new_ids.tolist(), strict=True))
-            moved = np.array([mapping[c] for c in cls.tolist()], dtype=np.int64)
-            move = moved >= 0
-            klass[members[move]] = moved[move]
-            size[new_ids[split]] = inside[split]
-            size[touched[split]] -= inside[split]
-        # A class wholly inside the cell keeps its id: its signature grew, its size did not.
-    return np.array(kept, dtype=np.int64)
-
-
-def _cell_counts(space: CellSpace, atoms: _Atoms) -> FloatArray:
-    valid = atoms.cell_ids >= 0
-    weights = np.broadcast_to(atoms.count[:, None], atoms.cell_ids.shape)[valid]
-    sums = np.bincount(atoms.cell_ids[valid], weights=weights, minlength=space.total)
-    return np.asarray(sums, dtype=np.float64)
-
-
-# --- across waves ---------------------------------------------------------------------------
-
-
-def stable_across_waves(
+def item_cells(
     tree: Tree,
-    earlier: Sequence[tuple[Wave, set[Cell]]],
-    current: Wave,
-    published: set[Cell],
+    unit: IntArray,
+    attrs: IntArray,
+    answered: BoolArray,
+    published: Iterable[Cell],
     k: int,
 ) -> set[Cell]:
-    """`published` minus the cells open to a repeated-waves attack.
+    """The published cells in which one item's (or score's) figure may be shown.
 
-    `earlier` is the campaign's earlier waves, oldest first, each with the cells published for
-    it (its respondents given in the current wave's unit and attribute codes). For each cell,
-    the most recent earlier wave that published the same cell is compared with this one: when
-    the people who responded in the cell differ by 1..k-1 (symmetric difference), the change
-    between the two waves' results would describe those few people, so the cell is withheld
-    now. Withholding only merges signature classes, so the result stays safe.
-    """
-    check_k(k)
-    cells = sorted(published)
-    if not cells or not earlier:
-        return set(cells)
-    waves = [current, *(w for w, _ in earlier)]
-    people = [(w, *as_people(tree, w.unit, w.attrs)) for w in waves]
-    for w, _, _ in people:
-        if np.unique(w.person).size != w.person.size:
-            raise ValueError("a wave lists the same person twice")
-    every_cell = [*cells, *(c for _, shown in earlier for c in shown)]
-    widths = {a.shape[1] for _, _, a in people}
-    if len(widths) != 1:
-        raise ValueError(f"waves disagree on the number of attributes: {sorted(widths)}")
-    space = CellSpace(tree.size, attribute_sizes(np.vstack([a for _, _, a in people]), every_cell))
-    ids = space.ids(cells)
-    now = count_by_cell_id(space, tree, people[0][1], people[0][2])
-    keep = np.ones(ids.size, dtype=np.bool_)
-    compared = np.zeros(ids.size, dtype=np.bool_)
-    for index in reversed(range(len(earlier))):
-        shown = space.ids(sorted(earlier[index][1]))
-        here = ~compared & np.isin(ids, shown)
-        if not here.any():
-            continue
-        compared |= here
-        _, unit, attrs = people[index + 1]
-        before = count_by_cell_id(space, tree, unit, attrs)
-        both = _in_both(space, tree, people[0], people[index + 1])
-        changed = (now + before - 2 * both)[ids]
-        keep &= ~(here & (changed >= 0.5) & (changed <= k - 0.5))
-    return {cell for cell, kept in zip(cells, keep.tolist(), strict=True) if kept}
-
-
-def _in_both(
-    space: CellSpace,
-    tree: Tree,
-    a: tuple[Wave, IntArray, IntArray],
-    b: tuple[Wave, IntArray, IntArray],
-) -> FloatArray:
-    """Per cell id: people who responded in both waves and were in the cell both times. A
-    person is in (u, -1, -1) both times iff u is above the lowest common ancestor of their
-    two units, and in (u, j, v) iff also their code for j was v both times."""
-    _, ia, ib = np.intersect1d(a[0].person, b[0].person, assume_unique=True, return_indices=True)
-    unit = tree.lca(a[1][ia], b[1][ib])
-    attrs_a, attrs_b = a[2][ia], b[2][ib]
-    attrs = np.where(attrs_a == attrs_b, attrs_a, -1)
-    same_root = unit >= 0
-    return count_by_cell_id(space, tree, unit[same_root], attrs[same_root])
+    `unit`/`attrs` are the responses, `answered` (n,) whether each response answered the
+    item. Over the classes of this wave's published cells, the answers and the skips of
+    every class must each be 0 or >= k; where they are not, the most specific cells are
+    withheld for this item until they are (rule.prune_until_safe)."""
+    published = sorted(set(published))
+    if not published:
+        return set()
+    answered = np.asarray(answered, dtype=np.bool_)
+    if answered.all():
+        return set(published)
+    unit, attrs = as_people(tree, unit, attrs)
+    space = CellSpace(tree.size, attribute_sizes(attrs, published))
+    rows, inverse = np.unique(np.column_stack([unit, attrs]), axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    weights = np.zeros((rows.shape[0], 2), dtype=np.int64)
+    np.add.at(weights, (inverse, (~answered).astype(np.int64)), 1)
+    ids = space.ids(published)
+    mask = np.zeros(space.total, dtype=np.bool_)
+    mask[ids] = True
+    counts = count_by_cell_id(space, tree, unit, attrs)
+    # Specific first: filtered before whole units, deep before shallow, small before large.
+    rank = np.zeros(space.total, dtype=np.int64)
+    by_priority = ids[
+        np.lexsort((ids, -counts[ids], space.depth_of(tree)[ids], space.filtered()[ids]))
+    ]
+    rank[by_priority] = np.arange(1, by_priority.size + 1)
+    cell_ids = _slots(tree, space, rows[:, 0], rows[:, 1:])
+    kept = rule.prune_until_safe(cell_ids, weights, mask, rank, k)
+    return set(space.cells(np.flatnonzero(kept)))

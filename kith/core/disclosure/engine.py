@@ -1,0 +1,222 @@
+"""Which cells may be published: the signature-class rule, for any app. Pure numpy.
+
+Threat model. The attacker knows who is in which population (HR does), sees every published
+cell's counts and aggregates, and combines any of them linearly: parent minus children, one
+filter minus another, one campaign minus another, one wave minus another (treating a person's
+answers as if they did not change), one app's figures against another's. Nothing that
+concerns fewer than k people may be derivable.
+
+The criterion ("signature classes"). An *atom* is a set of people that no cell separates;
+its *signature* is the set of published cells containing it; atoms with the same signature
+form a *class*. Any linear combination of published cells is constant on each class and zero
+on the class with an empty signature (class 0, exempt), so the support of any non-zero
+combination is a union of classes with non-empty signatures. If every such class weighs 0 or
+at least k in every weight column (respondents; invitees; answers to one item …), no
+combination of published cells says anything about fewer than k people.
+
+A *layer* is one way of counting people: its atoms, the weight of each atom per column, and
+the classes that earlier publications already cut (from the ledger). `add_while_safe` tries
+candidate cells one at a time, in priority order, and keeps a cell only if, in every layer,
+each class it splits keeps 0 or >= k weight on each side. The family is safe after every
+step, so it is safe at the end. Withholding a cell only merges classes, so any subset of a
+safe family is safe too; `prune_until_safe` uses that to trim a family for a new column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+IntArray = NDArray[np.int64]
+UIntArray = NDArray[np.uint64]
+BoolArray = NDArray[np.bool_]
+
+MIN_K = 3  # below this no threshold protects anyone
+
+
+def check_k(k: int) -> None:
+    if k < MIN_K:
+        raise ValueError(f"minimum group size must be at least {MIN_K}; got {k}")
+
+
+# --- hashing signatures ----------------------------------------------------------------------
+
+
+def mix64(values: IntArray | UIntArray) -> UIntArray:
+    """splitmix64 of each value: a fixed pseudo-random 64-bit tag per cell id. A signature is
+    the (wrapping) sum of its cells' tags, so two different signatures collide with
+    probability ~2^-64 per pair: never in practice, and a collision could only merge two
+    classes' bookkeeping, which the tests compare against exact set arithmetic."""
+    with np.errstate(over="ignore"):
+        z = np.asarray(values, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        out = z ^ (z >> np.uint64(31))
+    out[out == 0] = 1  # 0 is reserved for the empty signature
+    return out
+
+
+def signature_hash(cell_ids: IntArray, published: BoolArray, tags: UIntArray) -> UIntArray:
+    """Per atom, the sum of the tags of the published cells containing it (0: none).
+    `cell_ids` is (A, S): the cells each atom lies in, -1 for none."""
+    valid = cell_ids >= 0
+    safe = np.where(valid, cell_ids, 0)
+    keep = valid & published[safe]
+    with np.errstate(over="ignore"):
+        return np.where(keep, tags[safe], np.uint64(0)).sum(axis=1, dtype=np.uint64)
+
+
+def classes_of(hashes: UIntArray) -> tuple[IntArray, int]:
+    """Class ids 1..K-1 for the distinct non-zero hashes, 0 for hash 0; and K."""
+    uniq, inverse = np.unique(hashes, return_inverse=True)
+    inverse = inverse.astype(np.int64).reshape(-1)
+    if uniq.size and uniq[0] == 0:
+        return inverse, int(uniq.size)
+    return inverse + 1, int(uniq.size) + 1
+
+
+# --- layers ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One way of counting the people that candidate cells describe.
+
+    cell_ids: (A, S) the candidate cell ids each atom lies in (-1: none).
+    weights: (A, w) non-negative whole weights per atom (e.g. respondents, invitees).
+    klass: (A,) the class each atom starts in (0: exempt, in no published cell yet).
+    class_weight: (K, w) the starting weight of each class, including people who are in no
+        atom here (earlier publications' people who are not candidates now).
+    """
+
+    cell_ids: IntArray
+    weights: IntArray
+    klass: IntArray
+    class_weight: IntArray
+
+    @staticmethod
+    def fresh(cell_ids: IntArray, weights: IntArray) -> Layer:
+        """A layer with nothing published yet: every atom in the exempt class 0."""
+        weights = np.asarray(weights, dtype=np.int64).reshape(cell_ids.shape[0], -1)
+        return Layer(
+            cell_ids=cell_ids,
+            weights=weights,
+            klass=np.zeros(cell_ids.shape[0], dtype=np.int64),
+            class_weight=weights.sum(axis=0, keepdims=True),
+        )
+
+
+class _LayerState:
+    """A layer's classes as cells are added, with a cell → atoms index (CSR)."""
+
+    def __init__(self, layer: Layer, total_cells: int) -> None:
+        valid = layer.cell_ids >= 0
+        rows = np.broadcast_to(np.arange(layer.cell_ids.shape[0])[:, None], layer.cell_ids.shape)
+        atom_of = rows[valid]
+        cell_of = layer.cell_ids[valid]
+        by_cell = np.argsort(cell_of, kind="stable")
+        self.members = atom_of[by_cell]
+        self.start = np.searchsorted(cell_of[by_cell], np.arange(total_cells + 1))
+        self.weight = layer.weights
+        self.klass = layer.klass.copy()
+        n_classes = layer.class_weight.shape[0]
+        capacity = n_classes + layer.cell_ids.shape[0] + 1
+        self.size = np.zeros((capacity, layer.weights.shape[1]), dtype=np.int64)
+        self.size[:n_classes] = layer.class_weight
+        self.next_class = n_classes
+
+    def split(self, cid: int, k: int) -> tuple[IntArray, IntArray, IntArray, IntArray] | None:
+        """The classes this cell touches, its members' classes and the weights inside, or
+        None when adding the cell would leave a class with 1..k-1 weight on either side."""
+        members = self.members[self.start[cid] : self.start[cid + 1]]
+        if members.size == 0:
+            return None
+        cls = self.klass[members]
+        if (cls == cls[0]).all():
+            touched = cls[:1]
+            inverse = np.zeros(cls.size, dtype=np.int64)
+        else:
+            touched, inverse = np.unique(cls, return_inverse=True)
+        inside = np.zeros((touched.size, self.weight.shape[1]), dtype=np.int64)
+        np.add.at(inside, inverse, self.weight[members])
+        outside = self.size[touched] - inside
+        if ((inside > 0) & (inside < k)).any():
+            return None
+        bad_out = (outside > 0) & (outside < k) & (touched != 0)[:, None]
+        if bad_out.any():
+            return None
+        return members, touched, inverse, inside
+
+    def apply(self, found: tuple[IntArray, IntArray, IntArray, IntArray]) -> None:
+        members, touched, inverse, inside = found
+        outside = self.size[touched] - inside
+        # The part inside the cell gets a new class when the class is split, or when it was
+        # the exempt class 0 (which is no longer exempt there). A class wholly inside keeps
+        # its id: its signature grew, its weight did not.
+        split = (outside > 0).any(axis=1) | (touched == 0)
+        if not split.any():
+            return
+        new_ids = np.full(touched.size, -1, dtype=np.int64)
+        n_new = int(split.sum())
+        new_ids[split] = np.arange(self.next_class, self.next_class + n_new)
+        self.next_class += n_new
+        moved = new_ids[inverse]
+        move = moved >= 0
+        self.klass[members[move]] = moved[move]
+        self.size[new_ids[split]] = inside[split]
+        self.size[touched[split]] -= inside[split]
+
+
+def add_while_safe(layers: Sequence[Layer], order: IntArray, k: int, total_cells: int) -> IntArray:
+    """The cells of `order` (candidate cell ids, in priority order) that are kept, in turn,
+    when each must keep every layer safe (see the module docstring)."""
+    check_k(k)
+    states = [_LayerState(layer, total_cells) for layer in layers]
+    kept: list[int] = []
+    for cid in np.asarray(order, dtype=np.int64).tolist():
+        found = []
+        for state in states:
+            split = state.split(cid, k)
+            if split is None:
+                break
+            found.append(split)
+        if len(found) != len(states):
+            continue
+        for state, split in zip(states, found, strict=True):
+            state.apply(split)
+        kept.append(cid)
+    return np.array(kept, dtype=np.int64)
+
+
+def prune_until_safe(
+    cell_ids: IntArray, weights: IntArray, published: BoolArray, rank: IntArray, k: int
+) -> BoolArray:
+    """A subset of `published` (a mask over cell ids) under which every class with a
+    non-empty signature weighs 0 or >= k in every column of `weights` (A, w).
+
+    While some class is unsafe, the most specific published cell of each unsafe class (the
+    highest `rank`: deepest, smallest) is withheld, which merges that class into a coarser
+    one. Withholding only merges classes, so classes that were safe stay safe; the loop ends
+    because every round withholds at least one cell."""
+    check_k(k)
+    published = published.copy()
+    weights = np.asarray(weights, dtype=np.int64).reshape(cell_ids.shape[0], -1)
+    tags = mix64(np.arange(published.size, dtype=np.int64))
+    valid = cell_ids >= 0
+    safe_ids = np.where(valid, cell_ids, 0)
+    while True:
+        klass, n_classes = classes_of(signature_hash(cell_ids, published, tags))
+        total = np.zeros((n_classes, weights.shape[1]), dtype=np.int64)
+        np.add.at(total, klass, weights)
+        unsafe = ((total > 0) & (total < k)).any(axis=1)
+        unsafe[0] = False
+        bad_atoms = unsafe[klass]
+        if not bad_atoms.any():
+            return published
+        shown = valid[bad_atoms] & published[safe_ids[bad_atoms]]
+        ranks = np.where(shown, rank[safe_ids[bad_atoms]], -1)
+        pick = safe_ids[bad_atoms][np.arange(ranks.shape[0]), ranks.argmax(axis=1)]
+        published[np.unique(pick)] = False

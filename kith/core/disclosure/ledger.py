@@ -1,0 +1,83 @@
+"""The disclosure ledger: what has been published, and who it described.
+
+An app that publishes aggregates about people registers a *population source* (in its
+AppConfig.ready) and records each published cell here under a stable key. Before it
+publishes anything new, it asks `prior_signatures` for the classes that everything already
+published within the look-back window (KITH_DISCLOSURE_WINDOW_MONTHS, default 24) cuts the
+people into, and hands them to the engine as the starting classes of its layer. The ledger
+itself stores no person: each source resolves its cells' populations from its own records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+
+from kith.core.disclosure.engine import IntArray, UIntArray, mix64
+from kith.core.models import DisclosedCell
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A ledger row as a source sees it: its batch, its key and its signature tag."""
+
+    batch: str
+    key: str
+    tag: int
+
+
+# A source turns recorded cells into (person ids, per-person sum of the tags of the cells
+# that contain them); a person may appear several times, the ledger adds them up.
+PopulationSource = Callable[[Sequence[Recorded]], tuple[IntArray, UIntArray]]
+_SOURCES: dict[str, PopulationSource] = {}
+
+
+def register_source(name: str, resolve: PopulationSource) -> None:
+    """Called from an app's AppConfig.ready."""
+    _SOURCES[name] = resolve
+
+
+def window_start(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(days=round(30.44 * settings.KITH_DISCLOSURE_WINDOW_MONTHS))
+
+
+def record(*, source: str, batch: str, keys: Iterable[str], now: dt.datetime) -> None:
+    """Add published cells to the ledger (a key already there keeps its first date)."""
+    if source not in _SOURCES:
+        raise ValueError(f"unknown disclosure source {source!r}; register it first")
+    rows = [DisclosedCell(source=source, batch=batch, key=key, published_at=now) for key in keys]
+    with transaction.atomic():
+        DisclosedCell.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+
+
+def prior_signatures(*, now: dt.datetime) -> tuple[IntArray, UIntArray]:
+    """Every person described by a cell published within the window, with the sum of those
+    cells' tags (their signature, as one 64-bit number; persons sorted, unique)."""
+    rows = DisclosedCell.objects.filter(published_at__gte=window_start(now), published_at__lte=now)
+    by_source: dict[str, list[Recorded]] = defaultdict(list)
+    found = list(rows.values_list("pk", "source", "batch", "key"))
+    tags = mix64(np.array([pk for pk, *_ in found], dtype=np.int64)).tolist()
+    for (_, source, batch, key), tag in zip(found, tags, strict=True):
+        by_source[source].append(Recorded(batch=batch, key=key, tag=int(tag)))
+    persons: list[IntArray] = []
+    sums: list[UIntArray] = []
+    for source, recorded in sorted(by_source.items()):
+        if source not in _SOURCES:
+            raise ValueError(f"the ledger holds cells of {source!r}, which no app registers")
+        who, tag_sum = _SOURCES[source](recorded)
+        persons.append(np.asarray(who, dtype=np.int64))
+        sums.append(np.asarray(tag_sum, dtype=np.uint64))
+    if not persons:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    who_all = np.concatenate(persons)
+    unique, inverse = np.unique(who_all, return_inverse=True)
+    total = np.zeros(unique.size, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        np.add.at(total, inverse.reshape(-1), np.concatenate(sums))
+    return unique, total
