@@ -196,11 +196,10 @@ def create_event(request: HttpRequest, payload: EventIn) -> Status:
     if not selectors.viewer_may_host(viewer, selectors.facts_for(viewer)):
         raise HttpError(403, "Community leaders, managers, ambassadors and HR create events.")
     data = payload.dict()
-    try:
-        starts = dt.datetime.strptime(data.pop("starts_local"), LOCAL_FORMAT)  # noqa: DTZ007
-        ends = dt.datetime.strptime(data.pop("ends_local"), LOCAL_FORMAT)  # noqa: DTZ007
-    except ValueError:
-        return Status(422, _field_errors({"starts_local": ["Give real dates and times."]}))
+    walls, bad = _wall_times(data.pop("starts_local"), data.pop("ends_local"))
+    if bad:
+        return Status(422, _field_errors(bad))
+    starts, ends = walls
     try:
         event = services.event_save(
             viewer=viewer,
@@ -213,6 +212,19 @@ def create_event(request: HttpRequest, payload: EventIn) -> Status:
             raise HttpError(403, " ".join(errors["host"])) from exc
         return Status(422, _field_errors(errors))
     return Status(201, _detail(request, event.pk))
+
+
+def _wall_times(
+    starts_local: str, ends_local: str
+) -> tuple[list[dt.datetime], dict[str, list[str]]]:
+    """Both times parsed, or a message under each one that is not a real date (2031-02-30)."""
+    walls, bad = [], {}
+    for name, text in (("starts_local", starts_local), ("ends_local", ends_local)):
+        try:
+            walls.append(dt.datetime.strptime(text, LOCAL_FORMAT))  # noqa: DTZ007
+        except ValueError:
+            bad[name] = [f"{text} is not a real date and time."]
+    return walls, bad
 
 
 def _field_errors(errors: dict[str, list[str]]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ event's zone when those differ. Invitations and feeds carry the event's IANA zon
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
@@ -18,9 +19,16 @@ from django.urls import reverse
 from kith.directory.models import Person
 from kith.events.engine.times import reminder_due
 from kith.events.models import Event, Rsvp
-from kith.notify.engine.calendar import CalendarEvent, calendar_feed_ics, invite_ics
+from kith.notify.engine.calendar import (
+    CalendarEvent,
+    calendar_feed_ics,
+    invite_ics,
+    require_calendar_times,
+)
 from kith.notify.engine.delivery import next_delivery_time
 from kith.notify.services import Attachment, notification_send, working_hours_of
+
+log = logging.getLogger(__name__)
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -89,25 +97,41 @@ def invite_for(event: Event, person: Person, *, waitlisted: bool = False) -> byt
     )
 
 
+def fits_a_calendar(event: Event) -> bool:
+    """Whether the event's stored times can be written to a calendar file. Always so for
+    events saved through `event_save`; a row stored before its date limits, or written
+    around it, may not be (docs/events.md)."""
+    try:
+        require_calendar_times(event.starts_at, event.ends_at)
+    except ValueError:
+        return False
+    return True
+
+
 def feed_for(rsvps: Sequence[Rsvp]) -> bytes:
-    events = [
-        CalendarEvent(
-            uid=_uid(r.event),
-            start=r.event.starts_at,
-            end=r.event.ends_at,
-            summary=(
-                f"Waitlisted: {r.event.title}"
-                if r.status == Rsvp.Status.WAITLISTED
-                else r.event.title
-            ),
-            description=_description(r.event, waitlisted=r.status == Rsvp.Status.WAITLISTED),
-            location=_location(r.event),
-            url=absolute(event_path(r.event)),
-            tzid=r.event.timezone,
-        )
-        for r in rsvps
-    ]
+    """The personal feed. An event that cannot be written is left out and logged by its id
+    (never the feed's address, which holds the token): one bad row must not break the feed."""
+    events = []
+    for rsvp in rsvps:
+        try:
+            events.append(_feed_entry(rsvp))
+        except (ValueError, OverflowError) as exc:
+            log.warning("calendar feed left out event %s: %s", rsvp.event_id, exc)
     return calendar_feed_ics(name=f"{settings.KITH_ORG_NAME} events", events=events)
+
+
+def _feed_entry(rsvp: Rsvp) -> CalendarEvent:
+    event, waitlisted = rsvp.event, rsvp.status == Rsvp.Status.WAITLISTED
+    return CalendarEvent(
+        uid=_uid(event),
+        start=event.starts_at,
+        end=event.ends_at,
+        summary=f"Waitlisted: {event.title}" if waitlisted else event.title,
+        description=_description(event, waitlisted=waitlisted),
+        location=_location(event),
+        url=absolute(event_path(event)),
+        tzid=event.timezone,
+    )
 
 
 def _uid(event: Event) -> str:
@@ -134,7 +158,8 @@ def _description(event: Event, *, waitlisted: bool) -> str:
 
 def rsvp_tell(*, rsvp_id: int, what: str) -> None:
     """Confirm an RSVP (going / waitlisted), or tell someone the waitlist let them in. Runs
-    after the transaction commits, so nobody hears of a place that was rolled back."""
+    inside the RSVP's transaction, so the message is written with the place or not at all
+    (the email itself is queued when that transaction commits)."""
     rsvp = Rsvp.objects.select_related("event", "person", "event__office").get(pk=rsvp_id)
     event, person = rsvp.event, rsvp.person
     when = when_for(event, person)
@@ -159,17 +184,24 @@ def rsvp_tell(*, rsvp_id: int, what: str) -> None:
             f"{lead}\n\nWhen: {when}\nWhere: {where_for(event)}\n\n"
             "Can't make it after all? Cancel on the event page so someone on the waitlist can go."
         )
-    invite = invite_for(event, person, waitlisted=what == "waitlisted")
     notification_send(
         person=person,
         subject=subject,
         body=body,
         url=event_path(event),
         kind=f"events.{what}",
-        attachments=[
-            Attachment(f"kith-event-{event.pk}.ics", "text/calendar", invite.decode("utf-8"))
-        ],
+        attachments=_invite_attachments(event, person, waitlisted=what == "waitlisted"),
     )
+
+
+def _invite_attachments(event: Event, person: Person, *, waitlisted: bool) -> list[Attachment]:
+    """The .ics invitation, or none for an event whose stored times no calendar holds (the
+    message still goes: someone promoted on such an event should hear of it)."""
+    if not fits_a_calendar(event):
+        log.warning("no calendar invitation for event %s: its times are out of range", event.pk)
+        return []
+    invite = invite_for(event, person, waitlisted=waitlisted)
+    return [Attachment(f"kith-event-{event.pk}.ics", "text/calendar", invite.decode("utf-8"))]
 
 
 def reminder_send(*, rsvp_id: int, now: dt.datetime) -> bool:

@@ -29,10 +29,15 @@ from kith.core.permissions import (
 from kith.directory.models import OrgUnit, Person
 from kith.events.engine.times import in_check_in_window
 from kith.events.models import Event, FeedToken, Met, Rsvp
+from kith.notify.engine.calendar import EARLIEST as CALENDAR_EARLIEST
+from kith.notify.engine.calendar import LATEST as CALENDAR_LATEST
 
 CONFIDENTIAL = Community.Visibility.CONFIDENTIAL
 LEADING_ROLES = (Membership.Role.LEADER, Membership.Role.AMBASSADOR)
 LIST_LIMIT = 100
+# Lists leave out a row stored with times no calendar holds (from before the date limits in
+# services): showing it in each viewer's zone could overflow and break the whole list.
+_FITS_A_CALENDAR = Q(starts_at__gte=CALENDAR_EARLIEST, ends_at__lt=CALENDAR_LATEST)
 PAST_LIMIT = 30
 
 
@@ -196,7 +201,7 @@ class EventsHome:
 def events_home_for_viewer(viewer: Viewer, *, now: dt.datetime | None = None) -> EventsHome:
     now = now or timezone.now()
     facts = facts_for(viewer)
-    visible = _with_counts(visible_events(viewer, facts), viewer)
+    visible = _with_counts(visible_events(viewer, facts), viewer).filter(_FITS_A_CALENDAR)
     soonest_first = visible.filter(ends_at__gte=now).order_by("starts_at", "id")
     upcoming = [_card(viewer, e, facts) for e in soonest_first[: LIST_LIMIT + 1]]
     mine = [c for c in upcoming if c.my_status in (Rsvp.Status.GOING, Rsvp.Status.WAITLISTED)]

@@ -2,8 +2,9 @@
 
 Places are handed out under a row lock on the event (`select_for_update`), so two people
 taking the last place at once, or a cancellation racing a new RSVP, can never overfill a
-room or skip someone on the waitlist. Reminders are claimed with a conditional update, so
-any number of schedulers send each one once.
+room or skip someone on the waitlist. The messages an RSVP sends are written in its
+transaction, so any error leaves neither the RSVP nor a message behind. Reminders are
+claimed with a conditional update, so any number of schedulers send each one once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,14 +27,29 @@ from kith.events import messages, selectors
 from kith.events.engine.seats import has_room, places_to_fill
 from kith.events.engine.times import in_check_in_window, local_to_utc, zone_or_error
 from kith.events.models import Event, FeedToken, Met, Rsvp
+from kith.notify.engine.calendar import EARLIEST as CALENDAR_EARLIEST
 
+# The dates an event may have (docs/events.md): a new start at most a year back (to record a
+# recent gathering) and five years ahead; at most two weeks long. Well inside what calendar
+# files and time-zone arithmetic hold (an event on 9999-12-31 overflowed them).
+MAX_START_PAST = dt.timedelta(days=365)
+MAX_START_AHEAD = dt.timedelta(days=5 * 365 + 1)
 MAX_DURATION = dt.timedelta(days=14)
+# Wall-clock times are held against those limits before any zone arithmetic, with room for
+# the zone's offset (at most 14 hours), so that the exact check in UTC decides.
+_ZONE_SLACK = dt.timedelta(days=1)
+_TIME_LABELS = {"starts_local": "The start", "ends_local": "The end"}
 MAX_MET = 200
 Fail = Callable[[str, str], None]
 
 
 class EventOver(ValidationError):
     """The event has ended: nothing about its places can change any more (API: 409)."""
+
+
+class EventOutOfRange(EventOver):
+    """The event's stored times are outside what a calendar holds (a row saved before the
+    date limits, or around them): it takes no RSVPs until an organiser fixes them (API: 409)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +114,7 @@ def _validated(viewer: Viewer, event: Event | None, data: EventInput) -> dict[st
     office = _office(data.office_id, fail)
     host_fields = _host(viewer, event, data, office, fail)
     where = _where(data, office, fail)
-    times = _times(data, office, viewer, fail)
+    times = _times(data, office, viewer, fail, event=event)
     if data.capacity is not None and data.capacity < 1:
         fail("capacity", "Capacity must be at least 1, or empty for no limit.")
     if errors:
@@ -196,7 +213,7 @@ def _where(data: EventInput, office: Office | None, fail: Fail) -> dict[str, obj
 
 
 def _times(
-    data: EventInput, office: Office | None, viewer: Viewer, fail: Fail
+    data: EventInput, office: Office | None, viewer: Viewer, fail: Fail, *, event: Event | None
 ) -> dict[str, object]:
     zone_name = data.timezone.strip() or (office.timezone if office else "")
     if not zone_name and viewer.person is not None:
@@ -206,17 +223,62 @@ def _times(
     except ValueError as exc:
         fail("timezone", f"{exc}.")
         return {}
-    try:
-        starts = local_to_utc(data.starts_local, zone)
-        ends = local_to_utc(data.ends_local, zone)
-    except ValueError as exc:
-        fail("starts_local", f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+    window = _start_window(event, timezone.now())
+    starts = _wall_to_utc("starts_local", data.starts_local, zone, window, fail)
+    ends = _wall_to_utc("ends_local", data.ends_local, zone, window, fail)
+    if starts is None or ends is None:
         return {}
+    if not window[0] <= starts <= window[1]:
+        fail("starts_local", _outside(window, "starts_local", data.starts_local))
     if ends <= starts:
         fail("ends_local", "The event must end after it starts.")
     elif ends - starts > MAX_DURATION:
-        fail("ends_local", "An event lasts at most 14 days.")
+        fail("ends_local", f"An event lasts at most {MAX_DURATION.days} days.")
     return {"starts_at": starts, "ends_at": ends, "timezone": zone.key}
+
+
+Window = tuple[dt.datetime, dt.datetime]
+
+
+def _start_window(event: Event | None, now: dt.datetime) -> Window:
+    """From a year back to five years ahead; an edit may keep an older start (not one from
+    before what a calendar holds)."""
+    first = now - MAX_START_PAST
+    if event is not None and CALENDAR_EARLIEST <= event.starts_at < first:
+        first = event.starts_at
+    return first, now + MAX_START_AHEAD
+
+
+def _wall_to_utc(
+    name: str, wall: dt.datetime, zone: ZoneInfo, window: Window, fail: Fail
+) -> dt.datetime | None:
+    """`wall` in UTC, or None once `fail` says why under the field. A time far outside the
+    window is refused before the zone arithmetic, which overflows near the year 9999."""
+    if (
+        not _naive_utc(window[0] - _ZONE_SLACK)
+        <= wall
+        <= _naive_utc(window[1] + MAX_DURATION + _ZONE_SLACK)
+    ):
+        fail(name, _outside(window, name, wall))
+        return None
+    try:
+        return local_to_utc(wall, zone)
+    except (ValueError, OverflowError) as exc:
+        fail(name, f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+        return None
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _outside(window: Window, name: str, wall: dt.datetime) -> str:
+    first, last = window
+    return (
+        f"{_TIME_LABELS[name]}, {wall.isoformat(' ', 'minutes')}, is outside the dates Kith "
+        f"takes: an event starts between {first:%Y-%m-%d} and {last:%Y-%m-%d} and lasts at "
+        f"most {MAX_DURATION.days} days."
+    )
 
 
 # --- RSVP and the waitlist ---------------------------------------------------------------------
@@ -230,6 +292,7 @@ def rsvp_going(*, event: Event, person: Person, now: dt.datetime | None = None) 
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         _require_not_over(locked, now)
+        _require_fits_a_calendar(locked)
         rsvp = Rsvp.objects.select_for_update().filter(event=locked, person=person).first()
         if rsvp is not None and rsvp.status in (Rsvp.Status.GOING, Rsvp.Status.WAITLISTED):
             return rsvp
@@ -240,7 +303,7 @@ def rsvp_going(*, event: Event, person: Person, now: dt.datetime | None = None) 
         else:
             rsvp.status, rsvp.queued_at = status, now
             rsvp.save(update_fields=["status", "queued_at", "answered_at"])
-        _tell_on_commit(rsvp.pk, "going" if status == Rsvp.Status.GOING else "waitlisted")
+        _tell(rsvp.pk, "going" if status == Rsvp.Status.GOING else "waitlisted")
     return rsvp
 
 
@@ -275,12 +338,14 @@ def _promote_waitlist(event: Event) -> list[int]:
         status=Rsvp.Status.GOING
     )
     for pk in promoted:
-        _tell_on_commit(pk, "promoted")
+        _tell(pk, "promoted")
     return promoted
 
 
-def _tell_on_commit(rsvp_id: int, what: str) -> None:
-    transaction.on_commit(lambda: messages.rsvp_tell(rsvp_id=rsvp_id, what=what))
+def _tell(rsvp_id: int, what: str) -> None:
+    """Inside the caller's transaction: a message that cannot be written (or its invitation)
+    undoes the RSVP too, rather than leaving a place nobody heard of. The email goes on commit."""
+    messages.rsvp_tell(rsvp_id=rsvp_id, what=what)
 
 
 def _require_person(person: Person) -> None:
@@ -293,6 +358,15 @@ def _require_not_over(event: Event, now: dt.datetime) -> None:
         raise EventOver("This event is over: RSVPs are closed.")
 
 
+def _require_fits_a_calendar(event: Event) -> None:
+    if not messages.fits_a_calendar(event):
+        raise EventOutOfRange(
+            "This event's dates are outside what a calendar can hold, so it takes no RSVPs "
+            "until its organisers correct them."
+        )
+
+
+@transaction.atomic
 def rsvp_for_viewer_act(*, viewer: Viewer, event: Event, going: bool) -> Rsvp | None:
     """The page's and the API's RSVP button: checks the viewer may answer at all."""
     if not can_rsvp(viewer) or viewer.person is None:

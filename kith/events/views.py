@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import re
 
 from django.contrib import messages as flash
@@ -19,6 +20,7 @@ from kith.events.forms import EventForm, initial_for
 from kith.events.models import Event, Rsvp
 
 NAV = "events"
+log = logging.getLogger(__name__)
 _ID = re.compile(r"[0-9]{1,18}")
 
 
@@ -129,6 +131,14 @@ def rsvp(request: HttpRequest, event_id: int) -> HttpResponse:
 def invite(request: HttpRequest, event_id: int) -> HttpResponse:
     card = _card(request, event_id)
     person = _me(request)
+    if not messages.fits_a_calendar(card.event):
+        log.warning("no calendar file for event %s: its times are out of range", event_id)
+        return HttpResponse(
+            "This event's dates are outside what a calendar can hold, so there is no calendar "
+            "file for it. Its organisers can correct them on the event's page.",
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
     content = messages.invite_for(
         card.event, person, waitlisted=card.my_status == Rsvp.Status.WAITLISTED
     )
@@ -222,7 +232,20 @@ def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
         )
         response._has_been_logged = True  # type: ignore[attr-defined]  # keeps the token out
         return response
-    response = HttpResponse(messages.feed_for(rsvps), content_type="text/calendar; charset=utf-8")
+    try:
+        content = messages.feed_for(rsvps)
+    except Exception:
+        # feed_for leaves out any event it cannot write; this is a bug beyond that. Logged
+        # without the path (it holds the token) and answered without Django's request log.
+        log.exception("calendar feed of person %s failed", rsvps[0].person_id if rsvps else "-")
+        response = HttpResponse(
+            "This calendar feed cannot be shown just now.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response._has_been_logged = True  # type: ignore[attr-defined]  # keeps the token out
+        return response
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"
     response["Referrer-Policy"] = "no-referrer"
     return response

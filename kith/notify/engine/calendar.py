@@ -23,6 +23,12 @@ METHODS = frozenset(
     {"PUBLISH", "REQUEST", "REPLY", "ADD", "CANCEL", "REFRESH", "COUNTER", "DECLINECOUNTER"}
 )
 FEED_REFRESH = dt.timedelta(hours=1)
+# The times a calendar file from Kith holds. RFC 5545 allows years 0000-9999, but a file's
+# VTIMEZONE rules span all its events plus a year each side, so one event centuries away bloats
+# every feed it is in, and near year 9999 Python's datetime overflows (the year-9999 event that
+# answered 500). Kith's own events lie within a few years of today (docs/events.md).
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)  # exclusive
 # VTIMEZONE components list the zone's offset changes for this long around the events.
 _ZONE_MARGIN = dt.timedelta(days=366)
 _UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu", "GMT", "Etc/GMT"})
@@ -42,10 +48,17 @@ class CalendarEvent:
     tzid: str | None = None
 
     def __post_init__(self) -> None:
-        _require_aware(self.start)
-        _require_aware(self.end)
-        if self.end <= self.start:
-            raise ValueError(f"event {self.uid!r} must end after it starts")
+        require_calendar_times(self.start, self.end, what=f"event {self.uid!r}")
+
+
+def require_calendar_times(start: dt.datetime, end: dt.datetime, *, what: str = "an event") -> None:
+    """ValueError unless `start` and `end` are aware, in order and in [EARLIEST, LATEST)."""
+    _require_aware(start)
+    _require_aware(end)
+    if end <= start:
+        raise ValueError(f"{what} must end after it starts")
+    if start < EARLIEST or end >= LATEST:
+        raise _out_of_range(what)
 
 
 def invite_ics(
@@ -82,7 +95,7 @@ def invite_ics(
     occasion = CalendarEvent(
         uid=uid,
         start=start,
-        end=start + duration,
+        end=_end_of(start, duration),
         summary=summary,
         description=description,
         location=location,
@@ -239,6 +252,20 @@ def _printable(text: str) -> str:
         " " if char in "\t\r\n" else char
         for char in text
         if char in "\t\r\n" or unicodedata.category(char) != "Cc"
+    )
+
+
+def _end_of(start: dt.datetime, duration: dt.timedelta) -> dt.datetime:
+    """`start + duration`, refused as out of range before the sum could overflow."""
+    if not EARLIEST <= start < LATEST or duration >= LATEST - start:
+        raise _out_of_range("an event")
+    return start + duration
+
+
+def _out_of_range(what: str) -> ValueError:
+    return ValueError(
+        f"{what} lies outside the times a calendar file holds "
+        f"({EARLIEST.year} to {LATEST.year - 1})"
     )
 
 
