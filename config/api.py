@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
@@ -11,6 +13,8 @@ from kith.bandmap.api import router as bandmap_router
 from kith.celebrate.api import router as celebrate_router
 from kith.communities.api import router as communities_router
 from kith.connect.api import router as connect_router
+from kith.core.middleware import too_big_detail
+from kith.core.throttle import Throttled
 from kith.directory.api import router as people_router
 from kith.events.api import router as events_router
 from kith.pulse.api import router as pulse_router
@@ -44,4 +48,24 @@ def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse
         status=401,
     )
     response["WWW-Authenticate"] = 'Bearer realm="Kith API"'
+    return response
+
+
+# django-ninja hands exceptions it does not know to Django in production and answers a
+# plain-text 500 in development; these are the client's fault, so JSON 4xx in both
+# (kith.core.middleware.ApiErrorsMiddleware turns every other 4xx into JSON).
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(request, {"detail": too_big_detail()}, status=413)
+
+
+@api.exception_handler(SuspiciousOperation)
+def bad_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Bad request.")}, status=400)
+
+
+@api.exception_handler(Throttled)
+def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    response = api.create_response(request, {"detail": exc.detail}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
     return response

@@ -1,12 +1,17 @@
 """gunicorn settings for Kith: `gunicorn -c python:config.gunicorn config.wsgi:application`.
 
 The access log holds the path without its query string and no referrer: a search such as
-/people/?q=Jane+Doe must not write a name into the logs (docs/privacy.md), and a personal
-survey link is masked."""
+/people/?q=Jane+Doe must not write a name into the logs (docs/privacy.md). Every secret path
+that an app registers (kith.core.sensitive: personal survey links, calendar feeds, emailed
+account links) is masked, in the access log and in gunicorn's error log alike.
 
-import re
+The registry is filled when Django loads the apps, which each worker does when it imports
+the application, before it serves its first request and so before its first log line."""
 
 from gunicorn.glogging import Logger
+
+from kith.core.logsafe import MaskSecretsFilter
+from kith.core.sensitive import mask_secrets
 
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
@@ -14,24 +19,25 @@ threads = 4
 graceful_timeout = 20
 
 
-# A survey's personal link and a calendar feed's address identify their person: their
-# secret parts never reach the log.
-_SECRET_PATHS = (
-    (re.compile(r"/pulse/s/[^/?\s]+"), "/pulse/s/…"),
-    (re.compile(r"/events/feed/[^/?\s]+\.ics"), "/events/feed/….ics"),
-)
-
-
 class KithLogger(Logger):
-    """gunicorn's logger, with personal survey links and calendar feed tokens masked."""
+    """gunicorn's logger, with every registered secret masked."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        # gunicorn's loggers do not propagate to the root logger, so they get the same
+        # filter as the handlers in settings.LOGGING.
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                if not any(isinstance(f, MaskSecretsFilter) for f in handler.filters):
+                    handler.addFilter(MaskSecretsFilter())
 
     def atoms(self, resp, req, environ, request_time):
+        # Masked here too, so a custom access_log_format (with %(r)s, %(f)s or a header)
+        # cannot bring a secret back.
         atoms = super().atoms(resp, req, environ, request_time)
         for key, value in atoms.items():
             if isinstance(value, str):
-                for pattern, mask in _SECRET_PATHS:
-                    value = pattern.sub(mask, value)
-                atoms[key] = value
+                atoms[key] = mask_secrets(value)
         return atoms
 
 

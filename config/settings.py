@@ -24,6 +24,7 @@ from kith.core.env import (
     env_list,
     env_required,
     env_str,
+    env_url,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -97,8 +98,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every 4xx under /api/, whichever layer answers it, becomes JSON.
+    "kith.core.middleware.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions: a throttled token request costs no database work beyond its counter.
+    "kith.core.middleware.SensitivePathsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -186,9 +191,12 @@ SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# allauth counts these in the shared cache (CACHES below), so every process and host sees one
+# count; the key is the email address. Limits not named keep allauth's defaults.
 ACCOUNT_RATE_LIMITS: dict[str, str] | bool = {
     "login_failed": "10/m/ip,5/5m/key",
-    "request_login_code": "20/m/ip,3/m/key",
+    # A code allows 3 tries (ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS); new codes are rationed too.
+    "request_login_code": "20/m/ip,3/m/key,10/h/key",
 }
 
 SOCIALACCOUNT_PROVIDERS: dict[str, Any] = socialaccount_providers_from_env()
@@ -300,15 +308,68 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Shared cache and throttles ----------------------------------------------------------------
+# Every process (web workers on any host, worker, scheduler) shares one cache, so that throttles
+# count once for all of them: a table in the database by default (created by `kith migrate`),
+# Redis when KITH_CACHE_URL is set.
+KITH_CACHE_URL = env_url("KITH_CACHE_URL", "", schemes=("redis", "rediss", "unix"))
+CACHES: dict[str, dict[str, Any]]
+if KITH_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": KITH_CACHE_URL,
+            "KEY_PREFIX": "kith",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "kith.core.cache.DatabaseCache",
+            "LOCATION": "kith_cache",
+            # Culling evicts arbitrary entries, throttle counters among them: keep it rare.
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
+        }
+    }
+# Reverse proxies in front of Kith that add X-Forwarded-For: throttles count per client
+# address, and behind a proxy REMOTE_ADDR is the proxy's own for everyone.
+KITH_TRUSTED_PROXY_COUNT = env_int("KITH_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
+ALLAUTH_TRUSTED_PROXY_COUNT = KITH_TRUSTED_PROXY_COUNT
+# hits/period per client address (kith.core.throttle; docs/privacy.md).
+KITH_RATE_LIMITS = {
+    # Requests to any path that carries a secret (survey links, calendar feeds, survey API).
+    "secret_path": "300/m",
+    # Unknown tokens (404 on a secret path, a wrong API token). Once used up, right tokens
+    # from that address wait too, so guessing gains nothing.
+    "token_failed": "30/10m",
+    # Calls with one personal API token, per token.
+    "api_token": "600/m",
+}
+
 # --- Logging ----------------------------------------------------------------------------------
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Every handler masks secrets before it writes: personal links, feed and API tokens, query
+    # strings (kith.core.logsafe; the paths come from each app's registration).
+    "filters": {"mask_secrets": {"()": "kith.core.logsafe.MaskSecretsFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_choice("KITH_LOG_LEVEL", "INFO", LOG_LEVELS)},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's default handlers (the debug console, runserver's request lines) would write
+        # without the mask: these loggers hand everything to the root's handler instead.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
 # --- Kith --------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from ninja.utils import check_csrf
 
 from kith.accounts.models import ApiToken
 from kith.accounts.services import api_token_authenticate
+from kith.core import throttle
+from kith.core.http import client_ip
 from kith.core.permissions import viewer_for_user
 
 MAX_TOKEN_LENGTH = 200
@@ -34,11 +36,21 @@ class TokenAuth(HttpBearer):
         return self.authenticate(request, token)
 
     def authenticate(self, request: HttpRequest, token: str) -> Any | None:
+        """Wrong tokens count against the client's address in the shared cache; once it has
+        used them up, even a right one waits (so guessing gains nothing), and each token has
+        its own ceiling of calls (kith.core.throttle)."""
         token = token.strip()
         if not token.startswith(ApiToken.PREFIX) or len(token) > MAX_TOKEN_LENGTH:
             return None
+        who = client_ip(request)
+        if throttle.is_exhausted("token_failed", who):
+            raise throttle.Throttled("token_failed", throttle.retry_after("token_failed"))
         user = api_token_authenticate(token)
-        return _attach(request, user) if user is not None else None
+        if user is None:
+            throttle.hit("token_failed", who)
+            return None
+        throttle.check("api_token", token)
+        return _attach(request, user)
 
 
 class SessionAuth(NinjaSessionAuth):

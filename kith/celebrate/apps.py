@@ -5,3 +5,10 @@ class CelebrateConfig(AppConfig):
     name = "kith.celebrate"
     label = "celebrate"
     verbose_name = "Celebrations"
+
+    def ready(self) -> None:
+        from kith.core.sensitive import register_personal_path
+
+        # My settings (birthday shown or not) and the kudos I received or gave.
+        register_personal_path("/celebrate/me/")
+        register_personal_path("/api/v1/celebrate/me/")

@@ -5,3 +5,11 @@ class ConnectConfig(AppConfig):
     name = "kith.connect"
     label = "connect"
     verbose_name = "Connect"
+
+    def ready(self) -> None:
+        from kith.core.sensitive import register_personal_path
+
+        # Who I was matched with, and whom I asked never to be paired with.
+        register_personal_path("/connect/matches/")
+        register_personal_path("/connect/do-not-pair/")
+        register_personal_path("/api/v1/connect/matches")

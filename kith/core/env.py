@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 T = TypeVar("T")
 
@@ -80,3 +82,32 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
             f"{name}={value!r} is not valid: expected one of {', '.join(choices)}"
         )
     return value
+
+
+def _without_password(url: str) -> str:
+    """`url` fit for an error message: a password in it is replaced by ***."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
+    """A URL whose scheme is one of `schemes` and which names a host (or, for unix://, a
+    socket path). Errors never repeat a password the URL holds."""
+    raw = _raw(name)
+    if raw is None:
+        return default
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        parts = None
+    expected = f"a URL starting with {' or '.join(s + '://' for s in schemes)}"
+    if parts is None or parts.scheme not in schemes:
+        raise ImproperlyConfiguredEnv(
+            f"{name}={_without_password(raw)!r} is not valid: expected {expected}"
+        )
+    if not (parts.hostname if parts.scheme != "unix" else parts.path):
+        where = "socket path" if parts.scheme == "unix" else "host"
+        raise ImproperlyConfiguredEnv(
+            f"{name}={_without_password(raw)!r} is not valid: it names no {where}"
+        )
+    return raw

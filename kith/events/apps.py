@@ -5,3 +5,11 @@ class EventsConfig(AppConfig):
     name = "kith.events"
     label = "events"
     verbose_name = "Events"
+
+    def ready(self) -> None:
+        from kith.core.sensitive import register_personal_path, register_secret_path
+
+        # A calendar feed's address is its only key, and it lists where its owner will be.
+        register_secret_path("/events/feed/", keep_suffix=".ics")
+        register_personal_path("/events/feed/")  # the page shows my feed address
+        register_personal_path("/api/v1/events/feed")

@@ -1,4 +1,4 @@
-"""The web server's access log: no query strings, and no personal survey links."""
+"""The web server's access log: no query strings, no personal survey links, no feed tokens."""
 
 from __future__ import annotations
 

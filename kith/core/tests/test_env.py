@@ -75,6 +75,12 @@ def _kith_check(**overrides: str) -> subprocess.CompletedProcess[str]:
         ({"KITH_TIME_ZONE": "Mars/Olympus"}, "expected an IANA zone"),
         ({"KITH_LOG_LEVEL": "LOUD"}, "KITH_LOG_LEVEL='LOUD' is not valid"),
         ({"KITH_MODE": "production", "KITH_DEBUG": "true"}, "KITH_DEBUG must be off"),
+        ({"KITH_CACHE_URL": "memcached://cache:11211"}, "expected a URL starting with redis://"),
+        (
+            {"KITH_CACHE_URL": "redis://"},
+            "KITH_CACHE_URL='redis://' is not valid: it names no host",
+        ),
+        ({"KITH_TRUSTED_PROXY_COUNT": "-1"}, "KITH_TRUSTED_PROXY_COUNT=-1 is too small"),
     ],
 )
 def test_settings_refuse_bad_configuration(overrides, expected, tmp_path):
@@ -107,3 +113,48 @@ def test_production_settings_are_secure(tmp_path):
         timeout=60,
     )
     assert result.stdout.split() == ["True", "True", "True", "False"], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("http://cache:6379", "expected a URL starting with redis:// or rediss:// or unix://"),
+        ("redis://:hunter2@:6379/0", "names no host"),
+        ("redis://cache:port/0", "is not valid"),
+        ("unix://", "names no socket path"),
+    ],
+)
+def test_urls_are_checked_and_passwords_never_repeated(monkeypatch, value, message):
+    monkeypatch.setenv("K_URL", value)
+    with pytest.raises(env.ImproperlyConfiguredEnv) as failure:
+        env.env_url("K_URL", "", schemes=("redis", "rediss", "unix"))
+    assert message in str(failure.value)
+    assert "hunter2" not in str(failure.value)
+
+
+def test_a_good_url_is_returned_as_given(monkeypatch):
+    monkeypatch.setenv("K_URL", "rediss://:s3cret@cache.internal:6380/1")
+    assert env.env_url("K_URL", "", schemes=("redis", "rediss")) == (
+        "rediss://:s3cret@cache.internal:6380/1"
+    )
+    monkeypatch.delenv("K_URL")
+    assert env.env_url("K_URL", "", schemes=("redis",)) == ""
+
+
+def test_kith_cache_url_switches_the_shared_cache_to_redis(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("KITH_")}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        KITH_DATA_DIR=str(tmp_path),
+        KITH_CACHE_URL="redis://cache.internal:6379/2",
+    )
+    script = "from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache", result.stderr
