@@ -30,9 +30,11 @@ Setup (not measured) writes a fresh SQLite database in a temporary KITH_DATA_DIR
 and people with bulk_create; one campaign through kith.pulse.services.campaign_save (six
 instruments, 28 numeric items, attributes country and tenure, every 12 weeks, k = 5); each
 wave sent through services.wave_send(notify=False) (its time is printed in the
-`pulse_setup` line); Response rows with bulk_create in the shape answer_submit writes (the
-invitation's unit and attribute codes, the Monday of the week, raw option values as integers,
-3% of items skipped) and the respondents' invitations flagged `responded`.
+`pulse_setup` line, and includes computing the stored groups of at least k invitees);
+Receipt and Response rows with bulk_create in the shape answer_submit writes (a receipt per
+respondent, keyed by an HMAC of the wave and token; a response under the invitation's stored
+unit and attribute codes, the Monday of the week, raw option values as integers, 3% of items
+skipped), written in a random order as people answer.
 
 Measured, each in a forked child of a process that holds only Django:
 1. `pulse_recompute`: kith.pulse.results.wave_results_compute for every wave in order (each
@@ -90,7 +92,7 @@ LEAVERS = 0.06  # per wave, replaced by as many joiners
 MOVERS = 0.03
 SKIP_ITEM = 0.03
 TINY_LEAVES = 0.12
-BUILD_VERSION = 2  # bump when the synthetic data changes, so --data-dir rebuilds
+BUILD_VERSION = 3  # bump when the synthetic data changes, so --data-dir rebuilds
 DEPARTMENTS = [
     "Engineering", "Product", "Sales", "Customer Success", "Marketing", "Finance", "People",
     "Operations", "Legal", "Research", "Data", "Security",
@@ -367,12 +369,13 @@ def answers(
 
 
 def send_and_answer(wave: Any, population: Population, plan: Plan) -> dict[str, float]:
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
 
     from kith.pulse import services
-    from kith.pulse.models import Invitation
+    from kith.pulse.models import Invitation, Receipt
     from kith.pulse.models import Response as SurveyResponse
+    from kith.pulse.receipts import receipt_digest
 
     rng = population.rng
     sent_at = timezone.make_aware(dt.datetime.combine(wave.opens_on, dt.time(9)))
@@ -383,23 +386,22 @@ def send_and_answer(wave: Any, population: Population, plan: Plan) -> dict[str, 
     rows = list(
         Invitation.objects.filter(wave=wave)
         .order_by("id")
-        .values_list("id", "person_id", "unit", "attrs")
+        .values_list("id", "person_id", "stored_unit", "stored_attrs", "token")
     )
     assert len(rows) == invited
     person = np.array([r[1] for r in rows], dtype=np.int64)
     wanted = min(plan.respondents_per_wave, len(rows))
     # Weighted sampling without replacement (Efraimidis-Spirakis): exactly `wanted` answer.
     keys = np.log(rng.random(len(rows))) / population.propensity[person]
-    chosen = np.sort(np.argpartition(-keys, wanted - 1)[:wanted]) if wanted else np.zeros(0, int)
+    chosen = np.argpartition(-keys, wanted - 1)[:wanted] if wanted else np.zeros(0, int)
+    rng.shuffle(chosen)  # the order people answer in
     started = time.perf_counter()
     shift = float(rng.normal(0.0, 0.15))
-    table = Invitation._meta.db_table
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET responded = 1 WHERE id = %s",
-                [(rows[i][0],) for i in chosen.tolist()],
-            )
+        Receipt.objects.bulk_create(
+            (Receipt(digest=receipt_digest(wave.pk, rows[i][4]), wave=wave) for i in chosen),
+            batch_size=2000,
+        )
         for begin in range(0, chosen.size, 50_000):
             part = chosen[begin : begin + 50_000]
             raw = answers(wave, population, person[part], shift).tolist()

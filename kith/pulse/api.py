@@ -141,7 +141,7 @@ def my_surveys(request: HttpRequest) -> list[dict[str, Any]]:
             "wave_id": s.wave.pk,
             "campaign": s.wave.campaign.name,
             "closes_on": s.wave.closes_on,
-            "answered": s.responded,
+            "answered": s.answered,
             "token": s.token,
         }
         for s in selectors.my_surveys_for_viewer(_viewer(request))

@@ -16,6 +16,7 @@ from kith.pulse import results, services
 from kith.pulse.engine.instruments import INSTRUMENTS
 from kith.pulse.models import Invitation, Wave
 from kith.pulse.questionnaire import engine_items
+from kith.pulse.storage import wave_rows_shuffle
 
 ANSWER_RATE = 0.72
 # Agreeing with these is the unfavourable answer (trusting AI over colleagues, burnout, …).
@@ -69,6 +70,7 @@ def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
         _send(wave)
         _answer(wave, rng, unit_mood, skip=set(demo_emails), comments=True)
         results.wave_results_compute(wave=wave)
+        wave_rows_shuffle(wave=wave)  # as closing does
 
     quick = services.campaign_save(
         campaign=None,
@@ -120,11 +122,12 @@ def _answer(
     data = {i["key"]: i for i in wave.items}
     names = list(Person.objects.order_by("id").values_list("full_name", flat=True)[:50])
     text_keys = [i["key"] for i in wave.items if i["kind"] == "text"]
-    invitations = Invitation.objects.filter(wave=wave).select_related("person").order_by("id")
+    invitations = list(Invitation.objects.filter(wave=wave).select_related("person").order_by("id"))
+    rng.shuffle(invitations)  # people answer in no particular order
     for invitation in invitations:
         if invitation.person.email in skip or rng.random() > rate:
             continue
-        team = unit_mood.setdefault(invitation.unit, rng.gauss(0, 0.8))
+        team = unit_mood.setdefault(invitation.unit, rng.gauss(0, 0.8))  # the true team
         mood = team + rng.gauss(0, 0.7)
         answers: dict[str, float] = {}
         for item in items:

@@ -1,9 +1,14 @@
 """Pulse surveys. Confidential by construction (docs/privacy.md, docs/pulse.md):
 
-- a `Response` row never references a person: it holds the org-unit snapshot and the coarse
-  attributes recorded when the wave was sent, the week it was given, and the answers;
-- an `Invitation` records whether its person responded, nothing else about the answer;
+- a `Response` row never references a person: it holds the invitee's *stored* group (a unit
+  and coarse attributes shared by at least k of the wave's invitees, engine/storage.py), the
+  week it was given, and the answers;
+- an `Invitation` never records whether its person answered: answering writes a `Receipt`, an
+  HMAC of the wave and the token keyed by SECRET_KEY (which is never in the database), so a
+  dump cannot tell who answered (receipts.py);
 - free-text answers are `Comment` rows, not joined to the response they came with;
+- responses, comments and receipts have random primary keys and are kept in key order, not
+  in the order they were written (storage.py);
 - results are computed once a wave closes, and only cells that pass the privacy engine are
   stored (`ResultCell`), so every page, API response and export reads the same cells.
 """
@@ -116,6 +121,9 @@ class Wave(models.Model):
         default=list, help_text="[[attribute, [label, …]], …] in the order of the codes"
     )
     invited = models.PositiveIntegerField(default=0)
+    # The reminder goes to every invitee at once: a per-person record of who was reminded
+    # would tell who had not answered.
+    reminded_at = models.DateTimeField(null=True, blank=True)
     results_at = models.DateTimeField(null=True, blank=True)
     results_error = models.TextField(blank=True)
 
@@ -134,7 +142,11 @@ class Wave(models.Model):
 
 
 class Invitation(models.Model):
-    """Who was asked, and whether they answered; never what they answered."""
+    """Who was asked; never whether or what they answered (see `Receipt`).
+
+    `unit` and `attrs` are the invitee's true place and attributes in the wave's snapshot
+    (the results engine counts groups by them); `stored_unit` and `stored_attrs` are the
+    coarser group their answers are filed under, shared by at least k invitees."""
 
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="invitations")
     person = models.ForeignKey(
@@ -143,21 +155,44 @@ class Invitation(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_token)
     unit = models.IntegerField(help_text="Index into the wave's unit snapshot")
     attrs = models.JSONField(default=list, help_text="Coarse attribute codes, as sent")
-    responded = models.BooleanField(default=False)
-    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    stored_unit = models.IntegerField(help_text="Unit index answers are stored under (>= k)")
+    stored_attrs = models.JSONField(
+        default=list, help_text="Attribute codes answers are stored under; -1 = not kept"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["wave", "person"], name="invitation_once_per_wave")
         ]
-        indexes = [models.Index(fields=["wave", "responded"], name="invitation_wave_responded")]
 
     def __str__(self) -> str:
         return f"Invitation {self.pk} to wave {self.wave_id}"
 
 
+class Receipt(models.Model):
+    """That someone answered a wave, not who: HMAC-SHA256 of "wave:token" keyed by SECRET_KEY
+    (receipts.receipt_digest). Without the key, a receipt cannot be matched to an invitation.
+    The digest is the primary key: one answer per invitation, rows kept in digest order."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="receipts")
+
+    class Meta:
+        indexes = [models.Index(fields=["wave"], name="receipt_wave")]
+
+    def __str__(self) -> str:
+        return f"Receipt for wave {self.wave_id}"
+
+
+# Response, Comment and Receipt are WITHOUT ROWID tables on SQLite (migration 0006): rows
+# live in random-key order, not insertion order. SQLite remakes a table on most schema
+# changes, dropping that: a migration that changes one of these models must end with
+# `storage.sqlite_without_rowid` again (test_storage checks it).
+
+
 class Response(models.Model):
-    """One set of answers. No person, no time of day: a random id, the week, the snapshot."""
+    """One set of answers. No person, no time of day: a random id, the week, and the stored
+    group (never finer than k invitees) of whoever gave it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="responses")

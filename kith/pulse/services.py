@@ -1,8 +1,9 @@
-"""Every Pulse write: campaigns, sending waves, answering, reminders, action plans.
+"""Every Pulse write: campaigns, sending and closing waves, answering, reminders, action plans.
 
 Nothing here logs, audits or enqueues anything that ties a person to their answers: the
-answer path writes a Response (no person), Comments (no person, no response) and flips the
-invitation's `responded` flag, in one transaction.
+answer path writes a Receipt (an HMAC nobody can match to an invitation without SECRET_KEY),
+a Response and Comments (no person, only the invitation's stored group of at least k
+invitees), in one transaction, and never writes to the invitation itself.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.accounts.models import User
 from kith.core import audit
@@ -25,8 +28,11 @@ from kith.core.dates import org_today
 from kith.directory.models import OrgUnit, Person
 from kith.notify.engine.calendar import invite_ics
 from kith.notify.services import Attachment, notification_send
+from kith.pulse import results as pulse_results
 from kith.pulse import snapshot
 from kith.pulse.engine.instruments import INSTRUMENTS
+from kith.pulse.engine.results import Tree
+from kith.pulse.engine.storage import TooFewInvitees, storage_groups
 from kith.pulse.models import (
     ATTRIBUTE_CHOICES,
     Action,
@@ -34,15 +40,17 @@ from kith.pulse.models import (
     Comment,
     Invitation,
     Question,
+    Receipt,
     Wave,
 )
 from kith.pulse.models import Response as SurveyResponse
 from kith.pulse.questionnaire import items_for, numeric_items, text_items
+from kith.pulse.receipts import has_answered, receipt_digest
+from kith.pulse.storage import wave_rows_shuffle
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 4000
-MAX_REMINDERS = 2
-ATTRIBUTES = {key for key, _ in ATTRIBUTE_CHOICES}
+ATTRIBUTES = {key for key, _label in ATTRIBUTE_CHOICES}
 
 
 # --- Campaigns -------------------------------------------------------------------------------
@@ -155,9 +163,17 @@ def audience(campaign: Campaign) -> Any:
     return people
 
 
+class WaveTooSmall(ValidationError):
+    """A wave whose audience is under the campaign's minimum group is not sent: no answer
+    could be stored in a group of at least k people."""
+
+
 def wave_send(*, wave: Wave, now: dt.datetime | None = None, notify: bool = True) -> int:
-    """Freeze the wave's questions, tree and attributes; invite the audience. Exactly once:
-    the claim is a conditional update, so two schedulers never send a wave twice."""
+    """Freeze the wave's questions, tree and attributes; invite the audience, each invitation
+    with its true group and the group its answers will be stored under (engine/storage.py).
+    Exactly once: the claim is a conditional update, so two schedulers never send a wave
+    twice. An audience under the minimum group is refused (WaveTooSmall, with the reason
+    kept in `results_error`) and the wave stays unsent."""
     now = now or timezone.now()
     claimed = Wave.objects.filter(pk=wave.pk, sent_at__isnull=True).update(sent_at=now)
     if not claimed:
@@ -170,17 +186,27 @@ def wave_send(*, wave: Wave, now: dt.datetime | None = None, notify: bool = True
         )
     )
     snap = snapshot.take(people, campaign.attributes, wave.opens_on)
+    placements = [snap.placement[p.pk] for p in people]
+    stored = _stored_groups(wave, snap.units, placements, len(campaign.attributes))
     with transaction.atomic():
         wave.items = items_for(campaign)
         wave.units = snap.units
         wave.attributes = [[a, snap.attribute_values[a]] for a in campaign.attributes]
         wave.invited = len(people)
-        wave.save(update_fields=["items", "units", "attributes", "invited"])
+        wave.results_error = ""
+        wave.save(update_fields=["items", "units", "attributes", "invited", "results_error"])
         invitations = [
             Invitation(
-                wave=wave, person=p, unit=snap.placement[p.pk][0], attrs=snap.placement[p.pk][1]
+                wave=wave,
+                person=p,
+                unit=unit,
+                attrs=attrs,
+                stored_unit=stored_unit,
+                stored_attrs=stored_attrs,
             )
-            for p in people
+            for p, (unit, attrs), (stored_unit, stored_attrs) in zip(
+                people, placements, stored, strict=True
+            )
         ]
         Invitation.objects.bulk_create(invitations, batch_size=2000)
         if campaign.cadence_weeks:
@@ -191,25 +217,89 @@ def wave_send(*, wave: Wave, now: dt.datetime | None = None, notify: bool = True
     return len(people)
 
 
-def _notify_invitees(wave: Wave, *, now: dt.datetime, reminder: bool = False) -> int:
-    pending = Invitation.objects.filter(wave=wave, responded=False).select_related("person")
+def waves_send_due(*, today: dt.date | None = None) -> int:
+    """The scheduler's sending: every wave whose opening day has come. A wave refused for a
+    too small audience keeps its reason in `results_error` and is not tried again until HR
+    changes the campaign (which plans the wave afresh) or presses "Send now"."""
+    today = today or timezone.localdate(timezone=timezone.get_default_timezone())
     sent = 0
-    for invitation in pending.iterator(chunk_size=2000):
+    for wave in Wave.objects.filter(
+        sent_at__isnull=True,
+        opens_on__lte=today,
+        closes_on__gte=today,
+        campaign__is_active=True,
+        results_error="",
+    ).select_related("campaign"):
+        try:
+            sent += wave_send(wave=wave)
+        except WaveTooSmall:
+            continue  # logged and recorded on the wave by wave_send
+    return sent
+
+
+def _stored_groups(
+    wave: Wave, units: Sequence[Sequence[object]], placements: Sequence[Any], width: int
+) -> list[tuple[int, list[int]]]:
+    """Each invitee's stored (unit, attribute codes), or WaveTooSmall (the claim undone)."""
+    k = wave.campaign.min_group
+    tree = Tree(parent=np.array([int(str(u[2])) for u in units], dtype=np.int64))
+    unit = np.array([u for u, _codes in placements], dtype=np.int64)
+    attrs = np.array([codes for _u, codes in placements], dtype=np.int64).reshape(unit.size, width)
+    try:
+        if unit.size < k:
+            raise TooFewInvitees(f"{unit.size} invitees")
+        stored_unit, stored_attrs = storage_groups(tree, unit, attrs, k)
+    except TooFewInvitees:
+        message = _(
+            "“%(wave)s” was not sent: its audience has %(people)d people, fewer than the "
+            "campaign's minimum group of %(k)d, so their answers could not be kept in a group "
+            "of at least %(k)d. Widen the audience, or start a new campaign with a smaller "
+            "minimum group."
+        ) % {"wave": wave, "people": unit.size, "k": k}
+        Wave.objects.filter(pk=wave.pk).update(sent_at=None, results_error=message)
+        wave.refresh_from_db()
+        log.warning(
+            "wave %s of campaign %s not sent: %d invitees, fewer than k = %d",
+            wave.number,
+            wave.campaign_id,
+            unit.size,
+            k,
+        )
+        raise WaveTooSmall({"audience": message}) from None
+    return list(zip(stored_unit.tolist(), stored_attrs.tolist(), strict=True))
+
+
+def _notify_invitees(wave: Wave, *, now: dt.datetime, reminder: bool = False) -> int:
+    """Every invitee, the reminder included: Kith does not know who has answered."""
+    invitations = Invitation.objects.filter(wave=wave).select_related("person")
+    closes = wave.closes_on.strftime("%-d %B")
+    name = wave.campaign.name
+    sent = 0
+    for invitation in invitations.iterator(chunk_size=2000):
         url = reverse("pulse:answer", args=[invitation.token])
-        closes = wave.closes_on.strftime("%-d %B")
-        subject = (
-            f"Reminder: {wave.campaign.name} closes {closes}"
-            if reminder
-            else f"{wave.campaign.name}: a few minutes, answered in confidence"
-        )
-        body = (
-            f"{wave.campaign.description}\n\n" if wave.campaign.description and not reminder else ""
-        ) + (
-            f"Your answers are never stored with your name: Kith keeps only your team as it was "
-            f"today and {attributes_phrase(wave)}. Results show groups of at least "
-            f"{wave.campaign.min_group} people. It closes on {closes}.\n\n"
-            f"Your personal link: {settings.KITH_BASE_URL}{url}"
-        )
+        if reminder:
+            subject = _("Reminder: %(survey)s closes %(closes)s") % {
+                "survey": name,
+                "closes": closes,
+            }
+            intro = _(
+                "If you have already answered, thank you — there is nothing more to do. "
+                "Kith cannot tell who answered, by design."
+            )
+        else:
+            subject = _("%(survey)s: a few minutes, answered in confidence") % {"survey": name}
+            intro = wave.campaign.description
+        body = (f"{intro}\n\n" if intro else "") + _(
+            "Your answers are never stored with your name: Kith keeps only your team as it "
+            "was today and %(attributes)s, or less where fewer than %(k)d colleagues share "
+            "them. Results show groups of at least %(k)d people. It closes on "
+            "%(closes)s.\n\nYour personal link: %(link)s"
+        ) % {
+            "k": wave.campaign.min_group,
+            "attributes": attributes_phrase(wave),
+            "closes": closes,
+            "link": f"{settings.KITH_BASE_URL}{url}",
+        }
         notification_send(
             person=invitation.person, subject=subject, body=body, url=url, kind="pulse", now=now
         )
@@ -226,18 +316,20 @@ def attributes_phrase(wave: Wave) -> str:
 
 
 def reminders_send_due(*, now: dt.datetime | None = None) -> int:
-    """Two days before a wave closes, remind those who have not answered (once). Delivery
-    waits for each person's working hours, like every notification."""
+    """Two days before a wave closes, remind every invitee, once: a reminder only to those
+    who have not answered would need to know who they are. Claimed by a conditional update
+    of the wave, so two schedulers never remind twice. Delivery waits for each person's
+    working hours, like every notification."""
     now = now or timezone.now()
     today = timezone.localdate(now, timezone=timezone.get_default_timezone())
     total = 0
     for wave in Wave.objects.filter(
-        sent_at__isnull=False, results_at__isnull=True, closes_on=today + dt.timedelta(days=2)
+        sent_at__isnull=False,
+        results_at__isnull=True,
+        reminded_at__isnull=True,
+        closes_on=today + dt.timedelta(days=2),
     ).select_related("campaign"):
-        claimed = Invitation.objects.filter(wave=wave, responded=False, reminders_sent=0).update(
-            reminders_sent=1
-        )
-        if claimed:
+        if Wave.objects.filter(pk=wave.pk, reminded_at__isnull=True).update(reminded_at=now):
             total += _notify_invitees(wave, now=now, reminder=True)
     return total
 
@@ -252,38 +344,47 @@ def answer_submit(
     texts: Mapping[str, str],
     today: dt.date | None = None,
 ) -> None:
-    """Store one person's answers without them. Each invitee answers once: answers cannot be
+    """Store one person's answers without them: a receipt (that this link answered, readable
+    only with SECRET_KEY), the response and its comments under the invitation's stored group
+    of at least k invitees, and the week. Each invitee answers once: answers cannot be
     changed afterwards, because changing them would need a link from the person to the
     response — which Kith never keeps."""
     today = today or org_today()
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("wave__campaign")
-            .filter(token=token)
-            .first()
-        )
+        invitation = Invitation.objects.select_related("wave__campaign").filter(token=token).first()
         if invitation is None:
-            raise ValidationError({"token": "This survey link is not valid."})
+            raise ValidationError({"token": _("This survey link is not valid.")})
+        # Lock the wave, never the invitation: on PostgreSQL a row lock leaves the locking
+        # transaction's id in the row (xmax), where a raw read would show who answered. The
+        # wave's lock also makes wave_close wait for answers in flight, and them for it.
         wave = invitation.wave
-        if invitation.responded:
-            raise ValidationError({"token": "You have already answered this survey. Thank you!"})
-        if not wave.opens_on <= today <= wave.closes_on or wave.results_at is not None:
-            raise ValidationError({"token": "This survey is closed."})
+        state = (
+            Wave.objects.select_for_update(no_key=True)
+            .filter(pk=wave.pk)
+            .values("opens_on", "closes_on", "results_at")
+            .get()
+        )
+        if has_answered(invitation):
+            raise ValidationError({"token": _("You have already answered this survey. Thank you!")})
+        if not state["opens_on"] <= today <= state["closes_on"] or state["results_at"] is not None:
+            raise ValidationError({"token": _("This survey is closed.")})
         values = _validated_values(wave, answers)
         comments = _validated_texts(wave, texts)
         if all(v is None for v in values) and not comments:
-            raise ValidationError({"answers": "Answer at least one question."})
+            raise ValidationError({"answers": _("Answer at least one question.")})
+        try:
+            with transaction.atomic():
+                Receipt.objects.create(digest=receipt_digest(wave.pk, token), wave=wave)
+        except IntegrityError:  # the same link, answering at the same moment elsewhere
+            raise ValidationError(
+                {"token": _("You have already answered this survey. Thank you!")}
+            ) from None
+        group = {"unit": invitation.stored_unit, "attrs": invitation.stored_attrs}
         week = today - dt.timedelta(days=today.weekday())
-        SurveyResponse.objects.create(
-            wave=wave, unit=invitation.unit, attrs=invitation.attrs, week=week, values=values
-        )
+        SurveyResponse.objects.create(wave=wave, week=week, values=values, **group)
         Comment.objects.bulk_create(
-            Comment(wave=wave, item=key, unit=invitation.unit, attrs=invitation.attrs, text=text)
-            for key, text in comments
+            Comment(wave=wave, item=key, text=text, **group) for key, text in comments
         )
-        invitation.responded = True
-        invitation.save(update_fields=["responded"])
 
 
 def _validated_values(wave: Wave, answers: Mapping[str, Any]) -> list[float | None]:
@@ -321,6 +422,34 @@ def _validated_texts(wave: Wave, texts: Mapping[str, str]) -> list[tuple[str, st
         if text:
             found.append((item["key"], text))
     return found
+
+
+# --- Closing ---------------------------------------------------------------------------------
+
+
+def wave_close(*, wave: Wave, actor: User, now: dt.datetime | None = None) -> int:
+    """HR closes an open wave now: its closing day becomes today, its results are computed
+    once, its rows are rewritten in random order (storage.wave_rows_shuffle), and the audit
+    log says who closed it. All or nothing. Returns the number of published cells."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Wave.objects.select_for_update(of=("self",))
+            .select_related("campaign")
+            .filter(pk=wave.pk)
+            .first()
+        )
+        if locked is None or locked.sent_at is None or locked.results_at is not None:
+            raise ValidationError({"wave": _("Only an open wave can be closed.")})
+        locked.closes_on = min(locked.closes_on, org_today())
+        locked.save(update_fields=["closes_on"])
+        cells = pulse_results.wave_results_compute(wave=locked, now=now)
+        wave_rows_shuffle(wave=locked)
+        audit.record(
+            actor=actor, action="pulse.wave_closed", target=f"wave:{locked.pk}", cells=cells
+        )
+    wave.refresh_from_db()
+    return cells
 
 
 # --- Action plans ----------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from kith.core.http import error_text as _error_text
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import can_manage_surveys, require
 from kith.directory.models import Person
-from kith.pulse import results as pulse_results
 from kith.pulse import selectors, services
 from kith.pulse.engine.instruments import INSTRUMENTS, Reference
 from kith.pulse.forms import ActionForm, CampaignForm
@@ -367,22 +366,26 @@ def campaign_edit(request: HttpRequest, campaign_id: int | None = None) -> HttpR
 @require_POST
 def wave_action(request: HttpRequest, wave_id: int, action: str) -> HttpResponse:
     """HR: send a wave now (from its opening day) or close it now and compute results."""
-    require(can_manage_surveys(_viewer(request)), "Only HR admins send and close surveys.")
+    viewer = _viewer(request)
+    require(can_manage_surveys(viewer), "Only HR admins send and close surveys.")
     wave = _wave(wave_id)
     today = org_today()
     if action == "send":
         if wave.opens_on > today:
             flash.error(request, f"This wave opens on {wave.opens_on:%-d %B}.")
-        else:
+            return redirect("pulse:manage")
+        try:
             count = services.wave_send(wave=wave)
+        except ValidationError as exc:
+            flash.error(request, _error_text(exc))
+        else:
             flash.success(request, f"Sent to {count} people." if count else "Already sent.")
     elif action == "close":
-        if wave.sent_at is None or wave.results_at is not None:
-            flash.error(request, "Only an open wave can be closed.")
+        try:
+            cells = services.wave_close(wave=wave, actor=viewer.user)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            flash.error(request, _error_text(exc))
         else:
-            Wave.objects.filter(pk=wave.pk).update(closes_on=min(wave.closes_on, today))
-            wave.refresh_from_db()
-            cells = pulse_results.wave_results_compute(wave=wave)
             flash.success(request, f"Closed. {cells} groups passed the privacy rules.")
     else:
         raise Http404("No such action")

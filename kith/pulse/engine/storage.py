@@ -18,8 +18,11 @@ group stops as soon as it reaches k. What is left once every attribute is gone i
 residual (it keeps the values all its members share):
 - >= k invitees: it is a group of its own;
 - fewer, but u's subtree holds >= k: it joins the smallest group formed at u, or, if none
-  was, the smallest group formed below u, which moves up to u; attributes that differ
-  between the two become -1;
+  was, a group formed below u, which moves up to u: of the groups nearest to u (the
+  shallowest), the smallest. Attributes that differ between the two become -1. (Nearest
+  first: a group moved up from unit v blurs the unit groups between v and u, so a shallow
+  group blurs fewest; in a small organisation the smallest group is often a whole team two
+  levels down, and moving it would lose that team and its department both.)
 - u's whole subtree holds fewer than k: it is pushed up to u's parent with its original
   attributes (there is no group below u to join: every group holds k).
 A root whose subtree holds 1..k-1 invitees cannot be placed: ValueError (a wave of fewer
@@ -172,10 +175,10 @@ class _Grouping:
 
     def _merge(self, u: int, shared: IntArray, size: int, gid: int) -> int:
         """A residual under k joins the smallest group formed at u (`gid`, -1 if none), else
-        the smallest one below u, which moves up to u. Attributes that differ between the
+        the nearest one below u, which moves up to u. Attributes that differ between the
         two are generalised away."""
         if gid < 0:
-            gid = self._smallest_below(u)
+            gid = self._nearest_below(u)
         keep = self.g_attrs[gid] == shared
         self.g_attrs[gid] = np.where(keep, shared, GENERALISED)
         self.g_unit[gid] = u
@@ -189,14 +192,17 @@ class _Grouping:
         np.minimum.at(best, self.g_unit[ids], self._rank(ids))
         return np.where(best < none, best % self.base, -1)
 
-    def _smallest_below(self, u: int) -> int:
-        """The smallest group now placed strictly below u (an Euler-tour range over the
-        groups so far; it exists, as u's subtree holds >= k invitees outside u's pool)."""
+    def _nearest_below(self, u: int) -> int:
+        """Of the groups now placed strictly below u, the smallest of the shallowest (an
+        Euler-tour range over the groups so far; one exists, as u's subtree holds >= k
+        invitees outside u's pool)."""
         tin = self.tree.tin[self.g_unit[: self.groups]]
         below = np.flatnonzero((tin > self.tree.tin[u]) & (tin < self.tree.tout[u]))
         if below.size == 0:
             raise AssertionError(f"unit {u}: no group below to join")
-        return int(below[np.argmin(self._rank(below))])
+        depth = self.tree.depth[self.g_unit[below]]
+        nearest = below[depth == depth.min()]
+        return int(nearest[np.argmin(self._rank(nearest))])
 
     def _rank(self, ids: IntArray) -> IntArray:
         return self.g_count[ids] * self.base + ids

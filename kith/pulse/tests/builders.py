@@ -1,7 +1,10 @@
-"""A small organisation with known group sizes, for Pulse tests (unit and browser).
+"""Small organisations with known group sizes, for Pulse tests (unit and browser).
 
-Engineering (5 people directly in it) ├ Platform (7) └ Data (3). Maya Jackson sits in
-Engineering and manages everyone in Platform and Data; People has the HR admin.
+`build_org`: Engineering (5 people directly in it) ├ Platform (7) └ Data (3). Maya Jackson
+sits in Engineering and manages everyone in Platform and Data; People has the HR admin.
+
+`build_varied_org`: teams of many sizes (1 to 12) with countries and tenure bands that
+overlap unevenly, for storage and attack tests (see its docstring).
 """
 
 from __future__ import annotations
@@ -93,3 +96,53 @@ def answer_all(
         services.answer_submit(
             token=token, answers=answers or default, texts=texts or {}, today=today or wave.opens_on
         )
+
+
+# (department, team or None for people directly in the department, size)
+VARIED_TEAMS = [
+    ("Product", None, 2),
+    ("Product", "Design", 3),
+    ("Product", "Growth", 8),
+    ("Product", "Apps", 12),
+    ("Sales", "EMEA", 6),
+    ("Sales", "Americas", 2),
+    ("Finance", None, 4),
+    ("Support", "Tier 1", 1),
+    ("Support", "Tier 2", 9),
+]
+VARIED_COUNTRIES = ["PT", "PT", "ES", "DE", "PT", "US", "ES", "PT", "IS"]  # one Icelander
+VARIED_TENURE_DAYS = [100, 800, 2000, 400, 3000, 1500, 250]
+
+
+@dataclass
+class VariedOrg:
+    units: dict[str, OrgUnit]  # by team name (or department name for its direct people)
+    people: list[Person]  # everyone but HR, team by team
+    hr: Person
+
+
+def build_varied_org(today: dt.date) -> VariedOrg:
+    """47 people in 9 teams of 1 to 12 under four departments, plus HR in People; countries
+    and tenure bands cycle at different lengths, so most (team, country, tenure) groups hold
+    one or two people: the case where storing true codes would name them."""
+    units: dict[str, OrgUnit] = {}
+    people: list[Person] = []
+    for department, team, size in VARIED_TEAMS:
+        if department not in units:
+            units[department] = OrgUnitFactory(name=department, kind="department")
+        unit = units[department]
+        if team is not None:
+            unit = units[team] = OrgUnitFactory(name=team, parent=units[department])
+        for _ in range(size):
+            i = len(people)
+            people.append(
+                PersonFactory(
+                    full_name=f"{team or department} Member{i}",
+                    org_unit=unit,
+                    country=VARIED_COUNTRIES[i % len(VARIED_COUNTRIES)],
+                    start_date=today - dt.timedelta(days=VARIED_TENURE_DAYS[i % 7]),
+                )
+            )
+    people_dept = OrgUnitFactory(name="People", kind="department")
+    hr = PersonFactory(full_name="Hana Reyes", email="hana@example.com", org_unit=people_dept)
+    return VariedOrg(units, people, hr)  # type: ignore[arg-type]

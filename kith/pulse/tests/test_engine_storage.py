@@ -46,10 +46,11 @@ def test_small_groups_generalise_then_merge_then_move_up():
     # Unit 3: (0, 0) x3 stays; the other three share only their second attribute.
     # Unit 1: the two pushed up from 4 (different countries, tenure 0) join the smallest
     # group below (3's (0, 0), formed first), which moves up to 1 keeping tenure 0.
-    # Unit 0: its one person joins the smallest group below (3's (-1, 1), 3 people).
+    # Unit 0: its one person joins the nearest group below, the smaller of those at depth 1
+    # (2's three people, not 1's five); 3's (-1, 1), as small but deeper, stays where it is.
     assert got == (
-        [(1, [-1, 0])] * 3 + [(0, [-1, 1])] * 3 + [(1, [-1, 0])] * 2 + [(2, [0, 0])] * 3
-    ) + [(0, [-1, 1])]
+        [(1, [-1, 0])] * 3 + [(3, [-1, 1])] * 3 + [(1, [-1, 0])] * 2 + [(0, [-1, -1])] * 3
+    ) + [(0, [-1, -1])]
     assert_guarantees(tree, unit, attrs, 3, stored_unit, stored_attrs)
 
 
@@ -104,6 +105,16 @@ def test_fewer_than_k_invitees_cannot_be_stored():
         storage_groups(forest, np.array([0] * 5 + [1]), np.zeros((6, 0), dtype=np.int64), 5)
     empty_unit, empty_attrs = storage_groups(tree, np.zeros(0), np.zeros((0, 2)), 5)
     assert empty_unit.size == 0 and empty_attrs.shape == (0, 2)
+
+
+def test_a_small_remainder_takes_the_nearest_group_not_a_deeper_team():
+    # The Pulse test organisation: Engineering (5) ├ Platform (7) └ Data (3), People (1).
+    tree = Tree(parent=np.array([-1, 0, 0, 1, 1]))
+    unit = np.array([1] * 5 + [3] * 7 + [4] * 3 + [2])
+    stored_unit, _ = storage_groups(tree, unit, np.zeros((16, 0), dtype=np.int64), 5)
+    # Data joins Engineering's own people (8); the one person in People goes to the top and
+    # takes Engineering's group with them (Platform, 7 and smaller, is a level deeper).
+    assert stored_unit.tolist() == [0] * 5 + [3] * 7 + [0] * 3 + [0]
 
 
 def test_bad_input_is_named():

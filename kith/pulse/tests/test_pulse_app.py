@@ -18,6 +18,7 @@ from kith.directory.tests.factories import login_for
 from kith.notify.models import Notification
 from kith.pulse import results, selectors, services
 from kith.pulse.models import Campaign, Comment, Invitation, Response, ResultCell, Wave
+from kith.pulse.receipts import answered_mask, has_answered
 from kith.pulse.tests.builders import answer_all, build_org, campaign
 
 pytestmark = pytest.mark.django_db
@@ -84,10 +85,9 @@ def test_answering_stores_the_snapshot_not_the_person(org, sent_wave):
     assert response.unit == _unit_index(sent_wave, "Platform")
     assert response.week.weekday() == 0  # the Monday of the week, no time of day
     assert response.values[0] == 2.0 and response.values[-1] == 9.0
-    invitation.refresh_from_db()
-    assert invitation.responded
+    assert has_answered(invitation)  # only with SECRET_KEY: the receipt is an HMAC
     assert Comment.objects.get().text.startswith("Thanks")
-    # The invitation's only trace of the answer is the flag; no event mentions it.
+    # The invitation itself is unchanged by answering; no event mentions the answer.
     assert not AuditEvent.objects.filter(action__contains="answer").exists()
 
 
@@ -132,16 +132,18 @@ def test_invitations_go_out_once_with_a_personal_link(org, sent_wave):
     assert notes.filter(person=org.manager, url__endswith=f"/pulse/s/{link}/").exists()
 
 
-def test_reminders_reach_only_those_who_have_not_answered_once(org, sent_wave):
+def test_the_reminder_goes_once_to_everyone_as_kith_cannot_tell_who_answered(org, sent_wave):
     answer_all(sent_wave, org.platform_people)
     Notification.objects.all().delete()
     when = sent_wave.closes_on - dt.timedelta(days=2)
-    import datetime
-
-    now = datetime.datetime.combine(when, datetime.time(12), tzinfo=datetime.UTC)
-    assert services.reminders_send_due(now=now) == 16 - 7
-    assert services.reminders_send_due(now=now) == 0
-    assert not Notification.objects.filter(person__in=org.platform_people).exists()
+    now = dt.datetime.combine(when, dt.time(12), tzinfo=dt.UTC)
+    assert services.reminders_send_due(now=now) == 16
+    assert services.reminders_send_due(now=now) == 0  # claimed on the wave: once
+    reminder = Notification.objects.get(person=org.platform_people[0])
+    assert "If you have already answered, thank you" in reminder.body
+    assert "Kith cannot tell who answered, by design." in reminder.body
+    sent_wave.refresh_from_db()
+    assert sent_wave.reminded_at == now
 
 
 # --- Results and who sees them ------------------------------------------------------------------
@@ -401,7 +403,9 @@ def test_nothing_under_k_can_be_derived_from_everything_the_api_shows(org, hr_us
     stored = set(ResultCell.objects.filter(wave=wave).values_list("unit", "attr", "value"))
     assert seen == stored and (0, -1, -1) in seen
     assert (_unit_index(wave, "Platform"), -1, -1) in seen  # teams come before filter slices
-    rows = list(Invitation.objects.filter(wave=wave, responded=True).values_list("unit", "attrs"))
+    invited = list(Invitation.objects.filter(wave=wave).values_list("token", "unit", "attrs"))
+    answered = answered_mask(wave.pk, [token for token, _u, _a in invited])
+    rows = [(u, a) for (_t, u, a), yes in zip(invited, answered, strict=True) if yes]
     parents = [int(u[2]) for u in wave.units]
     unit = np.array([r[0] for r in rows])
     attrs = np.array([r[1] for r in rows])

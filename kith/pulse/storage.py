@@ -1,0 +1,76 @@
+"""No insertion order at rest: responses, comments and receipts are kept in random order.
+
+Their primary keys are random (UUIDs; a receipt's is an HMAC digest). On SQLite the three
+tables are WITHOUT ROWID tables (migration 0006, `sqlite_without_rowid`): rows are stored in
+primary-key order, so neither a raw read nor the file's hidden rowid follows the order in
+which people answered. A PostgreSQL heap keeps rows where they were written, so
+`wave_rows_shuffle` rewrites a wave's rows in random order when the wave closes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import connection, transaction
+
+from kith.pulse.models import Comment, Receipt, Wave
+from kith.pulse.models import Response as SurveyResponse
+
+SHUFFLED_TABLES = (SurveyResponse, Comment, Receipt)
+
+
+def wave_rows_shuffle(*, wave: Wave) -> None:
+    """Rewrite a wave's responses, comments and receipts in random order, in one transaction
+    (PostgreSQL; SQLite keeps them in random-key order already, so nothing to do)."""
+    if connection.vendor != "postgresql":
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in SHUFFLED_TABLES:
+            shuffle_table(cursor, model._meta.db_table, wave_id=wave.pk)
+
+
+def shuffle_table(cursor: Any, table: str, *, wave_id: int | None = None) -> None:
+    """PostgreSQL: move rows (one wave's, or all) out to a temporary table and back in a
+    random order (gen_random_uuid draws from a strong source). Foreign keys are deferred
+    to commit, so the rows may leave and come back within one transaction."""
+    quoted = connection.ops.quote_name(table)
+    scratch = connection.ops.quote_name(f"kith_shuffle_{table}")
+    where, params = ("WHERE wave_id = %s", [wave_id]) if wave_id is not None else ("", [])
+    cursor.execute(f"CREATE TEMPORARY TABLE {scratch} AS SELECT * FROM {quoted} {where}", params)
+    cursor.execute(f"DELETE FROM {quoted} {where}", params)
+    cursor.execute(f"INSERT INTO {quoted} SELECT * FROM {scratch} ORDER BY gen_random_uuid()")
+    cursor.execute(f"DROP TABLE {scratch}")
+
+
+def sqlite_without_rowid(schema_editor: Any, table: str) -> None:
+    """SQLite: remake `table` as a WITHOUT ROWID table keyed by its primary key, with the
+    same columns, constraints and indexes (a no-op elsewhere, or when it already is one).
+    Any later migration that makes SQLite remake the table must call this again."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
+        (create,) = cursor.fetchone()
+        if is_without_rowid(create):
+            return
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+            "AND sql IS NOT NULL",
+            [table],
+        )
+        indexes = [row[0] for row in cursor.fetchall()]
+    scratch = f"{table}__without_rowid"
+    name = re.compile(r'^CREATE TABLE\s+("?)' + re.escape(table) + r"\1", re.IGNORECASE)
+    if not name.match(create):
+        raise RuntimeError(f"unexpected schema for {table}: {create[:80]}")
+    schema_editor.execute(name.sub(f'CREATE TABLE "{scratch}"', create, 1) + " WITHOUT ROWID")
+    schema_editor.execute(f'INSERT INTO "{scratch}" SELECT * FROM "{table}"')
+    schema_editor.execute(f'DROP TABLE "{table}"')
+    schema_editor.execute(f'ALTER TABLE "{scratch}" RENAME TO "{table}"')
+    for index in indexes:
+        schema_editor.execute(index)
+
+
+def is_without_rowid(create_sql: str) -> bool:
+    return bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*$", create_sql.strip(), re.IGNORECASE))
