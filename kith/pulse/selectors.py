@@ -28,9 +28,11 @@ from kith.pulse.models import (
     Comment,
     CommentCell,
     Invitation,
+    Receipt,
     ResultCell,
     Wave,
 )
+from kith.pulse.receipts import answered_invitations, has_answered
 
 MAX_ID = 2**31 - 1
 ATTRIBUTE_NAMES = dict(ATTRIBUTE_CHOICES)
@@ -43,7 +45,7 @@ ATTRIBUTE_NAMES = dict(ATTRIBUTE_CHOICES)
 class SurveyCard:
     wave: Wave
     token: str
-    responded: bool
+    answered: bool
 
 
 def my_surveys_for_viewer(viewer: Viewer) -> list[SurveyCard]:
@@ -51,7 +53,7 @@ def my_surveys_for_viewer(viewer: Viewer) -> list[SurveyCard]:
     if viewer.person is None:
         return []
     today = org_today()
-    rows = (
+    rows = list(
         Invitation.objects.filter(
             person=viewer.person,
             wave__opens_on__lte=today,
@@ -61,13 +63,19 @@ def my_surveys_for_viewer(viewer: Viewer) -> list[SurveyCard]:
         .select_related("wave__campaign")
         .order_by("wave__closes_on")
     )
-    return [SurveyCard(r.wave, r.token, r.responded) for r in rows]
+    answered = answered_invitations(rows)
+    return [SurveyCard(r.wave, r.token, r.pk in answered) for r in rows]
 
 
 def my_pulse_data(person: Person) -> dict[str, Any]:
     """For the person's own export: the surveys they were invited to and whether they
     answered. Their answers are not here because Kith cannot tell which ones are theirs."""
-    rows = Invitation.objects.filter(person=person).select_related("wave__campaign")
+    rows = list(
+        Invitation.objects.filter(person=person)
+        .select_related("wave__campaign")
+        .order_by("wave__opens_on", "pk")
+    )
+    answered = answered_invitations(rows)
     return {
         "note": "Answers are stored without your name, so they cannot be listed here.",
         "invitations": [
@@ -76,10 +84,11 @@ def my_pulse_data(person: Person) -> dict[str, Any]:
                 "wave": r.wave.number,
                 "opens_on": r.wave.opens_on.isoformat(),
                 "closes_on": r.wave.closes_on.isoformat(),
-                "answered": r.responded,
-                "reminders": r.reminders_sent,
+                "answered": r.pk in answered,
+                # One reminder goes to every invitee of a wave (Kith cannot tell who answered).
+                "reminders": 1 if r.wave.reminded_at else 0,
             }
-            for r in rows.order_by("wave__opens_on", "pk")
+            for r in rows
         ],
         "team_conversations_planned": list(
             Action.objects.filter(owner=person).values("item", "meeting_at", "status")
@@ -90,7 +99,7 @@ def my_pulse_data(person: Person) -> dict[str, Any]:
 def survey_state(invitation: Invitation) -> str:
     wave = invitation.wave
     today = org_today()
-    if invitation.responded:
+    if has_answered(invitation):
         return "answered"
     if wave.results_at is not None or today > wave.closes_on:
         return "closed"
@@ -516,10 +525,10 @@ def closed_waves_for_viewer(viewer: Viewer) -> list[Wave]:
 
 
 def response_rate_for_viewer(viewer: Viewer, wave: Wave) -> tuple[int, int] | None:
-    """While a wave is open, HR sees only the whole audience's count, and only once at least
-    k people answered (a smaller number would be a group under k)."""
+    """While a wave is open, HR sees only the whole audience's count (its receipts), and only
+    once at least k people answered (a smaller number would be a group under k)."""
     require(can_manage_surveys(viewer), "Only HR admins follow response rates.")
-    answered = Invitation.objects.filter(wave=wave, responded=True).count()
+    answered = Receipt.objects.filter(wave=wave).count()
     if answered < wave.campaign.min_group:
         return None
     return answered, wave.invited
