@@ -100,7 +100,7 @@ CitySums = dict[tuple[str, str], tuple[int, float, float]]
 def _city_sums_of_everyone() -> CitySums:
     """(count, sum of latitudes, sum of longitudes) per city of every active person with a
     city centre, hidden people included: the expensive part (one GROUP BY over Person,
-    ~200-400 ms at 100k), cached for CITY_CACHE_SECONDS in each process."""
+    ~200-400 ms at 100k), cached for CITY_CACHE_SECONDS in the cache every process shares."""
     sums: CitySums | None = cache.get(CITY_SUMS_KEY)
     if sums is None:
         rows = (
