@@ -129,20 +129,22 @@ def build_varied_org(today: dt.date) -> VariedOrg:
     people: list[Person] = []
     for department, team, size in VARIED_TEAMS:
         if department not in units:
-            units[department] = OrgUnitFactory(name=department, kind="department")
+            units[department] = OrgUnitFactory.create(name=department, kind="department")
         unit = units[department]
         if team is not None:
-            unit = units[team] = OrgUnitFactory(name=team, parent=units[department])
+            unit = units[team] = OrgUnitFactory.create(name=team, parent=units[department])
         for _ in range(size):
             i = len(people)
             people.append(
-                PersonFactory(
+                PersonFactory.create(
                     full_name=f"{team or department} Member{i}",
                     org_unit=unit,
                     country=VARIED_COUNTRIES[i % len(VARIED_COUNTRIES)],
                     start_date=today - dt.timedelta(days=VARIED_TENURE_DAYS[i % 7]),
                 )
             )
-    people_dept = OrgUnitFactory(name="People", kind="department")
-    hr = PersonFactory(full_name="Hana Reyes", email="hana@example.com", org_unit=people_dept)
-    return VariedOrg(units, people, hr)  # type: ignore[arg-type]
+    people_dept = OrgUnitFactory.create(name="People", kind="department")
+    hr = PersonFactory.create(
+        full_name="Hana Reyes", email="hana@example.com", org_unit=people_dept
+    )
+    return VariedOrg(units, people, hr)

@@ -385,11 +385,11 @@ def test_existing_rows_get_receipts_and_stored_groups():
         )  # fmt: skip
         invitation = old.get_model("pulse", "Invitation")
         for i, (person, (unit, attrs)) in enumerate(zip(people, codes, strict=True)):
-            answered = i % 3 != 2
+            flagged = i % 3 != 2
             invitation.objects.create(
-                wave=wave_row, person_id=person.pk, unit=unit, attrs=attrs, responded=answered
+                wave=wave_row, person_id=person.pk, unit=unit, attrs=attrs, responded=flagged
             )
-            if answered:
+            if flagged:
                 old.get_model("pulse", "Response").objects.create(
                     wave=wave_row, unit=unit, attrs=attrs, week=org_today(), values=[i % 11]
                 )
