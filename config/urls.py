@@ -4,13 +4,14 @@ from django.urls import include, path
 
 from config.api import api
 from kith.core import views as core_views
+from kith.directory import views as directory_views
 
 handler403 = "kith.core.views.forbidden"
 handler404 = "kith.core.views.not_found"
 handler500 = "kith.core.views.server_error"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", directory_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon),
     path("privacy/", core_views.privacy, name="privacy"),

@@ -12,71 +12,29 @@ def api_tokens_for_user(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
 
 
-def my_data_for_viewer(viewer: Viewer) -> dict[str, Any]:
-    """All that Kith holds about the viewer. Each later module adds its own section here."""
-    from kith.directory.schemas import profile_dict
-    from kith.notify.models import Notification
-
+def account_data_for_viewer(viewer: Viewer) -> dict[str, Any]:
+    """The login itself, for the viewer's export: email, dates, roles and API tokens (never a
+    token's hash)."""
     user = viewer.user
-    data: dict[str, Any] = {
-        "account": {
-            "email": getattr(user, "email", ""),
-            "date_joined": getattr(user, "date_joined", None),
-            "last_login": getattr(user, "last_login", None),
-            "roles": viewer.role_names,
-            "api_tokens": [
-                {
-                    "name": t.name,
-                    "created_at": t.created_at,
-                    "last_used_at": t.last_used_at,
-                    "revoked_at": t.revoked_at,
-                }
-                for t in ApiToken.objects.filter(user__pk=user.pk or 0)
-            ],
-        }
+    return {
+        "email": getattr(user, "email", ""),
+        "date_joined": getattr(user, "date_joined", None),
+        "last_login": getattr(user, "last_login", None),
+        "roles": viewer.role_names,
+        "api_tokens": [
+            {
+                "name": t.name,
+                "created_at": t.created_at,
+                "last_used_at": t.last_used_at,
+                "revoked_at": t.revoked_at,
+            }
+            for t in ApiToken.objects.filter(user__pk=user.pk or 0)
+        ],
     }
-    data["sign_in"] = _sign_in_records(user)
-    data["who_sees_what"] = WHO_SEES_WHAT
-    person = viewer.person
-    if person is not None:
-        profile = profile_dict(person, private=True)
-        profile["coordinates_of_city"] = {
-            "latitude": person.latitude,
-            "longitude": person.longitude,
-        }
-        data["directory_entry"] = profile
-        data["notifications"] = list(
-            Notification.objects.filter(person=person).values(
-                "kind",
-                "subject",
-                "body",
-                "url",
-                "created_at",
-                "deliver_at",
-                "read_at",
-                "email_state",
-                "attachments",
-            )
-        )
-        from kith.connect.selectors import my_connect_data
 
-        data["connect"] = my_connect_data(person)
-        from kith.pulse.selectors import my_pulse_data
 
-        data["pulse"] = my_pulse_data(person)
-        from kith.communities.selectors import my_communities_data
-
-        data["communities"] = my_communities_data(person)
-        from kith.events.selectors import my_events_data
-
-        data["events"] = my_events_data(person)
-        from kith.celebrate.selectors import my_celebrate_data
-
-        data["celebrate"] = my_celebrate_data(person)
-        from kith.bandmap.selectors import my_bandmap_data
-
-        data["bandmap"] = my_bandmap_data(person)
-    return data
+def sign_in_data_for_viewer(viewer: Viewer) -> dict[str, Any]:
+    return _sign_in_records(viewer.user)
 
 
 # What others can see of a directory entry (docs/privacy.md, /privacy/), in the export too.

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kith.accounts import selectors, services
+from kith.core.registry import personal_data_for_viewer
 
 
 def _settings_page(request: HttpRequest, new_token: str | None = None) -> HttpResponse:
@@ -44,8 +45,9 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 
 def my_data_export(request: HttpRequest) -> HttpResponse:
-    """Everything Kith holds about the signed-in person, as JSON (transparency, DESIGN §4)."""
-    data = selectors.my_data_for_viewer(request.viewer)  # type: ignore[attr-defined]
+    """Everything Kith holds about the signed-in person, as JSON (transparency, DESIGN §4):
+    one section from each app, registered with kith.core.registry in its AppConfig.ready."""
+    data = personal_data_for_viewer(request.viewer)  # type: ignore[attr-defined]
     response = HttpResponse(
         json.dumps(data, indent=2, default=str), content_type="application/json"
     )

@@ -5,3 +5,11 @@ class BandmapConfig(AppConfig):
     name = "kith.bandmap"
     label = "bandmap"
     verbose_name = "Band Map"
+
+    def ready(self) -> None:
+        from kith.bandmap.selectors import my_bandmap_data
+        from kith.core import registry
+
+        registry.register_export_section(
+            app_label=self.label, key="bandmap", build=registry.of_person(my_bandmap_data)
+        )

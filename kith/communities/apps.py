@@ -5,3 +5,11 @@ class CommunitiesConfig(AppConfig):
     name = "kith.communities"
     label = "communities"
     verbose_name = "Communities"
+
+    def ready(self) -> None:
+        from kith.communities.selectors import my_communities_data
+        from kith.core import registry
+
+        registry.register_export_section(
+            app_label=self.label, key="communities", build=registry.of_person(my_communities_data)
+        )

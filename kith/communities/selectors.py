@@ -25,6 +25,7 @@ from kith.core.permissions import (
     Viewer,
     can_browse_directory,
     can_lead_community,
+    can_see_archived_communities,
     can_see_community_count,
     can_see_community_members,
     require,
@@ -64,7 +65,7 @@ def communities_visible_to(viewer: Viewer) -> QuerySet[Community]:
     archived ones. Membership information is a separate question: `can_see_members`."""
     if not can_browse_directory(viewer):
         return Community.objects.none()
-    if viewer.is_hr:
+    if can_see_archived_communities(viewer):
         return Community.objects.all()
     return Community.objects.filter(is_active=True)
 

@@ -13,3 +13,10 @@ class ConnectConfig(AppConfig):
         register_personal_path("/connect/matches/")
         register_personal_path("/connect/do-not-pair/")
         register_personal_path("/api/v1/connect/matches")
+
+        from kith.connect.selectors import my_connect_data
+        from kith.core import registry
+
+        registry.register_export_section(
+            app_label=self.label, key="connect", build=registry.of_person(my_connect_data)
+        )

@@ -5,16 +5,14 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from kith.core.registry import page_context
+
 
 def kith(request: HttpRequest) -> dict[str, Any]:
+    """The viewer and the organisation's name, plus what apps registered for every page
+    (the unread notification count, from kith.notify)."""
     viewer = getattr(request, "viewer", None)
-    unread = 0
-    if viewer is not None and request.user.is_authenticated and viewer.person is not None:
-        from kith.notify.selectors import unread_count_for_person
-
-        unread = unread_count_for_person(person=viewer.person)
-    return {
-        "viewer": viewer,
-        "org_name": settings.KITH_ORG_NAME,
-        "unread_notifications": unread,
-    }
+    context: dict[str, Any] = {"viewer": viewer, "org_name": settings.KITH_ORG_NAME}
+    if viewer is not None:
+        context.update(page_context(request, viewer))
+    return context

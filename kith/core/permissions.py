@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 
-if TYPE_CHECKING:
-    from kith.accounts.models import User
-    from kith.directory.models import Person
+from kith.core.registry import person_for_login
+
+# A directory entry (kith.directory.models.Person). Core imports no domain app (DESIGN §2),
+# so the rules below read it by duck typing; the apps' own code keeps the precise type.
+PersonRecord = Any
 
 HR_ADMINS_GROUP = "HR admins"
 AMBASSADORS_GROUP = "Community ambassadors"
@@ -25,8 +27,8 @@ AMBASSADORS_GROUP = "Community ambassadors"
 class Viewer:
     """Who is asking: a login, the person behind it (if any) and their roles."""
 
-    user: User | AnonymousUser
-    person: Person | None
+    user: AbstractUser | AnonymousUser
+    person: PersonRecord | None
     _groups: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -60,13 +62,12 @@ class Viewer:
         return roles
 
 
-def viewer_for_user(user: User | AnonymousUser) -> Viewer:
-    from kith.directory.selectors import person_for_user
-
+def viewer_for_user(user: AbstractUser | AnonymousUser) -> Viewer:
+    """The person behind the login comes from the directory, which registers the lookup."""
     if not user.is_authenticated:
         return Viewer(user=user, person=None)
     groups = frozenset(user.groups.values_list("name", flat=True))
-    return Viewer(user=user, person=person_for_user(user), _groups=groups)
+    return Viewer(user=user, person=person_for_login(user), _groups=groups)
 
 
 def anonymous_viewer() -> Viewer:
@@ -76,13 +77,19 @@ def anonymous_viewer() -> Viewer:
 # --- Directory ----------------------------------------------------------------------------------
 
 
-def can_view_person(viewer: Viewer, person: Person) -> bool:
+def can_view_person(viewer: Viewer, person: PersonRecord) -> bool:
     """Active people are visible to every signed-in colleague; former ones only to HR.
     A login with no active person behind it (someone who left, an email HR changed) sees
     nobody, unless it is HR or an administrator."""
-    if viewer.is_hr:
+    if can_see_former_colleagues(viewer):
         return True
-    return person.is_active and can_browse_directory(viewer)
+    return bool(person.is_active) and can_browse_directory(viewer)
+
+
+def can_see_former_colleagues(viewer: Viewer) -> bool:
+    """HR sees former colleagues' entries and counts them in team headcounts; everyone else
+    sees and counts active people only (the query form: kith.directory.selectors)."""
+    return viewer.is_hr
 
 
 def can_browse_directory(viewer: Viewer) -> bool:
@@ -94,7 +101,7 @@ def can_browse_directory(viewer: Viewer) -> bool:
     return is_colleague or viewer.is_hr or bool(getattr(viewer.user, "is_staff", False))
 
 
-def can_view_private_fields(viewer: Viewer, person: Person) -> bool:
+def can_view_private_fields(viewer: Viewer, person: PersonRecord) -> bool:
     """Employee id, employment type and exact start date: the person, their manager, HR."""
     if viewer.is_hr:
         return True
@@ -103,7 +110,7 @@ def can_view_private_fields(viewer: Viewer, person: Person) -> bool:
     return viewer.person.pk == person.pk or person.manager_id == viewer.person.pk
 
 
-def can_edit_profile(viewer: Viewer, person: Person) -> bool:
+def can_edit_profile(viewer: Viewer, person: PersonRecord) -> bool:
     """People own their profile; HR changes the HR-owned fields through the HRIS import."""
     return viewer.person is not None and viewer.person.pk == person.pk and person.is_active
 
@@ -177,10 +184,15 @@ def can_manage_communities(viewer: Viewer) -> bool:
     return viewer.is_hr
 
 
+def can_see_archived_communities(viewer: Viewer) -> bool:
+    """Archived communities are listed for HR admins, who may bring them back."""
+    return viewer.is_hr
+
+
 def can_lead_community(viewer: Viewer, *, viewer_leads: bool) -> bool:
     """Approving requests and posting announcements: the community's active leaders and
     ambassadors, while they are active colleagues."""
-    return viewer.person is not None and viewer.person.is_active and viewer_leads
+    return viewer.person is not None and bool(viewer.person.is_active) and viewer_leads
 
 
 # --- Events -------------------------------------------------------------------------------------
@@ -196,6 +208,36 @@ def can_host_events(
     if viewer.person is None or not viewer.person.is_active:
         return False
     return viewer.is_ambassador or leads_a_community or manages_someone or is_city_ambassador
+
+
+def can_host_hr_events(viewer: Viewer) -> bool:
+    """Events hosted by the People team."""
+    return viewer.is_hr
+
+
+def can_host_city_events(viewer: Viewer, *, ambassador_of_city: bool) -> bool:
+    """A local event in a city: HR, the community ambassadors' group, or an ambassador HR
+    appointed for that city (`ambassador_of_city`, for an active person)."""
+    if viewer.is_hr:
+        return True
+    if viewer.person is None or not viewer.person.is_active:
+        return False
+    return viewer.is_ambassador or ambassador_of_city
+
+
+def can_host_community_events(viewer: Viewer, *, leads_community: bool) -> bool:
+    """A community's events: its active leaders and ambassadors (HR has no exception)."""
+    return can_lead_community(viewer, viewer_leads=leads_community)
+
+
+def can_host_team_events(viewer: Viewer, *, manages_team: bool) -> bool:
+    """A team's events: managers of people in that unit, and HR."""
+    return manages_team or viewer.is_hr
+
+
+def can_see_every_team_event(viewer: Viewer) -> bool:
+    """Team events are for the unit's people and managers; HR sees every team's."""
+    return viewer.is_hr
 
 
 def can_see_event(
@@ -217,7 +259,7 @@ def can_see_event(
     if confidential:
         return is_member
     if team_only:
-        return in_team or viewer.is_hr
+        return in_team or can_see_every_team_event(viewer)
     return True
 
 

@@ -6,16 +6,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from kith.directory.selectors import home_for_viewer
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    context = home_for_viewer(request.viewer)  # type: ignore[attr-defined]
-    return render(request, "core/home.html", {"home": context, "nav": "home"})
+from kith.core.registry import privacy_sections
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/privacy.html", {"nav": "privacy"})
+    """What Kith holds and who sees it: one section from each app that registered one."""
+    context = {"privacy_sections": privacy_sections(), "nav": "privacy"}
+    return render(request, "core/privacy.html", context)
 
 
 @login_not_required

@@ -10,3 +10,14 @@ class DirectoryConfig(AppConfig):
 
         register_personal_path("/people/me/")
         register_personal_path("/api/v1/people/me")
+
+        from kith.core import registry
+        from kith.directory import selectors
+
+        registry.register_person_lookup(selectors.person_for_user)
+        registry.register_export_section(
+            app_label=self.label,
+            key="directory_entry",
+            build=selectors.directory_entry_for_viewer,
+        )
+        registry.register_privacy_section(app_label=self.label, template="directory/_privacy.html")

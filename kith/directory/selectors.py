@@ -8,9 +8,15 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from kith.core.permissions import Viewer, can_browse_directory, can_view_person
+from kith.core.permissions import (
+    Viewer,
+    can_browse_directory,
+    can_see_former_colleagues,
+    can_view_person,
+)
 from kith.directory.engine.text import fold, slugify_tag
 from kith.directory.models import OrgUnit, Person, Tag
+from kith.directory.schemas import profile_dict
 
 
 def person_for_user(user: object) -> Person | None:
@@ -22,9 +28,18 @@ def person_for_user(user: object) -> Person | None:
     return Person.objects.select_related("org_unit", "manager").filter(email=email).first()
 
 
+def directory_entry_for_viewer(viewer: Viewer) -> dict[str, object]:
+    """The viewer's own entry, private fields included, for their export."""
+    person = viewer.person
+    assert person is not None  # the export asks only when a person is behind the login
+    entry = profile_dict(person, private=True)
+    entry["coordinates_of_city"] = {"latitude": person.latitude, "longitude": person.longitude}
+    return entry
+
+
 def visible_people(viewer: Viewer) -> QuerySet[Person]:
     """Everyone this viewer may see (the query form of permissions.can_view_person)."""
-    if viewer.is_hr:
+    if can_see_former_colleagues(viewer):
         return Person.objects.all()
     if not can_browse_directory(viewer):
         return Person.objects.none()
@@ -175,7 +190,7 @@ def team_for_viewer(viewer: Viewer, unit_id: int) -> TeamView | None:
     if unit is None:
         return None
     people = visible_people(viewer)
-    counted = Q() if viewer.is_hr else Q(members__is_active=True)
+    counted = Q() if can_see_former_colleagues(viewer) else Q(members__is_active=True)
     children = list(
         unit.children.annotate(headcount=Count("members", filter=counted)).order_by("name")
     )
@@ -255,7 +270,7 @@ class TreeNode:
 def org_tree(viewer: Viewer, max_depth: int = 1) -> list[TreeNode]:
     """Departments and the level below them with direct headcounts, in one query; deeper
     levels are a click away on each team page (a 100k-person tree has ~13k units)."""
-    counted = Q() if viewer.is_hr else Q(members__is_active=True)
+    counted = Q() if can_see_former_colleagues(viewer) else Q(members__is_active=True)
     units = list(
         OrgUnit.objects.filter(depth__lte=max_depth)
         .annotate(

@@ -13,6 +13,12 @@ from kith.directory import selectors, services
 from kith.directory.forms import ProfileForm
 
 
+def home(request: HttpRequest) -> HttpResponse:
+    """The start page: colleagues new this month, your team and your reports."""
+    context = selectors.home_for_viewer(request.viewer)  # type: ignore[attr-defined]
+    return render(request, "directory/home.html", {"home": context, "nav": "home"})
+
+
 @vary_on_headers("HX-Request")
 def search(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]

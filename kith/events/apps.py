@@ -13,3 +13,10 @@ class EventsConfig(AppConfig):
         register_secret_path("/events/feed/", keep_suffix=".ics")
         register_personal_path("/events/feed/")  # the page shows my feed address
         register_personal_path("/api/v1/events/feed")
+
+        from kith.core import registry
+        from kith.events.selectors import my_events_data
+
+        registry.register_export_section(
+            app_label=self.label, key="events", build=registry.of_person(my_events_data)
+        )

@@ -19,12 +19,15 @@ from kith.communities.selectors import is_city_ambassador
 from kith.core.permissions import (
     Viewer,
     can_browse_directory,
+    can_host_city_events,
     can_host_events,
+    can_host_hr_events,
     can_organise_event,
     can_read_event_stats,
     can_rsvp,
     can_see_attendees,
     can_see_event,
+    can_see_every_team_event,
 )
 from kith.directory.models import OrgUnit, Person
 from kith.events.engine.times import in_check_in_window
@@ -80,12 +83,9 @@ def _ambassador_somewhere(person: Person) -> bool:
 
 def may_host_city(viewer: Viewer, city: str, country: str) -> bool:
     """A local event in `city`: HR, the ambassadors' group, or that city's ambassador."""
-    if viewer.is_hr:
-        return True
-    person = viewer.person
-    if person is None or not person.is_active:
-        return False
-    return viewer.is_ambassador or is_city_ambassador(person, city, country)
+    return can_host_city_events(
+        viewer, ambassador_of_city=is_city_ambassador(viewer.person, city, country)
+    )
 
 
 def viewer_may_host(viewer: Viewer, facts: ViewerFacts) -> bool:
@@ -131,7 +131,7 @@ def visible_events(viewer: Viewer, facts: ViewerFacts) -> QuerySet[Event]:
         return Event.objects.none()
     not_confidential = Q(community__isnull=True) | ~Q(community__visibility=CONFIDENTIAL)
     team_ok = Q(org_unit_id__in=facts.own_units | facts.managed_units)
-    if viewer.is_hr:
+    if can_see_every_team_event(viewer):
         team_ok = Q(host=Event.Host.TEAM)  # (an empty Q() would vanish from the OR below)
     rule = (not_confidential & (~Q(host=Event.Host.TEAM) | team_ok)) | Q(
         community__visibility=CONFIDENTIAL, community_id__in=facts.member_of
@@ -388,9 +388,9 @@ def host_choices_for_viewer(viewer: Viewer) -> list[tuple[str, str]]:
     "community:<id>", "team:<id>"."""
     facts = facts_for(viewer)
     choices: list[tuple[str, str]] = []
-    if viewer.is_hr:
+    if can_host_hr_events(viewer):
         choices.append(("hr", "HR / People team"))
-    if viewer.is_hr or viewer.is_ambassador or facts.city_ambassador:
+    if can_host_city_events(viewer, ambassador_of_city=facts.city_ambassador):
         choices.append(("city", "A local event in a city"))
     for community in Community.objects.filter(pk__in=facts.leads).order_by("name"):
         choices.append((f"community:{community.pk}", f"Community: {community.name}"))

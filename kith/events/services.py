@@ -21,7 +21,13 @@ from django.utils import timezone
 
 from kith.communities.models import Community
 from kith.core import audit
-from kith.core.permissions import Viewer, can_rsvp
+from kith.core.permissions import (
+    Viewer,
+    can_host_community_events,
+    can_host_hr_events,
+    can_host_team_events,
+    can_rsvp,
+)
 from kith.directory.models import Office, OrgUnit, Person
 from kith.events import messages, selectors
 from kith.events.engine.seats import has_room, places_to_fill
@@ -147,7 +153,7 @@ def _host(
     facts = selectors.facts_for(viewer)
     fields: dict[str, object] = {"host": kind, "community": None, "org_unit": None}
     if kind == Event.Host.HR:
-        if not viewer.is_hr and not _unchanged_host(event, kind, None):
+        if not can_host_hr_events(viewer) and not _unchanged_host(event, kind, None):
             fail("host", "Only HR admins host events for the People team.")
     elif kind == Event.Host.CITY:
         city = data.city.strip() or (office.city if office else "")
@@ -162,11 +168,11 @@ def _host(
         pk = int(raw_id)
         if kind == Event.Host.COMMUNITY:
             fields["community"] = Community.objects.filter(pk=pk, is_active=True).first()
-            allowed = pk in facts.leads
+            allowed = can_host_community_events(viewer, leads_community=pk in facts.leads)
             who = "that community's leaders and ambassadors"
         else:
             fields["org_unit"] = OrgUnit.objects.filter(pk=pk).first()
-            allowed = pk in facts.managed_units or viewer.is_hr
+            allowed = can_host_team_events(viewer, manages_team=pk in facts.managed_units)
             who = "managers of people in that team"
         if fields["community"] is None and fields["org_unit"] is None:
             fail("host", f"There is no {kind} with id {pk}.")

@@ -20,3 +20,19 @@ def delivered_notifications(
 
 def unread_count_for_person(*, person: Person, now: dt.datetime | None = None) -> int:
     return delivered_notifications(person=person, now=now).filter(read_at__isnull=True).count()
+
+
+def my_notifications_data(person: Person) -> list[dict[str, object]]:
+    """For the person's own export: every notification queued for them."""
+    rows = Notification.objects.filter(person=person).values(
+        "kind",
+        "subject",
+        "body",
+        "url",
+        "created_at",
+        "deliver_at",
+        "read_at",
+        "email_state",
+        "attachments",
+    )
+    return [dict(row) for row in rows]

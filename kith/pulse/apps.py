@@ -13,3 +13,11 @@ class PulseConfig(AppConfig):
         register_secret_path("/pulse/s/")
         register_secret_path("/api/v1/pulse/surveys/")
         register_personal_path("/api/v1/pulse/surveys")  # my open surveys list my links
+
+        from kith.core import registry
+        from kith.pulse.selectors import my_pulse_data
+
+        registry.register_export_section(
+            app_label=self.label, key="pulse", build=registry.of_person(my_pulse_data)
+        )
+        registry.register_privacy_section(app_label=self.label, template="pulse/_privacy.html")
