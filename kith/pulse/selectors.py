@@ -7,7 +7,6 @@ so they withhold exactly the same cells.
 
 from __future__ import annotations
 
-import csv
 import random
 import re
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from kith.core import audit
+from kith.core import audit, csvsafe
 from kith.core.dates import org_today
 from kith.core.permissions import Viewer, can_manage_surveys, require
 from kith.directory.models import Person
@@ -433,7 +432,8 @@ def export_table(wave: Wave) -> tuple[list[str], list[list[Any]]]:
 
 
 def write_csv(header: list[str], rows: list[list[Any]], stream: Any) -> None:
-    writer = csv.writer(stream)
+    """The export as CSV; group names come from HRIS imports, so formulas are neutralised."""
+    writer = csvsafe.writer(stream)
     writer.writerow(header)
     writer.writerows(["" if v is None else v for v in row] for row in rows)
 
