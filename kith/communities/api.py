@@ -10,11 +10,12 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from kith.communities import selectors, services
-from kith.communities.models import Announcement, CityAmbassador, Membership
+from kith.communities.models import Announcement, CityAmbassador, LeadershipRequest, Membership
 from kith.core.http import error_text as _error_text
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import (
@@ -22,6 +23,7 @@ from kith.core.permissions import (
     can_browse_directory,
     can_manage_communities,
     can_take_part,
+    leader_needs_consent,
 )
 from kith.directory.api import ERRORS as BASE_ERRORS
 from kith.directory.api import WholeNumber
@@ -91,6 +93,41 @@ class CommunityIn(Schema):
     country: str = Field("", pattern=r"^([A-Za-z]{2})?$")
     interests: list[str] = Field(default_factory=list, max_length=12)
     leader_email: str = Field(..., min_length=3, max_length=254)
+
+
+class LeaderIn(Schema):
+    """HR: name a leader by work email (an active colleague)."""
+
+    email: str = Field(..., min_length=3, max_length=254)
+
+
+class MessageOut(Schema):
+    detail: str
+
+
+class LeadershipOfferOut(Schema):
+    """A request that I help lead a confidential group, as the person named sees it."""
+
+    id: int
+    community_id: int
+    community: str
+    asked_by: str = Field(..., description="The HR admin's work email")
+    asked_at: dt.datetime
+    status: str = Field(
+        ...,
+        description='"awaiting_appointee", "awaiting_leaders", "granted", "refused" or "declined"',
+    )
+
+
+class LeadershipRequestOut(Schema):
+    """A request waiting for the group's leaders (the person named has accepted)."""
+
+    id: int
+    person_id: int
+    name: str
+    team: str
+    asked_by: str
+    asked_at: dt.datetime
 
 
 class AmbassadorOut(Schema):
@@ -334,6 +371,156 @@ def create_community(request: HttpRequest, payload: CommunityIn) -> Status:
     card = selectors.community_for_viewer(viewer, pk=saved.pk)
     assert card is not None
     return Status(201, _card_dict(card))
+
+
+# --- Leaders named by HR (docs/communities.md: consent for confidential groups) -----------------
+
+
+@router.post(
+    "/groups/{community_id}/leaders",
+    response={202: MessageOut, **WRITE_ERRORS},
+    summary="HR: name a leader (for a confidential group, a request needing consent)",
+)
+def name_leader(request: HttpRequest, community_id: WholeNumber, payload: LeaderIn) -> Status:
+    """A public or members-only community gets the leader at once. For a confidential group
+    this only asks: the person named accepts, then one of the group's leaders approves (a
+    group with no leader needs only the acceptance, and its members are told). The answer is
+    the same whoever is in the group."""
+    viewer = _viewer(request)
+    if not can_manage_communities(viewer):
+        raise HttpError(403, _("Only HR admins name community leaders."))
+    card = _card_or_404(request, community_id)
+    try:
+        person = _colleague(payload.email, "email")
+        services.community_leader_appoint(
+            community=card.community,
+            person=person,
+            actor=viewer.user,  # type: ignore[arg-type]
+        )
+    except ValidationError as exc:
+        return Status(422, _field_errors(exc))
+    if leader_needs_consent(visibility=card.community.visibility):
+        message = _(
+            "%(name)s was asked. They lead only once they accept and, if the group has "
+            "leaders, one of them approves."
+        )
+    else:
+        message = _("%(name)s now leads the community.")
+    return Status(202, {"detail": message % {"name": person.display_name}})
+
+
+def _offer_dict(r: LeadershipRequest) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "community_id": r.community_id,
+        "community": r.community.name,
+        "asked_by": r.requested_by.email if r.requested_by else "",
+        "asked_at": r.created_at,
+        "status": r.status,
+    }
+
+
+@router.get(
+    "/leadership-offers",
+    response={200: list[LeadershipOfferOut], **ERRORS},
+    summary="Requests that I help lead a confidential group, waiting for my answer",
+)
+def leadership_offers(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_offer_dict(r) for r in selectors.leadership_offers_for_viewer(_browse(request))]
+
+
+@router.post(
+    "/leadership-offers/{offer_id}/{action}",
+    response={200: LeadershipOfferOut, **WRITE_ERRORS},
+    summary="Accept or refuse to help lead (status says what happens next)",
+)
+def answer_leadership_offer(
+    request: HttpRequest, offer_id: WholeNumber, action: Literal["accept", "refuse"]
+) -> Status:
+    viewer = _viewer(request)
+    if not can_take_part(viewer):
+        raise HttpError(403, _("Only colleagues in the directory lead communities."))
+    offer = selectors.leadership_offer_for_viewer(viewer, offer_id) if offer_id <= MAX_ID else None
+    if offer is None:
+        raise HttpError(404, _("No such request."))
+    assert viewer.person is not None
+    answer = (
+        services.leadership_request_accept
+        if action == "accept"
+        else services.leadership_request_refuse
+    )
+    try:
+        offer = answer(request=offer, person=viewer.person)
+    except ValidationError as exc:
+        raise HttpError(400, _error_text(exc)) from exc
+    return Status(200, _offer_dict(offer))
+
+
+@router.get(
+    "/groups/{community_id}/leadership-requests",
+    response={200: list[LeadershipRequestOut], **ERRORS},
+    summary="Leaders: HR's requests that someone (who accepted) help lead",
+)
+def leadership_requests(request: HttpRequest, community_id: WholeNumber) -> list[dict[str, Any]]:
+    card = _card_or_404(request, community_id)
+    try:
+        rows = selectors.leadership_requests_for_viewer(_viewer(request), card.community)
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    return [
+        {
+            "id": r.pk,
+            "person_id": r.person_id,
+            "name": r.person.display_name,
+            "team": r.person.org_unit.name if r.person.org_unit else "",
+            "asked_by": r.requested_by.email if r.requested_by else "",
+            "asked_at": r.created_at,
+        }
+        for r in rows
+    ]
+
+
+@router.post(
+    "/groups/{community_id}/leadership-requests/{request_id}/{action}",
+    response={200: MessageOut, **WRITE_ERRORS},
+    summary="Leaders: approve or decline a leadership request",
+)
+def decide_leadership_request(
+    request: HttpRequest,
+    community_id: WholeNumber,
+    request_id: WholeNumber,
+    action: Literal["approve", "decline"],
+) -> Status:
+    viewer = _viewer(request)
+    card = _card_or_404(request, community_id)
+    if not selectors.viewer_leads(viewer, card.community):
+        raise HttpError(403, _("Only this community's leaders manage it."))
+    row = (
+        LeadershipRequest.objects.filter(
+            pk=request_id if request_id <= MAX_ID else 0, community=card.community
+        )
+        .select_related("person", "community")
+        .first()
+    )
+    if row is None:
+        raise HttpError(404, _("No such request."))
+    assert viewer.person is not None
+    decide = (
+        services.leadership_request_approve
+        if action == "approve"
+        else services.leadership_request_decline
+    )
+    try:
+        decide(request=row, by=viewer.person)
+    except ValidationError as exc:
+        raise HttpError(400, _error_text(exc)) from exc
+    name = row.person.display_name
+    message = (
+        _("%(name)s now helps lead the group.")
+        if action == "approve"
+        else _("Declined. %(name)s has been told.")
+    )
+    return Status(200, {"detail": message % {"name": name}})
 
 
 def _ambassador_dict(a: CityAmbassador) -> dict[str, Any]:

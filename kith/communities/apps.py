@@ -13,3 +13,6 @@ class CommunitiesConfig(AppConfig):
         registry.register_export_section(
             app_label=self.label, key="communities", build=registry.of_person(my_communities_data)
         )
+        registry.register_privacy_section(
+            app_label=self.label, template="communities/_privacy.html"
+        )

@@ -41,7 +41,11 @@ class CommunityForm(forms.ModelForm):
     leader_email = forms.EmailField(
         required=False,
         label="Add a leader (work email)",
-        help_text="Leaders approve requests and post announcements. Required for a new one.",
+        help_text=(
+            "Leaders approve requests and post announcements. Required for a new one. For a "
+            "confidential group this asks them: they lead only once they accept and, if the "
+            "group has leaders, one of them approves."
+        ),
     )
 
     class Meta:

@@ -8,6 +8,7 @@ invisible to non-members in every page, count, search, suggestion, API response 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Community(models.Model):
@@ -74,6 +75,57 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"Membership {self.pk} of community {self.community_id}"
+
+
+class LeadershipRequest(models.Model):
+    """HR naming someone a leader of a confidential community. Being a leader means seeing
+    every member and every request to join, so it takes effect only with the consent of the
+    people concerned (DESIGN §4: no role grants itself access): first the person named
+    accepts, then one of the group's active leaders approves. A group with no active leader
+    gets one on the appointee's acceptance alone, and its members are told.
+
+    Public and members-only communities get the leaders HR names directly (no row here)."""
+
+    class Status(models.TextChoices):
+        AWAITING_APPOINTEE = "awaiting_appointee", _("Waiting for the person named to accept")
+        AWAITING_LEADERS = "awaiting_leaders", _("Waiting for the group's leaders")
+        GRANTED = "granted", _("Granted: they lead the group")
+        REFUSED = "refused", _("Refused by the person named")
+        DECLINED = "declined", _("Declined by the group's leaders")
+
+    OPEN = (Status.AWAITING_APPOINTEE, Status.AWAITING_LEADERS)
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="leadership_requests"
+    )
+    person = models.ForeignKey(
+        "directory.Person", on_delete=models.CASCADE, related_name="leadership_requests"
+    )
+    requested_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.AWAITING_APPOINTEE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "person"],
+                condition=models.Q(status__in=["awaiting_appointee", "awaiting_leaders"]),
+                name="leadership_request_open_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Leadership request {self.pk} for community {self.community_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
 
 
 class Announcement(models.Model):

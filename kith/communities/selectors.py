@@ -18,11 +18,13 @@ from kith.communities.models import (
     Announcement,
     CityAmbassador,
     Community,
+    LeadershipRequest,
     Membership,
     WelcomePreference,
 )
 from kith.core.permissions import (
     Viewer,
+    can_answer_leadership_offer,
     can_browse_directory,
     can_lead_community,
     can_see_archived_communities,
@@ -282,6 +284,52 @@ def pending_requests_for_viewer(viewer: Viewer, community: Community) -> list[Me
     )
 
 
+def leadership_requests_for_viewer(viewer: Viewer, community: Community) -> list[LeadershipRequest]:
+    """HR's requests that someone help lead the community, once the person named accepted:
+    for its leaders to approve or decline. Before that, leaders never see the name."""
+    require(viewer_leads(viewer, community), "Only this community's leaders manage it.")
+    return list(
+        LeadershipRequest.objects.filter(
+            community=community, status=LeadershipRequest.Status.AWAITING_LEADERS
+        )
+        .select_related("person__org_unit", "requested_by")
+        .order_by("created_at", "id")
+    )
+
+
+def leadership_offers_for_viewer(viewer: Viewer) -> list[LeadershipRequest]:
+    """Requests that the viewer lead a confidential group, waiting for their answer."""
+    person = viewer.person
+    if not can_answer_leadership_offer(viewer, is_appointee=person is not None):
+        return []
+    return list(
+        LeadershipRequest.objects.filter(
+            person=person,
+            status=LeadershipRequest.Status.AWAITING_APPOINTEE,
+            community__is_active=True,
+        )
+        .select_related("community", "requested_by")
+        .order_by("created_at", "id")
+    )
+
+
+def leadership_offer_for_viewer(viewer: Viewer, offer_id: int) -> LeadershipRequest | None:
+    """One request naming the viewer (answered or not); None for anyone else's."""
+    person = viewer.person
+    offer = (
+        LeadershipRequest.objects.filter(pk=offer_id, community__is_active=True)
+        .select_related("community", "person")
+        .first()
+    )
+    if offer is None or person is None:
+        return None
+    return (
+        offer
+        if can_answer_leadership_offer(viewer, is_appointee=offer.person_id == person.pk)
+        else None
+    )
+
+
 def communities_of_person_for_viewer(viewer: Viewer, person: Person) -> list[Membership]:
     """A person's memberships as shown on their profile: only communities whose members the
     viewer may see (so never a confidential group the viewer is not in)."""
@@ -329,6 +377,18 @@ def my_communities_data(person: Person) -> dict[str, Any]:
             CityAmbassador.objects.filter(person=person).values("city", "country", "appointed_at")
         ),
         "welcome_newcomers_opt_in": wants_welcome(person),
+        "asked_to_lead": [
+            {
+                "community": r.community.name,
+                "status": r.status,
+                "asked_by": r.requested_by.email if r.requested_by else "",
+                "asked_at": r.created_at,
+                "answered_at": r.decided_at,
+            }
+            for r in LeadershipRequest.objects.filter(person=person)
+            .select_related("community", "requested_by")
+            .order_by("created_at", "id")
+        ],
     }
 
 

@@ -2,7 +2,9 @@
 city ambassadors and the welcome opt-in. Each runs in one transaction and validates first.
 
 Membership changes are deliberately not written to the audit log: HR admins read it, and a
-row "person X joined community Y" would reveal a confidential group's membership.
+row "person X joined community Y" would reveal a confidential group's membership. HR naming a
+leader of a confidential group is written (HR chose whom), and so is each answer to it, with
+no actor: the log never names which leader decided.
 """
 
 from __future__ import annotations
@@ -13,19 +15,22 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from kith.accounts.models import User
 from kith.communities.models import (
     Announcement,
     CityAmbassador,
     Community,
+    LeadershipRequest,
     Membership,
     WelcomePreference,
 )
 from kith.communities.selectors import LEADING_ROLES, is_leader
 from kith.core import audit
-from kith.core.permissions import AMBASSADORS_GROUP
+from kith.core.permissions import AMBASSADORS_GROUP, leader_needs_consent
 from kith.directory.models import Person, Tag
 from kith.directory.services import tags_get_or_create
 from kith.notify.services import notification_send
@@ -66,7 +71,9 @@ def community_save(
     new_leader: Person | None,
     actor: User,
 ) -> Community:
-    """Create or change a community (HR). `new_leader`, if given, becomes an active leader."""
+    """Create or change a community (HR). `new_leader`, if given, is appointed through
+    `community_leader_appoint`: at once for a public or members-only community, only with
+    consent for a confidential one."""
     creating = community is None
     community = community or Community()
     old_visibility = community.visibility if not creating else None
@@ -100,8 +107,6 @@ def community_save(
     except IntegrityError as exc:
         raise ValidationError({"name": "Another community already has this name."}) from exc
     community.interests.set(tags_get_or_create(kind=Tag.Kind.INTEREST, names=interests))
-    if new_leader is not None:
-        _make_leader(community, new_leader)
     audit.record(
         actor=actor,
         action="communities.community_created" if creating else "communities.community_changed",
@@ -109,7 +114,228 @@ def community_save(
         name=community.name,
         visibility=community.visibility,
     )
+    if new_leader is not None:
+        community_leader_appoint(community=community, person=new_leader, actor=actor)
     return community
+
+
+# --- Leaders named by HR ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def community_leader_appoint(
+    *, community: Community, person: Person, actor: User
+) -> LeadershipRequest | None:
+    """HR names a leader. Of a public or members-only community they become one at once.
+    Of a confidential group this only asks (LeadershipRequest): nobody, HR included, becomes
+    a leader there without the appointee's acceptance and, when the group has active
+    leaders, one of them approving. What HR sees (the answer, the audit rows) never depends
+    on who is in the group: someone who already leads it is asked like anyone else."""
+    if not person.is_active:
+        raise ValidationError({"leader": _("A leader must be an active colleague.")})
+    if not leader_needs_consent(visibility=community.visibility):
+        _make_leader(community, person)
+        _audit_leadership(community, "leader_appointed", actor=actor, person=person.pk)
+        return None
+    waiting = (
+        LeadershipRequest.objects.select_for_update()
+        .filter(community=community, person=person, status__in=LeadershipRequest.OPEN)
+        .first()
+    )
+    if waiting is not None:
+        return _leadership_request_renewed(waiting, person)
+    request = LeadershipRequest.objects.create(
+        community=community, person=person, requested_by=actor
+    )
+    _audit_leadership(
+        community, "leadership_requested", actor=actor, request=request.pk, person=person.pk
+    )
+    if person.email.lower() == (actor.email or "").lower():
+        _leadership_accepted(request)  # naming yourself is asking for it
+    else:
+        _notify_appointee(request)
+    return request
+
+
+def _leadership_request_renewed(request: LeadershipRequest, person: Person) -> LeadershipRequest:
+    """Named again while a request waits. If it waits for leaders the group no longer has
+    (they all left), the appointee's acceptance is now enough; otherwise it keeps waiting."""
+    if request.status == LeadershipRequest.Status.AWAITING_LEADERS and not _leaders(
+        request.community
+    ):
+        _leadership_granted(request, without_leaders=True)
+        return request
+    raise ValidationError(
+        {
+            "leader": _(
+                "%(name)s was already asked to lead %(community)s; the request is waiting "
+                "for an answer."
+            )
+            % {"name": person.display_name, "community": request.community.name}
+        }
+    )
+
+
+def _audit_leadership(community: Community, what: str, *, actor: Any = None, **detail: Any) -> None:
+    """HR's own requests carry HR as the actor; every answer is written without one, so the
+    log (which HR reads) never names a member of a confidential group."""
+    audit.record(
+        actor=actor, action=f"communities.{what}", target=f"community:{community.pk}", **detail
+    )
+
+
+def _locked(request: LeadershipRequest, status: str) -> LeadershipRequest:
+    locked = (
+        LeadershipRequest.objects.select_for_update()
+        .select_related("community", "person")
+        .get(pk=request.pk)
+    )
+    if locked.status != status:
+        raise ValidationError(_("This request was already answered."))
+    return locked
+
+
+@transaction.atomic
+def leadership_request_accept(*, request: LeadershipRequest, person: Person) -> LeadershipRequest:
+    """The person named says yes. They lead at once if the group has no active leader (its
+    members are told); otherwise the group's leaders now decide."""
+    request = _appointee_check(request, person)
+    return _leadership_accepted(request)
+
+
+@transaction.atomic
+def leadership_request_refuse(*, request: LeadershipRequest, person: Person) -> LeadershipRequest:
+    """The person named says no. The group's leaders never hear of it."""
+    request = _appointee_check(request, person)
+    request.status = LeadershipRequest.Status.REFUSED
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_at"])
+    _audit_leadership(request.community, "leadership_refused", request=request.pk)
+    return request
+
+
+def _appointee_check(request: LeadershipRequest, person: Person) -> LeadershipRequest:
+    if request.person_id != person.pk or not person.is_active:
+        raise ValidationError(_("Only the person named can answer this request."))
+    return _locked(request, LeadershipRequest.Status.AWAITING_APPOINTEE)
+
+
+def _leadership_accepted(request: LeadershipRequest) -> LeadershipRequest:
+    _audit_leadership(request.community, "leadership_accepted", request=request.pk)
+    if is_leader(request.person, request.community):
+        return _leadership_granted(request, without_leaders=False, already_leads=True)
+    leaders = _leaders(request.community)
+    if not leaders:
+        return _leadership_granted(request, without_leaders=True)
+    request.status = LeadershipRequest.Status.AWAITING_LEADERS
+    request.save(update_fields=["status"])
+    community, name = request.community, request.person.display_name
+    for leader in leaders:
+        notification_send(
+            person=leader,
+            subject=_("HR asks that %(name)s help lead %(community)s")
+            % {"name": name, "community": community.name},
+            body=_(
+                "%(name)s has accepted. They become a leader, and see every member and request "
+                "to join, only if one of the group's leaders approves."
+            )
+            % {"name": name},
+            url=reverse("communities:manage", args=[community.slug]),
+            kind="community_leadership_request",
+        )
+    return request
+
+
+@transaction.atomic
+def leadership_request_approve(*, request: LeadershipRequest, by: Person) -> LeadershipRequest:
+    """One of the group's active leaders agrees: the appointee (who accepted) now leads."""
+    if not is_leader(by, request.community):
+        raise ValidationError(_("Only this community's leaders can do that."))
+    request = _locked(request, LeadershipRequest.Status.AWAITING_LEADERS)
+    _audit_leadership(request.community, "leadership_approved", request=request.pk)
+    return _leadership_granted(request, without_leaders=False)
+
+
+@transaction.atomic
+def leadership_request_decline(*, request: LeadershipRequest, by: Person) -> LeadershipRequest:
+    """One of the group's active leaders says no; the appointee is told."""
+    if not is_leader(by, request.community):
+        raise ValidationError(_("Only this community's leaders can do that."))
+    request = _locked(request, LeadershipRequest.Status.AWAITING_LEADERS)
+    request.status = LeadershipRequest.Status.DECLINED
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_at"])
+    _audit_leadership(request.community, "leadership_declined", request=request.pk)
+    community = request.community
+    notification_send(
+        person=request.person,
+        subject=_("About leading %(community)s") % {"community": community.name},
+        body=_(
+            "The group's leaders decided not to add a leader this time. Thank you for offering."
+        ),
+        url=reverse("communities:leadership"),
+        kind="community_leadership_declined",
+    )
+    return request
+
+
+def _leadership_granted(
+    request: LeadershipRequest, *, without_leaders: bool, already_leads: bool = False
+) -> LeadershipRequest:
+    community, person = request.community, request.person
+    _make_leader(community, person)
+    request.status = LeadershipRequest.Status.GRANTED
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_at"])
+    _audit_leadership(community, "leadership_granted", request=request.pk)
+    if already_leads:
+        return request
+    notification_send(
+        person=person,
+        subject=_("You now lead %(community)s") % {"community": community.name},
+        body=_("Requests to join and announcements are on the community's page for leaders."),
+        url=reverse("communities:manage", args=[community.slug]),
+        kind="community_leadership_granted",
+    )
+    if without_leaders:
+        _tell_members_of_new_leader(community, person)
+    return request
+
+
+def _tell_members_of_new_leader(community: Community, leader: Person) -> None:
+    """A leader no existing leader approved (the group had none): every member hears of it,
+    and that they may leave."""
+    members = Membership.objects.filter(
+        community=community, status=Membership.Status.ACTIVE, person__is_active=True
+    ).exclude(person=leader)
+    for m in members.select_related("person"):
+        notification_send(
+            person=m.person,
+            subject=_("%(name)s now leads %(community)s")
+            % {"name": leader.display_name, "community": community.name},
+            body=_(
+                "The group had no active leader, so HR asked %(name)s, who accepted. Leaders see "
+                "who is in the group and answer requests to join. If that does not suit you, "
+                "you can leave the group from its page at any time."
+            )
+            % {"name": leader.display_name},
+            url=community_url(community),
+            kind="community_new_leader",
+        )
+
+
+def _notify_appointee(request: LeadershipRequest) -> None:
+    community = request.community
+    notification_send(
+        person=request.person,
+        subject=_("Would you help lead %(community)s?") % {"community": community.name},
+        body=_(
+            "HR has asked whether you would lead this confidential group. Nothing changes, and "
+            "nobody in the group hears of it, unless you accept."
+        ),
+        url=reverse("communities:leadership"),
+        kind="community_leadership_offer",
+    )
 
 
 def _make_leader(community: Community, person: Person) -> None:
@@ -324,7 +550,7 @@ def _sync_group(person: Person) -> None:
     user = User.objects.filter(email__iexact=person.email).first()
     if user is None:
         return
-    group, _ = Group.objects.get_or_create(name=AMBASSADORS_GROUP)
+    group, _created = Group.objects.get_or_create(name=AMBASSADORS_GROUP)
     if CityAmbassador.objects.filter(person=person).exists():
         user.groups.add(group)
     else:
@@ -333,7 +559,7 @@ def _sync_group(person: Person) -> None:
 
 @transaction.atomic
 def welcome_preference_set(*, person: Person, wants_welcome: bool) -> WelcomePreference:
-    preference, _ = WelcomePreference.objects.update_or_create(
+    preference, _created = WelcomePreference.objects.update_or_create(
         person=person, defaults={"wants_welcome": wants_welcome}
     )
     return preference

@@ -8,6 +8,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("new/", views.community_edit, name="new"),
     path("welcome/", views.welcome, name="welcome"),
+    path("leadership/", views.leadership, name="leadership"),
+    path(
+        "leadership/<int:request_id>/<slug:action>/",
+        views.leadership_answer,
+        name="leadership_answer",
+    ),
     path("ambassador/", views.ambassador, name="ambassador"),
     path("ambassadors/", views.ambassadors, name="ambassadors"),
     path(
@@ -24,5 +30,10 @@ urlpatterns = [
         "c/<slug:slug>/manage/<int:membership_id>/<slug:action>/",
         views.manage_action,
         name="manage_action",
+    ),
+    path(
+        "c/<slug:slug>/manage/leadership/<int:request_id>/<slug:action>/",
+        views.manage_leadership,
+        name="manage_leadership",
     ),
 ]

@@ -6,6 +6,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kith.communities import selectors, services
@@ -16,7 +17,7 @@ from kith.communities.forms import (
     SearchForm,
     WelcomeForm,
 )
-from kith.communities.models import CityAmbassador, Community, Membership
+from kith.communities.models import CityAmbassador, Community, LeadershipRequest, Membership
 from kith.core.dates import org_today
 from kith.core.http import error_text as _error_text
 from kith.core.http import viewer_of as _viewer
@@ -24,6 +25,7 @@ from kith.core.permissions import (
     can_browse_directory,
     can_manage_communities,
     can_take_part,
+    leader_needs_consent,
     require,
 )
 from kith.directory.models import Person
@@ -61,6 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "suggestions": selectors.suggestions_for_viewer(viewer),
         "ambassadors": selectors.city_ambassadors_for_viewer(viewer),
         "is_city_ambassador": bool(selectors.ambassadorships_for_viewer(viewer)),
+        "leadership_offers": selectors.leadership_offers_for_viewer(viewer),
         "can_manage": can_manage_communities(viewer),
         "nav": NAV,
     }
@@ -147,6 +150,7 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "community": community,
         "requests": selectors.pending_requests_for_viewer(viewer, community),
+        "leadership_requests": selectors.leadership_requests_for_viewer(viewer, community),
         "members": selectors.members_for_viewer(viewer, community),
         "form": form,
         "nav": NAV,
@@ -186,6 +190,94 @@ def manage_action(request: HttpRequest, slug: str, membership_id: int, action: s
     return redirect("communities:manage", community.slug)
 
 
+LEADERSHIP_ACTIONS = {"approve", "decline"}
+
+
+@require_POST
+def manage_leadership(
+    request: HttpRequest, slug: str, request_id: int, action: str
+) -> HttpResponse:
+    """A leader approves or declines HR's request that someone (who accepted) help lead."""
+    viewer = _viewer(request)
+    community = _led_community(request, slug)
+    if action not in LEADERSHIP_ACTIONS:
+        raise Http404("No such action")
+    row = get_object_or_404(
+        LeadershipRequest.objects.select_related("person", "community"),
+        pk=request_id,
+        community=community,
+    )
+    assert viewer.person is not None
+    name = row.person.display_name
+    try:
+        if action == "approve":
+            services.leadership_request_approve(request=row, by=viewer.person)
+            flash.success(request, _("%(name)s now helps lead the group.") % {"name": name})
+        else:
+            services.leadership_request_decline(request=row, by=viewer.person)
+            flash.success(request, _("Declined. %(name)s has been told.") % {"name": name})
+    except ValidationError as exc:
+        flash.error(request, _error_text(exc))
+    return redirect("communities:manage", community.slug)
+
+
+def leadership(request: HttpRequest) -> HttpResponse:
+    """Requests that I lead a confidential group, for me to accept or refuse."""
+    viewer = _viewer(request)
+    _me(request)
+    context = {"offers": selectors.leadership_offers_for_viewer(viewer), "nav": NAV}
+    return render(request, "communities/leadership.html", context)
+
+
+OFFER_ACTIONS = {"accept", "refuse"}
+
+
+@require_POST
+def leadership_answer(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
+    person = _me(request)
+    offer = selectors.leadership_offer_for_viewer(_viewer(request), request_id)
+    if offer is None or action not in OFFER_ACTIONS:
+        raise Http404("No such request")
+    name = offer.community.name
+    try:
+        if action == "accept":
+            offer = services.leadership_request_accept(request=offer, person=person)
+        else:
+            services.leadership_request_refuse(request=offer, person=person)
+    except ValidationError as exc:
+        flash.error(request, _error_text(exc))
+        return redirect("communities:leadership")
+    if action == "refuse":
+        flash.success(
+            request, _("Refused. Nobody in %(community)s hears of it.") % {"community": name}
+        )
+    elif offer.status == LeadershipRequest.Status.GRANTED:
+        flash.success(request, _("You now lead %(community)s.") % {"community": name})
+        return redirect("communities:manage", offer.community.slug)
+    else:
+        flash.success(
+            request,
+            _("Thank you. You lead %(community)s once one of its leaders approves.")
+            % {"community": name},
+        )
+    return redirect("communities:leadership")
+
+
+def _saved_message(community: Community, new_leader: Person | None, me: Person | None) -> str:
+    """What HR is told never depends on who is in a confidential group."""
+    if new_leader is None or not leader_needs_consent(visibility=community.visibility):
+        return _("Saved %(community)s.") % {"community": community.name}
+    if me is not None and new_leader.pk == me.pk:
+        return _(
+            "Saved %(community)s. You asked to lead it: you lead once one of its leaders "
+            "approves, or at once if it has none (its members are then told)."
+        ) % {"community": community.name}
+    return _(
+        "Saved %(community)s. %(name)s was asked to lead it: they lead only once they accept "
+        "and, if the group has leaders, one of them approves."
+    ) % {"community": community.name, "name": new_leader.display_name}
+
+
 def community_edit(request: HttpRequest, slug: str = "") -> HttpResponse:
     viewer = _viewer(request)
     require(can_manage_communities(viewer), "Only HR admins create and edit communities.")
@@ -203,7 +295,8 @@ def community_edit(request: HttpRequest, slug: str = "") -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            flash.success(request, f"Saved {saved.name}.")
+            leader = form.cleaned_data["leader_email"]
+            flash.success(request, _saved_message(saved, leader, viewer.person))
             return redirect("communities:community", saved.slug)
     context = {"form": form, "community": community, "nav": NAV}
     return render(request, "communities/edit.html", context)

@@ -180,7 +180,8 @@ def can_see_community_count(viewer: Viewer, *, visibility: str, viewer_is_member
 
 
 def can_manage_communities(viewer: Viewer) -> bool:
-    """HR admins create and edit communities and appoint city ambassadors."""
+    """HR admins create and edit communities (settings only: no membership, see
+    `leader_needs_consent`) and appoint city ambassadors."""
     return viewer.is_hr
 
 
@@ -190,9 +191,22 @@ def can_see_archived_communities(viewer: Viewer) -> bool:
 
 
 def can_lead_community(viewer: Viewer, *, viewer_leads: bool) -> bool:
-    """Approving requests and posting announcements: the community's active leaders and
-    ambassadors, while they are active colleagues."""
+    """Approving requests, deciding on leadership requests and posting announcements: the
+    community's active leaders and ambassadors, while they are active colleagues."""
     return viewer.person is not None and bool(viewer.person.is_active) and viewer_leads
+
+
+def leader_needs_consent(*, visibility: str) -> bool:
+    """No role grants itself access (DESIGN §4). HR naming a leader of a public or
+    members-only community makes them one; for a confidential group it only asks: the
+    appointee accepts, and the group's active leaders approve (when it has none, the
+    appointee's acceptance is enough and the members are told)."""
+    return visibility == "confidential"
+
+
+def can_answer_leadership_offer(viewer: Viewer, *, is_appointee: bool) -> bool:
+    """Only the person named may accept or refuse to lead: nobody answers for them."""
+    return viewer.person is not None and bool(viewer.person.is_active) and is_appointee
 
 
 # --- Events -------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from kith.communities import selectors, services
-from kith.communities.models import Announcement, Community, Membership
+from kith.communities.models import Announcement, Community, LeadershipRequest, Membership
 from kith.core.permissions import viewer_for_user
 from kith.directory.services import person_update_profile
 from kith.directory.tests.factories import PersonFactory, login_for
@@ -166,7 +166,27 @@ def test_hr_creates_a_community_with_a_first_leader(hr_client, employee):
     created = Community.objects.get(name="Parents")
     assert created.requires_approval  # always for a confidential group
     assert {t.name for t in created.interests.all()} == {"Parenting", "Family"}
+    # A confidential group's first leader is asked, and leads once they accept.
+    assert not selectors.led_by(employee).exists()
+    offer = LeadershipRequest.objects.get(community=created, person=employee)
+    client_for(employee).post(f"/communities/leadership/{offer.pk}/accept/")
     assert selectors.led_by(employee).get() == created
+
+
+def test_hr_names_the_leader_of_an_open_community_directly(hr_client, employee):
+    response = hr_client.post(
+        "/communities/new/",
+        {
+            "name": "Runners",
+            "kind": "club",
+            "visibility": "public",
+            "leader_email": employee.email,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert selectors.led_by(employee).get().name == "Runners"
+    assert not LeadershipRequest.objects.exists()
 
 
 def test_hr_form_and_api_name_what_is_wrong(hr_client, employee_client):

@@ -110,9 +110,9 @@ def test_every_app_that_holds_personal_data_adds_its_section_to_the_export():
 def test_the_privacy_page_shows_every_registered_section(employee_client):
     html = employee_client.get("/privacy/").content.decode()
     sections = registry.privacy_sections()
-    assert {s.app_label for s in sections} >= {"directory", "pulse"}
+    assert {s.app_label for s in sections} >= {"directory", "pulse", "communities"}
     assert "Employee id, employment type, exact start date" in html  # directory
-    assert 'id="pulse"' in html
+    assert 'id="pulse"' in html and 'id="communities"' in html
 
 
 def test_a_section_belongs_to_one_app():
