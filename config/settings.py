@@ -270,6 +270,8 @@ TASKS = {
 }
 KITH_SCHEDULER_INTERVAL = env_int("KITH_SCHEDULER_INTERVAL", 30, minimum=1)
 KITH_KUDOS_DAILY_LIMIT = env_int("KITH_KUDOS_DAILY_LIMIT", 5, minimum=1)
+# How far back the disclosure ledger looks when it checks a new publication (docs/privacy.md).
+KITH_DISCLOSURE_WINDOW_MONTHS = env_int("KITH_DISCLOSURE_WINDOW_MONTHS", 24, minimum=1, maximum=120)
 
 # --- Band Map ---------------------------------------------------------------------------------
 KITH_MAP_TILES_URL = checked_tiles_url(env_str("KITH_MAP_TILES_URL", DEFAULT_TILES_URL))

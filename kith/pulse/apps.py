@@ -21,3 +21,8 @@ class PulseConfig(AppConfig):
             app_label=self.label, key="pulse", build=registry.of_person(my_pulse_data)
         )
         registry.register_privacy_section(app_label=self.label, template="pulse/_privacy.html")
+
+        from kith.core.disclosure import ledger
+        from kith.pulse.results import SOURCE, population_of
+
+        ledger.register_source(SOURCE, population_of)

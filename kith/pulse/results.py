@@ -1,13 +1,18 @@
-"""Computing a closed wave's results: read the unlinked responses, ask the privacy engine
-which cells may be published, compute those and store them. Nothing else is ever stored,
-so pages, the API and exports cannot show a withheld cell even by mistake."""
+"""Computing a closed wave's results: read the unlinked responses, ask the disclosure layer
+which cells may be published (against everything published before, through the ledger),
+compute those, store them and record them in the ledger. Nothing else is ever stored, so
+pages, the API and exports cannot show a withheld cell even by mistake."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,13 +20,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kith.core.dates import org_today
+from kith.core.disclosure import ledger
 from kith.pulse.engine import results as engine
 from kith.pulse.engine import suppression
-from kith.pulse.engine.instruments import INSTRUMENTS
+from kith.pulse.engine.instruments import INSTRUMENTS, ITEMS
 from kith.pulse.models import Comment as SurveyComment
 from kith.pulse.models import CommentCell, Invitation, ResultCell, Wave
 from kith.pulse.models import Response as SurveyResponse
 from kith.pulse.questionnaire import engine_items
+from kith.pulse.receipts import answered_mask
 
 log = logging.getLogger(__name__)
 Cell = tuple[int, int, int]
@@ -58,53 +65,120 @@ def _json_matrix(texts: Sequence[str], width: int, *, nan: bool = False) -> np.n
     return np.array(json.loads(joined), dtype=np.int64).reshape(len(texts), width)
 
 
-Respondents = tuple[np.ndarray, np.ndarray, np.ndarray]  # person ids, units, attribute codes
+@dataclass(frozen=True, slots=True)
+class Invitees:
+    """A wave's invitations as arrays, sorted by person: true snapshot codes (where each
+    person sits) and stored codes (the coarser group their answers were stored under), and
+    whether they answered (from receipts, never from responses)."""
+
+    person: np.ndarray
+    unit: np.ndarray
+    attrs: np.ndarray
+    stored_unit: np.ndarray
+    stored_attrs: np.ndarray
+    answered: np.ndarray
+
+    def respondents(self) -> suppression.Wave:
+        r = self.answered
+        return suppression.Wave(person=self.person[r], unit=self.unit[r], attrs=self.attrs[r])
 
 
-def _respondent_arrays(wave: Wave, cache: dict[int, Respondents] | None = None) -> Respondents:
+# Waves' invitees read once per recompute (campaign_recompute sets a cache for its duration).
+_INVITEES: ContextVar[dict[int, Invitees] | None] = ContextVar("pulse_invitees", default=None)
+
+
+def invitees_of(wave: Wave) -> Invitees:
+    cache = _INVITEES.get()
     if cache is not None and wave.pk in cache:
         return cache[wave.pk]
     quote = connection.ops.quote_name
     rows = _fetch(
         Invitation,
-        [quote("person_id"), quote("unit"), _text("attrs")],
+        [
+            quote("person_id"),
+            quote("token"),
+            quote("unit"),
+            _text("attrs"),
+            quote("stored_unit"),
+            _text("stored_attrs"),
+        ],
         wave,
-        f"AND {quote('responded')} = TRUE ORDER BY {quote('person_id')}",
+        f"ORDER BY {quote('person_id')}",
     )
-    found = (
-        np.array([r[0] for r in rows], dtype=np.int64),
-        np.array([r[1] for r in rows], dtype=np.int64),
-        _json_matrix([r[2] for r in rows], len(wave.attributes)),
+    width = len(wave.attributes)
+    found = Invitees(
+        person=np.array([r[0] for r in rows], dtype=np.int64),
+        unit=np.array([r[2] for r in rows], dtype=np.int64),
+        attrs=_json_matrix([r[3] for r in rows], width),
+        stored_unit=np.array([r[4] for r in rows], dtype=np.int64),
+        stored_attrs=_json_matrix([r[5] for r in rows], width),
+        answered=answered_mask(wave.pk, [r[1] for r in rows]),
     )
     if cache is not None:
         cache[wave.pk] = found
     return found
 
 
-def respondents_of(
-    wave: Wave, into: Wave | None = None, cache: dict[int, Respondents] | None = None
-) -> suppression.Wave:
-    """Who responded in `wave` (from invitations, never responses), with units and attribute
-    codes translated into `into`'s snapshot when given (units by org unit id, values by label)."""
-    person, unit, attrs = _respondent_arrays(wave, cache)
-    rows = person  # one entry per respondent
-    if into is not None and into.pk != wave.pk:
-        here = {u[0]: i for i, u in enumerate(into.units)}
-        unit_map = np.array([here.get(u[0], 0) for u in wave.units] or [0], dtype=np.int64)
-        unit = unit_map[unit] if unit.size else unit
-        names = into.attribute_names
-        mapped = np.zeros((len(rows), len(names)), dtype=np.int64)
-        for j, name in enumerate(names):
-            target = {label: c for c, label in enumerate(into.attributes[j][1])}
-            if name in wave.attribute_names and len(rows):
-                col = wave.attribute_names.index(name)
-                source = wave.attributes[col][1]
-                codes = np.array([target.get(label, -1) for label in source], dtype=np.int64)
-                mapped[:, j] = codes[attrs[:, col]]
-            else:
-                mapped[:, j] = -1
-        attrs = mapped
-    return suppression.Wave(person=person, unit=unit, attrs=attrs)
+# --- the disclosure ledger: stable keys and populations --------------------------------------
+
+SOURCE = "pulse"
+ORG_KEY = "org"
+
+
+def batch_of(wave: Wave) -> str:
+    return f"wave:{wave.pk}"
+
+
+def cell_key(wave: Wave, cell: Cell) -> str:
+    """A cell's stable identity: the org unit's id (not its position in the snapshot) and
+    the attribute's name and label (not their codes)."""
+    u, j, v = cell
+    unit_id = wave.units[u][0]
+    key = f"unit:{ORG_KEY if unit_id is None else unit_id}"
+    if j < 0:
+        return key
+    name, labels = wave.attributes[j]
+    return f"{key}|{name}={labels[v]}"
+
+
+def cells_of_keys(wave: Wave, keys: Iterable[str]) -> list[Cell]:
+    units = {ORG_KEY if u[0] is None else str(u[0]): i for i, u in enumerate(wave.units)}
+    values = {
+        f"{name}={label}": (j, v)
+        for j, (name, labels) in enumerate(wave.attributes)
+        for v, label in enumerate(labels)
+    }
+    found = []
+    for key in keys:
+        unit, _, attribute = key.removeprefix("unit:").partition("|")
+        j, v = values[attribute] if attribute else (-1, -1)
+        found.append((units[unit], j, v))
+    return found
+
+
+def population_of(
+    recorded: Sequence[ledger.Recorded],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ledger's population source for Pulse: each recorded cell describes the wave's
+    respondents in it (from invitations and receipts, in that wave's own snapshot)."""
+    by_wave: dict[int, list[ledger.Recorded]] = defaultdict(list)
+    for row in recorded:
+        by_wave[int(row.batch.removeprefix("wave:"))].append(row)
+    persons, sums, populations = [], [], []
+    for wave in Wave.objects.filter(pk__in=by_wave).select_related("campaign"):
+        rows = by_wave[wave.pk]
+        cells = cells_of_keys(wave, [r.key for r in rows])
+        tags = dict(zip(cells, [r.tag for r in rows], strict=True))
+        who, tag_sum, population = suppression.wave_signatures(
+            tree_of(wave), invitees_of(wave).respondents(), cells, tags
+        )
+        persons.append(who)
+        sums.append(tag_sum)
+        populations.append(population)
+    if not persons:
+        empty = np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=np.int64), empty, empty
+    return np.concatenate(persons), np.concatenate(sums), np.concatenate(populations)
 
 
 def published_cells(wave: Wave) -> set[Cell]:
@@ -120,9 +194,10 @@ def _clean(x: float | None, digits: int = 3) -> float | None:
     return round(x, digits)
 
 
-def _serialise(result: engine.CellResult) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A cell as stored. Distributions are kept for whole units only (the AI figures and
-    item views of filtered groups need means and shares, not counts per answer)."""
+def _serialise(result: engine.CellResult, shown: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A cell as stored: only the items and scores in `shown` for this cell (item_cells).
+    Distributions are kept for whole units only (the AI figures and item views of filtered
+    groups need means and shares, not counts per answer)."""
     clean = _clean
     scores = {
         key: {
@@ -133,10 +208,13 @@ def _serialise(result: engine.CellResult) -> tuple[dict[str, Any], dict[str, Any
             "enps": clean(s.enps, 1),
         }
         for key, s in result.scores.items()
+        if key in shown
     }
     whole_unit = result.cell[1] < 0
     items: dict[str, Any] = {}
     for key, stat in result.items.items():
+        if key not in shown:
+            continue
         entry: dict[str, Any] = {
             "n": stat.n,
             "mean": clean(stat.mean),
@@ -148,49 +226,102 @@ def _serialise(result: engine.CellResult) -> tuple[dict[str, Any], dict[str, Any
     return scores, items
 
 
-def wave_results_compute(
-    *,
-    wave: Wave,
-    now: dt.datetime | None = None,
-    cache: dict[int, Respondents] | None = None,
-) -> int:
-    """Compute and store a wave's publishable results. Returns the number of cells stored.
-    `cache` keeps waves' respondents between calls of one recompute (campaign_recompute)."""
-    now = now or timezone.now()
-    campaign = wave.campaign
-    k = campaign.min_group
-    tree = tree_of(wave)
-    width = len(wave.attributes)
-    items = engine_items(wave)
-    instruments = [INSTRUMENTS[key] for key in campaign.instruments]
-
+def _responses(wave: Wave, items: Sequence[Any]) -> engine.Responses:
+    """The wave's responses, in the stored (coarse) codes they were written with."""
     quote = connection.ops.quote_name
     rows = _fetch(SurveyResponse, [quote("unit"), _text("attrs"), _text("values")], wave)
-    unit = np.array([r[0] for r in rows], dtype=np.int64)
-    attrs = _json_matrix([r[1] for r in rows], width)
     values = _json_matrix([r[2] for r in rows], len(items), nan=True)
     for column, item in enumerate(items):
         if item.reverse:  # item_value's reversal, for a whole column at once
             values[:, column] = item.scale.lo + item.scale.hi - values[:, column]
-    responses = engine.Responses(unit=unit, attrs=attrs, values=values)
-
-    published = suppression.publishable_cells(tree, unit, attrs, k)
-    current = respondents_of(wave)
-    earlier = []
-    for before in campaign.waves.filter(number__lt=wave.number, results_at__isnull=False):
-        earlier.append((respondents_of(before, into=wave, cache=cache), published_cells(before)))
-    published = suppression.stable_across_waves(tree, earlier, current, published, k)
-    computed = engine.compute(items, instruments, tree, responses, sorted(published))
-
-    invited_rows = _fetch(Invitation, [quote("unit"), _text("attrs")], wave)
-    invited = engine.cell_counts(
-        tree,
-        np.array([r[0] for r in invited_rows], dtype=np.int64),
-        _json_matrix([r[1] for r in invited_rows], width),
+    return engine.Responses(
+        unit=np.array([r[0] for r in rows], dtype=np.int64),
+        attrs=_json_matrix([r[1] for r in rows], len(wave.attributes)),
+        values=values,
     )
+
+
+def exact_cells(tree: engine.Tree, invitees: Invitees, *, units_only: bool = False) -> list[Cell]:
+    """Cells whose invitees are the same by true and by stored codes: the only cells whose
+    results the stored responses give exactly (answers generalised above a cell, to keep
+    every stored group at >= k invitees, would be missing from it)."""
+    width = 0 if units_only else invitees.attrs.shape[1]
+    attrs, stored = invitees.attrs[:, :width], invitees.stored_attrs[:, :width]
+    space = engine.CellSpace(tree.size, engine.attribute_sizes(np.vstack([attrs, stored])))
+    by_true = engine.count_by_cell_id(space, tree, invitees.unit, attrs)
+    by_stored = engine.count_by_cell_id(space, tree, invitees.stored_unit, stored)
+    return space.cells(np.flatnonzero((by_true > 0) & (np.abs(by_true - by_stored) < 0.5)))
+
+
+def _shown_figures(
+    tree: engine.Tree,
+    responses: engine.Responses,
+    items: Sequence[Any],
+    instruments: Sequence[Any],
+    published: set[Cell],
+    k: int,
+) -> dict[Cell, set[str]]:
+    """Per published cell, the items and scores whose answers and skips are each 0 or >= k
+    in every class of this wave's cells (suppression.item_cells)."""
+    shown: dict[Cell, set[str]] = {cell: set() for cell in published}
+    column = {item.key: i for i, item in enumerate(items)}
+    figures = [(item.key, ~np.isnan(responses.values[:, i])) for i, item in enumerate(items)]
+    for inst in instruments:
+        if inst.scoring != ITEMS:
+            score = engine._scores(inst, responses.values, column)
+            figures.append((inst.key, ~np.isnan(score)))
+    by_mask: dict[bytes, set[Cell]] = {}
+    for key, answered in figures:
+        digest = np.packbits(answered).tobytes()
+        if digest not in by_mask:
+            by_mask[digest] = suppression.item_cells(
+                tree, responses.unit, responses.attrs, answered, published, k
+            )
+        for cell in by_mask[digest]:
+            shown[cell].add(key)
+    return shown
+
+
+def wave_results_compute(*, wave: Wave, now: dt.datetime | None = None) -> int:
+    """Compute and store a wave's publishable results, and record them in the disclosure
+    ledger. Returns the number of cells stored.
+
+    Candidates are the cells the stored responses give exactly; the engine keeps those that
+    leave every class safe against everything published before (any campaign, any wave,
+    within the ledger's window) for answers, and within this wave for participation."""
+    now = now or timezone.now()
+    campaign = wave.campaign
+    k = campaign.min_group
+    tree = tree_of(wave)
+    items = engine_items(wave)
+    instruments = [INSTRUMENTS[key] for key in campaign.instruments]
+    invitees = invitees_of(wave)
+    responses = _responses(wave, items)
+
+    respondents = invitees.respondents()
+    before = ledger.prior_signatures(now=now)
+    published = suppression.publishable_cells(
+        tree,
+        respondents.unit,
+        respondents.attrs,
+        k,
+        candidates=exact_cells(tree, invitees),
+        invited=(invitees.unit, invitees.attrs),
+        prior=suppression.prior_for(
+            respondents.person, before.persons, before.signatures, before.populations
+        ),
+    )
+    computed = engine.compute(items, instruments, tree, responses, sorted(published))
+    expected = engine.cell_counts(tree, respondents.unit, respondents.attrs)
+    for cell, result in list(computed.items()):
+        if result.respondents != expected.get(cell):  # receipts and responses disagree
+            log.warning("wave %s: cell %s withheld, its counts disagree", wave.pk, cell)
+            del computed[cell]
+    shown = _shown_figures(tree, responses, items, instruments, set(computed), k)
+    invited = engine.cell_counts(tree, invitees.unit, invitees.attrs)
     cells = []
     for cell, result in computed.items():
-        scores, item_stats = _serialise(result)
+        scores, item_stats = _serialise(result, shown[cell])
         cells.append(
             ResultCell(
                 wave=wave,
@@ -198,17 +329,23 @@ def wave_results_compute(
                 attr=cell[1],
                 value=cell[2],
                 respondents=result.respondents,
-                invited=invited.get(cell, result.respondents),
+                invited=invited[cell],
                 scores=scores,
                 items=item_stats,
             )
         )
-    comment_cells = _comment_cells(wave, tree, campaign.min_comment_group)
+    comment_cells = _comment_cells(wave, tree, invitees, campaign.min_comment_group)
     with transaction.atomic():
         ResultCell.objects.filter(wave=wave).delete()
         CommentCell.objects.filter(wave=wave).delete()
         ResultCell.objects.bulk_create(cells, batch_size=1000)
         CommentCell.objects.bulk_create(comment_cells, batch_size=1000)
+        ledger.record(
+            source=SOURCE,
+            batch=batch_of(wave),
+            keys=[cell_key(wave, cell) for cell in computed],
+            now=now,
+        )
         wave.results_at = now
         wave.results_error = ""
         wave.save(update_fields=["results_at", "results_error"])
@@ -216,11 +353,15 @@ def wave_results_compute(
     return len(cells)
 
 
-def _comment_cells(wave: Wave, tree: engine.Tree, k: int) -> list[CommentCell]:
+def _comment_cells(wave: Wave, tree: engine.Tree, invitees: Invitees, k: int) -> list[CommentCell]:
     """Per free-text question: the units (whole subtrees, no attribute filters) whose comments
-    may be read, by the same engine with the comment threshold."""
+    may be read, by the same engine with the comment threshold, among units whose stored
+    comments are exactly theirs. Writers are a participation figure too: the invitees layer
+    applies."""
     found = []
-    for item in {i["key"] for i in wave.items if i["kind"] == "text"}:
+    units_exact = exact_cells(tree, invitees, units_only=True)
+    no_attrs = np.zeros((invitees.unit.size, 0), dtype=np.int64)
+    for item in sorted({i["key"] for i in wave.items if i["kind"] == "text"}):
         rows = list(
             SurveyComment.objects.filter(wave=wave, item=item).values_list("unit", flat=True)
         )
@@ -229,27 +370,44 @@ def _comment_cells(wave: Wave, tree: engine.Tree, k: int) -> list[CommentCell]:
         unit = np.array(rows, dtype=np.int64)
         attrs = np.zeros((unit.size, 0), dtype=np.int64)
         counts = engine.cell_counts(tree, unit, attrs)
-        candidates = [c for c in counts if c[1] == -1]
-        for cell in suppression.publishable_cells(tree, unit, attrs, k, candidates=candidates):
+        shown = suppression.publishable_cells(
+            tree, unit, attrs, k, candidates=units_exact, invited=(invitees.unit, no_attrs)
+        )
+        for cell in shown:
             found.append(CommentCell(wave=wave, unit=cell[0], item=item, writers=counts[cell]))
     return found
 
 
+@contextmanager
+def invitations_read_once() -> Iterator[None]:
+    """Within this block each wave's invitations (and receipts) are read once, however many
+    later waves' checks resolve them through the ledger."""
+    token = _INVITEES.set({})
+    try:
+        yield
+    finally:
+        _INVITEES.reset(token)
+
+
 def campaign_recompute(*, campaign_id: int, now: dt.datetime | None = None) -> list[int]:
-    """Recompute every closed wave of a campaign in order (after a fix to the engine, say);
-    each wave's respondents are read once. Returns the cells stored per wave."""
-    cache: dict[int, Respondents] = {}
+    """Recompute every closed wave of a campaign in order (after a fix to the engine, say).
+    Returns the cells stored per wave. What the ledger recorded before stays recorded: it
+    was shown."""
     cells = []
-    waves = Wave.objects.filter(campaign_id=campaign_id, sent_at__isnull=False).order_by("number")
-    for wave in waves.select_related("campaign"):
-        if wave.results_at is None and wave.closes_on >= org_today():
-            break  # still open: its results wait for it to close
-        cells.append(wave_results_compute(wave=wave, now=now, cache=cache))
+    waves = Wave.objects.filter(campaign_id=campaign_id, sent_at__isnull=False)
+    with invitations_read_once():
+        for wave in waves.order_by("number").select_related("campaign"):
+            if wave.results_at is None and wave.closes_on >= org_today():
+                break  # still open: its results wait for it to close
+            cells.append(wave_results_compute(wave=wave, now=now))
     return cells
 
 
 def waves_close_due(*, now: dt.datetime | None = None) -> int:
-    """Compute the results of every sent wave whose closing day has passed."""
+    """Compute the results of every sent wave whose closing day has passed, then store its
+    rows in random order (kith/pulse/storage.py)."""
+    from kith.pulse.storage import wave_rows_shuffle
+
     now = now or timezone.now()
     today = timezone.localdate(now, timezone=timezone.get_default_timezone())
     done = 0
@@ -258,6 +416,7 @@ def waves_close_due(*, now: dt.datetime | None = None) -> int:
     ).select_related("campaign"):
         try:
             wave_results_compute(wave=wave, now=now)
+            wave_rows_shuffle(wave=wave)
             done += 1
         except Exception as exc:  # one broken wave must not hold up the others
             log.exception("could not compute wave %s", wave.pk)

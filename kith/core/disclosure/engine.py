@@ -16,10 +16,11 @@ combination of published cells says anything about fewer than k people.
 
 A *layer* is one way of counting people: its atoms, the weight of each atom per column, and
 the classes that earlier publications already cut (from the ledger). `add_while_safe` tries
-candidate cells one at a time, in priority order, and keeps a cell only if, in every layer,
-each class it splits keeps 0 or >= k weight on each side. The family is safe after every
-step, so it is safe at the end. Withholding a cell only merges classes, so any subset of a
-safe family is safe too; `prune_until_safe` uses that to trim a family for a new column.
+candidate cells one at a time, in priority order, and keeps a cell only if every layer stays
+safe: the signature-class rule, relaxed only where linear algebra shows a small class cannot
+be isolated (its docstring has the argument). The family is safe after every step, so it is
+safe at the end. `prune_until_safe` trims a family with the plain rule: withholding a cell
+only merges classes, so any subset of a family safe under the plain rule is safe too.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def signature_hash(cell_ids: IntArray, published: BoolArray, tags: UIntArray) ->
     safe = np.where(valid, cell_ids, 0)
     keep = valid & published[safe]
     with np.errstate(over="ignore"):
-        return np.where(keep, tags[safe], np.uint64(0)).sum(axis=1, dtype=np.uint64)
+        summed = np.where(keep, tags[safe], np.uint64(0)).sum(axis=1, dtype=np.uint64)
+    return np.asarray(summed, dtype=np.uint64)
 
 
 def classes_of(hashes: UIntArray) -> tuple[IntArray, int]:
@@ -96,6 +98,11 @@ class Layer:
     weights: IntArray
     klass: IntArray
     class_weight: IntArray
+    # Optional: a tag per atom whose sums identify populations (the sum of its people's
+    # person_tag), and the populations already published (sums of tags). A cell whose
+    # population was published before adds nothing new and is always safe.
+    atom_tag: UIntArray | None = None
+    known: UIntArray | None = None
 
     @staticmethod
     def fresh(cell_ids: IntArray, weights: IntArray) -> Layer:
@@ -109,15 +116,35 @@ class Layer:
         )
 
 
+PERSON_SALT = np.uint64(0x5D588B656C078965)
+
+
+def person_tag(persons: IntArray) -> UIntArray:
+    """A pseudo-random tag per person (unrelated to cell tags): a population's hash is the
+    sum of its people's tags."""
+    return mix64(np.asarray(persons, dtype=np.int64).astype(np.uint64) ^ PERSON_SALT)
+
+
+def _small(weight: IntArray, k: int) -> BoolArray:
+    """Rows (classes or parts) with 1..k-1 weight in some column."""
+    return np.asarray(((weight > 0) & (weight < k)).any(axis=-1))
+
+
+def _large(weight: IntArray, k: int) -> BoolArray:
+    """Rows with weight, and 0 or >= k in every column."""
+    return np.asarray((weight > 0).any(axis=-1) & ~_small(weight, k))
+
+
 class _LayerState:
     """A layer's classes as cells are added, with a cell → atoms index (CSR)."""
 
-    def __init__(self, layer: Layer, total_cells: int) -> None:
+    def __init__(self, layer: Layer, total_cells: int, k: int) -> None:
         valid = layer.cell_ids >= 0
         rows = np.broadcast_to(np.arange(layer.cell_ids.shape[0])[:, None], layer.cell_ids.shape)
         atom_of = rows[valid]
         cell_of = layer.cell_ids[valid]
         by_cell = np.argsort(cell_of, kind="stable")
+        self.k = k
         self.members = atom_of[by_cell]
         self.start = np.searchsorted(cell_of[by_cell], np.arange(total_cells + 1))
         self.weight = layer.weights
@@ -127,13 +154,29 @@ class _LayerState:
         self.size = np.zeros((capacity, layer.weights.shape[1]), dtype=np.int64)
         self.size[:n_classes] = layer.class_weight
         self.next_class = n_classes
+        self.small_classes = int(_small(self.size[1:n_classes], k).sum())  # class 0 exempt
+        n_atoms = layer.cell_ids.shape[0]
+        self.atom_tag = (
+            mix64(np.arange(n_atoms, dtype=np.int64) + (1 << 40))
+            if layer.atom_tag is None
+            else np.asarray(layer.atom_tag, dtype=np.uint64)
+        )
+        self.known: set[int] = set() if layer.known is None else set(layer.known.tolist())
+        self.last_population = 0
 
-    def split(self, cid: int, k: int) -> tuple[IntArray, IntArray, IntArray, IntArray] | None:
-        """The classes this cell touches, its members' classes and the weights inside, or
-        None when adding the cell would leave a class with 1..k-1 weight on either side."""
+    def population(self, members: IntArray) -> int:
+        with np.errstate(over="ignore"):
+            return int(self.atom_tag[members].sum(dtype=np.uint64))
+
+    def split(self, cid: int) -> tuple[IntArray, IntArray, IntArray, IntArray] | None:
+        """The classes this cell touches, its members' classes and the weights inside; or
+        None when adding the cell could let a combination isolate fewer than k (see
+        add_while_safe)."""
+        k = self.k
         members = self.members[self.start[cid] : self.start[cid + 1]]
         if members.size == 0:
             return None
+        self.last_population = self.population(members)
         cls = self.klass[members]
         if (cls == cls[0]).all():
             touched = cls[:1]
@@ -143,20 +186,44 @@ class _LayerState:
         inside = np.zeros((touched.size, self.weight.shape[1]), dtype=np.int64)
         np.add.at(inside, inverse, self.weight[members])
         outside = self.size[touched] - inside
-        if ((inside > 0) & (inside < k)).any():
+        exempt = touched == 0
+        was_small = _small(self.size[touched], k) & ~exempt
+        small_in, small_out = _small(inside, k), _small(outside, k) & ~exempt
+        found = members, touched, inverse, inside
+        small_after = (
+            self.small_classes - int(was_small.sum()) + int(small_in.sum() + small_out.sum())
+        )
+        if small_after == 0 or self.last_population in self.known:
+            # The plain signature-class rule; or a population published before, whose row
+            # is already in the span and so changes nothing.
+            return found
+        # Otherwise this cell's own column e_C must lie in the span of the large classes'
+        # columns: a class cut into two large parts (their difference is e_C), or a large
+        # part of people in no cell yet (their column is e_C). See add_while_safe.
+        both_large = _large(inside, k) & _large(outside, k) & ~exempt
+        fresh_large = exempt & _large(inside, k)
+        if not (both_large.any() or fresh_large.any()):
             return None
-        bad_out = (outside > 0) & (outside < k) & (touched != 0)[:, None]
-        if bad_out.any():
-            return None
-        return members, touched, inverse, inside
+        cut_small_small = ~was_small & ~exempt & small_in & small_out
+        if cut_small_small.any() and self.small_classes > 0:
+            return None  # only a family with no small class yet may glue a pair
+        return found
 
     def apply(self, found: tuple[IntArray, IntArray, IntArray, IntArray]) -> None:
         members, touched, inverse, inside = found
+        self.known.add(self.last_population)
         outside = self.size[touched] - inside
+        exempt = touched == 0
+        k = self.k
+        self.small_classes += int(
+            (_small(inside, k)).sum()
+            + (_small(outside, k) & ~exempt).sum()
+            - (_small(self.size[touched], k) & ~exempt).sum()
+        )
         # The part inside the cell gets a new class when the class is split, or when it was
         # the exempt class 0 (which is no longer exempt there). A class wholly inside keeps
         # its id: its signature grew, its weight did not.
-        split = (outside > 0).any(axis=1) | (touched == 0)
+        split = (outside > 0).any(axis=1) | exempt
         if not split.any():
             return
         new_ids = np.full(touched.size, -1, dtype=np.int64)
@@ -172,14 +239,32 @@ class _LayerState:
 
 def add_while_safe(layers: Sequence[Layer], order: IntArray, k: int, total_cells: int) -> IntArray:
     """The cells of `order` (candidate cell ids, in priority order) that are kept, in turn,
-    when each must keep every layer safe (see the module docstring)."""
+    when each keeps every layer safe.
+
+    The guarantee: no non-zero linear combination of the published cells lives on fewer
+    than k people (weight). Classes with 1..k-1 weight are "small", the others "large".
+    With no small class, this is the plain signature-class rule. Small classes appear when
+    an earlier class is cut unevenly: people who answered one wave and not the next, inside
+    a group whose other changes are large (the organisation's cell in a later wave). The
+    invariant kept: every combination that is zero on all large classes is constant on
+    each *block* of small classes, and each block is either always zero ("dead") or weighs
+    >= k. Adding cell C keeps it when (A) C's own column e_C lies in the span of the large
+    classes' columns (a class cut into two large parts: their difference is e_C; or a large
+    part of people in no cell yet: their column is e_C). Then any combination zero on the
+    large classes gives C no weight, so it is an old combination: a large class cut into a
+    large and a small part makes the small part dead, a small class cut in two keeps both
+    parts in its block, and, when no small class existed before, a large class cut into
+    two small parts becomes one block of >= k (the two parts always carry the same value).
+    A cell whose population was published before changes nothing and is always safe. Each
+    step keeps the invariant, so the family is safe at the end; the brute-force tests check
+    the guarantee itself (no set under k carries a combination) on random organisations."""
     check_k(k)
-    states = [_LayerState(layer, total_cells) for layer in layers]
+    states = [_LayerState(layer, total_cells, k) for layer in layers]
     kept: list[int] = []
     for cid in np.asarray(order, dtype=np.int64).tolist():
         found = []
         for state in states:
-            split = state.split(cid, k)
+            split = state.split(cid)
             if split is None:
                 break
             found.append(split)
@@ -211,7 +296,7 @@ def prune_until_safe(
         klass, n_classes = classes_of(signature_hash(cell_ids, published, tags))
         total = np.zeros((n_classes, weights.shape[1]), dtype=np.int64)
         np.add.at(total, klass, weights)
-        unsafe = ((total > 0) & (total < k)).any(axis=1)
+        unsafe = np.asarray(((total > 0) & (total < k)).any(axis=1), dtype=np.bool_)
         unsafe[0] = False
         bad_atoms = unsafe[klass]
         if not bad_atoms.any():

@@ -33,8 +33,9 @@ class Recorded:
 
 
 # A source turns recorded cells into (person ids, per-person sum of the tags of the cells
-# that contain them); a person may appear several times, the ledger adds them up.
-PopulationSource = Callable[[Sequence[Recorded]], tuple[IntArray, UIntArray]]
+# that contain them — a person may appear several times, the ledger adds them up — and each
+# cell's population hash: the sum of engine.person_tag over its people).
+PopulationSource = Callable[[Sequence[Recorded]], tuple[IntArray, UIntArray, UIntArray]]
 _SOURCES: dict[str, PopulationSource] = {}
 
 
@@ -56,9 +57,19 @@ def record(*, source: str, batch: str, keys: Iterable[str], now: dt.datetime) ->
         DisclosedCell.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
 
 
-def prior_signatures(*, now: dt.datetime) -> tuple[IntArray, UIntArray]:
-    """Every person described by a cell published within the window, with the sum of those
-    cells' tags (their signature, as one 64-bit number; persons sorted, unique)."""
+@dataclass(frozen=True, slots=True)
+class Prior:
+    """What the window's publications tell apart: every person they describe (sorted,
+    unique) with their signature (the sum of their cells' tags), and every published
+    population's hash."""
+
+    persons: IntArray
+    signatures: UIntArray
+    populations: UIntArray
+
+
+def prior_signatures(*, now: dt.datetime) -> Prior:
+    """Everything published within the window, resolved to people by its sources."""
     rows = DisclosedCell.objects.filter(published_at__gte=window_start(now), published_at__lte=now)
     by_source: dict[str, list[Recorded]] = defaultdict(list)
     found = list(rows.values_list("pk", "source", "batch", "key"))
@@ -67,17 +78,19 @@ def prior_signatures(*, now: dt.datetime) -> tuple[IntArray, UIntArray]:
         by_source[source].append(Recorded(batch=batch, key=key, tag=int(tag)))
     persons: list[IntArray] = []
     sums: list[UIntArray] = []
+    populations: list[UIntArray] = []
     for source, recorded in sorted(by_source.items()):
         if source not in _SOURCES:
             raise ValueError(f"the ledger holds cells of {source!r}, which no app registers")
-        who, tag_sum = _SOURCES[source](recorded)
+        who, tag_sum, population = _SOURCES[source](recorded)
         persons.append(np.asarray(who, dtype=np.int64))
         sums.append(np.asarray(tag_sum, dtype=np.uint64))
+        populations.append(np.asarray(population, dtype=np.uint64))
     if not persons:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    who_all = np.concatenate(persons)
-    unique, inverse = np.unique(who_all, return_inverse=True)
+        empty = np.zeros(0, dtype=np.uint64)
+        return Prior(np.zeros(0, dtype=np.int64), empty, empty)
+    unique, inverse = np.unique(np.concatenate(persons), return_inverse=True)
     total = np.zeros(unique.size, dtype=np.uint64)
     with np.errstate(over="ignore"):
         np.add.at(total, inverse.reshape(-1), np.concatenate(sums))
-    return unique, total
+    return Prior(unique, total, np.unique(np.concatenate(populations)))

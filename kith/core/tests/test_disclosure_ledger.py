@@ -16,12 +16,17 @@ POPULATIONS = {"alpha": [1, 2, 3, 4, 5, 6], "department": [1, 2, 3, 4, 5, 6, 7]}
 
 
 def resolve(recorded):
-    persons, sums = [], []
+    persons, sums, populations = [], [], []
     for row in recorded:
-        for person in POPULATIONS[row.key]:
-            persons.append(person)
-            sums.append(row.tag)
-    return np.array(persons, dtype=np.int64), np.array(sums, dtype=np.uint64)
+        people = np.array(POPULATIONS[row.key], dtype=np.int64)
+        persons += people.tolist()
+        sums += [row.tag] * people.size
+        populations.append(int(engine.person_tag(people).sum(dtype=np.uint64)))
+    return (
+        np.array(persons, dtype=np.int64),
+        np.array(sums, dtype=np.uint64),
+        np.array(populations, dtype=np.uint64),
+    )
 
 
 @pytest.fixture
@@ -31,8 +36,9 @@ def source():
     ledger._SOURCES.pop("test", None)
 
 
-def classes(persons, hashes):
-    klass, _ = engine.classes_of(hashes)
+def classes(prior):
+    persons = prior.persons
+    klass, _ = engine.classes_of(prior.signatures)
     return {tuple(int(p) for p in persons[klass == c]) for c in np.unique(klass)}
 
 
@@ -41,10 +47,11 @@ def test_recorded_cells_cut_people_into_classes(source) -> None:
     now = timezone.now()
     ledger.record(source=source, batch="x", keys=["department"], now=now)
     ledger.record(source=source, batch="y", keys=["alpha"], now=now)
-    persons, hashes = ledger.prior_signatures(now=now)
-    assert persons.tolist() == [1, 2, 3, 4, 5, 6, 7]
+    prior = ledger.prior_signatures(now=now)
+    assert prior.persons.tolist() == [1, 2, 3, 4, 5, 6, 7]
     # Person 7 is alone in "department only": anything that splits them off is refused.
-    assert classes(persons, hashes) == {(1, 2, 3, 4, 5, 6), (7,)}
+    assert classes(prior) == {(1, 2, 3, 4, 5, 6), (7,)}
+    assert prior.populations.size == 2
 
 
 @pytest.mark.django_db
@@ -61,11 +68,9 @@ def test_the_window_forgets_old_publications(source, settings) -> None:
     now = timezone.now()
     ledger.record(source=source, batch="old", keys=["alpha"], now=now - dt.timedelta(days=800))
     ledger.record(source=source, batch="new", keys=["department"], now=now)
-    persons, hashes = ledger.prior_signatures(now=now)
-    assert classes(persons, hashes) == {(1, 2, 3, 4, 5, 6, 7)}
+    assert classes(ledger.prior_signatures(now=now)) == {(1, 2, 3, 4, 5, 6, 7)}
     settings.KITH_DISCLOSURE_WINDOW_MONTHS = 36
-    persons, hashes = ledger.prior_signatures(now=now)
-    assert classes(persons, hashes) == {(1, 2, 3, 4, 5, 6), (7,)}
+    assert classes(ledger.prior_signatures(now=now)) == {(1, 2, 3, 4, 5, 6), (7,)}
 
 
 @pytest.mark.django_db
@@ -78,12 +83,12 @@ def test_an_unregistered_source_is_an_error() -> None:
 
 
 def test_engine_refuses_a_cell_that_splits_an_earlier_class() -> None:
-    # Atoms: Alpha's six (class 1, from the ledger) and Beta's one (class 2).
+    # Atoms: Alpha's six (class 1, from the ledger) and Beta's five (class 2).
     layer = engine.Layer(
         cell_ids=np.array([[0], [-1]]),  # candidate cell 0 holds Alpha only
-        weights=np.array([[6], [1]]),
+        weights=np.array([[6], [5]]),
         klass=np.array([1, 2]),
-        class_weight=np.array([[0], [6], [1]]),
+        class_weight=np.array([[0], [6], [5]]),
     )
     assert engine.add_while_safe([layer], np.array([0]), 5, 1).tolist() == [0]
     merged = engine.Layer(  # the same people, but the ledger had them in one class

@@ -60,15 +60,26 @@ class Prior:
     """What earlier publications already tell apart, for this wave's respondents.
 
     klass: (n,) per respondent row, the class earlier cells put them in (0: in none).
-    class_weight: (K,) how many people each class holds, respondents now or not."""
+    class_weight: (K,) how many people each class holds, respondents now or not.
+    person_tag: (n,) per respondent row, their tag (rule.person_tag).
+    known: the populations published before (sums of person tags)."""
 
     klass: IntArray
     class_weight: IntArray
+    person_tag: UIntArray
+    known: UIntArray
 
 
-def prior_for(respondents: IntArray, persons: IntArray, hashes: UIntArray) -> Prior:
+def prior_for(
+    respondents: IntArray,
+    persons: IntArray,
+    hashes: UIntArray,
+    known: UIntArray | None = None,
+) -> Prior:
     """The Prior of `respondents` (person ids, one per response row) given every person's
-    signature hash over earlier publications (`persons` unique, 0 = in no earlier cell)."""
+    signature hash over earlier publications (`persons` unique, 0 = in no earlier cell) and
+    the population hashes of those publications."""
+    respondents = np.asarray(respondents, dtype=np.int64)
     persons = np.asarray(persons, dtype=np.int64)
     new = np.setdiff1d(respondents, persons)
     everyone = np.concatenate([persons, new])
@@ -77,14 +88,20 @@ def prior_for(respondents: IntArray, persons: IntArray, hashes: UIntArray) -> Pr
     order = np.argsort(everyone, kind="stable")
     where = order[np.searchsorted(everyone, respondents, sorter=order)]
     weight = np.bincount(klass, minlength=n_classes).astype(np.int64)
-    return Prior(klass=klass[where], class_weight=weight)
+    return Prior(
+        klass=klass[where],
+        class_weight=weight,
+        person_tag=rule.person_tag(respondents),
+        known=np.zeros(0, np.uint64) if known is None else np.asarray(known, dtype=np.uint64),
+    )
 
 
 def wave_signatures(
     tree: Tree, wave: Wave, cells: Iterable[Cell], tags: dict[Cell, int]
-) -> tuple[IntArray, UIntArray]:
+) -> tuple[IntArray, UIntArray, UIntArray]:
     """Per respondent of `wave`: the sum of the tags of `cells` (published for it) that
-    contain them. The ledger sums these over every earlier publication."""
+    contain them (the ledger sums these over every earlier publication); and per cell, in
+    sorted order, its population hash (the sum of its respondents' person tags)."""
     unit, attrs = as_people(tree, wave.unit, wave.attrs)
     cells = sorted(set(cells))
     space = CellSpace(tree.size, attribute_sizes(attrs, cells))
@@ -94,7 +111,13 @@ def wave_signatures(
     published = np.zeros(space.total, dtype=np.bool_)
     published[ids] = True
     slots = _slots(tree, space, unit, attrs)
-    return wave.person, rule.signature_hash(slots, published, table)
+    valid = slots >= 0
+    keep = valid & published[np.where(valid, slots, 0)]
+    population = np.zeros(space.total, dtype=np.uint64)
+    person = np.broadcast_to(rule.person_tag(wave.person)[:, None], slots.shape)
+    with np.errstate(over="ignore"):
+        np.add.at(population, slots[keep], person[keep])
+    return wave.person, rule.signature_hash(slots, published, table), population[ids]
 
 
 def _slots(tree: Tree, space: CellSpace, unit: IntArray, attrs: IntArray) -> IntArray:
@@ -118,16 +141,23 @@ def _layer(
     klass = np.zeros(unit.size, dtype=np.int64) if prior is None else prior.klass
     if unit.size == 0:
         return Layer.fresh(np.zeros((0, 0), dtype=np.int64), np.zeros((0, 1), dtype=np.int64))
-    rows, count = np.unique(np.column_stack([klass, unit, attrs]), axis=0, return_counts=True)
+    rows, inverse, count = np.unique(
+        np.column_stack([klass, unit, attrs]), axis=0, return_inverse=True, return_counts=True
+    )
     cell_ids = _slots(tree, space, rows[:, 1], rows[:, 2:])
     weights = count.astype(np.int64)[:, None]
     if prior is None:
         return Layer.fresh(cell_ids, weights)
+    atom_tag = np.zeros(rows.shape[0], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        np.add.at(atom_tag, inverse.reshape(-1), prior.person_tag)
     return Layer(
         cell_ids=cell_ids,
         weights=weights,
         klass=rows[:, 0].astype(np.int64),
         class_weight=prior.class_weight.astype(np.int64)[:, None],
+        atom_tag=atom_tag,
+        known=prior.known,
     )
 
 

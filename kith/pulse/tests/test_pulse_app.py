@@ -149,15 +149,38 @@ def test_the_reminder_goes_once_to_everyone_as_kith_cannot_tell_who_answered(org
 # --- Results and who sees them ------------------------------------------------------------------
 
 
-def test_a_team_under_k_is_withheld_and_cannot_be_derived(closed_wave):
-    cells = {(c.unit, c.attr, c.value): c for c in ResultCell.objects.filter(wave=closed_wave)}
-    data, platform = _unit_index(closed_wave, "Data"), _unit_index(closed_wave, "Platform")
-    engineering = _unit_index(closed_wave, "Engineering")
+def test_a_team_under_k_is_withheld_and_cannot_be_derived(org, hr_user):
+    from kith.directory.tests.factories import PersonFactory
+
+    # Four colleagues beside the HR admin in People, so nobody's answers need a coarser
+    # stored group than their department (see the next test).
+    [PersonFactory(org_unit=org.hr.org_unit) for _ in range(4)]
+    wave = campaign(hr_user, today=org_today()).waves.get(number=1)
+    services.wave_send(wave=wave)
+    wave.refresh_from_db()
+    answer_all(wave, org.platform_people + org.data_people + org.direct_people)
+    results.wave_results_compute(wave=wave)
+    cells = {(c.unit, c.attr, c.value): c for c in ResultCell.objects.filter(wave=wave)}
+    data, platform = _unit_index(wave, "Data"), _unit_index(wave, "Platform")
+    engineering = _unit_index(wave, "Engineering")
     assert (data, -1, -1) not in cells  # 3 people < k
     assert cells[(platform, -1, -1)].respondents == 7
     # Engineering − Platform = Data + the 5 people directly in Engineering: 8 >= k, safe.
     assert cells[(engineering, -1, -1)].respondents == 15
     assert cells[(0, -1, -1)].respondents == 15
+    assert cells[(0, -1, -1)].invited == 20
+
+
+def test_a_lone_answer_outside_every_team_costs_a_department_its_results(closed_wave):
+    """The HR admin is alone in People: their answers must share a stored group of k
+    invitees, which can only sit at the organisation's level with people from Engineering.
+    Engineering's stored answers are then no longer exactly Engineering's, so it is not
+    published; the organisation and Platform are."""
+    cells = {(c.unit, c.attr, c.value) for c in ResultCell.objects.filter(wave=closed_wave)}
+    platform = _unit_index(closed_wave, "Platform")
+    engineering = _unit_index(closed_wave, "Engineering")
+    assert (0, -1, -1) in cells and (platform, -1, -1) in cells
+    assert (engineering, -1, -1) not in cells
 
 
 def test_scores_are_what_was_answered(closed_wave):
