@@ -84,13 +84,22 @@ class Invitees:
 
 
 # Waves' invitees read once per recompute (campaign_recompute sets a cache for its duration).
-_INVITEES: ContextVar[dict[int, Invitees] | None] = ContextVar("pulse_invitees", default=None)
+Signatures = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass
+class _ReadOnce:
+    invitees: dict[int, Invitees]
+    signatures: dict[tuple[int, tuple[int, ...]], Signatures]
+
+
+_READ_ONCE: ContextVar[_ReadOnce | None] = ContextVar("pulse_read_once", default=None)
 
 
 def invitees_of(wave: Wave) -> Invitees:
-    cache = _INVITEES.get()
-    if cache is not None and wave.pk in cache:
-        return cache[wave.pk]
+    cache = _READ_ONCE.get()
+    if cache is not None and wave.pk in cache.invitees:
+        return cache.invitees[wave.pk]
     quote = connection.ops.quote_name
     rows = _fetch(
         Invitation,
@@ -115,7 +124,7 @@ def invitees_of(wave: Wave) -> Invitees:
         answered=answered_mask(wave.pk, [r[1] for r in rows]),
     )
     if cache is not None:
-        cache[wave.pk] = found
+        cache.invitees[wave.pk] = found
     return found
 
 
@@ -156,9 +165,22 @@ def cells_of_keys(wave: Wave, keys: Iterable[str]) -> list[Cell]:
     return found
 
 
-def population_of(
-    recorded: Sequence[ledger.Recorded],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _wave_signatures(wave: Wave, rows: Sequence[ledger.Recorded]) -> Signatures:
+    """One wave's recorded cells resolved to its respondents (kept while invitations are
+    read once: a recompute resolves every earlier wave for each later one)."""
+    cache = _READ_ONCE.get()
+    key = (wave.pk, tuple(sorted(r.tag for r in rows)))
+    if cache is not None and key in cache.signatures:
+        return cache.signatures[key]
+    cells = cells_of_keys(wave, [r.key for r in rows])
+    tags = dict(zip(cells, [r.tag for r in rows], strict=True))
+    found = suppression.wave_signatures(tree_of(wave), invitees_of(wave).respondents(), cells, tags)
+    if cache is not None:
+        cache.signatures[key] = found
+    return found
+
+
+def population_of(recorded: Sequence[ledger.Recorded]) -> Signatures:
     """The ledger's population source for Pulse: each recorded cell describes the wave's
     respondents in it (from invitations and receipts, in that wave's own snapshot)."""
     by_wave: dict[int, list[ledger.Recorded]] = defaultdict(list)
@@ -167,11 +189,7 @@ def population_of(
     persons, sums, populations = [], [], []
     for wave in Wave.objects.filter(pk__in=by_wave).select_related("campaign"):
         rows = by_wave[wave.pk]
-        cells = cells_of_keys(wave, [r.key for r in rows])
-        tags = dict(zip(cells, [r.tag for r in rows], strict=True))
-        who, tag_sum, population = suppression.wave_signatures(
-            tree_of(wave), invitees_of(wave).respondents(), cells, tags
-        )
+        who, tag_sum, population = _wave_signatures(wave, rows)
         persons.append(who)
         sums.append(tag_sum)
         populations.append(population)
@@ -270,13 +288,12 @@ def _shown_figures(
         if inst.scoring != ITEMS:
             score = engine._scores(inst, responses.values, column)
             figures.append((inst.key, ~np.isnan(score)))
+    checker = suppression.ItemCells(tree, responses.unit, responses.attrs, published, k)
     by_mask: dict[bytes, set[Cell]] = {}
     for key, answered in figures:
         digest = np.packbits(answered).tobytes()
         if digest not in by_mask:
-            by_mask[digest] = suppression.item_cells(
-                tree, responses.unit, responses.attrs, answered, published, k
-            )
+            by_mask[digest] = checker.cells(answered)
         for cell in by_mask[digest]:
             shown[cell].add(key)
     return shown
@@ -382,11 +399,11 @@ def _comment_cells(wave: Wave, tree: engine.Tree, invitees: Invitees, k: int) ->
 def invitations_read_once() -> Iterator[None]:
     """Within this block each wave's invitations (and receipts) are read once, however many
     later waves' checks resolve them through the ledger."""
-    token = _INVITEES.set({})
+    token = _READ_ONCE.set(_ReadOnce(invitees={}, signatures={}))
     try:
         yield
     finally:
-        _INVITEES.reset(token)
+        _READ_ONCE.reset(token)
 
 
 def campaign_recompute(*, campaign_id: int, now: dt.datetime | None = None) -> list[int]:

@@ -198,16 +198,13 @@ class _LayerState:
             # is already in the span and so changes nothing.
             return found
         # Otherwise this cell's own column e_C must lie in the span of the large classes'
-        # columns: a class cut into two large parts (their difference is e_C), or a large
-        # part of people in no cell yet (their column is e_C). See add_while_safe.
+        # columns (condition A in add_while_safe): a class cut into two large parts (their
+        # difference is e_C), or a large part of people in no cell yet (their column is e_C).
         both_large = _large(inside, k) & _large(outside, k) & ~exempt
         fresh_large = exempt & _large(inside, k)
-        if not (both_large.any() or fresh_large.any()):
-            return None
-        cut_small_small = ~was_small & ~exempt & small_in & small_out
-        if cut_small_small.any() and self.small_classes > 0:
-            return None  # only a family with no small class yet may glue a pair
-        return found
+        if both_large.any() or fresh_large.any():
+            return found
+        return None
 
     def apply(self, found: tuple[IntArray, IntArray, IntArray, IntArray]) -> None:
         members, touched, inverse, inside = found
@@ -243,21 +240,23 @@ def add_while_safe(layers: Sequence[Layer], order: IntArray, k: int, total_cells
 
     The guarantee: no non-zero linear combination of the published cells lives on fewer
     than k people (weight). Classes with 1..k-1 weight are "small", the others "large".
-    With no small class, this is the plain signature-class rule. Small classes appear when
-    an earlier class is cut unevenly: people who answered one wave and not the next, inside
-    a group whose other changes are large (the organisation's cell in a later wave). The
-    invariant kept: every combination that is zero on all large classes is constant on
-    each *block* of small classes, and each block is either always zero ("dead") or weighs
-    >= k. Adding cell C keeps it when (A) C's own column e_C lies in the span of the large
-    classes' columns (a class cut into two large parts: their difference is e_C; or a large
-    part of people in no cell yet: their column is e_C). Then any combination zero on the
-    large classes gives C no weight, so it is an old combination: a large class cut into a
-    large and a small part makes the small part dead, a small class cut in two keeps both
-    parts in its block, and, when no small class existed before, a large class cut into
-    two small parts becomes one block of >= k (the two parts always carry the same value).
-    A cell whose population was published before changes nothing and is always safe. Each
-    step keeps the invariant, so the family is safe at the end; the brute-force tests check
-    the guarantee itself (no set under k carries a combination) on random organisations."""
+    With no small class this is the plain signature-class rule: a combination is constant
+    on classes, so its support is a union of classes of >= k. Small classes appear when an
+    earlier class is cut unevenly: people who answered one wave and not the next, inside a
+    group whose other changes are large (the organisation's cell in a later wave).
+
+    The invariant kept: every combination that is zero on all large classes lives on >= k
+    people (or is zero). A cell C that leaves a small class is added only if (A) its own
+    column e_C is in the span of the large classes' columns: a class cut into two large
+    parts (their difference is e_C), or a large part of people in no cell yet (their column
+    is e_C). Then a new combination v = y·M that is zero on the large classes has y_C =
+    Σ b_j·v(L_j) = 0, so it is an old combination read on the finer classes. Either it was
+    zero on every old large class — then it lived on >= k people before, and on the same
+    people now — or it is non-zero on an old large class P none of whose parts is large
+    now: all of P's >= k people are then in its support. A cell whose population was
+    published before changes nothing and is always safe. So every step keeps the invariant
+    and the family is safe at the end; the brute-force tests check the guarantee itself (no
+    set under k carries a combination) on random organisations."""
     check_k(k)
     states = [_LayerState(layer, total_cells, k) for layer in layers]
     kept: list[int] = []

@@ -192,6 +192,46 @@ def publishable_cells(
     return set(space.cells(rule.add_while_safe(layers, order, k, space.total)))
 
 
+class ItemCells:
+    """Which published cells may show one item's (or score's) figure, for many items of
+    one wave: the atoms (distinct stored unit and attributes of the responses) and their
+    cells are worked out once.
+
+    Over the classes of this wave's published cells, the answers and the skips of every
+    class must each be 0 or >= k; where they are not, the most specific cells are withheld
+    for this item until they are (rule.prune_until_safe)."""
+
+    def __init__(
+        self, tree: Tree, unit: IntArray, attrs: IntArray, published: Iterable[Cell], k: int
+    ) -> None:
+        self.k = k
+        self.published = sorted(set(published))
+        unit, attrs = as_people(tree, unit, attrs)
+        self.space = space = CellSpace(tree.size, attribute_sizes(attrs, self.published))
+        rows, inverse = np.unique(np.column_stack([unit, attrs]), axis=0, return_inverse=True)
+        self.inverse = inverse.reshape(-1)
+        self.n_atoms = rows.shape[0]
+        ids = space.ids(self.published)
+        self.mask = np.zeros(space.total, dtype=np.bool_)
+        self.mask[ids] = True
+        counts = count_by_cell_id(space, tree, unit, attrs)
+        # Specific first: filtered before whole units, deep before shallow, small before large.
+        order = np.lexsort((ids, -counts[ids], space.depth_of(tree)[ids], space.filtered()[ids]))
+        self.rank = np.zeros(space.total, dtype=np.int64)
+        self.rank[ids[order]] = np.arange(1, ids.size + 1)
+        self.cell_ids = _slots(tree, space, rows[:, 0], rows[:, 1:])
+
+    def cells(self, answered: BoolArray) -> set[Cell]:
+        """`answered` (n,): whether each response answered the item."""
+        answered = np.asarray(answered, dtype=np.bool_)
+        if not self.published or answered.all():
+            return set(self.published)
+        weights = np.zeros((self.n_atoms, 2), dtype=np.int64)
+        np.add.at(weights, (self.inverse, (~answered).astype(np.int64)), 1)
+        kept = rule.prune_until_safe(self.cell_ids, weights, self.mask, self.rank, self.k)
+        return set(self.space.cells(np.flatnonzero(kept)))
+
+
 def item_cells(
     tree: Tree,
     unit: IntArray,
@@ -200,34 +240,5 @@ def item_cells(
     published: Iterable[Cell],
     k: int,
 ) -> set[Cell]:
-    """The published cells in which one item's (or score's) figure may be shown.
-
-    `unit`/`attrs` are the responses, `answered` (n,) whether each response answered the
-    item. Over the classes of this wave's published cells, the answers and the skips of
-    every class must each be 0 or >= k; where they are not, the most specific cells are
-    withheld for this item until they are (rule.prune_until_safe)."""
-    published = sorted(set(published))
-    if not published:
-        return set()
-    answered = np.asarray(answered, dtype=np.bool_)
-    if answered.all():
-        return set(published)
-    unit, attrs = as_people(tree, unit, attrs)
-    space = CellSpace(tree.size, attribute_sizes(attrs, published))
-    rows, inverse = np.unique(np.column_stack([unit, attrs]), axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    weights = np.zeros((rows.shape[0], 2), dtype=np.int64)
-    np.add.at(weights, (inverse, (~answered).astype(np.int64)), 1)
-    ids = space.ids(published)
-    mask = np.zeros(space.total, dtype=np.bool_)
-    mask[ids] = True
-    counts = count_by_cell_id(space, tree, unit, attrs)
-    # Specific first: filtered before whole units, deep before shallow, small before large.
-    rank = np.zeros(space.total, dtype=np.int64)
-    by_priority = ids[
-        np.lexsort((ids, -counts[ids], space.depth_of(tree)[ids], space.filtered()[ids]))
-    ]
-    rank[by_priority] = np.arange(1, by_priority.size + 1)
-    cell_ids = _slots(tree, space, rows[:, 0], rows[:, 1:])
-    kept = rule.prune_until_safe(cell_ids, weights, mask, rank, k)
-    return set(space.cells(np.flatnonzero(kept)))
+    """The published cells in which one item's figure may be shown (see ItemCells)."""
+    return ItemCells(tree, unit, attrs, published, k).cells(answered)
