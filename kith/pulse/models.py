@@ -149,8 +149,11 @@ class Invitation(models.Model):
     coarser group their answers are filed under, shared by at least k invitees."""
 
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="invitations")
+    # PROTECT: an invitation is how the disclosure ledger knows who a published cell
+    # described; deleting it would make earlier results forget people (people leave by being
+    # deactivated, never deleted).
     person = models.ForeignKey(
-        "directory.Person", on_delete=models.CASCADE, related_name="pulse_invitations"
+        "directory.Person", on_delete=models.PROTECT, related_name="pulse_invitations"
     )
     token = models.CharField(max_length=64, unique=True, default=new_token)
     unit = models.IntegerField(help_text="Index into the wave's unit snapshot")

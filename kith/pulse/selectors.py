@@ -98,10 +98,12 @@ def my_pulse_data(person: Person) -> dict[str, Any]:
 def survey_state(invitation: Invitation) -> str:
     wave = invitation.wave
     today = org_today()
-    if has_answered(invitation):
-        return "answered"
+    # Closed first: once a wave is over, its link says nothing about whether it was answered
+    # (anyone holding a dump holds every link).
     if wave.results_at is not None or today > wave.closes_on:
         return "closed"
+    if has_answered(invitation):
+        return "answered"
     if today < wave.opens_on:
         return "not_yet"
     return "open"
@@ -525,13 +527,17 @@ def closed_waves_for_viewer(viewer: Viewer) -> list[Wave]:
 
 
 def response_rate_for_viewer(viewer: Viewer, wave: Wave) -> tuple[int, int] | None:
-    """While a wave is open, HR sees only the whole audience's count (its receipts), and only
-    once at least k people answered (a smaller number would be a group under k)."""
+    """While a wave is open, HR sees only the whole audience's count (its receipts), once at
+    least k people answered, rounded down to a multiple of k: watching an exact count tick
+    as invitations reach people would time single answers."""
     require(can_manage_surveys(viewer), "Only HR admins follow response rates.")
-    answered = Receipt.objects.filter(wave=wave).count()
-    if answered < wave.campaign.min_group:
+    if wave.results_at is not None or wave.closes_on < org_today():
         return None
-    return answered, wave.invited
+    k = wave.campaign.min_group
+    answered = Receipt.objects.filter(wave=wave).count()
+    if answered < k:
+        return None
+    return answered - answered % k, wave.invited
 
 
 def actions_for_viewer(viewer: Viewer, campaign: Campaign | None = None) -> QuerySet[Action]:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from kith.accounts.models import User
 from kith.core import audit
 from kith.core.dates import org_today
+from kith.core.disclosure import ledger
 from kith.directory.models import OrgUnit, Person
 from kith.notify.engine.calendar import invite_ics
 from kith.notify.services import Attachment, notification_send
@@ -364,10 +365,11 @@ def answer_submit(
             .values("opens_on", "closes_on", "results_at")
             .get()
         )
-        if has_answered(invitation):
-            raise ValidationError({"token": _("You have already answered this survey. Thank you!")})
+        # Closed first: after a wave, a link says nothing about whether it was answered.
         if not state["opens_on"] <= today <= state["closes_on"] or state["results_at"] is not None:
             raise ValidationError({"token": _("This survey is closed.")})
+        if has_answered(invitation):
+            raise ValidationError({"token": _("You have already answered this survey. Thank you!")})
         values = _validated_values(wave, answers)
         comments = _validated_texts(wave, texts)
         if all(v is None for v in values) and not comments:
@@ -432,7 +434,7 @@ def wave_close(*, wave: Wave, actor: User, now: dt.datetime | None = None) -> in
     once, its rows are rewritten in random order (storage.wave_rows_shuffle), and the audit
     log says who closed it. All or nothing. Returns the number of published cells."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with ledger.publishing(), transaction.atomic():
         locked = (
             Wave.objects.select_for_update(of=("self",))
             .select_related("campaign")

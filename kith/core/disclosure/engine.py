@@ -130,11 +130,6 @@ def _small(weight: IntArray, k: int) -> BoolArray:
     return np.asarray(((weight > 0) & (weight < k)).any(axis=-1))
 
 
-def _large(weight: IntArray, k: int) -> BoolArray:
-    """Rows with weight, and 0 or >= k in every column."""
-    return np.asarray((weight > 0).any(axis=-1) & ~_small(weight, k))
-
-
 class _LayerState:
     """A layer's classes as cells are added, with a cell → atoms index (CSR)."""
 
@@ -162,65 +157,99 @@ class _LayerState:
             else np.asarray(layer.atom_tag, dtype=np.uint64)
         )
         self.known: set[int] = set() if layer.known is None else set(layer.known.tolist())
-        self.last_population = 0
 
     def population(self, members: IntArray) -> int:
         with np.errstate(over="ignore"):
             return int(self.atom_tag[members].sum(dtype=np.uint64))
 
-    def split(self, cid: int) -> tuple[IntArray, IntArray, IntArray, IntArray] | None:
-        """The classes this cell touches, its members' classes and the weights inside; or
-        None when adding the cell could let a combination isolate fewer than k (see
-        add_while_safe)."""
+    def split(self, cid: int) -> _Split | None:
+        """What adding this cell would do to the classes; None when it could let a
+        combination live on fewer than k people (see add_while_safe)."""
         k = self.k
         members = self.members[self.start[cid] : self.start[cid + 1]]
         if members.size == 0:
             return None
-        self.last_population = self.population(members)
         cls = self.klass[members]
-        if (cls == cls[0]).all():
+        first = int(cls[0])
+        if (cls == first).all():
+            if self.weight.shape[1] == 1:
+                return self._split_one_class(members, first)
             touched = cls[:1]
             inverse = np.zeros(cls.size, dtype=np.int64)
+            inside = self.weight[members].sum(axis=0, keepdims=True)
+        elif cls.size <= 48:  # a few atoms: plain Python beats numpy's fixed costs
+            index: dict[int, int] = {}
+            inverse_list = [index.setdefault(c, len(index)) for c in cls.tolist()]
+            touched = np.fromiter(index, dtype=np.int64, count=len(index))
+            inverse = np.array(inverse_list, dtype=np.int64)
+            inside = np.zeros((touched.size, self.weight.shape[1]), dtype=np.int64)
+            np.add.at(inside, inverse, self.weight[members])
         else:
             touched, inverse = np.unique(cls, return_inverse=True)
-        inside = np.zeros((touched.size, self.weight.shape[1]), dtype=np.int64)
-        np.add.at(inside, inverse, self.weight[members])
-        outside = self.size[touched] - inside
+            inside = np.zeros((touched.size, self.weight.shape[1]), dtype=np.int64)
+            np.add.at(inside, inverse, self.weight[members])
+        size = self.size[touched]
+        outside = size - inside
         exempt = touched == 0
-        was_small = _small(self.size[touched], k) & ~exempt
-        small_in, small_out = _small(inside, k), _small(outside, k) & ~exempt
-        found = members, touched, inverse, inside
-        small_after = (
-            self.small_classes - int(was_small.sum()) + int(small_in.sum() + small_out.sum())
-        )
-        if small_after == 0 or self.last_population in self.known:
-            # The plain signature-class rule; or a population published before, whose row
-            # is already in the span and so changes nothing.
-            return found
+        small_in = ((inside > 0) & (inside < k)).any(axis=1)
+        small_out = ((outside > 0) & (outside < k)).any(axis=1) & ~exempt
+        was_small = ((size > 0) & (size < k)).any(axis=1) & ~exempt
+        delta = int(small_in.sum()) + int(small_out.sum()) - int(was_small.sum())
+        found = _Split(members, touched, inverse, inside, delta)
+        if self.small_classes + delta == 0:
+            return found  # the plain signature-class rule
+        if self.population(members) in self.known:
+            return found  # published before: its row is in the span already
         # Otherwise this cell's own column e_C must lie in the span of the large classes'
         # columns (condition A in add_while_safe): a class cut into two large parts (their
         # difference is e_C), or a large part of people in no cell yet (their column is e_C).
-        both_large = _large(inside, k) & _large(outside, k) & ~exempt
-        fresh_large = exempt & _large(inside, k)
-        if both_large.any() or fresh_large.any():
+        large_in = (inside > 0).any(axis=1) & ~small_in
+        large_out = (outside > 0).any(axis=1) & ~small_out
+        if (large_in & large_out & ~exempt).any() or (large_in & exempt).any():
             return found
         return None
 
-    def apply(self, found: tuple[IntArray, IntArray, IntArray, IntArray]) -> None:
-        members, touched, inverse, inside = found
-        self.known.add(self.last_population)
-        outside = self.size[touched] - inside
-        exempt = touched == 0
+    def _split_one_class(self, members: IntArray, klass: int) -> _Split | None:
+        """split() for the common case (one weight column, every member in one class), in
+        plain integers: the same rule, without array overhead."""
         k = self.k
-        self.small_classes += int(
-            (_small(inside, k)).sum()
-            + (_small(outside, k) & ~exempt).sum()
-            - (_small(self.size[touched], k) & ~exempt).sum()
+        inside = int(self.weight[members, 0].sum())
+        size = int(self.size[klass, 0])
+        outside = size - inside
+        exempt = klass == 0
+        small_in = 0 < inside < k
+        small_out = 0 < outside < k and not exempt
+        was_small = 0 < size < k and not exempt
+        delta = int(small_in) + int(small_out) - int(was_small)
+        found = _Split(
+            members,
+            np.array([klass], dtype=np.int64),
+            np.zeros(members.size, dtype=np.int64),
+            np.array([[inside]], dtype=np.int64),
+            delta,
         )
+        if self.small_classes + delta == 0 or self.population(members) in self.known:
+            return found
+        large_in = inside > 0 and not small_in
+        large_out = outside > 0 and not small_out
+        if large_in and (exempt or large_out):
+            return found
+        return None
+
+    def apply(self, found: _Split) -> None:
+        members, touched, inverse, inside = (
+            found.members,
+            found.touched,
+            found.inverse,
+            found.inside,
+        )
+        self.known.add(self.population(members))
+        self.small_classes += found.small_delta
+        outside = self.size[touched] - inside
         # The part inside the cell gets a new class when the class is split, or when it was
         # the exempt class 0 (which is no longer exempt there). A class wholly inside keeps
         # its id: its signature grew, its weight did not.
-        split = (outside > 0).any(axis=1) | exempt
+        split = (outside > 0).any(axis=1) | (touched == 0)
         if not split.any():
             return
         new_ids = np.full(touched.size, -1, dtype=np.int64)
@@ -232,6 +261,15 @@ class _LayerState:
         self.klass[members[move]] = moved[move]
         self.size[new_ids[split]] = inside[split]
         self.size[touched[split]] -= inside[split]
+
+
+@dataclass(frozen=True, slots=True)
+class _Split:
+    members: IntArray  # the atoms in the cell
+    touched: IntArray  # the classes they are in
+    inverse: IntArray  # per member, its index in touched
+    inside: IntArray  # (touched, w) weight inside the cell
+    small_delta: int  # change in the number of small classes if the cell is added
 
 
 def add_while_safe(layers: Sequence[Layer], order: IntArray, k: int, total_cells: int) -> IntArray:

@@ -11,13 +11,17 @@ itself stores no person: each source resolves its cells' populations from its ow
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from kith.core.disclosure.engine import IntArray, UIntArray, mix64
 from kith.core.models import DisclosedCell
@@ -46,6 +50,49 @@ def register_source(name: str, resolve: PopulationSource) -> None:
 
 def window_start(now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(days=round(30.44 * settings.KITH_DISCLOSURE_WINDOW_MONTHS))
+
+
+LOCK_ID = 0x4B49_5448_4C45_4447 & 0x7FFF_FFFF_FFFF_FFFF  # "KITHLEDG"
+
+
+@contextmanager
+def publishing() -> Iterator[None]:
+    """One publisher at a time: whoever reads the ledger to decide what to publish holds
+    this until what it published is recorded, so two publications can never each miss the
+    other. PostgreSQL: a transaction-scoped advisory lock; SQLite (one machine): a file lock
+    beside the database, so other writers are not held up meanwhile. Re-entrant; take it
+    before any database transaction that writes, or SQLite's writer lock and this one could
+    wait for each other."""
+    if _HOLDING.get():
+        yield
+        return
+    token = _HOLDING.set(True)
+    try:
+        with _lock():
+            yield
+    finally:
+        _HOLDING.reset(token)
+
+
+_HOLDING: ContextVar[bool] = ContextVar("kith_disclosure_publishing", default=False)
+
+
+@contextmanager
+def _lock() -> Iterator[None]:
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_ID])
+            yield
+        return
+    path = Path(settings.DATA_DIR) / "disclosure.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def record(*, source: str, batch: str, keys: Iterable[str], now: dt.datetime) -> None:

@@ -227,15 +227,16 @@ class CellSpace:
         return np.where(j < 0, u, offsets + u * sizes + v)
 
     def cells(self, ids: IntArray) -> list[Cell]:
-        found: list[Cell] = []
-        for cid in np.sort(ids).tolist():
-            if cid < self.m:
-                found.append((cid, NO_FILTER, NO_FILTER))
-                continue
-            j = int(np.searchsorted(self.offsets, cid, side="right")) - 1
-            u, v = divmod(cid - self.offsets[j], self.sizes[j])
-            found.append((u, j, v))
-        return found
+        ids = np.sort(np.asarray(ids, dtype=np.int64))
+        j = np.searchsorted(np.asarray(self.offsets), ids, side="right") - 1
+        filtered = ids >= self.m
+        size = np.array([1, *self.sizes], dtype=np.int64)[j + 1]
+        offset = np.array([0, *self.offsets[:-1]], dtype=np.int64)[j + 1]
+        u, v = np.divmod(ids - offset, size)
+        u = np.where(filtered, u, ids)
+        j = np.where(filtered, j, NO_FILTER)
+        v = np.where(filtered, v, NO_FILTER)
+        return list(zip(u.tolist(), j.tolist(), v.tolist(), strict=True))
 
     def depth_of(self, tree: Tree) -> IntArray:
         """Depth of each cell's unit, by cell id."""

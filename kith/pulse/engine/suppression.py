@@ -113,11 +113,34 @@ def wave_signatures(
     slots = _slots(tree, space, unit, attrs)
     valid = slots >= 0
     keep = valid & published[np.where(valid, slots, 0)]
+    person = np.broadcast_to(rule.person_tag(wave.person)[:, None], slots.shape)[keep]
+    cell = slots[keep]
+    order = np.argsort(cell, kind="stable")
+    cell, person = cell[order], person[order]
+    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if cell.size else cell
     population = np.zeros(space.total, dtype=np.uint64)
-    person = np.broadcast_to(rule.person_tag(wave.person)[:, None], slots.shape)
-    with np.errstate(over="ignore"):
-        np.add.at(population, slots[keep], person[keep])
+    if cell.size:
+        with np.errstate(over="ignore"):
+            population[cell[starts]] = np.add.reduceat(person, starts, dtype=np.uint64)
     return wave.person, rule.signature_hash(slots, published, table), population[ids]
+
+
+def unique_rows(matrix: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """np.unique(matrix, axis=0, return_inverse=True, return_counts=True), through one
+    int64 key per row (codes are >= -1): many times faster than sorting rows."""
+    matrix = np.asarray(matrix, dtype=np.int64)
+    if matrix.shape[0] == 0:
+        return matrix, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    low = matrix.min(axis=0)
+    dims = matrix.max(axis=0) - low + 1
+    if float(np.prod(dims.astype(np.float64))) >= 2**62:
+        rows, inverse, counts = np.unique(matrix, axis=0, return_inverse=True, return_counts=True)
+        return rows, inverse.reshape(-1), counts
+    key = np.ravel_multi_index(tuple((matrix - low).T), tuple(dims.tolist()))
+    _, first, inverse, counts = np.unique(
+        key, return_index=True, return_inverse=True, return_counts=True
+    )
+    return matrix[first], inverse.reshape(-1), counts
 
 
 def _slots(tree: Tree, space: CellSpace, unit: IntArray, attrs: IntArray) -> IntArray:
@@ -141,9 +164,7 @@ def _layer(
     klass = np.zeros(unit.size, dtype=np.int64) if prior is None else prior.klass
     if unit.size == 0:
         return Layer.fresh(np.zeros((0, 0), dtype=np.int64), np.zeros((0, 1), dtype=np.int64))
-    rows, inverse, count = np.unique(
-        np.column_stack([klass, unit, attrs]), axis=0, return_inverse=True, return_counts=True
-    )
+    rows, inverse, count = unique_rows(np.column_stack([klass, unit, attrs]))
     cell_ids = _slots(tree, space, rows[:, 1], rows[:, 2:])
     weights = count.astype(np.int64)[:, None]
     if prior is None:
@@ -208,8 +229,7 @@ class ItemCells:
         self.published = sorted(set(published))
         unit, attrs = as_people(tree, unit, attrs)
         self.space = space = CellSpace(tree.size, attribute_sizes(attrs, self.published))
-        rows, inverse = np.unique(np.column_stack([unit, attrs]), axis=0, return_inverse=True)
-        self.inverse = inverse.reshape(-1)
+        rows, self.inverse, _ = unique_rows(np.column_stack([unit, attrs]))
         self.n_atoms = rows.shape[0]
         ids = space.ids(self.published)
         self.mask = np.zeros(space.total, dtype=np.bool_)
@@ -220,6 +240,10 @@ class ItemCells:
         self.rank = np.zeros(space.total, dtype=np.int64)
         self.rank[ids[order]] = np.arange(1, ids.size + 1)
         self.cell_ids = _slots(tree, space, rows[:, 0], rows[:, 1:])
+        # The classes of the whole published family, shared by every item's first check.
+        tags = rule.mix64(np.arange(space.total, dtype=np.int64))
+        hashes = rule.signature_hash(self.cell_ids, self.mask, tags)
+        self.klass, self.n_classes = rule.classes_of(hashes)
 
     def cells(self, answered: BoolArray) -> set[Cell]:
         """`answered` (n,): whether each response answered the item."""
@@ -228,6 +252,11 @@ class ItemCells:
             return set(self.published)
         weights = np.zeros((self.n_atoms, 2), dtype=np.int64)
         np.add.at(weights, (self.inverse, (~answered).astype(np.int64)), 1)
+        total = np.zeros((self.n_classes, 2), dtype=np.int64)
+        np.add.at(total, self.klass, weights)
+        unsafe = np.asarray(((total > 0) & (total < self.k)).any(axis=1), dtype=np.bool_)
+        if not unsafe[1:].any():  # class 0 (in no published cell) is exempt
+            return set(self.published)
         kept = rule.prune_until_safe(self.cell_ids, weights, self.mask, self.rank, self.k)
         return set(self.space.cells(np.flatnonzero(kept)))
 

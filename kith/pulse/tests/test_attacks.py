@@ -235,3 +235,96 @@ def test_the_same_cells_are_shown_whether_or_not_one_person_answered():
             transaction.set_rollback(True)  # the same organisation again, the other way
     assert shown[True] == shown[False]
     assert shown[True]
+
+
+# --- review findings: the ledger must not forget, and links must not tell ---------------------
+
+
+def _department_of_seven():
+    department = OrgUnitFactory(name="Finance", kind="department")
+    alpha = OrgUnitFactory(name="Alpha", parent=department)
+    beta = OrgUnitFactory(name="Beta", parent=department)
+    alphas = [PersonFactory(org_unit=alpha) for _ in range(6)]
+    betas = [PersonFactory(org_unit=beta)]
+    hr = PersonFactory(org_unit=OrgUnitFactory(name="People", kind="department"))
+    return department, alpha, alphas, betas, hr
+
+
+def test_results_shown_before_the_ledger_existed_are_recorded_by_the_migration():
+    import importlib
+
+    from django.apps import apps
+
+    department, alpha, alphas, betas, hr = _department_of_seven()
+    actor = login_for(hr, hr=True)
+    x = send(launch(actor, units=[department], name="X").waves.get())
+    answer_all(x, alphas + betas)
+    close(x)
+    DisclosedCell.objects.all().delete()  # as on an install upgraded from before the ledger
+    migration = importlib.import_module("kith.pulse.migrations.0008_record_published_cells")
+    migration.record(apps, None)
+    assert DisclosedCell.objects.filter(batch=f"wave:{x.pk}").count() == (
+        ResultCell.objects.filter(wave=x).count()
+    )
+    y = send(launch(actor, units=[alpha], name="Y").waves.get())
+    answer_all(y, alphas)
+    close(y)
+    assert answer_leaks([x, y], hr_client(hr)) == []
+
+
+def test_a_lost_secret_key_stops_results_instead_of_forgetting_who_answered(settings):
+    from kith.pulse.results import ReceiptKeyMissing
+
+    department, alpha, alphas, betas, hr = _department_of_seven()
+    actor = login_for(hr, hr=True)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a" * 60, []
+    x = send(launch(actor, units=[department], name="X").waves.get())
+    answer_all(x, alphas + betas)
+    close(x)
+    settings.SECRET_KEY = "b" * 60  # rotated without keeping the old key
+    y = send(launch(actor, units=[alpha], name="Y").waves.get())
+    answer_all(y, alphas)
+    with pytest.raises(ReceiptKeyMissing, match="SECRET_KEY_FALLBACKS"):
+        close(y)
+    assert not ResultCell.objects.filter(wave=y).exists()
+    settings.SECRET_KEY_FALLBACKS = ["a" * 60]  # the documented remedy
+    close(y)
+    assert answer_leaks([x, y], hr_client(hr)) == []
+
+
+def test_a_closed_surveys_link_does_not_tell_whether_it_was_answered():
+    department = OrgUnitFactory(name="Ops", kind="department")
+    people = [PersonFactory(org_unit=department) for _ in range(8)]
+    hr = PersonFactory(org_unit=OrgUnitFactory(name="People", kind="department"))
+    wave = send(launch(login_for(hr, hr=True), units=[department]).waves.get())
+    answer_all(wave, people[:6])
+    close(wave)
+    for person in people:  # every link, as read from a dump
+        token = Invitation.objects.get(wave=wave, person=person).token
+        body = Client().get(f"/pulse/s/{token}/").content.decode()
+        assert "closed on" in body and "Thank you" not in body, person.pk
+
+
+def test_two_waves_closing_at_once_are_checked_one_after_the_other():
+    """The ledger is read and recorded under one lock: a second publisher waits, then sees
+    the first's cells."""
+    import threading
+
+    from kith.core.disclosure import ledger
+
+    order: list[str] = []
+    with ledger.publishing():
+        with ledger.publishing():  # re-entrant in one thread
+            order.append("first")
+
+        def second() -> None:
+            with ledger.publishing():
+                order.append("second")
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=0.5)
+        assert thread.is_alive()  # waiting for the lock
+        order.append("first done")
+    thread.join(timeout=5)
+    assert order == ["first", "first done", "second"]
