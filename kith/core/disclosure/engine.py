@@ -60,6 +60,19 @@ def mix64(values: IntArray | UIntArray) -> UIntArray:
     return out
 
 
+def tag_sums(index: IntArray, tags: UIntArray, size: int) -> UIntArray:
+    """Per bin of `index` (0..size-1), the wrapping 64-bit sum of its tags: four float
+    bincounts of 16-bit slices (exact below 2^37 tags a bin), far faster than np.add.at."""
+    tags = np.asarray(tags, dtype=np.uint64)
+    total = np.zeros(size, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for shift in (0, 16, 32, 48):
+            part = ((tags >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.float64)
+            sums = np.bincount(index, weights=part, minlength=size)
+            total += np.asarray(sums, dtype=np.uint64) << np.uint64(shift)
+    return total
+
+
 def signature_hash(cell_ids: IntArray, published: BoolArray, tags: UIntArray) -> UIntArray:
     """Per atom, the sum of the tags of the published cells containing it (0: none).
     `cell_ids` is (A, S): the cells each atom lies in, -1 for none."""

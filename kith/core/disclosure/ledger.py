@@ -23,7 +23,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
-from kith.core.disclosure.engine import IntArray, UIntArray, mix64
+from kith.core.disclosure.engine import IntArray, UIntArray, mix64, tag_sums
 from kith.core.models import DisclosedCell
 
 
@@ -137,7 +137,5 @@ def prior_signatures(*, now: dt.datetime) -> Prior:
         empty = np.zeros(0, dtype=np.uint64)
         return Prior(np.zeros(0, dtype=np.int64), empty, empty)
     unique, inverse = np.unique(np.concatenate(persons), return_inverse=True)
-    total = np.zeros(unique.size, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        np.add.at(total, inverse.reshape(-1), np.concatenate(sums))
+    total = tag_sums(inverse.reshape(-1), np.concatenate(sums), unique.size)
     return Prior(unique, total, np.unique(np.concatenate(populations)))

@@ -114,14 +114,7 @@ def wave_signatures(
     valid = slots >= 0
     keep = valid & published[np.where(valid, slots, 0)]
     person = np.broadcast_to(rule.person_tag(wave.person)[:, None], slots.shape)[keep]
-    cell = slots[keep]
-    order = np.argsort(cell, kind="stable")
-    cell, person = cell[order], person[order]
-    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if cell.size else cell
-    population = np.zeros(space.total, dtype=np.uint64)
-    if cell.size:
-        with np.errstate(over="ignore"):
-            population[cell[starts]] = np.add.reduceat(person, starts, dtype=np.uint64)
+    population = rule.tag_sums(slots[keep], person, space.total)
     return wave.person, rule.signature_hash(slots, published, table), population[ids]
 
 
@@ -169,9 +162,7 @@ def _layer(
     weights = count.astype(np.int64)[:, None]
     if prior is None:
         return Layer.fresh(cell_ids, weights)
-    atom_tag = np.zeros(rows.shape[0], dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        np.add.at(atom_tag, inverse.reshape(-1), prior.person_tag)
+    atom_tag = rule.tag_sums(inverse.reshape(-1), prior.person_tag, rows.shape[0])
     return Layer(
         cell_ids=cell_ids,
         weights=weights,
@@ -250,10 +241,18 @@ class ItemCells:
         answered = np.asarray(answered, dtype=np.bool_)
         if not self.published or answered.all():
             return set(self.published)
-        weights = np.zeros((self.n_atoms, 2), dtype=np.int64)
-        np.add.at(weights, (self.inverse, (~answered).astype(np.int64)), 1)
-        total = np.zeros((self.n_classes, 2), dtype=np.int64)
-        np.add.at(total, self.klass, weights)
+        weights = np.column_stack(
+            [
+                np.bincount(self.inverse[answered], minlength=self.n_atoms),
+                np.bincount(self.inverse[~answered], minlength=self.n_atoms),
+            ]
+        ).astype(np.int64)
+        total = np.column_stack(
+            [
+                np.bincount(self.klass, weights=weights[:, c], minlength=self.n_classes)
+                for c in (0, 1)
+            ]
+        ).astype(np.int64)
         unsafe = np.asarray(((total > 0) & (total < self.k)).any(axis=1), dtype=np.bool_)
         if not unsafe[1:].any():  # class 0 (in no published cell) is exempt
             return set(self.published)
