@@ -23,7 +23,6 @@ from kith.core.permissions import (
     can_browse_directory,
     can_manage_communities,
     can_take_part,
-    leader_needs_consent,
 )
 from kith.directory.api import ERRORS as BASE_ERRORS
 from kith.directory.api import WholeNumber
@@ -106,7 +105,8 @@ class MessageOut(Schema):
 
 
 class LeadershipOfferOut(Schema):
-    """A request that I help lead a confidential group, as the person named sees it."""
+    """A request that I help lead a members-only or confidential group, as the person named
+    sees it."""
 
     id: int
     community_id: int
@@ -373,16 +373,16 @@ def create_community(request: HttpRequest, payload: CommunityIn) -> Status:
     return Status(201, _card_dict(card))
 
 
-# --- Leaders named by HR (docs/communities.md: consent for confidential groups) -----------------
+# --- Leaders named by HR (docs/communities.md: consent unless membership is public) ------------
 
 
 @router.post(
     "/groups/{community_id}/leaders",
     response={202: MessageOut, **WRITE_ERRORS},
-    summary="HR: name a leader (for a confidential group, a request needing consent)",
+    summary="HR: name a leader (unless the group is public, a request needing consent)",
 )
 def name_leader(request: HttpRequest, community_id: WholeNumber, payload: LeaderIn) -> Status:
-    """A public or members-only community gets the leader at once. For a confidential group
+    """A public community gets the leader at once. For a members-only or confidential group
     this only asks: the person named accepts, then one of the group's leaders approves (a
     group with no leader needs only the acceptance, and its members are told). The answer is
     the same whoever is in the group."""
@@ -399,7 +399,7 @@ def name_leader(request: HttpRequest, community_id: WholeNumber, payload: Leader
         )
     except ValidationError as exc:
         return Status(422, _field_errors(exc))
-    if leader_needs_consent(visibility=card.community.visibility):
+    if selectors.leader_needs_consent_for(card.community):
         message = _(
             "%(name)s was asked. They lead only once they accept and, if the group has "
             "leaders, one of them approves."
@@ -423,7 +423,7 @@ def _offer_dict(r: LeadershipRequest) -> dict[str, Any]:
 @router.get(
     "/leadership-offers",
     response={200: list[LeadershipOfferOut], **ERRORS},
-    summary="Requests that I help lead a confidential group, waiting for my answer",
+    summary="Requests that I help lead a private group, waiting for my answer",
 )
 def leadership_offers(request: HttpRequest) -> list[dict[str, Any]]:
     return [_offer_dict(r) for r in selectors.leadership_offers_for_viewer(_browse(request))]

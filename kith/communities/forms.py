@@ -43,8 +43,8 @@ class CommunityForm(forms.ModelForm):
         label="Add a leader (work email)",
         help_text=(
             "Leaders approve requests and post announcements. Required for a new one. For a "
-            "confidential group this asks them: they lead only once they accept and, if the "
-            "group has leaders, one of them approves."
+            "members-only or confidential group this asks them: they lead only once they "
+            "accept and, if the group has leaders, one of them approves."
         ),
     )
 

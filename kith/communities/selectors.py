@@ -93,6 +93,28 @@ def is_city_ambassador(person: Person | None, city: str, country: str) -> bool:
     ).exists()
 
 
+def leader_needs_consent_for(community: Community) -> bool:
+    """Whether naming a leader of this community only asks (LeadershipRequest) instead of
+    appointing. A leader sees every member and every request to join, so wherever that is
+    not already public — members-only and confidential groups — nobody, HR included, becomes
+    one without the consent of the person named and of the group's leaders.
+
+    `kith.core.permissions.leader_needs_consent` still answers for confidential groups only;
+    this is the rule Communities applies until it follows (docs/communities.md)."""
+    return community.visibility != Community.Visibility.PUBLIC
+
+
+def has_leader_membership(community: Community) -> bool:
+    """Whether the group has any leader membership left, whether or not that person is active
+    now. A leader whom an HRIS import deactivated still leads for the "no leader" rule: the
+    group only counts as leaderless once no leader membership is left at all (its leaders
+    left the group or were made members by a leader). Otherwise an import that leaves the
+    leaders out would let HR lead the group at once and read every member."""
+    return Membership.objects.filter(
+        community=community, status=Membership.Status.ACTIVE, role__in=LEADING_ROLES
+    ).exists()
+
+
 def is_leader(person: Person | None, community: Community) -> bool:
     if person is None or not person.is_active:
         return False
@@ -298,7 +320,8 @@ def leadership_requests_for_viewer(viewer: Viewer, community: Community) -> list
 
 
 def leadership_offers_for_viewer(viewer: Viewer) -> list[LeadershipRequest]:
-    """Requests that the viewer lead a confidential group, waiting for their answer."""
+    """Requests that the viewer lead a members-only or confidential group, waiting for their
+    answer."""
     person = viewer.person
     if not can_answer_leadership_offer(viewer, is_appointee=person is not None):
         return []

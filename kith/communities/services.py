@@ -3,8 +3,9 @@ city ambassadors and the welcome opt-in. Each runs in one transaction and valida
 
 Membership changes are deliberately not written to the audit log: HR admins read it, and a
 row "person X joined community Y" would reveal a confidential group's membership. HR naming a
-leader of a confidential group is written (HR chose whom), and so is each answer to it, with
-no actor: the log never names which leader decided.
+leader of a members-only or confidential group is written (HR chose whom), and so is each
+answer to it, with no actor: the log never names which leader decided, and the rows are the
+same whoever is in the group.
 """
 
 from __future__ import annotations
@@ -28,9 +29,14 @@ from kith.communities.models import (
     Membership,
     WelcomePreference,
 )
-from kith.communities.selectors import LEADING_ROLES, is_leader
+from kith.communities.selectors import (
+    LEADING_ROLES,
+    has_leader_membership,
+    is_leader,
+    leader_needs_consent_for,
+)
 from kith.core import audit
-from kith.core.permissions import AMBASSADORS_GROUP, leader_needs_consent
+from kith.core.permissions import AMBASSADORS_GROUP
 from kith.directory.models import Person, Tag
 from kith.directory.services import tags_get_or_create
 from kith.notify.services import notification_send
@@ -72,8 +78,8 @@ def community_save(
     actor: User,
 ) -> Community:
     """Create or change a community (HR). `new_leader`, if given, is appointed through
-    `community_leader_appoint`: at once for a public or members-only community, only with
-    consent for a confidential one."""
+    `community_leader_appoint`: at once for a public community, only with consent for a
+    members-only or confidential one."""
     creating = community is None
     community = community or Community()
     old_visibility = community.visibility if not creating else None
@@ -126,14 +132,15 @@ def community_save(
 def community_leader_appoint(
     *, community: Community, person: Person, actor: User
 ) -> LeadershipRequest | None:
-    """HR names a leader. Of a public or members-only community they become one at once.
-    Of a confidential group this only asks (LeadershipRequest): nobody, HR included, becomes
-    a leader there without the appointee's acceptance and, when the group has active
-    leaders, one of them approving. What HR sees (the answer, the audit rows) never depends
-    on who is in the group: someone who already leads it is asked like anyone else."""
+    """HR names a leader. Of a public community they become one at once. Of a members-only
+    or confidential group this only asks (LeadershipRequest): nobody, HR included, becomes a
+    leader there without the appointee's acceptance and, when the group has leaders (active
+    or deactivated by an import), one of them approving. What HR sees (the answer, the audit
+    rows) never depends on who is in the group: someone who already leads it is asked, and
+    decided on, like anyone else."""
     if not person.is_active:
         raise ValidationError({"leader": _("A leader must be an active colleague.")})
-    if not leader_needs_consent(visibility=community.visibility):
+    if not leader_needs_consent_for(community):
         _make_leader(community, person)
         _audit_leadership(community, "leader_appointed", actor=actor, person=person.pk)
         return None
@@ -159,8 +166,9 @@ def community_leader_appoint(
 
 def _leadership_request_renewed(request: LeadershipRequest, person: Person) -> LeadershipRequest:
     """Named again while a request waits. If it waits for leaders the group no longer has
-    (they all left), the appointee's acceptance is now enough; otherwise it keeps waiting."""
-    if request.status == LeadershipRequest.Status.AWAITING_LEADERS and not _leaders(
+    (no leader membership is left: they all left the group), the appointee's acceptance is now
+    enough; otherwise it keeps waiting. Leaders an import deactivated still count."""
+    if request.status == LeadershipRequest.Status.AWAITING_LEADERS and not has_leader_membership(
         request.community
     ):
         _leadership_granted(request, without_leaders=True)
@@ -197,8 +205,8 @@ def _locked(request: LeadershipRequest, status: str) -> LeadershipRequest:
 
 @transaction.atomic
 def leadership_request_accept(*, request: LeadershipRequest, person: Person) -> LeadershipRequest:
-    """The person named says yes. They lead at once if the group has no active leader (its
-    members are told); otherwise the group's leaders now decide."""
+    """The person named says yes. They lead at once if the group has no leader membership
+    left (its members are told); otherwise the group's leaders now decide."""
     request = _appointee_check(request, person)
     return _leadership_accepted(request)
 
@@ -221,16 +229,17 @@ def _appointee_check(request: LeadershipRequest, person: Person) -> LeadershipRe
 
 
 def _leadership_accepted(request: LeadershipRequest) -> LeadershipRequest:
+    # Someone who already leads the group goes through the same steps as anyone else (the
+    # leaders, them included, approve), so the audit rows HR reads never tell whether the
+    # person named was already in the group. Leaders an HRIS import deactivated still count:
+    # the request waits for them, and they see it on the manage page when they come back.
     _audit_leadership(request.community, "leadership_accepted", request=request.pk)
-    if is_leader(request.person, request.community):
-        return _leadership_granted(request, without_leaders=False, already_leads=True)
-    leaders = _leaders(request.community)
-    if not leaders:
+    if not has_leader_membership(request.community):
         return _leadership_granted(request, without_leaders=True)
     request.status = LeadershipRequest.Status.AWAITING_LEADERS
     request.save(update_fields=["status"])
     community, name = request.community, request.person.display_name
-    for leader in leaders:
+    for leader in _leaders(community):
         notification_send(
             person=leader,
             subject=_("HR asks that %(name)s help lead %(community)s")
@@ -279,17 +288,13 @@ def leadership_request_decline(*, request: LeadershipRequest, by: Person) -> Lea
     return request
 
 
-def _leadership_granted(
-    request: LeadershipRequest, *, without_leaders: bool, already_leads: bool = False
-) -> LeadershipRequest:
+def _leadership_granted(request: LeadershipRequest, *, without_leaders: bool) -> LeadershipRequest:
     community, person = request.community, request.person
     _make_leader(community, person)
     request.status = LeadershipRequest.Status.GRANTED
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_at"])
     _audit_leadership(community, "leadership_granted", request=request.pk)
-    if already_leads:
-        return request
     notification_send(
         person=person,
         subject=_("You now lead %(community)s") % {"community": community.name},
@@ -314,7 +319,7 @@ def _tell_members_of_new_leader(community: Community, leader: Person) -> None:
             subject=_("%(name)s now leads %(community)s")
             % {"name": leader.display_name, "community": community.name},
             body=_(
-                "The group had no active leader, so HR asked %(name)s, who accepted. Leaders see "
+                "The group had no leader, so HR asked %(name)s, who accepted. Leaders see "
                 "who is in the group and answer requests to join. If that does not suit you, "
                 "you can leave the group from its page at any time."
             )
@@ -330,8 +335,8 @@ def _notify_appointee(request: LeadershipRequest) -> None:
         person=request.person,
         subject=_("Would you help lead %(community)s?") % {"community": community.name},
         body=_(
-            "HR has asked whether you would lead this confidential group. Nothing changes, and "
-            "nobody in the group hears of it, unless you accept."
+            "HR has asked whether you would help lead this group, whose membership is private. "
+            "Nothing changes, and nobody in the group hears of it, unless you accept."
         ),
         url=reverse("communities:leadership"),
         kind="community_leadership_offer",
@@ -349,6 +354,8 @@ def _make_leader(community: Community, person: Person) -> None:
 
 
 def _leaders(community: Community) -> list[Person]:
+    """The leaders who can act now (active people): they are notified, and one of them must
+    stay while the group has members. For the "no leader" rule see `has_leader_membership`."""
     return [
         m.person
         for m in Membership.objects.filter(

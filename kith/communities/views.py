@@ -25,7 +25,6 @@ from kith.core.permissions import (
     can_browse_directory,
     can_manage_communities,
     can_take_part,
-    leader_needs_consent,
     require,
 )
 from kith.directory.models import Person
@@ -265,7 +264,7 @@ def leadership_answer(request: HttpRequest, request_id: int, action: str) -> Htt
 
 def _saved_message(community: Community, new_leader: Person | None, me: Person | None) -> str:
     """What HR is told never depends on who is in a confidential group."""
-    if new_leader is None or not leader_needs_consent(visibility=community.visibility):
+    if new_leader is None or not selectors.leader_needs_consent_for(community):
         return _("Saved %(community)s.") % {"community": community.name}
     if me is not None and new_leader.pk == me.pk:
         return _(
