@@ -305,6 +305,7 @@ def test_a_closed_surveys_link_does_not_tell_whether_it_was_answered():
         assert "closed on" in body and "Thank you" not in body, person.pk
 
 
+@pytest.mark.django_db(transaction=True)  # the lock ends with a real transaction
 def test_two_waves_closing_at_once_are_checked_one_after_the_other():
     """The ledger is read and recorded under one lock: a second publisher waits, then sees
     the first's cells."""
@@ -318,8 +319,13 @@ def test_two_waves_closing_at_once_are_checked_one_after_the_other():
             order.append("first")
 
         def second() -> None:
-            with ledger.publishing():
-                order.append("second")
+            from django.db import connection
+
+            try:
+                with ledger.publishing():
+                    order.append("second")
+            finally:
+                connection.close()
 
         thread = threading.Thread(target=second)
         thread.start()
