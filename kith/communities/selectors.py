@@ -30,6 +30,7 @@ from kith.core.permissions import (
     can_see_archived_communities,
     can_see_community_count,
     can_see_community_members,
+    leader_needs_consent,
     require,
 )
 from kith.directory.models import Office, Person, Tag
@@ -95,13 +96,8 @@ def is_city_ambassador(person: Person | None, city: str, country: str) -> bool:
 
 def leader_needs_consent_for(community: Community) -> bool:
     """Whether naming a leader of this community only asks (LeadershipRequest) instead of
-    appointing. A leader sees every member and every request to join, so wherever that is
-    not already public — members-only and confidential groups — nobody, HR included, becomes
-    one without the consent of the person named and of the group's leaders.
-
-    `kith.core.permissions.leader_needs_consent` still answers for confidential groups only;
-    this is the rule Communities applies until it follows (docs/communities.md)."""
-    return community.visibility != Community.Visibility.PUBLIC
+    appointing: the rule is kith.core.permissions.leader_needs_consent."""
+    return leader_needs_consent(visibility=community.visibility)
 
 
 def has_leader_membership(community: Community) -> bool:

@@ -197,11 +197,12 @@ def can_lead_community(viewer: Viewer, *, viewer_leads: bool) -> bool:
 
 
 def leader_needs_consent(*, visibility: str) -> bool:
-    """No role grants itself access (DESIGN §4). HR naming a leader of a public or
-    members-only community makes them one; for a confidential group it only asks: the
-    appointee accepts, and the group's active leaders approve (when it has none, the
-    appointee's acceptance is enough and the members are told)."""
-    return visibility == "confidential"
+    """No role grants itself access (DESIGN §4). A leader sees every member and every
+    request to join, so wherever that is not already public (members-only and confidential
+    groups) HR naming a leader only asks: the appointee accepts, and the group's leaders
+    approve (when it has no leader membership left, the appointee's acceptance is enough
+    and the members are told). For a public community HR's naming appoints."""
+    return visibility != "public"
 
 
 def can_answer_leadership_offer(viewer: Viewer, *, is_appointee: bool) -> bool:
