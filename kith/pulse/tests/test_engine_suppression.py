@@ -261,14 +261,17 @@ def wave(team: list[int]) -> Wave:
     )
 
 
-def publish_in_turn(tree: Tree, waves: list[Wave], k: int, cells: set[Cell] | None = None):
+def publish_in_turn(
+    tree: Tree | list[Tree], waves: list[Wave], k: int, cells: set[Cell] | None = None
+):
     """Each wave published in turn against everything published before it, as the ledger
-    does. Returns [(wave, published cells)]."""
+    does (one tree, or each wave's own). Returns [(wave, published cells)]."""
+    trees = tree if isinstance(tree, list) else [tree] * len(waves)
     done: list[tuple[Wave, set[Cell]]] = []
     tag = iter(range(1, 10**6))
     sums: dict[int, int] = {}
     known: list[int] = []
-    for w in waves:
+    for tree, w in zip(trees, waves, strict=True):
         persons = np.array(sorted(sums), dtype=np.int64)
         hashes = np.array([sums[p] for p in persons.tolist()], dtype=np.uint64)
         prior = prior_for(w.person, persons, hashes, np.array(known, dtype=np.uint64))
@@ -373,19 +376,23 @@ def people_leaks(rows: list[set[int]], people: list[int], k: int) -> list[tuple[
 
 
 @st.composite
-def campaigns(draw: st.DrawFn) -> tuple[list[int], list[Wave], int]:
+def campaigns(draw: st.DrawFn) -> tuple[list[list[int]], list[Wave], int]:
     """Up to four publications (waves of one campaign, or campaigns over parts of the
-    organisation) over a pool of people who move, join, leave and skip waves."""
+    organisation) over a pool of people who move, join, leave and skip waves, while the org
+    tree grows between waves (a new unit somewhere, people moving into it)."""
     m = draw(st.integers(2, 6))
     parent = [-1] + [draw(st.integers(0, i - 1)) for i in range(1, m)]
     pool = draw(st.integers(6, 24))
     home = {p: draw(st.integers(0, m - 1)) for p in range(pool)}
     code = {p: draw(st.integers(0, 1)) for p in range(pool)}
-    waves = []
+    parents, waves = [], []
     for _ in range(draw(st.integers(2, 4))):
+        if draw(st.booleans()):  # reorganised: a new unit under an existing one
+            parent = [*parent, draw(st.integers(0, len(parent) - 1))]
         for p in draw(st.sets(st.integers(0, pool - 1), max_size=3)):  # some move
-            home[p] = draw(st.integers(0, m - 1))
+            home[p] = draw(st.integers(0, len(parent) - 1))
         who = sorted(draw(st.sets(st.integers(0, pool - 1), min_size=1, max_size=pool)))
+        parents.append(list(parent))
         waves.append(
             Wave(
                 person=np.array(who, dtype=np.int64),
@@ -393,18 +400,18 @@ def campaigns(draw: st.DrawFn) -> tuple[list[int], list[Wave], int]:
                 attrs=np.array([[code[p]] for p in who], dtype=np.int64).reshape(-1, 1),
             )
         )
-    return parent, waves, draw(st.integers(3, 5))
+    return parents, waves, draw(st.integers(3, 5))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(campaigns())
 def test_nothing_under_k_derivable_across_waves_and_campaigns(
-    case: tuple[list[int], list[Wave], int],
+    case: tuple[list[list[int]], list[Wave], int],
 ) -> None:
-    parent, waves, k = case
-    tree = Tree(parent=np.array(parent, dtype=np.int64))
+    parents, waves, k = case
+    trees = [Tree(parent=np.array(parent, dtype=np.int64)) for parent in parents]
     rows: list[set[int]] = []
-    for w, shown in publish_in_turn(tree, waves, k):
+    for parent, (w, shown) in zip(parents, publish_in_turn(trees, waves, k), strict=True):
         for cell in shown:
             rows.append(
                 {
