@@ -38,11 +38,12 @@ skipped), written in a random order as people answer.
 
 Measured, each in a forked child of a process that holds only Django:
 1. `pulse_recompute`: kith.pulse.results.wave_results_compute for every wave in order (each
-   wave's cross-wave check reads the earlier ones), once on a database without results
-   (`first_compute_seconds`; a reused `--data-dir` is cleared of results and of the disclosure
-   ledger first), then again over the stored cells and the ledger they recorded (`seconds`:
-   the goal, "all results recomputed"; every wave is checked against all four waves' cells). `peak_mb` is that child's peak RSS (VmHWM), `start_mb` its RSS
-   when it started (Django, already in memory when it forked).
+   wave is checked against everything the disclosure ledger holds), once on a database
+   without results (`first_compute_seconds`; a reused `--data-dir` is cleared of results and
+   of the ledger first), then again over the stored cells and the ledger they recorded
+   (`seconds`: the goal, "all results recomputed"; every wave is then checked against all
+   four waves' cells). `peak_mb` is that child's peak RSS (VmHWM), `start_mb` its RSS when
+   it started (Django, already in memory when it forked).
 2. `pulse_heatmap`: the HR results page of the last wave through Django's test client
    (DEBUG off, as in production), signed in as a member of "HR admins": the top level,
    a country filter (`?filter=0:3`), a drill-down into the department with the most
