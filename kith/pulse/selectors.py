@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from kith.core import audit, csvsafe
 from kith.core.dates import org_today
@@ -32,9 +32,15 @@ from kith.pulse.models import (
     Wave,
 )
 from kith.pulse.receipts import answered_invitations, has_answered
+from kith.pulse.snapshot import DEFER_FOR_LISTS
 
 MAX_ID = 2**31 - 1
 ATTRIBUTE_NAMES = dict(ATTRIBUTE_CHOICES)
+
+
+def _of_wave(fields: tuple[str, ...]) -> list[str]:
+    """Wave columns to defer through an invitation's or action's `wave`."""
+    return [f"wave__{name}" for name in fields]
 
 
 # --- Taking surveys --------------------------------------------------------------------------
@@ -60,6 +66,7 @@ def my_surveys_for_viewer(viewer: Viewer) -> list[SurveyCard]:
             wave__results_at__isnull=True,
         )
         .select_related("wave__campaign")
+        .defer(*_of_wave(DEFER_FOR_LISTS))
         .order_by("wave__closes_on")
     )
     answered = answered_invitations(rows)
@@ -72,6 +79,7 @@ def my_pulse_data(person: Person) -> dict[str, Any]:
     rows = list(
         Invitation.objects.filter(person=person)
         .select_related("wave__campaign")
+        .defer(*_of_wave(DEFER_FOR_LISTS))
         .order_by("wave__opens_on", "pk")
     )
     answered = answered_invitations(rows)
@@ -509,20 +517,26 @@ def comment_cells_for_viewer(viewer: Viewer, wave: Wave) -> QuerySet[CommentCell
 
 def campaigns_for_viewer(viewer: Viewer) -> QuerySet[Campaign]:
     require(can_manage_surveys(viewer), "Only HR admins manage surveys.")
-    return Campaign.objects.prefetch_related("waves")
+    return Campaign.objects.prefetch_related(
+        Prefetch("waves", queryset=Wave.objects.defer(*DEFER_FOR_LISTS))
+    )
 
 
 def closed_waves_for_viewer(viewer: Viewer) -> list[Wave]:
-    """Closed waves whose results this viewer may open."""
+    """Closed waves whose results this viewer may open: all of them for HR; for everyone
+    else the waves they were invited to and those of campaigns for the whole organisation.
+    Both as subqueries of ids: joining the invitations instead would need a DISTINCT over
+    whole wave rows, snapshots included (at 100,000 people it never finished)."""
     if not viewer.is_authenticated:
         return []
-    waves = Wave.objects.filter(results_at__isnull=False).select_related("campaign")
+    waves = Wave.objects.filter(results_at__isnull=False)
     if not can_manage_surveys(viewer):
         if viewer.person is None:
             return []
-        waves = waves.filter(
-            Q(invitations__person=viewer.person) | Q(campaign__audience_units=None)
-        ).distinct()
+        invited = Invitation.objects.filter(person=viewer.person).values("wave_id")
+        for_everyone = Campaign.objects.filter(audience_units=None).values("pk")
+        waves = waves.filter(Q(pk__in=invited) | Q(campaign_id__in=for_everyone))
+    waves = waves.select_related("campaign").defer(*DEFER_FOR_LISTS)
     return list(waves.order_by("-closes_on", "-id")[:50])
 
 
