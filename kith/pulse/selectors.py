@@ -32,7 +32,7 @@ from kith.pulse.models import (
     Wave,
 )
 from kith.pulse.receipts import answered_invitations, has_answered
-from kith.pulse.snapshot import DEFER_FOR_LISTS
+from kith.pulse.snapshot import DEFER_FOR_LISTS, DEFER_UNITS
 
 MAX_ID = 2**31 - 1
 ATTRIBUTE_NAMES = dict(ATTRIBUTE_CHOICES)
@@ -120,7 +120,12 @@ def survey_state(invitation: Invitation) -> str:
 def invitation_for_token(token: str) -> Invitation | None:
     if not token or len(token) > 64:
         return None
-    return Invitation.objects.select_related("wave__campaign").filter(token=token).first()
+    return (
+        Invitation.objects.select_related("wave__campaign")
+        .defer(*_of_wave(DEFER_UNITS))
+        .filter(token=token)
+        .first()
+    )
 
 
 @dataclass

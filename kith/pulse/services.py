@@ -324,12 +324,16 @@ def reminders_send_due(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     today = timezone.localdate(now, timezone=timezone.get_default_timezone())
     total = 0
-    for wave in Wave.objects.filter(
-        sent_at__isnull=False,
-        results_at__isnull=True,
-        reminded_at__isnull=True,
-        closes_on=today + dt.timedelta(days=2),
-    ).select_related("campaign"):
+    for wave in (
+        Wave.objects.filter(
+            sent_at__isnull=False,
+            results_at__isnull=True,
+            reminded_at__isnull=True,
+            closes_on=today + dt.timedelta(days=2),
+        )
+        .select_related("campaign")
+        .defer(*snapshot.DEFER_UNITS)
+    ):
         if Wave.objects.filter(pk=wave.pk, reminded_at__isnull=True).update(reminded_at=now):
             total += _notify_invitees(wave, now=now, reminder=True)
     return total
@@ -352,7 +356,13 @@ def answer_submit(
     response — which Kith never keeps."""
     today = today or org_today()
     with transaction.atomic():
-        invitation = Invitation.objects.select_related("wave__campaign").filter(token=token).first()
+        # The questions, never the unit snapshot: it is large and answering does not need it.
+        invitation = (
+            Invitation.objects.select_related("wave")
+            .defer(*(f"wave__{name}" for name in snapshot.DEFER_UNITS))
+            .filter(token=token)
+            .first()
+        )
         if invitation is None:
             raise ValidationError({"token": _("This survey link is not valid.")})
         # Lock the wave, never the invitation: on PostgreSQL a row lock leaves the locking

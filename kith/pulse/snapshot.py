@@ -13,6 +13,8 @@ from kith.directory.models import OrgUnit, Person
 # Wave columns that lists of waves never show: the snapshot's grow with the organisation
 # (the units alone are about 36 KB at 10,000 people, over 100 KB at 100,000).
 DEFER_FOR_LISTS = ("units", "items", "attributes")
+# The one the survey page and answering never read (they need questions and attributes).
+DEFER_UNITS = ("units",)
 
 ORGANISATION = "Whole organisation"
 NOT_RECORDED = "Not recorded"
