@@ -17,7 +17,7 @@ from kith.directory.api import ERRORS as BASE_ERRORS
 from kith.directory.api import WholeNumber
 from kith.directory.models import OrgUnit
 from kith.directory.schemas import ErrorOut, ValidationErrorOut
-from kith.pulse import selectors, services
+from kith.pulse import selectors, services, snapshot
 from kith.pulse.models import Campaign, ResultCell, Wave
 
 router = Router()
@@ -124,13 +124,11 @@ class ExportOut(Schema):
 
 
 def _wave_or_404(wave_id: int) -> Wave:
-    wave = (
-        Wave.objects.select_related("campaign").filter(pk=wave_id).first()
-        if 0 < wave_id <= MAX_ID
-        else None
-    )
+    waves = snapshot.without_units(Wave.objects.select_related("campaign"))
+    wave = waves.filter(pk=wave_id).first() if 0 < wave_id <= MAX_ID else None
     if wave is None:
         raise HttpError(404, "No such survey wave.")
+    snapshot.fill_units([wave])
     return wave
 
 

@@ -32,7 +32,7 @@ from kith.pulse.models import (
     Wave,
 )
 from kith.pulse.receipts import answered_invitations, has_answered
-from kith.pulse.snapshot import DEFER_FOR_LISTS, DEFER_UNITS
+from kith.pulse.snapshot import DEFER_FOR_LISTS, DEFER_UNITS, fill_units, without_units
 
 MAX_ID = 2**31 - 1
 ATTRIBUTE_NAMES = dict(ATTRIBUTE_CHOICES)
@@ -398,9 +398,13 @@ def cell_value(cell: ResultCell | None, column: Column) -> float | None:
 def trend_for_viewer(
     viewer: Viewer, campaign: Campaign, unit_id: int | None
 ) -> list[dict[str, Any]]:
-    """A unit's (org unit id; None = organisation) published scores wave by wave."""
-    points = []
-    for wave in campaign.waves.filter(results_at__isnull=False).order_by("number"):
+    """A unit's (org unit id; None = organisation) published scores wave by wave, in two
+    queries however many waves there are (the snapshots come from the cache)."""
+    closed = campaign.waves.filter(results_at__isnull=False).defer("items", "attributes")
+    waves = list(without_units(closed).order_by("number"))
+    fill_units(waves)
+    shown: dict[int, int] = {}  # wave id → the unit's index in that wave's snapshot
+    for wave in waves:
         scope = scope_for_viewer(viewer, wave)
         if scope is None:
             continue
@@ -411,9 +415,20 @@ def trend_for_viewer(
         )
         if index is None or (scope.units is not None and index not in scope.units):
             continue
-        cell = ResultCell.objects.filter(wave=wave, unit=index, attr=-1, value=-1).first()
-        points.append({"wave": wave, "cell": cell})
-    return points
+        shown[wave.pk] = index
+    if not shown:
+        return []
+    cells = {
+        (c.wave_id, c.unit): c
+        for c in ResultCell.objects.filter(
+            wave_id__in=list(shown), unit__in=set(shown.values()), attr=-1, value=-1
+        )
+    }
+    return [
+        {"wave": wave, "cell": cells.get((wave.pk, shown[wave.pk]))}
+        for wave in waves
+        if wave.pk in shown
+    ]
 
 
 # --- Export ----------------------------------------------------------------------------------
@@ -560,7 +575,8 @@ def response_rate_for_viewer(viewer: Viewer, wave: Wave) -> tuple[int, int] | No
 
 
 def actions_for_viewer(viewer: Viewer, campaign: Campaign | None = None) -> QuerySet[Action]:
-    actions = Action.objects.select_related("wave__campaign", "owner")
+    # The snapshot, where a page needs it, comes from the cache (snapshot.fill_units).
+    actions = Action.objects.select_related("wave__campaign", "owner").defer(*_of_wave(DEFER_UNITS))
     if campaign is not None:
         actions = actions.filter(campaign=campaign)
     if can_manage_surveys(viewer):

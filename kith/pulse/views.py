@@ -17,7 +17,7 @@ from kith.core.http import error_text as _error_text
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import can_manage_surveys, require
 from kith.directory.models import Person
-from kith.pulse import selectors, services
+from kith.pulse import selectors, services, snapshot
 from kith.pulse.engine.instruments import INSTRUMENTS, Reference
 from kith.pulse.forms import ActionForm, CampaignForm
 from kith.pulse.models import Action, Campaign, Wave
@@ -92,7 +92,12 @@ def instruments(request: HttpRequest) -> HttpResponse:
 def _wave(wave_id: int) -> Wave:
     if not 0 < wave_id <= selectors.MAX_ID:
         raise Http404("No such survey")
-    return get_object_or_404(Wave.objects.select_related("campaign"), pk=wave_id)
+    # The unit snapshot comes from the process cache instead of being decoded every time.
+    wave = get_object_or_404(
+        snapshot.without_units(Wave.objects.select_related("campaign")), pk=wave_id
+    )
+    snapshot.fill_units([wave])
+    return wave
 
 
 def results(request: HttpRequest, wave_id: int) -> HttpResponse:
@@ -278,6 +283,7 @@ def _aware(value: dt.datetime, person: Person) -> dt.datetime:
 def actions(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     rows = list(selectors.actions_for_viewer(viewer)[:200])
+    snapshot.fill_units(a.wave for a in rows)
     labels = {}
     for action in rows:
         labels[action.pk] = next(
