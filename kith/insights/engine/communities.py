@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import igraph
-import leidenalg
 import numpy as np
 
-from kith.insights.engine.network import IntArray
+from kith.insights.engine.network import BoolArray, IntArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,32 +29,50 @@ class Communities:
 def communities(
     graph: igraph.Graph, team: IntArray, *, resolution: float = 1.0, seed: int = 0
 ) -> Communities:
-    """Leiden (leidenalg, modularity with a resolution parameter: RBConfiguration, which is
-    modularity at 1) iterated until no further improvement; the same graph and seed always
-    give the same partition. leidenalg takes the seed itself, where igraph's own Leiden
-    would need the process-wide random generator reseeded.
+    """Leiden with the modularity objective at `resolution` (igraph's, iterated until an
+    iteration no longer improves it); the same graph and seed give the same partition.
+
+    igraph's Leiden is ~10x faster than leidenalg's at 100k people and 2M ties (3 s, not
+    30 s), but draws from igraph's process-wide random generator, so it is swapped for a
+    seeded one during the call: do not run igraph's random functions from other threads
+    at the same time.
 
     `modularity` is reported at resolution 1 so that partitions found at different
     resolutions compare on one scale (nan for a graph without ties)."""
-    partition = leidenalg.find_partition(
-        graph,
-        leidenalg.RBConfigurationVertexPartition,
-        resolution_parameter=resolution,
-        n_iterations=-1,
-        seed=seed,
-    )
-    found = np.asarray(partition.membership, dtype=np.int64)
+    with seeded_igraph(seed):
+        found = graph.community_leiden(
+            objective_function="modularity", resolution=resolution, n_iterations=-1
+        ).membership
     tied = np.asarray(graph.degree(), dtype=np.int64) > 0
-    membership = np.full(graph.vcount(), -1, dtype=np.int64)
-    # leidenalg numbers communities by decreasing size; the inverse keeps that order.
-    labels, membership[tied] = np.unique(found[tied], return_inverse=True)
-    modularity = float(graph.modularity(found.tolist())) if graph.ecount() else math.nan
+    membership = by_size(np.asarray(found, dtype=np.int64), tied)
+    modularity = float(graph.modularity(found)) if graph.ecount() else math.nan
     return Communities(
         membership=membership,
-        count=int(labels.size),
+        count=int(membership.max()) + 1 if membership.size else 0,
         modularity=modularity,
         nmi=normalised_mutual_information(membership[tied], np.asarray(team)[tied]),
     )
+
+
+@contextmanager
+def seeded_igraph(seed: int) -> Iterator[None]:
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        yield
+    finally:
+        igraph.set_random_number_generator(random)  # igraph's default
+
+
+def by_size(found: IntArray, tied: BoolArray) -> IntArray:
+    """Labels of the tied people renumbered 0.. from the largest community (ties in size by
+    Leiden's own order), -1 for everyone else."""
+    membership = np.full(found.size, -1, dtype=np.int64)
+    _, label = np.unique(found[tied], return_inverse=True)
+    sizes = np.bincount(label)
+    rank = np.empty(sizes.size, dtype=np.int64)
+    rank[np.argsort(-sizes, kind="stable")] = np.arange(sizes.size)
+    membership[tied] = rank[label]
+    return membership
 
 
 def normalised_mutual_information(x: IntArray, y: IntArray) -> float:

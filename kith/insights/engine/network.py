@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
 # Viva Insights' generic tie: at least two meaningful interactions in the last four weeks.
 MIN_INTERACTIONS = 2
@@ -75,7 +76,7 @@ class Window:
         if size != length:
             raise ValueError(f"Window.{name}: {size} values, expected {length}")
 
-    def _fail_at(self, what: str, bad: NDArray[np.bool_], reason: str) -> None:
+    def _fail_at(self, what: str, bad: BoolArray, reason: str) -> None:
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise ValueError(f"Window: {what} {row}: {reason}")
@@ -131,12 +132,16 @@ def tie_ends(graph: igraph.Graph) -> tuple[IntArray, IntArray]:
 
 
 def shared_contacts(graph: igraph.Graph) -> IntArray:
-    """Per edge (u, v): how many people have a tie with both u and v.
+    """Per edge (u, v), in edge order: how many people have a tie with both u and v."""
+    return common_neighbours(graph, *tie_ends(graph))
+
+
+def common_neighbours(graph: igraph.Graph, u: IntArray, v: IntArray) -> IntArray:
+    """Per pair (u[i], v[i]) of adjacent vertices, their common neighbours.
 
     igraph's Jaccard similarity of the two neighbourhoods runs in C over sorted adjacency
     lists; with J = c / (deg u + deg v - c) (v is u's neighbour and not its own), the count
     is c = J (deg u + deg v) / (1 + J), exact after rounding for any realistic degree."""
-    u, v = tie_ends(graph)
     if u.size == 0:
         return np.zeros(0, dtype=np.int64)
     pairs = np.column_stack((u, v))
@@ -154,7 +159,7 @@ def ratio(numerator: NDArray[np.number], denominator: NDArray[np.number]) -> Flo
     return out
 
 
-def ends_count(n: int, u: IntArray, v: IntArray, selected: NDArray[np.bool_]) -> IntArray:
+def ends_count(n: int, u: IntArray, v: IntArray, selected: BoolArray) -> IntArray:
     """Per person, how many of their selected edges they are an end of."""
     return np.bincount(np.concatenate((u[selected], v[selected])), minlength=n).astype(np.int64)
 
@@ -182,7 +187,7 @@ def person_metrics(window: Window, graph: igraph.Graph) -> PersonMetrics:
     n = window.n
     u, v = tie_ends(graph)
     size = ends_count(n, u, v, np.ones(u.size, dtype=bool))
-    strong = ends_count(n, u, v, shared_contacts(graph) >= STRONG_SHARED)
+    strong = ends_count(n, u, v, common_neighbours(graph, u, v) >= STRONG_SHARED)
     cross = ends_count(n, u, v, window.team[u] != window.team[v])
     return PersonMetrics(
         network_size=size,
