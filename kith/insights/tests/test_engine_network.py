@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+import igraph
 import networkx as nx
 import numpy as np
 import pytest
@@ -279,6 +280,21 @@ def test_parents_may_come_after_their_children() -> None:
     got = unit_metrics(moved, tie_graph(moved), renumbered)
     assert got.people[order].tolist() == expected.people.tolist()
     np.testing.assert_allclose(got.ei_index[order], expected.ei_index)
+
+
+def test_a_graph_built_or_edited_elsewhere_gives_the_same_figures() -> None:
+    """tie_graph keeps the edge ends as numpy; any other graph is read through igraph."""
+    window, parent = worked_window()
+    ours = tie_graph(window)
+    plain = igraph.Graph(n=window.n, edges=ours.get_edgelist())
+    for got, expected in (
+        (person_metrics(window, plain), person_metrics(window, ours)),
+        (unit_metrics(window, plain, parent), unit_metrics(window, ours, parent)),
+    ):
+        for name in type(got).__slots__:
+            np.testing.assert_array_equal(getattr(got, name), getattr(expected, name))
+    ours.add_edge(4, 5)  # edited after tie_graph: the kept ends no longer describe it
+    assert person_metrics(window, ours).network_size.tolist() == [3, 2, 2, 2, 2, 1]
 
 
 def window_fields(window: Window) -> dict[str, object]:
