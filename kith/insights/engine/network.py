@@ -134,13 +134,23 @@ ENDS = "ends"
 
 def tie_ends(graph: igraph.Graph) -> tuple[IntArray, IntArray]:
     """Both ends of every edge, in edge order: kept by `tie_graph`, else read from igraph
-    (a graph built another way, or edited since: the edge count no longer matches)."""
-    kept = graph[ENDS] if ENDS in graph.attributes() else None
-    if isinstance(kept, np.ndarray) and kept.shape == (graph.ecount(), 2):
-        ends: IntArray = kept
-    else:
+    (a graph built another way, or edited since)."""
+    ends = kept_ends(graph)
+    if ends is None:
         ends = np.array(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     return ends[:, 0], ends[:, 1]
+
+
+def kept_ends(graph: igraph.Graph) -> IntArray | None:
+    """The ends `tie_graph` kept, if they still describe the graph: same edge count and the
+    same last edge (igraph appends new edges, so a deletion then an addition shows there)."""
+    kept = graph[ENDS] if ENDS in graph.attributes() else None
+    m = graph.ecount()
+    if not isinstance(kept, np.ndarray) or kept.shape != (m, 2):
+        return None
+    if m and graph.es[m - 1].tuple != (int(kept[-1, 0]), int(kept[-1, 1])):
+        return None
+    return kept.astype(np.int64, copy=False)
 
 
 def shared_contacts(graph: igraph.Graph) -> IntArray:

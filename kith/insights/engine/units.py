@@ -17,6 +17,7 @@ from kith.insights.engine.network import (
     FloatArray,
     IntArray,
     Window,
+    ends_count,
     ratio,
     tie_ends,
 )
@@ -121,21 +122,16 @@ def unit_metrics(window: Window, graph: igraph.Graph, parent: IntArray) -> UnitM
     to every unit above it."""
     tree = UnitTree.build(parent)
     team = window.team
-    if team.size and team.max() >= tree.size:
-        person = int(np.argmax(team))
-        raise ValueError(f"person {person}: team {int(team.max())} is not a unit")
+    check_teams(team, tree.size)
     u, v = tie_ends(graph)
-    size = np.bincount(np.concatenate((u, v)), minlength=window.n).astype(np.int64)
-    cross = team[u] != team[v]
-    cross_ends = np.bincount(np.concatenate((u[cross], v[cross])), minlength=window.n)
-    cross_ends = cross_ends.astype(np.int64)
+    size = ends_count(window.n, u, v, np.ones(u.size, dtype=bool))
+    cross = ends_count(window.n, u, v, team[u] != team[v])
 
     def over_subtree(per_person: IntArray) -> IntArray:
         return tree.subtree_sum(per_unit(tree.size, team, per_person))
 
     people = over_subtree(np.ones(window.n, dtype=np.int64))
-    lca = lca_of_ties(tree, team[u], team[v])
-    internal = tree.subtree_sum(per_unit(tree.size, lca, np.ones(lca.size, dtype=np.int64)))
+    internal = internal_ties(tree, team[u], team[v])
     ends = over_subtree(size)
     external = ends - 2 * internal  # each internal tie has both ends in the subtree
     isolated = over_subtree((size == 0).astype(np.int64))
@@ -147,7 +143,7 @@ def unit_metrics(window: Window, graph: igraph.Graph, parent: IntArray) -> UnitM
         density=ratio(internal, people * (people - 1) // 2),
         isolated=isolated,
         isolated_share=ratio(isolated, people),
-        cross_team_share=ratio(over_subtree(cross_ends), ends),
+        cross_team_share=ratio(over_subtree(cross), ends),
         after_hours_share=ratio(
             over_subtree(window.after_hours), over_subtree(window.interactions)
         ),
@@ -158,6 +154,13 @@ def unit_metrics(window: Window, graph: igraph.Graph, parent: IntArray) -> UnitM
     )
 
 
+def check_teams(team: IntArray, units: int) -> None:
+    bad = team >= units
+    if bad.any():
+        person = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"person {person}: team {int(team[person])} is not a unit")
+
+
 def per_unit(units: int, unit: IntArray, value: IntArray) -> IntArray:
     """Sum of `value` per unit index (int64 throughout, unlike a weighted bincount)."""
     out = np.zeros(units, dtype=np.int64)
@@ -165,10 +168,12 @@ def per_unit(units: int, unit: IntArray, value: IntArray) -> IntArray:
     return out
 
 
-def lca_of_ties(tree: UnitTree, x: IntArray, y: IntArray) -> IntArray:
-    """The lowest unit holding both ends of each tie, ties across trees left out."""
+def internal_ties(tree: UnitTree, x: IntArray, y: IntArray) -> IntArray:
+    """Per unit, the ties with both ends (units x[i], y[i]) in its subtree: those whose
+    lowest common unit is in it. Ties across two trees of a forest are internal to none."""
     lca = tree.lowest_common_ancestor(x, y)
-    return lca[lca >= 0]
+    lca = lca[lca >= 0]
+    return tree.subtree_sum(per_unit(tree.size, lca, np.ones(lca.size, dtype=np.int64)))
 
 
 def subtree_medians(tree: UnitTree, team: IntArray, value: IntArray) -> FloatArray:

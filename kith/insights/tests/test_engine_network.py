@@ -295,6 +295,10 @@ def test_a_graph_built_or_edited_elsewhere_gives_the_same_figures() -> None:
             np.testing.assert_array_equal(getattr(got, name), getattr(expected, name))
     ours.add_edge(4, 5)  # edited after tie_graph: the kept ends no longer describe it
     assert person_metrics(window, ours).network_size.tolist() == [3, 2, 2, 2, 2, 1]
+    edited = tie_graph(window)
+    edited.delete_edges([0])  # 0—1 out, 1—5 in: as many edges as tie_graph kept
+    edited.add_edge(1, 5)
+    assert person_metrics(window, edited).network_size.tolist() == [2, 2, 2, 2, 1, 1]
 
 
 def window_fields(window: Window) -> dict[str, object]:
