@@ -1,0 +1,74 @@
+"""Collaboration metadata importers: files in, reduced counts out. Pure (no Django).
+
+`read(source, fmt, directory=...)` reads a whole file, checks everything, and returns only
+person-pair x ISO week x channel counts and person x week counts (`Reduced`). A file with
+any problem raises `ImportFailed` with every problem and its place, and nothing is
+returned. Content (message text, subjects, bodies, descriptions) is never kept, and an
+address that is not in the directory is only counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import BinaryIO
+
+from kith.insights.importers.context import Context
+from kith.insights.importers.csvfile import read_csv
+from kith.insights.importers.model import (
+    CHANNELS,
+    MAX_TIE_MEETING,
+    Directory,
+    ImportFailed,
+    IntArray,
+    Problem,
+    Reduced,
+)
+from kith.insights.importers.sources import Progress, Reporter, Source, open_source
+
+__all__ = [
+    "CHANNELS",
+    "FORMATS",
+    "MAX_TIE_MEETING",
+    "Directory",
+    "ImportFailed",
+    "IntArray",
+    "Problem",
+    "Reduced",
+    "read",
+]
+
+FORMATS = ("csv",)
+
+
+def read(
+    source: Source,
+    fmt: str,
+    *,
+    directory: Directory,
+    mapping: Source | None = None,
+    progress: Progress | None = None,
+) -> Reduced:
+    """Read a metadata file of format `fmt` (one of FORMATS) and reduce it.
+
+    `mapping` is the Viva Insights person-id mapping (a CSV `person_id,email`), needed for
+    fmt="viva" only. `progress(done, total)` is called now and then, in bytes of the file
+    (total 0 when the size cannot be known). Raises ImportFailed with every problem.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    with open_source(source, seekable=fmt == "slack") as (stream, size):
+        context = Context.start(directory, Reporter(progress, size))
+        _READERS[fmt](stream, context, mapping)
+    context.builder.flush()
+    context.problems.raise_if_any()
+    return context.reducer.result()
+
+
+def _csv(stream: BinaryIO, context: Context, mapping: Source | None) -> None:
+    del mapping
+    read_csv(stream, context.reducer, context.people, context.problems, context.report)
+
+
+_READERS: dict[str, Callable[[BinaryIO, Context, Source | None], None]] = {
+    "csv": _csv,
+}
