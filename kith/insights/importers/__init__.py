@@ -23,6 +23,7 @@ from kith.insights.importers.model import (
     Problem,
     Reduced,
 )
+from kith.insights.importers.slack import read_slack
 from kith.insights.importers.sources import Progress, Reporter, Source, open_source
 
 __all__ = [
@@ -37,7 +38,7 @@ __all__ = [
     "read",
 ]
 
-FORMATS = ("csv",)
+FORMATS = ("csv", "slack")
 
 
 def read(
@@ -69,6 +70,17 @@ def _csv(stream: BinaryIO, context: Context, mapping: Source | None) -> None:
     read_csv(stream, context.reducer, context.people, context.problems, context.report)
 
 
+def _without_mapping(
+    reader: Callable[[BinaryIO, Context], None],
+) -> Callable[[BinaryIO, Context, Source | None], None]:
+    def read(stream: BinaryIO, context: Context, mapping: Source | None) -> None:
+        del mapping
+        reader(stream, context)
+
+    return read
+
+
 _READERS: dict[str, Callable[[BinaryIO, Context, Source | None], None]] = {
     "csv": _csv,
+    "slack": _without_mapping(read_slack),
 }
