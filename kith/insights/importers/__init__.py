@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 from kith.insights.importers.context import Context
 from kith.insights.importers.csvfile import read_csv
+from kith.insights.importers.ics import read_ics
 from kith.insights.importers.model import (
     CHANNELS,
     MAX_TIE_MEETING,
@@ -38,7 +39,7 @@ __all__ = [
     "read",
 ]
 
-FORMATS = ("csv", "slack")
+FORMATS = ("csv", "slack", "ics")
 
 
 def read(
@@ -83,4 +84,5 @@ def _without_mapping(
 _READERS: dict[str, Callable[[BinaryIO, Context, Source | None], None]] = {
     "csv": _csv,
     "slack": _without_mapping(read_slack),
+    "ics": _without_mapping(read_ics),
 }
