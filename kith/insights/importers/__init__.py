@@ -15,6 +15,7 @@ from typing import BinaryIO
 from kith.insights.importers.context import Context
 from kith.insights.importers.csvfile import read_csv
 from kith.insights.importers.ics import read_ics
+from kith.insights.importers.mbox import read_mbox
 from kith.insights.importers.model import (
     CHANNELS,
     MAX_TIE_MEETING,
@@ -39,7 +40,7 @@ __all__ = [
     "read",
 ]
 
-FORMATS = ("csv", "slack", "ics")
+FORMATS = ("csv", "slack", "ics", "mbox")
 
 
 def read(
@@ -85,4 +86,5 @@ _READERS: dict[str, Callable[[BinaryIO, Context, Source | None], None]] = {
     "csv": _csv,
     "slack": _without_mapping(read_slack),
     "ics": _without_mapping(read_ics),
+    "mbox": _without_mapping(read_mbox),
 }
