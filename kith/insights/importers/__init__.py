@@ -27,6 +27,7 @@ from kith.insights.importers.model import (
 )
 from kith.insights.importers.slack import read_slack
 from kith.insights.importers.sources import Progress, Reporter, Source, open_source
+from kith.insights.importers.viva import read_viva
 
 __all__ = [
     "CHANNELS",
@@ -40,7 +41,7 @@ __all__ = [
     "read",
 ]
 
-FORMATS = ("csv", "slack", "ics", "mbox")
+FORMATS = ("csv", "slack", "ics", "mbox", "viva")
 
 
 def read(
@@ -87,4 +88,5 @@ _READERS: dict[str, Callable[[BinaryIO, Context, Source | None], None]] = {
     "slack": _without_mapping(read_slack),
     "ics": _without_mapping(read_ics),
     "mbox": _without_mapping(read_mbox),
+    "viva": read_viva,
 }
