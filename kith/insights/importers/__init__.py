@@ -64,6 +64,7 @@ def read(
         context = Context.start(directory, Reporter(progress, size))
         _READERS[fmt](stream, context, mapping)
     context.builder.flush()
+    context.report(context.report.total)
     context.problems.raise_if_any()
     return context.reducer.result()
 

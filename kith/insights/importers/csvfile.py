@@ -357,7 +357,9 @@ class _Reader:
         c = self.columns
         if len(fields) != c.count:
             self.problems.add(
-                f"line {line}", f"has {len(fields)} fields; expected {c.count} like the header"
+                f"line {line}",
+                f"has {len(fields)} field{'s' if len(fields) != 1 else ''}; "
+                f"expected {c.count} like the header",
             )
             return
         place = f"line {line}, column "

@@ -50,6 +50,7 @@ _MONDAY_SHIFT = 3  # day number of a week's Monday = week * 7 - 3
 _INT32_MAX = np.iinfo(np.int32).max
 _MIN_MERGE = 1 << 20
 _PAIR_RANGES = 16
+_PEOPLE_SLICE = 1 << 23
 
 
 def week_of(instant: I64) -> I64:
@@ -258,28 +259,26 @@ class Reducer:
             self._unknown_rows = self._unknown[0].size
 
     def _add_people(self, batch: Events, event: I64, person: I64) -> None:
+        if event.size > _PEOPLE_SLICE:  # keeps the packed sums below apart
+            for start in range(0, event.size, _PEOPLE_SLICE):
+                part = slice(start, start + _PEOPLE_SLICE)
+                self._add_people(batch, event[part], person[part])
+            return
         if event.size == 0:
             return
         instant = batch.instant[event]
         after = self.hours.after_hours(person, instant)
         meeting = np.where(batch.channel[event] == MEETING, batch.minutes[event], 0)
-        week = week_of(instant)
-        first, span = int(week.min()), int(week.max() - week.min()) + 1
-        if self.n * span > 4 * event.size + (1 << 20):  # sparse over many weeks: sort instead
-            keys = person * WEEKS + week
-            self.people.add(keys, [np.ones_like(keys), after.astype(np.int64), meeting])
-            return
-        cell = person * span + (week - first)
-        size = self.n * span
-        count = np.bincount(cell, minlength=size)
-        filled = np.flatnonzero(count)
-        sums = [
-            count[filled],
-            np.bincount(cell, weights=after, minlength=size)[filled].astype(np.int64),
-            np.bincount(cell, weights=meeting, minlength=size)[filled].astype(np.int64),
-        ]
-        keys = (filled // span) * WEEKS + first + filled % span
-        self.people.add(keys, sums)
+        keys = person * WEEKS + week_of(instant)
+        order = np.argsort(keys)
+        keys = keys[order]
+        last = np.flatnonzero(np.concatenate((keys[1:] != keys[:-1], [True])))
+        count = np.diff(np.concatenate(([-1], last)))
+        # After-hours flags and meeting minutes summed in one running total: the flags in
+        # the low 24 bits (a slice has fewer rows than that), the minutes above them.
+        packed = np.cumsum((after.astype(np.int64) | (meeting << 24))[order])[last]
+        packed[1:] -= packed[:-1].copy()
+        self.people.add(keys[last], [count, packed & 0xFFFFFF, packed >> 24])
 
     def _add_pairs(
         self, batch: Events, size: I64, event: I64, person: I64, sender: BOOL, usable: BOOL
