@@ -17,6 +17,7 @@ from kith.core.middleware import too_big_detail
 from kith.core.throttle import Throttled
 from kith.directory.api import router as people_router
 from kith.events.api import router as events_router
+from kith.insights.api import router as insights_router
 from kith.pulse.api import router as pulse_router
 
 api = NinjaAPI(
@@ -37,6 +38,7 @@ api.add_router("/map", bandmap_router, tags=["map"])
 api.add_router("/communities", communities_router, tags=["communities"])
 api.add_router("/events", events_router, tags=["events"])
 api.add_router("/celebrate", celebrate_router, tags=["celebrate"])
+api.add_router("/insights", insights_router, tags=["insights"])
 
 
 @api.exception_handler(AuthenticationError)

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "kith.communities",
     "kith.events",
     "kith.celebrate",
+    "kith.insights",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +275,10 @@ KITH_SCHEDULER_INTERVAL = env_int("KITH_SCHEDULER_INTERVAL", 30, minimum=1)
 KITH_KUDOS_DAILY_LIMIT = env_int("KITH_KUDOS_DAILY_LIMIT", 5, minimum=1)
 # How far back the disclosure ledger looks when it checks a new publication (docs/privacy.md).
 KITH_DISCLOSURE_WINDOW_MONTHS = env_int("KITH_DISCLOSURE_WINDOW_MONTHS", 24, minimum=1, maximum=120)
+# Collaboration analytics: interaction metadata older than this is deleted by a daily job,
+# and no network figure is published for fewer than this many people.
+KITH_INSIGHTS_RETENTION_WEEKS = env_int("KITH_INSIGHTS_RETENTION_WEEKS", 26, minimum=4, maximum=260)
+KITH_INSIGHTS_MIN_GROUP = env_int("KITH_INSIGHTS_MIN_GROUP", 5, minimum=5, maximum=10)
 
 # --- Band Map ---------------------------------------------------------------------------------
 KITH_MAP_TILES_URL = checked_tiles_url(env_str("KITH_MAP_TILES_URL", DEFAULT_TILES_URL))

@@ -27,4 +27,5 @@ urlpatterns = [
     path("communities/", include("kith.communities.urls")),
     path("events/", include("kith.events.urls")),
     path("celebrate/", include("kith.celebrate.urls")),
+    path("insights/", include("kith.insights.urls")),
 ]

@@ -371,3 +371,18 @@ def can_view_hubs(viewer: Viewer) -> bool:
 def can_set_map_preference(viewer: Viewer) -> bool:
     """Only an active colleague is on the map, so only they can hide themselves from it."""
     return viewer.person is not None and viewer.person.is_active
+
+
+# --- Insights ---------------------------------------------------------------------------------
+
+
+def can_manage_insights(viewer: Viewer) -> bool:
+    """HR admins switch collaboration analytics on, import metadata, set targets and read the
+    whole organisation's relational health."""
+    return viewer.is_hr
+
+
+def can_view_relational_health(viewer: Viewer) -> bool:
+    """HR for the organisation, managers for the units their reporting line sits in; never
+    anyone's individual figures (those reach only the person)."""
+    return viewer.is_hr or (viewer.is_authenticated and viewer.is_manager)

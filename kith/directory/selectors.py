@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from kith.core.permissions import (
@@ -300,3 +301,22 @@ def tags_by_kind(person: Person) -> dict[str, list[Tag]]:
     for tag in person.tags.all():
         grouped.setdefault(tag.kind, []).append(tag)
     return grouped
+
+
+def reporting_line_units(person: Person) -> set[int]:
+    """Org unit ids of everyone in a manager's reporting line (all levels), in one recursive
+    query (UNION, not UNION ALL: a cycle in bad data ends instead of looping)."""
+    table = connection.ops.quote_name(Person._meta.db_table)
+    sql = f"""
+        WITH RECURSIVE line(id) AS (
+            SELECT id FROM {table} WHERE manager_id = %s AND is_active = %s
+            UNION
+            SELECT p.id FROM {table} p JOIN line ON p.manager_id = line.id
+            WHERE p.is_active = %s
+        )
+        SELECT DISTINCT org_unit_id FROM {table}
+        WHERE id IN (SELECT id FROM line) AND org_unit_id IS NOT NULL
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person.pk, True, True])
+        return {int(row[0]) for row in cursor.fetchall()}

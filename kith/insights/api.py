@@ -1,0 +1,309 @@
+"""Insights' JSON API: the same selectors, services and permissions as the pages.
+
+Relational health (HR: the organisation; managers: their reporting line), my insights (the
+caller's own figures only), HR's switch, compute, targets, imports and export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja.errors import HttpError
+
+from kith.core.http import error_text
+from kith.core.http import viewer_of as _viewer
+from kith.core.permissions import can_manage_insights, can_view_relational_health
+from kith.directory.api import ERRORS as BASE_ERRORS
+from kith.directory.schemas import ErrorOut, ValidationErrorOut
+from kith.insights import selectors, services
+from kith.insights.metrics import METRICS
+from kith.insights.models import ImportRun
+
+router = Router()
+ERRORS: dict[int, Any] = {**BASE_ERRORS, 403: ErrorOut, 422: ValidationErrorOut}
+ONLY_HR = "Only HR admins manage collaboration analytics."
+
+
+class UnitOut(Schema):
+    unit: int = Field(..., description="Org unit id; 0 for the whole organisation")
+    name: str
+    people: int
+    figures: dict[str, float | int | None] = Field(
+        ..., description="null: withheld or nothing to count"
+    )
+    off_target: list[str]
+    pulse: dict[str, float | None]
+
+
+class HealthOut(Schema):
+    enabled: bool
+    week: dt.date | None = Field(None, description="Monday of the window's last ISO week")
+    k: int | None
+    organisation: dict[str, Any]
+    units: list[UnitOut]
+    formula: str
+
+
+class HealthParams(Schema):
+    week: dt.date | None = None
+
+
+class TrendPoint(Schema):
+    week: dt.date
+    figures: dict[str, float | int | None]
+
+
+class MyWeekOut(Schema):
+    week: dt.date
+    network_size: int
+    strong_ties: int
+    diverse_ties: int
+    cross_team_share: float | None
+    after_hours_share: float | None
+    meeting_hours: float | None
+    manager_minutes: float | None
+    outside_team: int
+
+
+class MineOut(Schema):
+    enabled: bool
+    opted_out: bool
+    has_data: bool
+    current: MyWeekOut | None
+    trend: list[MyWeekOut]
+    met_through_kith: int
+    next_steps: list[str]
+
+
+class SwitchIn(Schema):
+    enabled: bool
+
+
+class SwitchOut(Schema):
+    enabled: bool
+    changed_at: dt.datetime | None
+
+
+class ComputeIn(Schema):
+    week: dt.date | None = Field(None, description="Any day of the window's last ISO week")
+
+
+class ComputeOut(Schema):
+    week: dt.date
+    published: int
+    withheld: int
+
+
+class TargetIn(Schema):
+    metric: Literal[tuple(METRICS)]  # type: ignore[valid-type]
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+class ImportOut(Schema):
+    id: int
+    status: str
+    filename: str
+    format: str
+    summary: dict[str, Any]
+    problems: list[dict[str, str]]
+
+
+def _unit_out(row: selectors.Row) -> dict[str, Any]:
+    return {
+        "unit": row.cell.unit,
+        "name": row.cell.name,
+        "people": row.cell.people,
+        "figures": row.values,
+        "off_target": sorted(row.off),
+        "pulse": row.pulse,
+    }
+
+
+@router.get("/health", response={200: HealthOut, **ERRORS}, summary="Relational health per group")
+def health(request: HttpRequest, params: Query[HealthParams]) -> dict[str, Any]:
+    viewer = _viewer(request)
+    if not can_view_relational_health(viewer):
+        raise HttpError(403, "Relational health is for managers and HR; see /insights/me.")
+    if not selectors.is_enabled():
+        return {
+            "enabled": False,
+            "week": None,
+            "k": None,
+            "organisation": {},
+            "units": [],
+            "formula": "",
+        }
+    view = selectors.health_for_viewer(viewer, week=params.week)
+    c = view.computation
+    return {
+        "enabled": True,
+        "week": c.week if c else None,
+        "k": c.k if c else None,
+        "organisation": (c.organisation if c and view.role == "hr" else {}),
+        "units": [_unit_out(r) for r in view.rows],
+        "formula": view.formula,
+    }
+
+
+@router.get(
+    "/health/units/{unit_id}/trend",
+    response={200: list[TrendPoint], **ERRORS},
+    summary="A group's published figures, window by window",
+)
+def trend(request: HttpRequest, unit_id: int) -> list[dict[str, Any]]:
+    viewer = _viewer(request)
+    if not can_view_relational_health(viewer):
+        raise HttpError(403, "Relational health is for managers and HR.")
+    if not 0 <= unit_id < 2**63:
+        raise HttpError(404, "No such group.")
+    points = selectors.trend_of(unit_id, selectors.visible_units(viewer))
+    return [{"week": p["week"], "figures": p["values"]} for p in points]
+
+
+@router.get("/me", response={200: MineOut, **ERRORS}, summary="My own insights (only mine)")
+def mine(request: HttpRequest) -> Any:
+    viewer = _viewer(request)
+    if viewer.person is None:
+        raise HttpError(404, "Your insights need a directory entry.")
+    view = selectors.my_insights_for_viewer(viewer)
+    return view
+
+
+@router.post(
+    "/me/opt-out", response={200: MineOut, **ERRORS}, summary="Delete my interaction data and leave"
+)
+def opt_out(request: HttpRequest) -> Any:
+    viewer = _viewer(request)
+    if viewer.person is None:
+        raise HttpError(404, "You need a directory entry.")
+    services.opt_out(person=viewer.person)
+    return selectors.my_insights_for_viewer(viewer)
+
+
+@router.post("/me/opt-in", response={200: MineOut, **ERRORS}, summary="Take part again")
+def opt_in(request: HttpRequest) -> Any:
+    viewer = _viewer(request)
+    if viewer.person is None:
+        raise HttpError(404, "You need a directory entry.")
+    services.opt_in(person=viewer.person)
+    return selectors.my_insights_for_viewer(viewer)
+
+
+@router.put("/settings", response={200: SwitchOut, **ERRORS}, summary="HR's switch")
+def switch(request: HttpRequest, payload: SwitchIn) -> dict[str, Any]:
+    viewer = _viewer(request)
+    if not can_manage_insights(viewer):
+        raise HttpError(403, ONLY_HR)
+    row = services.insights_enable(actor=request.user, enabled=payload.enabled)
+    return {"enabled": row.enabled, "changed_at": row.changed_at}
+
+
+@router.post(
+    "/compute", response={200: ComputeOut, 409: ErrorOut, **ERRORS}, summary="Compute a window"
+)
+def compute(request: HttpRequest, payload: ComputeIn) -> Any:
+    viewer = _viewer(request)
+    if not can_manage_insights(viewer):
+        raise HttpError(403, ONLY_HR)
+    week = payload.week or services.latest_data_week()
+    if week is None:
+        raise HttpError(409, "There is no interaction data yet: import some first.")
+    try:
+        result = services.insights_compute_week(week=week, actor=request.user)
+    except ValidationError as exc:
+        raise HttpError(409, error_text(exc)) from exc
+    return {
+        "week": result.computation.week,
+        "published": result.published,
+        "withheld": result.withheld,
+    }
+
+
+@router.put("/targets", response={200: dict[str, Any], **ERRORS}, summary="Set or clear a target")
+def target(request: HttpRequest, payload: TargetIn) -> dict[str, Any]:
+    try:
+        services.target_set(viewer=_viewer(request), **payload.dict())
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    except ValidationError as exc:
+        raise HttpError(422, error_text(exc)) from exc
+    return payload.dict()
+
+
+def _import_out(run: ImportRun) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "filename": run.filename,
+        "format": run.fmt,
+        "summary": run.summary,
+        "problems": run.errors,
+    }
+
+
+@router.post(
+    "/imports",
+    response={200: ImportOut, 409: ErrorOut, **ERRORS},
+    summary="Check a metadata file (dry run)",
+)
+def import_check(
+    request: HttpRequest,
+    fmt: Form[Literal["csv", "slack", "ics", "mbox", "viva"]],
+    file: File[UploadedFile],
+    mapping: File[UploadedFile] | None = None,
+    apply: Form[bool] = False,
+) -> Any:
+    viewer = _viewer(request)
+    if not can_manage_insights(viewer):
+        raise HttpError(403, ONLY_HR)
+    try:
+        run = services.import_check(
+            source=io.BytesIO(file.read()),
+            fmt=fmt,
+            filename=file.name or "upload",
+            actor=request.user,
+            mapping=io.BytesIO(mapping.read()) if mapping else None,
+        )
+        if apply and run.status == ImportRun.Status.PREVIEWED:
+            run = services.import_apply(run=run, actor=request.user)
+    except ValidationError as exc:
+        raise HttpError(409, error_text(exc)) from exc
+    return _import_out(run)
+
+
+@router.post(
+    "/imports/{run_id}/apply",
+    response={200: ImportOut, 409: ErrorOut, **ERRORS},
+    summary="Import a checked file",
+)
+def import_apply(request: HttpRequest, run_id: int) -> Any:
+    viewer = _viewer(request)
+    if not can_manage_insights(viewer):
+        raise HttpError(403, ONLY_HR)
+    run = ImportRun.objects.filter(pk=run_id).first() if 0 < run_id < 2**63 else None
+    if run is None:
+        raise HttpError(404, "No such import.")
+    try:
+        run = services.import_apply(run=run, actor=request.user)
+    except ValidationError as exc:
+        raise HttpError(409, error_text(exc)) from exc
+    return _import_out(run)
+
+
+@router.get(
+    "/export", response={200: dict[str, Any], **ERRORS}, summary="One window's published groups"
+)
+def export(request: HttpRequest, params: Query[HealthParams]) -> dict[str, Any]:
+    viewer = _viewer(request)
+    if not can_manage_insights(viewer):
+        raise HttpError(403, "Only HR admins export relational health.")
+    week = params.week or services.latest_data_week()
+    if week is None:
+        return {"header": [], "rows": []}
+    header, rows = selectors.export_rows(viewer, week)
+    return {"header": header, "rows": rows}

@@ -1,0 +1,363 @@
+"""Computing the relational-health figures of one 4-week window and publishing them through
+the disclosure layer.
+
+Every figure is a cell over a population: the people taking part (active, not opted out) in
+one unit's subtree. Which cells may be published is decided by the one disclosure engine
+against everything already published in the ledger's window (Pulse's cells included), so no
+combination of insights and survey figures concerns fewer than k people. Inside a published
+cell, a count-based figure (isolated members, people in a Connect round, event-goers, kudos)
+is shown only where every class of people with and without the property is 0 or >= k.
+Only published cells are stored; the members a computation described are kept (ids only) so
+the ledger can resolve them later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kith.core.disclosure import engine as rule
+from kith.core.disclosure import ledger
+from kith.insights import engine as network
+from kith.insights import facts
+from kith.insights.models import Computation, PairWeek, PersonWeek, UnitFigures
+from kith.insights.org import (
+    ORG,
+    FloatArray,
+    IntArray,
+    Org,
+    ancestors,
+    organisation_now,
+    pack_members,
+    tree_json,
+    unpack_members,
+)
+
+SOURCE = "insights"
+WINDOW_WEEKS = 4
+
+
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def window_weeks(week: dt.date) -> list[dt.date]:
+    """The Mondays of the 4 ISO weeks ending with `week`'s."""
+    last = monday(week)
+    return [last - dt.timedelta(weeks=i) for i in range(WINDOW_WEEKS - 1, -1, -1)]
+
+
+def batch_of(computation: Computation) -> str:
+    return f"computation:{computation.pk}"
+
+
+def key_of(unit_id: int) -> str:
+    return "unit:org" if unit_id == ORG else f"unit:{unit_id}"
+
+
+# --- reading the window ------------------------------------------------------------------------
+
+
+def _rows(sql: str, params: Sequence[object], width: int) -> IntArray:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return np.array(found, dtype=np.int64).reshape(-1, width)
+
+
+def _index(org: Org, ids: IntArray) -> IntArray:
+    """Person index of each id, -1 for people not taking part."""
+    if org.person_ids.size == 0:
+        return np.full(ids.size, -1, dtype=np.int64)
+    where = np.minimum(np.searchsorted(org.person_ids, ids), org.person_ids.size - 1)
+    return np.where(org.person_ids[where] == ids, where, -1).astype(np.int64)
+
+
+def read_window(org: Org, weeks: list[dt.date]) -> network.Window:
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(weeks))
+    pairs = _rows(
+        f"SELECT person_a_id, person_b_id, SUM({quote('count')}), SUM(one_to_one_minutes) "
+        f"FROM {quote(PairWeek._meta.db_table)} WHERE week IN ({marks}) "
+        "GROUP BY person_a_id, person_b_id",
+        weeks,
+        4,
+    )
+    a, b = _index(org, pairs[:, 0]), _index(org, pairs[:, 1])
+    keep = (a >= 0) & (b >= 0)
+    people = _rows(
+        "SELECT person_id, SUM(interactions), SUM(after_hours), SUM(meeting_minutes) "
+        f"FROM {quote(PersonWeek._meta.db_table)} WHERE week IN ({marks}) GROUP BY person_id",
+        weeks,
+        4,
+    )
+    who = _index(org, people[:, 0])
+    mine = who >= 0
+    n = int(org.person_ids.size)
+
+    def per_person(column: int) -> IntArray:
+        return np.bincount(who[mine], weights=people[mine, column], minlength=n).astype(np.int64)
+
+    return network.Window(
+        n=n,
+        a=a[keep],
+        b=b[keep],
+        count=pairs[keep, 2],
+        one_to_one_minutes=pairs[keep, 3],
+        team=org.unit,
+        manager=org.manager,
+        interactions=per_person(1),
+        after_hours=per_person(2),
+        meeting_minutes=per_person(3),
+        weeks=len(weeks),
+    )
+
+
+# --- what may be published -------------------------------------------------------------------
+
+
+def _prior_classes(org: Org, now: dt.datetime) -> tuple[IntArray, IntArray, rule.UIntArray]:
+    """Per person taking part, the class earlier publications put them in; each class's
+    weight (people in it, taking part now or not); the populations published before."""
+    prior = ledger.prior_signatures(now=now)
+    everyone = np.union1d(prior.persons, org.person_ids)
+    hashes = np.zeros(everyone.size, dtype=np.uint64)
+    hashes[np.searchsorted(everyone, prior.persons)] = prior.signatures
+    klass, n_classes = rule.classes_of(hashes)
+    weight = np.bincount(klass, minlength=n_classes).astype(np.int64)
+    return klass[np.searchsorted(everyone, org.person_ids)], weight, prior.populations
+
+
+def publishable_units(org: Org, k: int, now: dt.datetime) -> IntArray:
+    """Unit indices whose subtree may be published, in the engine's priority order (the
+    organisation first, then larger and higher units)."""
+    if org.person_ids.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    klass, class_weight, known = _prior_classes(org, now)
+    rows, inverse = np.unique(np.column_stack([klass, org.unit]), axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    count = np.bincount(inverse, minlength=rows.shape[0]).astype(np.int64)
+    cell_ids = ancestors(org.parent, org.depth, rows[:, 1])
+    atom_tag = rule.tag_sums(inverse, rule.person_tag(org.person_ids), rows.shape[0])
+    layer = rule.Layer(
+        cell_ids=cell_ids,
+        weights=count[:, None],
+        klass=rows[:, 0].astype(np.int64),
+        class_weight=class_weight[:, None],
+        atom_tag=atom_tag,
+        known=known,
+    )
+    people = people_per_unit(org)
+    candidates = np.flatnonzero(people >= k)
+    order = candidates[np.lexsort((candidates, -people[candidates], org.depth[candidates]))]
+    return rule.add_while_safe([layer], order, k, org.size)
+
+
+def people_per_unit(org: Org) -> IntArray:
+    anc = ancestors(org.parent, org.depth, org.unit)
+    return np.bincount(anc[anc >= 0], minlength=org.size).astype(np.int64)
+
+
+def figure_cells(org: Org, category: IntArray, published: IntArray, k: int) -> set[int]:
+    """Of the published units, those that may show a count-based figure: every class of
+    people (cut by the published cells) holds 0 or >= k people of each category."""
+    if published.size == 0:
+        return set()
+    rows, inverse = np.unique(np.column_stack([org.unit, category]), axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    width = int(category.max()) + 1 if category.size else 1
+    weights = np.zeros((rows.shape[0], width), dtype=np.int64)
+    np.add.at(weights, (inverse, category), 1)
+    mask = np.zeros(org.size, dtype=np.bool_)
+    mask[published] = True
+    cell_ids = ancestors(org.parent, org.depth, rows[:, 0])
+    # The most specific cell first: deepest, then smallest (prune_until_safe wants ranks >= 0).
+    people = people_per_unit(org)
+    big = int(people.max()) + 1
+    rank = org.depth * big + (big - people)
+    kept = rule.prune_until_safe(cell_ids, weights, mask, rank, k)
+    return set(np.flatnonzero(kept).tolist())
+
+
+# --- computing and storing -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    computation: Computation
+    published: int
+    withheld: int
+
+
+def insights_compute(*, week: dt.date, now: dt.datetime | None = None) -> Result:
+    """Compute the window of 4 ISO weeks ending with `week`'s and publish what may be."""
+    now = now or timezone.now()
+    k = settings.KITH_INSIGHTS_MIN_GROUP
+    weeks = window_weeks(week)
+    with ledger.publishing(), transaction.atomic():
+        org = organisation_now()
+        window = read_window(org, weeks)
+        graph = network.tie_graph(window)
+        person = network.person_metrics(window, graph)
+        units = network.unit_metrics(window, graph, org.parent)
+        found = network.communities(graph, org.unit)
+        published = publishable_units(org, k, now)
+        categories = facts.categories(org, window, person, weeks)
+        shown = {name: figure_cells(org, cat, published, k) for name, cat in categories.items()}
+        computation = _store(org, weeks[-1], now, k, found, units, published, shown, categories)
+        ledger.record(
+            source=SOURCE,
+            batch=batch_of(computation),
+            keys=[key_of(int(org.unit_ids[u])) for u in published.tolist()],
+            now=now,
+        )
+    return Result(
+        computation,
+        int(published.size),
+        int((people_per_unit(org) > 0).sum()) - int(published.size),
+    )
+
+
+def _store(
+    org: Org,
+    week: dt.date,
+    now: dt.datetime,
+    k: int,
+    found: network.Communities,
+    units: network.UnitMetrics,
+    published: IntArray,
+    shown: dict[str, set[int]],
+    categories: dict[str, IntArray],
+) -> Computation:
+    shares = facts.shares(org, categories)
+    Computation.objects.filter(week=week, current=True).update(current=False)
+    UnitFigures.objects.filter(computation__week=week).delete()
+    organisation = {"people": int(org.person_ids.size)}
+    if 0 in set(published.tolist()):
+        organisation |= {
+            "communities": found.count,
+            "modularity": _clean(found.modularity),
+            "nmi": _clean(found.nmi),
+        }
+    computation = Computation.objects.create(
+        week=week,
+        computed_at=now,
+        members=pack_members(org),
+        tree=tree_json(org),
+        current=True,
+        k=k,
+        organisation=organisation,
+    )
+    rows = [
+        UnitFigures(
+            computation=computation,
+            unit=int(org.unit_ids[u]),
+            name=org.names[u],
+            depth=int(org.depth[u]),
+            people=int(units.people[u]),
+            figures=_figures(units, u, shown, shares),
+        )
+        for u in published.tolist()
+    ]
+    UnitFigures.objects.bulk_create(rows, batch_size=1000)
+    return computation
+
+
+def _clean(value: float, digits: int = 3) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
+def _figures(
+    units: network.UnitMetrics,
+    u: int,
+    shown: dict[str, set[int]],
+    shares: dict[str, FloatArray],
+) -> dict[str, float | int | None]:
+    figures: dict[str, float | int | None] = {
+        "ties_internal": int(units.ties_internal[u]),
+        "ties_external": int(units.ties_external[u]),
+        "ei_index": _clean(units.ei_index[u]),
+        "density": _clean(units.density[u], 4),
+        "cross_team_share": _clean(units.cross_team_share[u]),
+        "after_hours_share": _clean(units.after_hours_share[u]),
+        "meeting_hours": _clean(units.meeting_hours[u], 1),
+        "median_network_size": _clean(units.median_network_size[u], 1),
+    }
+    figures["isolated_share"] = (
+        _clean(units.isolated_share[u]) if u in shown.get("isolated", set()) else None
+    )
+    for name, share in shares.items():
+        figures[name] = _clean(share[u]) if u in shown.get(facts.SOURCE_OF[name], set()) else None
+    return figures
+
+
+# --- the ledger's population source ------------------------------------------------------------
+
+
+def population_of(
+    recorded: Sequence[ledger.Recorded],
+) -> tuple[IntArray, rule.UIntArray, rule.UIntArray]:
+    """Each recorded cell describes the members of its unit's subtree in that computation
+    (from the members and the tree the computation kept)."""
+    by_batch: dict[int, list[ledger.Recorded]] = defaultdict(list)
+    for row in recorded:
+        by_batch[int(row.batch.removeprefix("computation:"))].append(row)
+    persons, sums, populations = [], [], []
+    for computation in Computation.objects.filter(pk__in=by_batch):
+        who, tag_sum, population = _signatures(computation, by_batch[computation.pk])
+        persons.append(who)
+        sums.append(tag_sum)
+        populations.append(population)
+    if not persons:
+        empty = np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=np.int64), empty, empty
+    return np.concatenate(persons), np.concatenate(sums), np.concatenate(populations)
+
+
+def _signatures(
+    computation: Computation, rows: Sequence[ledger.Recorded]
+) -> tuple[IntArray, rule.UIntArray, rule.UIntArray]:
+    person, unit_id = unpack_members(computation.members)
+    tree = {int(u): int(p) for u, p in computation.tree.items()}
+    ids = np.array(sorted(tree), dtype=np.int64)
+    index = {int(u): i for i, u in enumerate(ids.tolist())}
+    parent = np.array([index.get(tree[int(u)], -1) for u in ids.tolist()], dtype=np.int64)
+    depth = _depths(parent)
+    anc = ancestors(
+        parent,
+        depth,
+        np.array([index.get(int(u), index[ORG]) for u in unit_id.tolist()], dtype=np.int64),
+    )
+    table = np.zeros(ids.size, dtype=np.uint64)
+    cells = []
+    for row in rows:
+        raw = row.key.removeprefix("unit:")
+        u = index.get(ORG if raw == "org" else int(raw))
+        if u is None:
+            continue
+        with np.errstate(over="ignore"):
+            table[u] += np.uint64(row.tag)
+        cells.append(u)
+    valid = anc >= 0
+    safe = np.where(valid, anc, 0)
+    with np.errstate(over="ignore"):
+        signature = np.where(valid, table[safe], np.uint64(0)).sum(axis=1, dtype=np.uint64)
+    tags = np.broadcast_to(rule.person_tag(person)[:, None], anc.shape)[valid]
+    population = rule.tag_sums(safe[valid], tags, ids.size)
+    return person, signature, population[sorted(set(cells))]
+
+
+def _depths(parent: IntArray) -> IntArray:
+    depth = np.zeros(parent.size, dtype=np.int64)
+    current = parent.copy()
+    while (current >= 0).any():
+        depth += current >= 0
+        current = np.where(current >= 0, parent[np.maximum(current, 0)], -1)
+    return depth

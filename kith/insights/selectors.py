@@ -1,0 +1,506 @@
+"""Every read of the insights app, already authorised for the viewer.
+
+The relational-health view shows stored cells only (compute.py publishes them through the
+disclosure layer); a person's own figures are worked out from their own rows when they ask,
+and reach nobody else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db.models import Q, Sum
+from django.http import HttpRequest
+from django.utils import timezone
+
+from kith.core import audit
+from kith.core.permissions import (
+    Viewer,
+    can_manage_insights,
+    can_view_relational_health,
+    require,
+)
+from kith.directory.models import OrgUnit, Person
+from kith.directory.selectors import reporting_line_units
+from kith.insights import engine as network
+from kith.insights.compute import WINDOW_WEEKS, monday, window_weeks
+from kith.insights.metrics import CONNECTION_INDEX_FORMULA, METRICS, connection_index, off_target
+from kith.insights.models import (
+    CHANNELS,
+    Computation,
+    ImportRun,
+    InsightsSettings,
+    NoticeSeen,
+    OptOut,
+    PairWeek,
+    PersonWeek,
+    Target,
+    UnitFigures,
+)
+
+HEALTH_COLUMNS = (
+    "connection_index",
+    "isolated_share",
+    "median_network_size",
+    "cross_team_share",
+    "ei_index",
+    "density",
+    "after_hours_share",
+    "meeting_hours",
+    "connect_share",
+    "meet_rate",
+    "event_share",
+    "kudos_share",
+)
+PULSE_COLUMNS = (
+    ("edmondson", "Psychological safety"),
+    ("cbi_work", "Burnout"),
+    ("loneliness3", "Loneliness"),
+    ("connection", "Connection"),
+)
+TREND_POINTS = 12
+
+
+def is_enabled() -> bool:
+    return InsightsSettings.objects.filter(pk=1, enabled=True).exists()
+
+
+def settings_for_viewer(viewer: Viewer) -> InsightsSettings:
+    require(can_manage_insights(viewer), "Only HR admins manage collaboration analytics.")
+    return InsightsSettings.objects.select_related("changed_by").get_or_create(pk=1)[0]
+
+
+def is_opted_out(person: Person) -> bool:
+    return OptOut.objects.filter(person=person).exists()
+
+
+def notice_context(request: HttpRequest, viewer: Viewer) -> dict[str, Any]:
+    """Every page shows the notice until the person has read it, once analytics is on."""
+    if not request.user.is_authenticated or viewer.person is None:
+        return {}
+    if request.path.startswith("/insights/") or not is_enabled():
+        return {}
+    if NoticeSeen.objects.filter(person=viewer.person).exists():
+        return {}
+    return {"insights_notice": True}
+
+
+# --- relational health ------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    cell: UnitFigures
+    values: dict[str, float | None]
+    off: set[str]
+    pulse: dict[str, float | None]
+    indent: int
+
+
+@dataclass
+class HealthView:
+    computation: Computation | None
+    weeks: list[dt.date]
+    rows: list[Row]
+    columns: list[Any]
+    pulse_columns: tuple[tuple[str, str], ...]
+    targets: dict[str, Target]
+    role: str
+    formula: str = CONNECTION_INDEX_FORMULA
+    trend: list[dict[str, Any]] = field(default_factory=list)
+    selected: Row | None = None
+    available_weeks: list[dt.date] = field(default_factory=list)
+
+
+def visible_units(viewer: Viewer) -> set[int] | None:
+    """Org unit ids (0: the organisation) whose cells the viewer may read; None: all."""
+    require(can_view_relational_health(viewer), "Relational health is for managers and HR.")
+    if can_manage_insights(viewer):
+        return None
+    cached = getattr(viewer, "_insights_units", None)
+    if cached is None:
+        roots = reporting_line_units(viewer.person)
+        below = set(roots)
+        for unit in OrgUnit.objects.filter(pk__in=roots):
+            below |= set(
+                OrgUnit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True)
+            )
+        cached = below | {0}
+        viewer._insights_units = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def values_of(cell: UnitFigures) -> dict[str, float | None]:
+    values = dict(cell.figures)
+    values["connection_index"] = connection_index(cell.figures)
+    return values
+
+
+def health_for_viewer(
+    viewer: Viewer, *, week: dt.date | None = None, unit: int | None = None
+) -> HealthView:
+    allowed = visible_units(viewer)
+    current = Computation.objects.filter(current=True).defer("members")
+    available = list(current.values_list("week", flat=True)[:52])
+    computation = (current.filter(week=monday(week)) if week else current).first()
+    targets = {t.metric: t for t in Target.objects.all()}
+    role = "hr" if allowed is None else "manager"
+    view = HealthView(
+        computation,
+        [],
+        [],
+        [METRICS[c] for c in HEALTH_COLUMNS],
+        PULSE_COLUMNS,
+        targets,
+        role,
+        available_weeks=available,
+    )
+    if computation is None:
+        return view
+    view.weeks = window_weeks(computation.week)
+    cells = computation.cells.all()
+    if allowed is not None:
+        cells = cells.filter(unit__in=allowed)
+    pulse = pulse_scores(computation.week, [c.unit for c in cells])
+    for cell in cells:
+        values = values_of(cell)
+        off = {
+            key
+            for key, target in targets.items()
+            if off_target(values.get(key), target.minimum, target.maximum)
+        }
+        view.rows.append(Row(cell, values, off, pulse.get(cell.unit, {}), cell.depth))
+    view.rows.sort(key=lambda r: r.cell.name if r.cell.unit else "")
+    chosen = unit if unit is not None else 0
+    view.selected = next((r for r in view.rows if r.cell.unit == chosen), None)
+    if view.selected is not None:
+        view.trend = trend_of(chosen, allowed)
+    audit.record(
+        actor=viewer.user,
+        action="insights.health_viewed",
+        target=f"computation:{computation.pk}",
+        unit=chosen,
+    )
+    return view
+
+
+def trend_of(unit: int, allowed: set[int] | None) -> list[dict[str, Any]]:
+    if allowed is not None and unit not in allowed:
+        return []
+    cells = (
+        UnitFigures.objects.filter(computation__current=True, unit=unit)
+        .select_related("computation")
+        .order_by("-computation__week")[:TREND_POINTS]
+    )
+    return [{"week": c.computation.week, "values": values_of(c)} for c in reversed(list(cells))]
+
+
+def pulse_scores(week: dt.date, unit_ids: list[int]) -> dict[int, dict[str, float | None]]:
+    """Pulse's own published unit cells (whole units, no filters) of the latest wave closed
+    by the window's end: already through the disclosure layer, shown as they are."""
+    from kith.pulse.models import ResultCell, Wave
+
+    end = week + dt.timedelta(days=7)
+    found: dict[int, dict[str, float | None]] = {}
+    recent = list(
+        Wave.objects.filter(results_at__isnull=False, closes_on__lt=end)
+        .select_related("campaign")
+        .defer("units", "items", "attributes")
+        .order_by("-closes_on", "-id")[:20]
+    )
+    wanted = set(unit_ids)
+    for key, _label in PULSE_COLUMNS:
+        wave = next((w for w in recent if key in (w.campaign.instruments or [])), None)
+        if wave is None:
+            continue
+        snapshot = Wave.objects.values_list("units", flat=True).get(pk=wave.pk)
+        index = {i: (0 if u[0] is None else int(u[0])) for i, u in enumerate(snapshot)}
+        cells = ResultCell.objects.filter(wave=wave, attr=-1, value=-1).only("unit", "scores")
+        for cell in cells:
+            unit_id = index.get(cell.unit)
+            if unit_id is None or unit_id not in wanted:
+                continue
+            stat = cell.scores.get(key) or {}
+            found.setdefault(unit_id, {})[key] = stat.get("mean")
+    return found
+
+
+def export_rows(viewer: Viewer, week: dt.date) -> tuple[list[str], list[list[Any]]]:
+    """The CSV of one computation's published cells (HR only); audited."""
+    require(can_manage_insights(viewer), "Only HR admins export relational health.")
+    header, rows, computation = export_table(week)
+    if computation is not None:
+        audit.record(
+            actor=viewer.user, action="insights.exported", target=f"computation:{computation.pk}"
+        )
+    return header, rows
+
+
+EXPORT_HEADER = [
+    "unit",
+    "people",
+    "ties_internal",
+    "ties_external",
+    "ei_index",
+    "density",
+    "isolated_share",
+]
+
+
+def export_table(week: dt.date) -> tuple[list[str], list[list[Any]], Computation | None]:
+    """One row per published cell of the window ending with `week`'s ISO week. Callers
+    authorise and audit (export_rows; the command line)."""
+    computation = (
+        Computation.objects.filter(current=True, week=monday(week)).defer("members").first()
+    )
+    extra = [c for c in HEALTH_COLUMNS if c not in EXPORT_HEADER]
+    rows: list[list[Any]] = []
+    if computation is None:
+        return EXPORT_HEADER + extra, rows, None
+    for cell in computation.cells.all():
+        values = values_of(cell)
+        rows.append(
+            [cell.name, cell.people]
+            + [values.get(c) for c in EXPORT_HEADER[2:]]
+            + [values.get(c) for c in extra]
+        )
+    return EXPORT_HEADER + extra, rows, computation
+
+
+def import_runs_for_viewer(viewer: Viewer) -> list[ImportRun]:
+    require(can_manage_insights(viewer), "Only HR admins import collaboration metadata.")
+    return list(ImportRun.objects.defer("reduced").select_related("uploaded_by")[:20])
+
+
+def import_run_for_viewer(viewer: Viewer, run_id: int) -> ImportRun | None:
+    require(can_manage_insights(viewer), "Only HR admins import collaboration metadata.")
+    return ImportRun.objects.defer("reduced").filter(pk=run_id).first()
+
+
+# --- my insights ----------------------------------------------------------------------------------
+
+
+@dataclass
+class MyWeek:
+    week: dt.date
+    network_size: int
+    strong_ties: int
+    diverse_ties: int
+    cross_team_share: float | None
+    after_hours_share: float | None
+    meeting_hours: float | None
+    manager_minutes: float | None
+    outside_team: int
+
+
+@dataclass
+class MyInsights:
+    enabled: bool
+    opted_out: bool
+    has_data: bool
+    current: MyWeek | None
+    trend: list[MyWeek]
+    met_through_kith: int
+    weeks_without_cross_team: int
+    next_steps: list[str]
+
+
+def _my_window(person: Person, weeks: list[dt.date]) -> MyWeek:
+    mine = (
+        PairWeek.objects.filter(Q(person_a=person) | Q(person_b=person), week__in=weeks)
+        .values_list("person_a", "person_b")
+        .annotate(total=Sum("count"), o2o=Sum("one_to_one_minutes"))
+    )
+    contacts: dict[int, tuple[int, int]] = {}
+    for a, b, total, o2o in mine:
+        other = b if a == person.pk else a
+        contacts[other] = (int(total or 0), int(o2o or 0))
+    ids = [person.pk, *sorted(contacts)]
+    index = {pid: i for i, pid in enumerate(ids)}
+    among = (
+        PairWeek.objects.filter(person_a__in=ids[1:], person_b__in=ids[1:], week__in=weeks)
+        .values_list("person_a", "person_b")
+        .annotate(total=Sum("count"))
+    )
+    pairs = [(0, index[o], c, m) for o, (c, m) in contacts.items()]
+    pairs += [(index[a], index[b], int(t or 0), 0) for a, b, t in among]
+    arr = np.array(pairs, dtype=np.int64).reshape(-1, 4)
+    teams = dict(Person.objects.filter(pk__in=ids).values_list("pk", "org_unit_id"))
+    own = PersonWeek.objects.filter(person=person, week__in=weeks).aggregate(
+        i=Sum("interactions"), h=Sum("after_hours"), m=Sum("meeting_minutes")
+    )
+    n = len(ids)
+    zeros = np.zeros(n, dtype=np.int64)
+    manager = index.get(person.manager_id or -1, -1)
+    window = network.Window(
+        n=n,
+        a=arr[:, 0],
+        b=arr[:, 1],
+        count=arr[:, 2],
+        one_to_one_minutes=arr[:, 3],
+        team=np.array([teams.get(p) or 0 for p in ids], dtype=np.int64),
+        manager=np.array([manager] + [-1] * (n - 1), dtype=np.int64),
+        interactions=np.concatenate([[own["i"] or 0], zeros[1:]]).astype(np.int64),
+        after_hours=np.concatenate([[own["h"] or 0], zeros[1:]]).astype(np.int64),
+        meeting_minutes=np.concatenate([[own["m"] or 0], zeros[1:]]).astype(np.int64),
+        weeks=len(weeks),
+    )
+    graph = network.tie_graph(window)
+    metrics = network.person_metrics(window, graph)
+    size = int(metrics.network_size[0])
+    cross = metrics.cross_team_share[0]
+
+    def clean(x: float) -> float | None:
+        return None if not np.isfinite(x) else round(float(x), 3)
+
+    return MyWeek(
+        week=weeks[-1],
+        network_size=size,
+        strong_ties=int(metrics.strong_ties[0]),
+        diverse_ties=int(metrics.diverse_ties[0]),
+        cross_team_share=clean(cross),
+        after_hours_share=clean(metrics.after_hours_share[0]),
+        meeting_hours=clean(metrics.meeting_hours[0]),
+        manager_minutes=clean(metrics.manager_one_to_one_minutes[0]),
+        outside_team=0 if not np.isfinite(cross) else round(float(cross) * size),
+    )
+
+
+def _met_through_kith(person: Person) -> set[int]:
+    from kith.connect.models import MatchMember
+
+    matches = MatchMember.objects.filter(person=person, met="yes").values("match_id")
+    return set(
+        MatchMember.objects.filter(match_id__in=matches)
+        .exclude(person=person)
+        .values_list("person_id", flat=True)
+    )
+
+
+def my_insights_for_viewer(viewer: Viewer, *, today: dt.date | None = None) -> MyInsights:
+    """The person's own figures: only ever for the viewer themself."""
+    require(viewer.person is not None, "Your insights need a directory entry.")
+    person = viewer.person
+    enabled, opted = is_enabled(), is_opted_out(person)
+    view = MyInsights(enabled, opted, False, None, [], 0, 0, [])
+    if not enabled or opted:
+        return view
+    view.has_data = (
+        PersonWeek.objects.filter(person=person).exists()
+        or PairWeek.objects.filter(Q(person_a=person) | Q(person_b=person)).exists()
+    )
+    if not view.has_data:
+        return view
+    latest = _latest_week(person) or monday(today or timezone.localdate())
+    for back in range(5, -1, -1):
+        view.trend.append(_my_window(person, window_weeks(latest - dt.timedelta(weeks=back))))
+    view.current = view.trend[-1]
+    view.met_through_kith = len(_met_through_kith(person))
+    view.weeks_without_cross_team = _weeks_without_cross_team(view.trend)
+    view.next_steps = next_steps(view, person)
+    return view
+
+
+def _latest_week(person: Person) -> dt.date | None:
+    weeks = [
+        PersonWeek.objects.filter(person=person)
+        .order_by("-week")
+        .values_list("week", flat=True)
+        .first(),
+        PairWeek.objects.filter(Q(person_a=person) | Q(person_b=person))
+        .order_by("-week")
+        .values_list("week", flat=True)
+        .first(),
+    ]
+    found = [w for w in weeks if w is not None]
+    return max(found) if found else None
+
+
+def _weeks_without_cross_team(trend: list[MyWeek]) -> int:
+    """How many weeks, up to the latest, had no tie outside the person's team (each point
+    is a 4-week window, so a run of points plus the window length)."""
+    run = 0
+    for point in reversed(trend):
+        if point.outside_team:
+            break
+        run += 1
+    return 0 if run == 0 else run + WINDOW_WEEKS - 1
+
+
+def next_steps(view: MyInsights, person: Person) -> list[str]:
+    from kith.connect.models import Program
+
+    steps: list[str] = []
+    current = view.current
+    if current is None:
+        return steps
+    team = person.org_unit.name if person.org_unit_id and person.org_unit else "your team"
+    if view.weeks_without_cross_team >= 4:
+        program = (
+            Program.objects.filter(kind=Program.Kind.CROSS_TEAM).first() or Program.objects.first()
+        )
+        join = (
+            f" — join {program.name}" if program else " — a cross-team coffee chat is a good start"
+        )
+        steps.append(
+            f"You have not talked with anyone outside {team} in "
+            f"{view.weeks_without_cross_team} weeks{join}."
+        )
+    if current.network_size < 3:
+        steps.append(
+            "Your network is small right now. A coffee chat or a community event is an easy "
+            "way to meet someone new."
+        )
+    if current.after_hours_share is not None and current.after_hours_share > 0.2:
+        steps.append(
+            "A good share of your conversations happen outside your working hours. Consider "
+            "protecting your evenings."
+        )
+    if person.manager_id and (current.manager_minutes or 0) < 15:
+        steps.append(
+            "You had little 1:1 time with your manager lately. Ask them for one: a 1:1 is "
+            "not about performance."
+        )
+    if not steps:
+        steps.append("Your network looks healthy. Consider becoming a buddy for a new joiner.")
+    return steps
+
+
+def my_insights_data(person: Person) -> dict[str, Any]:
+    """The personal export: every interaction row held about the person."""
+    rows = PairWeek.objects.filter(Q(person_a=person) | Q(person_b=person)).order_by(
+        "week", "channel"
+    )
+    weeks = PersonWeek.objects.filter(person=person).order_by("week")
+    return {
+        "opted_out": is_opted_out(person),
+        "notice_seen": NoticeSeen.objects.filter(person=person).exists(),
+        "interactions": [
+            {
+                "week": r.week.isoformat(),
+                "with_person_id": r.person_b_id if r.person_a_id == person.pk else r.person_a_id,
+                "channel": CHANNELS[r.channel],
+                "count": r.count,
+                "meeting_minutes": r.minutes,
+                "one_to_one_minutes": r.one_to_one_minutes,
+            }
+            for r in rows
+        ],
+        "weeks": [
+            {
+                "week": w.week.isoformat(),
+                "interactions": w.interactions,
+                "after_hours": w.after_hours,
+                "meeting_minutes": w.meeting_minutes,
+            }
+            for w in weeks
+        ],
+    }
+
+
+def targets_for_viewer(viewer: Viewer) -> list[tuple[Any, Target | None]]:
+    require(can_manage_insights(viewer), "Only HR admins set targets.")
+    found = {t.metric: t for t in Target.objects.all()}
+    return [(metric, found.get(key)) for key, metric in METRICS.items()]

@@ -1,0 +1,404 @@
+"""Every write of the insights app: HR's switch, the notice, opting out, imports, targets
+and the retention job. Each in one transaction, with an audit row where a person acts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kith.core import audit
+from kith.core.permissions import Viewer, can_manage_insights, require
+from kith.directory.models import Person
+from kith.insights import importers
+from kith.insights.compute import monday
+from kith.insights.metrics import METRICS
+from kith.insights.models import (
+    ImportRun,
+    InsightsSettings,
+    NoticeSeen,
+    OptOut,
+    PairWeek,
+    PersonWeek,
+    Target,
+)
+
+FORMATS = ("csv", "slack", "ics", "mbox", "viva")
+MAX_PROBLEMS = 500
+WRITE_CHUNK = 5000
+
+
+def settings_row() -> InsightsSettings:
+    row, _ = InsightsSettings.objects.get_or_create(pk=1)
+    return row
+
+
+def is_enabled() -> bool:
+    return InsightsSettings.objects.filter(pk=1, enabled=True).exists()
+
+
+def require_enabled() -> None:
+    if not is_enabled():
+        raise ValidationError(
+            "Collaboration analytics is switched off. An HR admin switches it on first "
+            "(the Insights page, or `kith insights_enable`)."
+        )
+
+
+def insights_enable(
+    *, actor: Any, enabled: bool = True, now: dt.datetime | None = None
+) -> InsightsSettings:
+    """HR's switch, recorded with who and when (actor: a user, or None from the command line)."""
+    with transaction.atomic():
+        row = InsightsSettings.objects.select_for_update().get_or_create(pk=1)[0]
+        row.enabled = enabled
+        row.changed_at = now or timezone.now()
+        row.changed_by = actor if getattr(actor, "is_authenticated", False) else None
+        row.save()
+        audit.record(actor=actor, action="insights.enabled" if enabled else "insights.disabled")
+    return row
+
+
+def notice_seen(*, person: Person, now: dt.datetime | None = None) -> None:
+    NoticeSeen.objects.get_or_create(person=person, defaults={"seen_at": now or timezone.now()})
+
+
+def opt_out(*, person: Person, now: dt.datetime | None = None) -> int:
+    """Leave collaboration analytics: delete every interaction row that names the person
+    (their ties to others go with them) and keep them out of later imports and
+    computations. Returns how many rows were deleted."""
+    with transaction.atomic():
+        OptOut.objects.get_or_create(person=person, defaults={"created_at": now or timezone.now()})
+        deleted = delete_interactions(person=person)
+        audit.record(actor=None, action="insights.opted_out", target=f"person:{person.pk}")
+    return deleted
+
+
+def delete_interactions(*, person: Person) -> int:
+    with transaction.atomic():
+        pairs, _ = PairWeek.objects.filter(person_a=person).delete()
+        more, _ = PairWeek.objects.filter(person_b=person).delete()
+        weeks, _ = PersonWeek.objects.filter(person=person).delete()
+    return pairs + more + weeks
+
+
+def opt_in(*, person: Person) -> None:
+    OptOut.objects.filter(person=person).delete()
+
+
+def retention_purge(*, today: dt.date | None = None) -> int:
+    """Delete interaction metadata older than KITH_INSIGHTS_RETENTION_WEEKS."""
+    cutoff = oldest_kept_week(today)
+    with transaction.atomic():
+        pairs, _ = PairWeek.objects.filter(week__lt=cutoff).delete()
+        people, _ = PersonWeek.objects.filter(week__lt=cutoff).delete()
+    return pairs + people
+
+
+def oldest_kept_week(today: dt.date | None = None) -> dt.date:
+    today = today or timezone.localdate()
+    return monday(today) - dt.timedelta(weeks=settings.KITH_INSIGHTS_RETENTION_WEEKS - 1)
+
+
+def target_set(
+    *, viewer: Viewer, metric: str, minimum: float | None, maximum: float | None
+) -> Target | None:
+    require(can_manage_insights(viewer), "Only HR admins set targets.")
+    if metric not in METRICS:
+        raise ValidationError({"metric": f"Unknown metric {metric!r}."})
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise ValidationError({"minimum": "The minimum is above the maximum."})
+    if minimum is None and maximum is None:
+        Target.objects.filter(metric=metric).delete()
+        return None
+    target, _ = Target.objects.update_or_create(
+        metric=metric,
+        defaults={
+            "minimum": minimum,
+            "maximum": maximum,
+            "updated_at": timezone.now(),
+            "updated_by": viewer.user if viewer.is_authenticated else None,
+        },
+    )
+    audit.record(actor=viewer.user, action="insights.target_set", target=metric)
+    return target
+
+
+# --- imports -------------------------------------------------------------------------------------
+
+
+def import_directory() -> tuple[importers.Directory, np.ndarray]:
+    """Who an import may name: active people who have not opted out (anyone else's address
+    is counted as unknown and never kept)."""
+    opted = OptOut.objects.values_list("person_id", flat=True)
+    rows = list(
+        Person.objects.filter(is_active=True)
+        .exclude(pk__in=opted)
+        .order_by("pk")
+        .values_list("pk", "email", "timezone", "work_start", "work_end", "work_days")
+    )
+    days = np.zeros((len(rows), 7), dtype=np.bool_)
+    for i, row in enumerate(rows):
+        for day in row[5] or []:
+            if 1 <= int(day) <= 7:
+                days[i, int(day) - 1] = True
+    directory = importers.Directory(
+        emails={row[1].lower(): i for i, row in enumerate(rows)},
+        timezone=[row[2] or "" for row in rows],
+        work_start=np.array([r[3].hour * 60 + r[3].minute for r in rows], dtype=np.int64),
+        work_end=np.array([r[4].hour * 60 + r[4].minute for r in rows], dtype=np.int64),
+        work_days=days,
+    )
+    return directory, np.array([row[0] for row in rows], dtype=np.int64)
+
+
+def _digest(source: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    for block in iter(lambda: source.read(1 << 20), b""):
+        digest.update(block)
+    source.seek(0)
+    return digest.hexdigest()
+
+
+def import_check(
+    *,
+    source: BinaryIO,
+    fmt: str,
+    filename: str,
+    actor: Any,
+    mapping: BinaryIO | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    now: dt.datetime | None = None,
+) -> ImportRun:
+    """Parse a file and keep only its reduced counts, waiting for HR to apply them (a dry
+    run ends here). A bad file is kept as a run with every problem and no data."""
+    require_enabled()
+    if fmt not in FORMATS:
+        raise ValidationError({"fmt": f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}."})
+    now = now or timezone.now()
+    sha = _digest(source)
+    run = ImportRun(
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        filename=Path(filename).name[:255],
+        fmt=fmt,
+        sha256=sha,
+        created_at=now,
+    )
+    earlier = ImportRun.objects.filter(sha256=sha, status=ImportRun.Status.DONE).first()
+    if earlier is not None:
+        run.status = ImportRun.Status.INVALID
+        when = timezone.localtime(earlier.created_at).strftime("%Y-%m-%d %H:%M")
+        run.errors = [{"place": "file", "message": f"This file was already imported on {when}."}]
+        run.save()
+        return run
+    directory, person_ids = import_directory()
+    try:
+        reduced = importers.read(
+            source, fmt, directory=directory, mapping=mapping, progress=progress
+        )
+    except importers.ImportFailed as failed:
+        run.status = ImportRun.Status.INVALID
+        run.errors = [
+            {"place": p.place, "message": p.message} for p in failed.problems[:MAX_PROBLEMS]
+        ]
+        run.save()
+        return run
+    run.reduced, run.summary = _pack(reduced, person_ids, oldest_kept_week(timezone.localdate(now)))
+    run.status = ImportRun.Status.PREVIEWED
+    run.progress_total = run.summary["rows"]
+    run.save()
+    audit.record(actor=actor, action="insights.import_checked", target=f"import:{run.pk}")
+    return run
+
+
+def _pack(
+    reduced: importers.Reduced, person_ids: np.ndarray, oldest: dt.date
+) -> tuple[bytes, dict[str, Any]]:
+    """The reduced counts with person ids instead of indices, weeks past retention dropped."""
+    oldest64 = np.datetime64(oldest, "D")
+    keep_pairs = reduced.week >= oldest64
+    keep_people = reduced.person_week >= oldest64
+    arrays = {
+        "a": person_ids[reduced.pair_a[keep_pairs]],
+        "b": person_ids[reduced.pair_b[keep_pairs]],
+        "week": reduced.week[keep_pairs].astype("datetime64[D]").astype(np.int64),
+        "channel": reduced.channel[keep_pairs],
+        "count": reduced.count[keep_pairs],
+        "minutes": reduced.minutes[keep_pairs],
+        "o2o": reduced.one_to_one_minutes[keep_pairs],
+        "person": person_ids[reduced.person[keep_people]],
+        "pweek": reduced.person_week[keep_people].astype("datetime64[D]").astype(np.int64),
+        "interactions": reduced.interactions[keep_people],
+        "after_hours": reduced.after_hours[keep_people],
+        "meeting": reduced.meeting_minutes[keep_people],
+    }
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    weeks = np.unique(reduced.week[keep_pairs])
+    summary = {
+        "events": int(reduced.events),
+        "pairs": int(np.unique(np.column_stack([arrays["a"], arrays["b"]]), axis=0).shape[0])
+        if arrays["a"].size
+        else 0,
+        "people": int(np.unique(arrays["person"]).size),
+        "rows": int(arrays["a"].size + arrays["person"].size),
+        "first_week": str(weeks[0]) if weeks.size else "",
+        "last_week": str(weeks[-1]) if weeks.size else "",
+        "weeks": int(weeks.size),
+        "unknown_addresses": int(reduced.unknown_addresses),
+        "events_with_unknown": int(reduced.events_with_unknown),
+        "older_than_retention": int((~keep_pairs).sum()),
+    }
+    return buffer.getvalue(), summary
+
+
+PAIR_SQL = (
+    "INSERT INTO {table} (person_a_id, person_b_id, week, channel, {count}, minutes, "
+    "one_to_one_minutes) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (person_a_id, person_b_id, week, channel) DO UPDATE SET "
+    "{count} = {table}.{count} + excluded.{count}, minutes = {table}.minutes + excluded.minutes, "
+    "one_to_one_minutes = {table}.one_to_one_minutes + excluded.one_to_one_minutes"
+)
+PERSON_SQL = (
+    "INSERT INTO {table} (person_id, week, interactions, after_hours, meeting_minutes) "
+    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (person_id, week) DO UPDATE SET "
+    "interactions = {table}.interactions + excluded.interactions, "
+    "after_hours = {table}.after_hours + excluded.after_hours, "
+    "meeting_minutes = {table}.meeting_minutes + excluded.meeting_minutes"
+)
+
+
+def import_apply(
+    *, run: ImportRun, actor: Any, progress: Callable[[int, int], None] | None = None
+) -> ImportRun:
+    """Add a checked run's counts to the interaction tables, in one transaction."""
+    require_enabled()
+    if run.status not in (
+        ImportRun.Status.PREVIEWED,
+        ImportRun.Status.QUEUED,
+        ImportRun.Status.FAILED,
+    ):
+        raise ValidationError(
+            f"This import is {run.get_status_display().lower()}; it cannot be applied."
+        )
+    with np.load(io.BytesIO(bytes(run.reduced))) as data:
+        arrays = {name: data[name] for name in data.files}
+    # People who opted out since the check are dropped now.
+    opted = np.array(list(OptOut.objects.values_list("person_id", flat=True)), dtype=np.int64)
+    total = int(arrays["a"].size + arrays["person"].size)
+    done = 0
+    quote = connection.ops.quote_name
+
+    def report(n: int) -> None:
+        nonlocal done
+        done += n
+        ImportRun.objects.filter(pk=run.pk).update(progress_done=done, progress_total=total)
+        if progress is not None:
+            progress(done, total)
+
+    pair_ok = ~(np.isin(arrays["a"], opted) | np.isin(arrays["b"], opted))
+    person_ok = ~np.isin(arrays["person"], opted)
+    epoch = dt.date(1970, 1, 1)
+    with transaction.atomic(), connection.cursor() as cursor:
+        sql = PAIR_SQL.format(table=quote(PairWeek._meta.db_table), count=quote("count"))
+        columns = [
+            arrays[c][pair_ok] for c in ("a", "b", "week", "channel", "count", "minutes", "o2o")
+        ]
+        for start in range(0, int(pair_ok.sum()), WRITE_CHUNK):
+            chunk = [c[start : start + WRITE_CHUNK].tolist() for c in columns]
+            chunk[2] = [epoch + dt.timedelta(days=d) for d in chunk[2]]
+            cursor.executemany(sql, list(zip(*chunk, strict=True)))
+            report(len(chunk[0]))
+        sql = PERSON_SQL.format(table=quote(PersonWeek._meta.db_table))
+        columns = [
+            arrays[c][person_ok]
+            for c in ("person", "pweek", "interactions", "after_hours", "meeting")
+        ]
+        for start in range(0, int(person_ok.sum()), WRITE_CHUNK):
+            chunk = [c[start : start + WRITE_CHUNK].tolist() for c in columns]
+            chunk[1] = [epoch + dt.timedelta(days=d) for d in chunk[1]]
+            cursor.executemany(sql, list(zip(*chunk, strict=True)))
+            report(len(chunk[0]))
+        run.status = ImportRun.Status.DONE
+        run.reduced = b""
+        run.finished_at = timezone.now()
+        run.progress_done = run.progress_total = total
+        run.save()
+        audit.record(actor=actor, action="insights.imported", target=f"import:{run.pk}")
+    return run
+
+
+def import_apply_by_id(*, run_id: int, actor_id: int | None = None) -> str:
+    from django.contrib.auth import get_user_model
+
+    run = ImportRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return "missing"
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    try:
+        import_apply(run=run, actor=actor)
+    except ValidationError:
+        return run.status
+    except Exception:
+        ImportRun.objects.filter(pk=run_id).update(
+            status=ImportRun.Status.FAILED,
+            summary={
+                **run.summary,
+                "error": "The import stopped on an unexpected error; nothing was written.",
+            },
+        )
+        raise
+    return ImportRun.Status.DONE
+
+
+# --- computing -----------------------------------------------------------------------------------
+
+
+def latest_complete_week(today: dt.date | None = None) -> dt.date:
+    """Monday of the last ISO week that has ended."""
+    today = today or timezone.localdate()
+    return monday(today) - dt.timedelta(weeks=1)
+
+
+def latest_data_week() -> dt.date | None:
+    return PersonWeek.objects.order_by("-week").values_list("week", flat=True).first()
+
+
+def insights_compute_week(
+    *, week: dt.date, actor: Any = None, now: dt.datetime | None = None
+) -> Any:
+    """Compute (or recompute) the window ending with `week`'s ISO week."""
+    from kith.insights.compute import insights_compute
+
+    require_enabled()
+    result = insights_compute(week=week, now=now)
+    audit.record(
+        actor=actor,
+        action="insights.computed",
+        target=f"computation:{result.computation.pk}",
+        week=result.computation.week.isoformat(),
+        published=result.published,
+    )
+    return result
+
+
+def compute_due(*, today: dt.date | None = None) -> int:
+    """The scheduler's daily run: the last complete week, once, if analytics is on."""
+    from kith.insights.models import Computation
+
+    if not is_enabled():
+        return 0
+    week = latest_complete_week(today)
+    if Computation.objects.filter(week=week, current=True).exists():
+        return 0
+    insights_compute_week(week=week)
+    return 1
