@@ -53,14 +53,14 @@ def line_chart(
         parts.append(
             format_html_join(
                 "",
-                '<circle cx="{:.1f}" cy="{:.1f}" r="3" fill="{}"/>',
-                ((px, py, colour) for px, py in points),
+                '<circle cx="{}" cy="{}" r="3" fill="{}"/>',
+                ((f"{px:.1f}", f"{py:.1f}", colour) for px, py in points),
             )
         )
         last_x, last_y = points[-1]
         parts.append(
             format_html(
-                '<text x="{:.1f}" y="{:.1f}" fill="{}" class="chart-label">{}</text>',
+                '<text x="{}" y="{}" fill="{}" class="chart-label">{}</text>',
                 last_x + 6,
                 last_y + 4,
                 colour,
@@ -81,8 +81,12 @@ def line_chart(
     )
     ticks = format_html_join(
         "",
-        '<text x="{:.1f}" y="{}" text-anchor="middle" class="chart-axis">{}</text>',
-        ((x(i), HEIGHT - 8, label) for i, label in enumerate(labels) if _show_tick(i, len(labels))),
+        '<text x="{}" y="{}" text-anchor="middle" class="chart-axis">{}</text>',
+        (
+            (f"{x(i):.1f}", HEIGHT - 8, label)
+            for i, label in enumerate(labels)
+            if _show_tick(i, len(labels))
+        ),
     )
     return format_html(
         '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}" width="100%">'

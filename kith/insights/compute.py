@@ -261,6 +261,7 @@ def _store(
             unit=int(org.unit_ids[u]),
             name=org.names[u],
             depth=int(org.depth[u]),
+            parent=int(org.unit_ids[org.parent[u]]) if org.parent[u] >= 0 else None,
             people=int(units.people[u]),
             figures=_figures(units, u, shown, shares),
         )

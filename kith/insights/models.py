@@ -162,6 +162,9 @@ class UnitFigures(models.Model):
     unit = models.IntegerField(help_text="org unit id, 0 for the organisation")
     name = models.CharField(max_length=1024, help_text="names from the top level down")
     depth = models.PositiveSmallIntegerField()
+    parent = models.IntegerField(
+        null=True, help_text="the parent unit's id; null for the organisation"
+    )
     people = models.PositiveIntegerField()
     figures = models.JSONField(default=dict)
 
@@ -170,6 +173,7 @@ class UnitFigures(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["computation", "unit"], name="unitfigures_unique")
         ]
+        indexes = [models.Index(fields=["computation", "parent"], name="unitfigures_parent")]
 
     def __str__(self) -> str:
         return f"{self.name} in computation {self.computation_id}"

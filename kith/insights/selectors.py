@@ -7,6 +7,7 @@ and reach nobody else."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,9 +161,8 @@ def health_for_viewer(
     if computation is None:
         return view
     view.weeks = window_weeks(computation.week)
-    cells = computation.cells.all()
-    if allowed is not None:
-        cells = cells.filter(unit__in=allowed)
+    chosen = unit if unit is not None and (allowed is None or unit in allowed) else 0
+    cells = list(_drill_down(computation, chosen, allowed))
     pulse = pulse_scores(computation.week, [c.unit for c in cells])
     for cell in cells:
         values = values_of(cell)
@@ -171,9 +171,8 @@ def health_for_viewer(
             for key, target in targets.items()
             if off_target(values.get(key), target.minimum, target.maximum)
         }
-        view.rows.append(Row(cell, values, off, pulse.get(cell.unit, {}), cell.depth))
-    view.rows.sort(key=lambda r: r.cell.name if r.cell.unit else "")
-    chosen = unit if unit is not None else 0
+        view.rows.append(Row(cell, values, off, pulse.get(cell.unit, {}), int(cell.unit != chosen)))
+    view.rows.sort(key=lambda r: (r.cell.unit != chosen, r.cell.name))
     view.selected = next((r for r in view.rows if r.cell.unit == chosen), None)
     if view.selected is not None:
         view.trend = trend_of(chosen, allowed)
@@ -184,6 +183,20 @@ def health_for_viewer(
         unit=chosen,
     )
     return view
+
+
+def _drill_down(
+    computation: Computation, chosen: int, allowed: set[int] | None
+) -> Iterable[UnitFigures]:
+    """The chosen group and the published groups right below it. For a manager at the top,
+    the organisation and the highest groups of their reporting line."""
+    cells = computation.cells.all()
+    if allowed is None:
+        return cells.filter(Q(unit=chosen) | Q(parent=chosen))
+    cells = cells.filter(unit__in=allowed)
+    if chosen == 0:
+        return cells.filter(Q(unit=0) | ~Q(parent__in=allowed - {0}))
+    return cells.filter(Q(unit=chosen) | Q(parent=chosen))
 
 
 def trend_of(unit: int, allowed: set[int] | None) -> list[dict[str, Any]]:

@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from kith.core import audit, csvsafe
 from kith.core.dates import org_today
 from kith.core.permissions import Viewer, can_manage_surveys, require
 from kith.directory.models import Person
+from kith.directory.selectors import reporting_line_units
 from kith.pulse.engine.instruments import INSTRUMENTS
 from kith.pulse.models import (
     ATTRIBUTE_CHOICES,
@@ -157,25 +157,6 @@ class Scope:
     role: str
 
 
-def _report_units(person: Person) -> set[int]:
-    """Org unit ids of everyone in a manager's reporting line (all levels), in one recursive
-    query (UNION, not UNION ALL: a cycle in bad data ends instead of looping)."""
-    table = connection.ops.quote_name(Person._meta.db_table)
-    sql = f"""
-        WITH RECURSIVE line(id) AS (
-            SELECT id FROM {table} WHERE manager_id = %s AND is_active = %s
-            UNION
-            SELECT p.id FROM {table} p JOIN line ON p.manager_id = line.id
-            WHERE p.is_active = %s
-        )
-        SELECT DISTINCT org_unit_id FROM {table}
-        WHERE id IN (SELECT id FROM line) AND org_unit_id IS NOT NULL
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [person.pk, True, True])
-        return {int(row[0]) for row in cursor.fetchall()}
-
-
 def _subtrees(wave: Wave, roots: set[int]) -> set[int]:
     """Indices of snapshot units whose org unit id is in `roots`, and all below them."""
     return _below(wave, {i for i, unit in enumerate(wave.units) if unit[0] in roots})
@@ -203,7 +184,7 @@ def scope_for_viewer(viewer: Viewer, wave: Wave) -> Scope | None:
         # Once per request: a department head's reporting line can be tens of thousands.
         cached = getattr(viewer, "_pulse_report_units", None)
         if cached is None:
-            cached = _report_units(viewer.person)
+            cached = reporting_line_units(viewer.person)
             viewer._pulse_report_units = cached  # type: ignore[attr-defined]
         units = _subtrees(wave, cached)
         return Scope(units=units | {0}, filters=False, role="manager")

@@ -11,7 +11,8 @@
   DTSTART or RECURRENCE-ID of any event), at most MAX_OCCURRENCES times.
 - Meetings of more than MAX_TIE_MEETING participants count as meeting time and an
   interaction for each attendee but link no pairs (see reduce.py).
-SUMMARY, DESCRIPTION, LOCATION and the like are never looked at.
+SUMMARY, DESCRIPTION, LOCATION and every other property not listed in _PROPERTIES are
+removed from the text before it is parsed: they are never looked at.
 """
 
 from __future__ import annotations
@@ -34,6 +35,31 @@ MAX_OCCURRENCES = 5000
 MAX_MINUTES = 24 * 60
 NOT_PARTICIPANTS = frozenset({"ROOM", "RESOURCE"})
 _BEGIN_EVENT = re.compile(rb"^BEGIN:VEVENT\r?$", re.IGNORECASE | re.MULTILINE)
+# Properties read, and those their parsing needs (calendar and time zone definitions).
+_PROPERTIES = frozenset(
+    {
+        b"BEGIN",
+        b"END",
+        b"VERSION",
+        b"PRODID",
+        b"CALSCALE",
+        b"UID",
+        b"DTSTART",
+        b"DTEND",
+        b"DURATION",
+        b"RRULE",
+        b"RDATE",
+        b"EXDATE",
+        b"RECURRENCE-ID",
+        b"ORGANIZER",
+        b"ATTENDEE",
+        b"STATUS",
+        b"TZID",
+        b"TZOFFSETFROM",
+        b"TZOFFSETTO",
+        b"TZNAME",
+    }
+)
 _USED = frozenset(
     {
         "DTSTART",
@@ -71,11 +97,34 @@ def _unreadable_lines(data: bytes) -> list[int]:
     return bad
 
 
+def _metadata_only(data: bytes) -> bytes:
+    """The file without the properties Kith does not use (SUMMARY, DESCRIPTION, LOCATION,
+    attachments, ...), folded continuation lines included: content never reaches the
+    parser, which is also much faster on what is left. Lines that are not properties at
+    all stay, for the parser to report."""
+    kept = []
+    keep = False
+    for line in data.split(b"\n"):
+        if line[:1] in (b" ", b"\t"):
+            if keep:
+                kept.append(line)
+            continue
+        cut = len(line)
+        for mark in (b":", b";"):
+            found = line.find(mark)
+            if 0 <= found < cut:
+                cut = found
+        keep = cut == len(line) or line[:cut].strip().upper() in _PROPERTIES
+        if keep:
+            kept.append(line)
+    return b"\n".join(kept)
+
+
 def read_ics(stream: BinaryIO, context: Context) -> None:
     data = stream.read()
     context.report(len(data))
     try:
-        calendars = icalendar.Calendar.from_ical(data, multiple=True)
+        calendars = icalendar.Calendar.from_ical(_metadata_only(data), multiple=True)
     except (ValueError, KeyError, IndexError, TypeError):
         bad = _unreadable_lines(data)
         for line in bad:

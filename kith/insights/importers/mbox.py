@@ -1,9 +1,10 @@
 """Mailbox archive (mbox): one email between the From address and each To and Cc address.
 
-Only the From, To, Cc and Date headers are used. Bodies are never read: the file is walked
-line by line, a message's header lines (up to the first empty line) are parsed with a
-header-only parser, and every line after them is skipped without being decoded, up to the
-next "From " separator line (mboxo/mboxrd quote "From " inside bodies as ">From ").
+Only the From, To, Cc and Date headers are used. Bodies are never read: the file is
+searched in large chunks for the "From " separator lines (mboxo/mboxrd quote "From "
+inside bodies as ">From "); the header block after each (up to the first empty line) goes
+to a header-only parser, and the body bytes after it are passed over by bytes.find without
+being split, decoded or parsed.
 
 A message needs a From address and a Date with a time zone (-0000 is read as UTC); a To or
 Cc entry that is not an address (a group name, "undisclosed-recipients:;") is ignored.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
+from collections.abc import Iterator
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import BinaryIO
@@ -22,42 +24,119 @@ from kith.insights.importers.context import Context
 from kith.insights.importers.identity import Member, address_problem
 from kith.insights.importers.model import EMAIL
 from kith.insights.importers.reduce import LAST_INSTANT
+from kith.insights.importers.sources import Reporter
 
 _PARSER = BytesHeaderParser(policy=compat32)
-_BLANK = (b"\n", b"\r\n", b"\r")
+SEPARATOR = b"From "
+CHUNK = 8 << 20
 _UNKNOWN_ZONE = re.compile(r"(?<![\d:+-])-0000(?!\d)")
 
 
-def read_mbox(stream: BinaryIO, context: Context) -> None:
-    header: list[bytes] = []
-    in_header = False
-    message = done = start = 0
-    line = 0
-    for line, raw in enumerate(stream, start=1):
-        done += len(raw)
-        if raw.startswith(b"From "):
-            if in_header:
-                _message(b"".join(header), message, start, context)
-            message += 1
-            start, in_header, header = line, True, []
-        elif in_header:
-            if raw in _BLANK:
-                _message(b"".join(header), message, start, context)
-                in_header = False
+class _Scanner:
+    """Finds each message's "From " line and header block in a stream read in large
+    chunks; the bytes in between (bodies) are only searched by bytes.find, never split into
+    lines, decoded or parsed."""
+
+    def __init__(self, stream: BinaryIO, report: Reporter) -> None:
+        self.stream = stream
+        self.report = report
+        self.buffer = b""
+        self.eof = False
+        self.done = 0
+        self.line = 1  # the line number of buffer[counted]
+        self.counted = 0
+        self.at_line_start = True  # buffer[0] begins a line
+
+    def _more(self) -> None:
+        data = self.stream.read(CHUNK)
+        self.eof = not data
+        self.done += len(data)
+        self.buffer += data
+        self.report(self.done)
+
+    def _drop(self, upto: int) -> None:
+        """Forget the buffer before `upto` (keeping line numbers right)."""
+        self.line_at(upto)
+        self.at_line_start = upto == 0 or self.buffer[upto - 1 : upto] == b"\n"
+        self.buffer = self.buffer[upto:]
+        self.counted = 0
+
+    def line_at(self, position: int) -> int:
+        self.line += self.buffer.count(b"\n", self.counted, position)
+        self.counted = position
+        return self.line
+
+    def first_text(self) -> tuple[int, bool]:
+        """(line, whether it starts a message) of the first line that is not blank."""
+        while len(self.buffer) < len(SEPARATOR) + 1 and not self.eof:
+            self._more()
+        while True:
+            text = self.buffer.lstrip(b"\r\n")
+            if text or self.eof:
+                break
+            self._more()
+        skipped = len(self.buffer) - len(text)
+        while len(text) < len(SEPARATOR) and not self.eof:
+            self._more()
+            text = self.buffer[skipped:]
+        return self.line_at(skipped), text.startswith(SEPARATOR)
+
+    def messages(self) -> Iterator[tuple[int, bytes]]:
+        """(line of the "From " line, header bytes) of every message."""
+        position = 0
+        while True:
+            if position == 0 and self.at_line_start and self.buffer.startswith(SEPARATOR):
+                separator = 0
             else:
-                header.append(raw)
-        elif message == 0 and raw.strip():
+                found = self.buffer.find(b"\n" + SEPARATOR, position)
+                separator = found + 1 if found >= 0 else -1
+            if separator < 0:
+                if self.eof:
+                    return
+                # Body bytes: dropped unseen, but for a tail that may begin "\nFrom ".
+                self._drop(max(len(self.buffer) - len(SEPARATOR), position))
+                position = 0
+                self._more()
+                continue
+            header = self._header(separator)
+            if header is None:  # the header goes on past the buffer
+                self._drop(separator)
+                position = 0
+                self._more()
+                continue
+            start, stop = header
+            yield self.line_at(separator), self.buffer[start:stop]
+            position = stop - 1  # the newline ending the header: a "From " may follow it
+
+    def _header(self, separator: int) -> tuple[int, int] | None:
+        """Where the header after a "From " line starts and ends (before the blank line
+        or the next "From " line), or None when the buffer does not reach that far."""
+        newline = self.buffer.find(b"\n", separator)
+        if newline < 0:
+            return None if not self.eof else (len(self.buffer), len(self.buffer))
+        ends = [
+            self.buffer.find(pattern, newline)
+            for pattern in (b"\n\n", b"\n\r\n", b"\n" + SEPARATOR)
+        ]
+        found = [end for end in ends if end >= 0]
+        if not found:
+            return None if not self.eof else (newline + 1, len(self.buffer))
+        return newline + 1, min(found) + 1
+
+
+def read_mbox(stream: BinaryIO, context: Context) -> None:
+    scanner = _Scanner(stream, context.report)
+    line, starts = scanner.first_text()
+    if not starts:
+        if scanner.buffer.strip():
             context.problems.add(
                 f"line {line}", 'comes before the first "From " line; expected an mbox file'
             )
-            return
-        if line % 65_536 == 0:
-            context.report(done)
-    if in_header:
-        _message(b"".join(header), message, start, context)
-    if message == 0:
-        context.problems.add("file", "has no messages; expected an mbox file")
-    context.report(done)
+        else:
+            context.problems.add("file", "has no messages; expected an mbox file")
+        return
+    for number, (line, header) in enumerate(scanner.messages(), start=1):
+        _message(header, number, line, context)
 
 
 def _text(value: str) -> str:

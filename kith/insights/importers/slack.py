@@ -50,7 +50,7 @@ def _strip_message(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _strip_user(obj: dict[str, Any]) -> dict[str, Any]:
-    return {key: obj[key] for key in ("id", "profile", "email", "is_bot", "name") if key in obj}
+    return {key: obj[key] for key in ("id", "profile", "email", "is_bot") if key in obj}
 
 
 @dataclass

@@ -145,3 +145,45 @@ def test_a_file_that_is_not_an_mbox_says_so() -> None:
         ("line 1", 'comes before the first "From " line; expected an mbox file')
     ]
     assert problems(b"", "mbox") == [("file", "has no messages; expected an mbox file")]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 6, 7, 13, 64, 333])
+def test_chunk_boundaries_anywhere_read_the_same(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = read(GOOD, "mbox")
+    crlf = GOOD.replace(b"\n", b"\r\n")
+    whole_crlf = read(crlf, "mbox")
+    bad = b"\n\n" + GOOD.replace(b"Date: Sat, 09 Mar 2024 12:00:00 +0000\n", b"")
+    bad_problems = problems(bad, "mbox")
+    monkeypatch.setattr(mbox, "CHUNK", chunk)
+    again = read(GOOD, "mbox")
+    assert (pairs(again), people(again), again.events) == (
+        pairs(whole),
+        people(whole),
+        whole.events,
+    )
+    assert pairs(read(crlf, "mbox")) == pairs(whole_crlf) == pairs(whole)
+    assert problems(bad, "mbox") == bad_problems == [("message 3 (line 24)", "has no Date header")]
+
+
+def test_messages_without_a_body_or_a_blank_line_follow_each_other() -> None:
+    data = (
+        b"From a Mon Mar  4 09:00:00 2024\n"
+        b"From: ana@example.com\nTo: ben@example.com\nDate: Mon, 04 Mar 2024 10:00:00 +0100\n"
+        b"From b Mon Mar  4 09:00:00 2024\n"
+        b"From: ben@example.com\nTo: cleo@example.com\nDate: Mon, 04 Mar 2024 10:00:00 +0100\n"
+        b"\n"
+        b"From c Mon Mar  4 09:00:00 2024\n"
+        b"From: cleo@example.com\nTo: ana@example.com\nDate: Mon, 04 Mar 2024 10:00:00 +0100"
+    )
+    for chunk in (3, 8 << 20):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(mbox, "CHUNK", chunk)
+            reduced = read(data, "mbox")
+        assert reduced.events == 3
+        assert set(pairs(reduced)) == {
+            (ANA, BEN, W1, "email"),
+            (BEN, CLEO, W1, "email"),
+            (ANA, CLEO, W1, "email"),
+        }
