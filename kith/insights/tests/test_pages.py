@@ -142,7 +142,7 @@ def test_export_csv_has_the_documented_columns(org, tmp_path):
     call_command(
         "insights_export", "--week", str(WEEK + dt.timedelta(days=3)), "--output", str(output)
     )
-    assert list(csv.DictReader(output.open()))[0].keys() == rows[0].keys()
+    assert next(iter(csv.DictReader(output.open()))).keys() == rows[0].keys()
 
 
 def test_commands_switch_compute_and_explain_bad_input(org, capsys):
