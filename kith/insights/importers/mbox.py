@@ -29,6 +29,7 @@ from kith.insights.importers.sources import Reporter
 _PARSER = BytesHeaderParser(policy=compat32)
 SEPARATOR = b"From "
 CHUNK = 8 << 20
+_NEEDS_PARSER = re.compile(r'["()\\:;]|<[^>]*$|<[^>]*<')
 _UNKNOWN_ZONE = re.compile(r"(?<![\d:+-])-0000(?!\d)")
 
 
@@ -106,22 +107,25 @@ class _Scanner:
                 continue
             start, stop = header
             yield self.line_at(separator), self.buffer[start:stop]
-            position = stop - 1  # the newline ending the header: a "From " may follow it
+            position = max(stop - 1, separator)  # a "From " line may follow the header
 
     def _header(self, separator: int) -> tuple[int, int] | None:
         """Where the header after a "From " line starts and ends (before the blank line
-        or the next "From " line), or None when the buffer does not reach that far."""
-        newline = self.buffer.find(b"\n", separator)
+        or the next "From " line), or None when the buffer does not reach that far. Only
+        the header's own lines are looked at."""
+        buffer = self.buffer
+        newline = buffer.find(b"\n", separator)
         if newline < 0:
-            return None if not self.eof else (len(self.buffer), len(self.buffer))
-        ends = [
-            self.buffer.find(pattern, newline)
-            for pattern in (b"\n\n", b"\n\r\n", b"\n" + SEPARATOR)
-        ]
-        found = [end for end in ends if end >= 0]
-        if not found:
-            return None if not self.eof else (newline + 1, len(self.buffer))
-        return newline + 1, min(found) + 1
+            return None if not self.eof else (len(buffer), len(buffer))
+        start = at = newline + 1
+        while True:
+            end = buffer.find(b"\n", at)
+            if end < 0:
+                return None if not self.eof else (start, len(buffer))
+            line = buffer[at:end]
+            if line in (b"", b"\r") or line.startswith(SEPARATOR):
+                return start, at
+            at = end + 1
 
 
 def read_mbox(stream: BinaryIO, context: Context) -> None:
@@ -144,15 +148,29 @@ def _text(value: str) -> str:
     return value.encode("ascii", "surrogateescape").decode("utf-8", "replace")
 
 
+def _addresses(values: list[str]) -> list[str]:
+    """The addresses in address-list headers, lowercased. Plain lists ("Name <a@b>, c@d")
+    are split directly; anything with quotes, comments, groups or escapes goes to the
+    standard library's RFC 5322 parser."""
+    found: list[str] = []
+    for value in values:
+        text = _text(value)
+        if _NEEDS_PARSER.search(text):
+            parts = [address for _, address in email.utils.getaddresses([text])]
+        else:
+            parts = [
+                part[part.rfind("<") + 1 : part.rfind(">")] if "<" in part else part
+                for part in text.split(",")
+            ]
+        found += [part.strip().lower() for part in parts if part.strip()]
+    return found
+
+
 def _message(header: bytes, number: int, line: int, context: Context) -> None:
     context.reducer.events += 1
     place = f"message {number} (line {line})"
     headers = _PARSER.parsebytes(header)
-    senders = [
-        address.strip().lower()
-        for _, address in email.utils.getaddresses([_text(v) for v in headers.get_all("From", [])])
-        if address.strip()
-    ]
+    senders = _addresses(headers.get_all("From", []))
     sender = senders[0] if senders else ""
     problem = address_problem(sender)
     if problem:
@@ -160,11 +178,9 @@ def _message(header: bytes, number: int, line: int, context: Context) -> None:
     instant = _date(headers.get_all("Date", []), place, context)
     if problem or instant is None or context.problems:
         return
-    recipients = [headers.get_all(name, []) for name in ("To", "Cc")]
     members: list[Member] = [context.people.member(sender)]
-    for _, address in email.utils.getaddresses([_text(v) for values in recipients for v in values]):
-        address = address.strip().lower()
-        if address and not address_problem(address):
+    for address in _addresses(headers.get_all("To", []) + headers.get_all("Cc", [])):
+        if not address_problem(address):
             members.append(context.people.member(address))
     context.builder.add(instant, EMAIL, 0, members, True)
 
