@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from kith.insights.importers.hashing import MAX_ADDRESS, AddressBook, hash_address
 from kith.insights.importers.model import Directory
 
+_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 Member = tuple[int, int]  # (person index or -1, address hash for an unknown address)
 
 
@@ -16,7 +19,7 @@ def address_problem(address: str) -> str:
         return f"is longer than {MAX_ADDRESS} characters; expected an email address"
     if address.count("@") != 1 or address[0] == "@" or address[-1] == "@":
         return "is not an email address; expected one like name@example.com"
-    if any(ord(char) <= 32 or ord(char) == 127 for char in address):
+    if _SPACE_OR_CONTROL.search(address):
         return "contains spaces or control characters; expected an email address"
     return ""
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import icalendar
+import pytest
+
+from kith.insights.importers import ics
 from kith.insights.tests.test_import_support import (
     ANA,
     BEN,
@@ -188,3 +192,19 @@ def test_outlook_time_zones_defined_in_the_file_are_used() -> None:
     # 08:30 in Paris is 07:30 UTC: before hours for both (ana starts at 9, cleo at 8).
     assert people(reduced) == {(ANA, W1): (1, 1, 30), (CLEO, W1): (1, 1, 30)}
     assert pairs(reduced) == {(ANA, CLEO, W1, "meeting"): (1, 30, 30)}
+
+
+def test_subjects_and_descriptions_never_reach_the_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bytes] = []
+    parse = icalendar.Calendar.from_ical
+
+    def spy(data: bytes, multiple: bool = False) -> object:
+        seen.append(data)
+        return parse(data, multiple=True) if multiple else parse(data)
+
+    monkeypatch.setattr(ics.icalendar.Calendar, "from_ical", spy)
+    folded = GOOD.replace(b"SUMMARY:quokka retro", b"SUMMARY:quokka\r\n  retro zanzibar")
+    read(folded, "ics")
+    assert seen and b"ATTENDEE" in seen[0]
+    for word in PLANTED:
+        assert word.encode() not in seen[0].lower()
