@@ -23,6 +23,7 @@ Rows carry no time of day, so Viva files give pair counts only: no person rows
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import math
@@ -153,6 +154,8 @@ class VivaReader:
             for line, fields in rows:
                 if any(field.strip() for field in fields):
                     self._row(line, fields, columns, len(header))
+                if line % 16_384 == 0:
+                    self._progress(stream)
         except UnicodeDecodeError:
             self.problems.add("file", "is not UTF-8 text")
             return
@@ -161,6 +164,10 @@ class VivaReader:
             return
         if not self.problems:
             self._reduce()
+
+    def _progress(self, stream: BinaryIO) -> None:
+        with contextlib.suppress(OSError, AttributeError, ValueError):  # cannot tell: no report
+            self.context.report(stream.tell())
 
     def _header(self, header: list[str]) -> dict[str, int] | None:
         self.names = [name.strip() for name in header]
