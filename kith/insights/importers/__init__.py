@@ -2,9 +2,25 @@
 
 `read(source, fmt, directory=...)` reads a whole file, checks everything, and returns only
 person-pair x ISO week x channel counts and person x week counts (`Reduced`). A file with
-any problem raises `ImportFailed` with every problem and its place, and nothing is
-returned. Content (message text, subjects, bodies, descriptions) is never kept, and an
-address that is not in the directory is only counted.
+any problem raises `ImportFailed` with every problem and its place (at most 500, then "and
+N more"), and nothing is returned. Content (message text, subjects, bodies, descriptions)
+is never kept, and an address that is not in the directory is only counted, by its hash.
+
+The rules every format shares (reduce.py):
+- an event counts once in `interactions` for every directory person taking part, provided
+  it had two distinct participants (an unknown address counts as a participant, writing to
+  yourself does not); `after_hours` when it starts outside that person's working hours or
+  days in their own zone;
+- a message (email, chat, call, other) links its sender with each known recipient, not the
+  recipients with each other; a meeting links every two known attendees if it has at most
+  MAX_TIE_MEETING participants, and counts as meeting time for all of them either way;
+- minutes (meetings, calls, and CSV rows with a duration) go to each linked pair; a meeting
+  or call of exactly two people adds them to the pair's `one_to_one_minutes`;
+- the week is the Monday of the ISO week of the event's UTC date.
+Each format module says how it turns its file into events.
+
+Progress is reported as (bytes read, file size); for Slack, bytes of day files
+(uncompressed); total 0 when the size cannot be known.
 """
 
 from __future__ import annotations
