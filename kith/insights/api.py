@@ -25,6 +25,8 @@ from kith.insights.models import ImportRun
 
 router = Router()
 ERRORS: dict[int, Any] = {**BASE_ERRORS, 403: ErrorOut, 422: ValidationErrorOut}
+# A body that is not JSON at all is a 400 before any field is read.
+BODY_ERRORS: dict[int, Any] = {**ERRORS, 400: ErrorOut}
 ONLY_HR = "Only HR admins manage collaboration analytics."
 
 
@@ -194,7 +196,7 @@ def opt_in(request: HttpRequest) -> Any:
     return selectors.my_insights_for_viewer(viewer)
 
 
-@router.put("/settings", response={200: SwitchOut, **ERRORS}, summary="HR's switch")
+@router.put("/settings", response={200: SwitchOut, **BODY_ERRORS}, summary="HR's switch")
 def switch(request: HttpRequest, payload: SwitchIn) -> dict[str, Any]:
     viewer = _viewer(request)
     if not can_manage_insights(viewer):
@@ -204,7 +206,7 @@ def switch(request: HttpRequest, payload: SwitchIn) -> dict[str, Any]:
 
 
 @router.post(
-    "/compute", response={200: ComputeOut, 409: ErrorOut, **ERRORS}, summary="Compute a window"
+    "/compute", response={200: ComputeOut, 409: ErrorOut, **BODY_ERRORS}, summary="Compute a window"
 )
 def compute(request: HttpRequest, payload: ComputeIn) -> Any:
     viewer = _viewer(request)
@@ -224,7 +226,9 @@ def compute(request: HttpRequest, payload: ComputeIn) -> Any:
     }
 
 
-@router.put("/targets", response={200: dict[str, Any], **ERRORS}, summary="Set or clear a target")
+@router.put(
+    "/targets", response={200: dict[str, Any], **BODY_ERRORS}, summary="Set or clear a target"
+)
 def target(request: HttpRequest, payload: TargetIn) -> dict[str, Any]:
     try:
         services.target_set(viewer=_viewer(request), **payload.dict())
@@ -248,14 +252,14 @@ def _import_out(run: ImportRun) -> dict[str, Any]:
 
 @router.post(
     "/imports",
-    response={200: ImportOut, 409: ErrorOut, **ERRORS},
+    response={200: ImportOut, 409: ErrorOut, **BODY_ERRORS},
     summary="Check a metadata file (dry run)",
 )
 def import_check(
     request: HttpRequest,
     fmt: Form[Literal["csv", "slack", "ics", "mbox", "viva"]],
     file: File[UploadedFile],
-    mapping: File[UploadedFile] | None = None,
+    mapping: Form[str] = "",  # Viva only: the person-id mapping CSV as text
     apply: Form[bool] = False,
 ) -> Any:
     viewer = _viewer(request)
@@ -267,7 +271,7 @@ def import_check(
             fmt=fmt,
             filename=file.name or "upload",
             actor=request.user,
-            mapping=io.BytesIO(mapping.read()) if mapping else None,
+            mapping=io.BytesIO(mapping.encode()) if mapping else None,
         )
         if apply and run.status == ImportRun.Status.PREVIEWED:
             run = services.import_apply(run=run, actor=request.user)

@@ -159,6 +159,17 @@ def test_openapi_document_is_valid(db, same_connection):
         "GET /api/v1/map/hubs",
         "GET /api/v1/map/preference",
         "PUT /api/v1/map/preference",
+        "GET /api/v1/insights/health",
+        "GET /api/v1/insights/health/units/{unit_id}/trend",
+        "GET /api/v1/insights/me",
+        "POST /api/v1/insights/me/opt-out",
+        "POST /api/v1/insights/me/opt-in",
+        "PUT /api/v1/insights/settings",
+        "POST /api/v1/insights/compute",
+        "PUT /api/v1/insights/targets",
+        "POST /api/v1/insights/imports",
+        "POST /api/v1/insights/imports/{run_id}/apply",
+        "GET /api/v1/insights/export",
     }
 
 
