@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Q, Sum
 from django.http import HttpRequest
 from django.utils import timezone
@@ -78,14 +79,16 @@ def is_opted_out(person: Person) -> bool:
 
 
 def notice_context(request: HttpRequest, viewer: Viewer) -> dict[str, Any]:
-    """Every page shows the notice until the person has read it, once analytics is on."""
+    """Every page shows the notice until the person has read it, once analytics is on; the
+    privacy page states the retention limit."""
+    context: dict[str, Any] = {"retention_weeks": settings.KITH_INSIGHTS_RETENTION_WEEKS}
     if not request.user.is_authenticated or viewer.person is None:
-        return {}
+        return context
     if request.path.startswith("/insights/") or not is_enabled():
-        return {}
-    if NoticeSeen.objects.filter(person=viewer.person).exists():
-        return {}
-    return {"insights_notice": True}
+        return context
+    if not NoticeSeen.objects.filter(person=viewer.person).exists():
+        context["insights_notice"] = True
+    return context
 
 
 # --- relational health ------------------------------------------------------------------------
