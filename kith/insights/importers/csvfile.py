@@ -389,6 +389,8 @@ class _Reader:
 
     def _address(self, address: str, place: str) -> Member | None:
         problem = address_problem(address)
+        if problem and "," in address and "to_email" in place:
+            problem = "holds addresses separated by commas; separate them with ;"
         if problem:
             self.problems.add(place, problem)
             return None

@@ -167,6 +167,18 @@ def test_a_bad_file_names_every_problem_with_its_place_and_returns_nothing() -> 
     assert "longer than a day" in messages["line 10, column duration_minutes"]
 
 
+def test_recipients_separated_by_commas_get_a_hint() -> None:
+    data = (
+        HEADER + 'ana@example.com,"ben@example.com, cleo@example.com",2024-03-05T10:00:00Z,email,\n'
+    )
+    assert problems(data.encode(), "csv") == [
+        (
+            "line 2, column to_email",
+            "holds addresses separated by commas; separate them with ;",
+        )
+    ]
+
+
 def test_header_problems_are_named_before_any_row_is_read() -> None:
     found = problems(b"from,to_email,timestamp,channel,subject\nx,y,z,w,v\n", "csv")
     assert found == [
