@@ -126,7 +126,7 @@ def read_window(org: Org, weeks: list[dt.date]) -> network.Window:
 def _prior_classes(org: Org, now: dt.datetime) -> tuple[IntArray, IntArray, rule.UIntArray]:
     """Per person taking part, the class earlier publications put them in; each class's
     weight (people in it, taking part now or not); the populations published before."""
-    prior = ledger.prior_signatures(now=now)
+    prior = ledger.prior_signatures(now=now, sources=(SOURCE,))
     everyone = np.union1d(prior.persons, org.person_ids)
     hashes = np.zeros(everyone.size, dtype=np.uint64)
     hashes[np.searchsorted(everyone, prior.persons)] = prior.signatures

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -115,9 +115,13 @@ class Prior:
     populations: UIntArray
 
 
-def prior_signatures(*, now: dt.datetime) -> Prior:
-    """Everything published within the window, resolved to people by its sources."""
+def prior_signatures(*, now: dt.datetime, sources: Collection[str] | None = None) -> Prior:
+    """Everything published within the window, resolved to people by its sources (only
+    `sources`, when given: the ones whose cells measure the same quantities — see decision
+    0009 — a sum of survey answers and a sum of network ties never combine into anything)."""
     rows = DisclosedCell.objects.filter(published_at__gte=window_start(now), published_at__lte=now)
+    if sources is not None:
+        rows = rows.filter(source__in=list(sources))
     by_source: dict[str, list[Recorded]] = defaultdict(list)
     found = list(rows.values_list("pk", "source", "batch", "key"))
     tags = mix64(np.array([pk for pk, *_ in found], dtype=np.int64)).tolist()
