@@ -17,7 +17,7 @@ from kith.directory.api import ERRORS as BASE_ERRORS
 from kith.directory.api import WholeNumber
 from kith.directory.models import OrgUnit
 from kith.directory.schemas import ErrorOut, ValidationErrorOut
-from kith.pulse import selectors, services, snapshot
+from kith.pulse import ai, selectors, services, snapshot
 from kith.pulse.models import Campaign, ResultCell, Wave
 
 router = Router()
@@ -83,6 +83,44 @@ class ResultsOut(Schema):
     min_group: int
     filter: str
     rows: list[CellOut]
+
+
+class AIFigureOut(Schema):
+    key: str = Field(..., description='"burnout", "trust_ai_over_colleagues" or "connection"')
+    label: str
+    heavier: float | None = Field(..., description="% agreeing; null: fewer than k answered")
+    lighter: float | None = Field(..., description="% agreeing; null: fewer than k answered")
+    published: float | None = Field(..., description="The Upwork figure beside it, if any")
+
+
+class AIGroupOut(Schema):
+    unit: int = Field(..., description="Index into the wave's unit snapshot")
+    group: str
+    depth: int
+    respondents: int
+    usage_share: float | None = Field(..., description="% who use AI tools most days")
+    cannot_relate: float | None = Field(
+        ..., description="% who cannot relate their AI use to company goals (disagree 1-2)"
+    )
+    split_withheld: bool = Field(..., description="True: withheld to protect a small group")
+    heavier_people: int | None
+    lighter_people: int | None
+    figures: list[AIFigureOut]
+
+
+class AIReferenceOut(Schema):
+    text: str
+    percent: float
+    source: str
+
+
+class AIOut(Schema):
+    wave_id: int
+    campaign: str
+    min_group: int
+    cannot_relate_published: float | None
+    groups: list[AIGroupOut]
+    references: list[AIReferenceOut] = Field(..., description="Context, not targets")
 
 
 class CampaignOut(Schema):
@@ -235,6 +273,43 @@ def wave_results(
         "filter": view.filter_label,
         "rows": [
             _cell_out(wave, r.unit, r.depth, r.cell, view.attr, view.value) for r in view.rows
+        ],
+    }
+
+
+@router.get(
+    "/waves/{wave_id}/ai",
+    response={200: AIOut, **ERRORS},
+    summary="AI use and connection: heavier vs lighter AI users, as the page shows them",
+)
+def wave_ai(request: HttpRequest, wave_id: WholeNumber) -> dict[str, Any]:
+    wave = _wave_or_404(wave_id)
+    view = ai.ai_for_viewer(_viewer(request), wave)
+    if view is None:
+        raise HttpError(404, "No AI use figures you may see for this wave.")
+    return {
+        "wave_id": wave.pk,
+        "campaign": wave.campaign.name,
+        "min_group": view.k,
+        "cannot_relate_published": view.cannot_relate_published,
+        "groups": [
+            {
+                "unit": r.unit,
+                "group": r.name,
+                "depth": r.depth,
+                "respondents": r.respondents,
+                "usage_share": r.usage_share,
+                "cannot_relate": r.cannot_relate,
+                "split_withheld": r.split is None,
+                "heavier_people": r.heavier_people,
+                "lighter_people": r.lighter_people,
+                "figures": [vars(line) for line in r.lines],
+            }
+            for r in view.rows
+        ],
+        "references": [
+            {"text": ref.text, "percent": ref.percent, "source": ref.source}
+            for ref in view.references
         ],
     }
 

@@ -292,3 +292,22 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return f"Action {self.pk} on {self.item}"
+
+
+class AICell(models.Model):
+    """AI use and connection figures for one published whole-unit cell of depth <= 1 (the
+    organisation and its large units; kith/pulse/ai.py). `figures` holds the share who
+    cannot relate their AI use to company goals and, where the disclosure check allows,
+    the heavier vs lighter AI users' figures; `split` is null where it is withheld. Rows exist
+    only for cells the privacy engine published, never finer."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="ai_cells")
+    unit = models.IntegerField(help_text="Index into the wave's unit snapshot")
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["wave_id", "unit"]
+        constraints = [models.UniqueConstraint(fields=["wave", "unit"], name="aicell_unique")]
+
+    def __str__(self) -> str:
+        return f"Wave {self.wave_id} AI figures {self.unit}"

@@ -20,11 +20,12 @@ from django.utils import timezone
 
 from kith.core.dates import org_today
 from kith.core.disclosure import ledger
+from kith.pulse.ai import ai_cells_compute
 from kith.pulse.engine import results as engine
 from kith.pulse.engine import suppression
 from kith.pulse.engine.instruments import INSTRUMENTS, ITEMS
+from kith.pulse.models import AICell, CommentCell, Invitation, Receipt, ResultCell, Wave
 from kith.pulse.models import Comment as SurveyComment
-from kith.pulse.models import CommentCell, Invitation, Receipt, ResultCell, Wave
 from kith.pulse.models import Response as SurveyResponse
 from kith.pulse.questionnaire import engine_items
 from kith.pulse.receipts import answered_mask
@@ -411,11 +412,15 @@ def _compute(wave: Wave, now: dt.datetime) -> int:
             )
         )
     comment_cells = _comment_cells(wave, tree, invitees, campaign.min_comment_group)
+    # Heavier vs lighter AI users, for the published organisation and large units (ai.py).
+    ai_cells = ai_cells_compute(wave, tree, responses, items, cells, k)
     with transaction.atomic():
         ResultCell.objects.filter(wave=wave).delete()
         CommentCell.objects.filter(wave=wave).delete()
+        AICell.objects.filter(wave=wave).delete()
         ResultCell.objects.bulk_create(cells, batch_size=1000)
         CommentCell.objects.bulk_create(comment_cells, batch_size=1000)
+        AICell.objects.bulk_create(ai_cells, batch_size=1000)
         ledger.record(
             source=SOURCE,
             batch=batch_of(wave),

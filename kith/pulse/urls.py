@@ -11,6 +11,7 @@ urlpatterns = [
     path("waves/<int:wave_id>/", views.results, name="results"),
     path("waves/<int:wave_id>/export.csv", views.export, name="export"),
     path("waves/<int:wave_id>/comments/", views.comments, name="comments"),
+    path("waves/<int:wave_id>/ai/", views.ai_use, name="ai"),
     path("waves/<int:wave_id>/plan/", views.plan_action, name="plan_action"),
     path("actions/", views.actions, name="actions"),
     path("actions/<int:action_id>/status/", views.action_status, name="action_status"),

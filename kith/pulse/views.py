@@ -17,7 +17,7 @@ from kith.core.http import error_text as _error_text
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import can_manage_surveys, require
 from kith.directory.models import Person
-from kith.pulse import selectors, services, snapshot
+from kith.pulse import ai, selectors, services, snapshot
 from kith.pulse.engine.instruments import INSTRUMENTS, Reference
 from kith.pulse.forms import ActionForm, CampaignForm
 from kith.pulse.models import Action, Campaign, Wave
@@ -145,9 +145,20 @@ def results(request: HttpRequest, wave_id: int) -> HttpResponse:
         "items_view": request.GET.get("view") == "items",
         "parent": parent,
         "can_plan": view.scope.role == "manager",
+        "ai_link": ai.wave_has_ai_figures(wave),
         "nav": "pulse",
     }
     return render(request, "pulse/results.html", context)
+
+
+def ai_use(request: HttpRequest, wave_id: int) -> HttpResponse:
+    """AI use and connection: heavier vs lighter AI users beside the published figures."""
+    wave = _wave(wave_id)
+    view = ai.ai_for_viewer(_viewer(request), wave)
+    if view is None:
+        raise Http404("No AI use figures to show for this survey")
+    context = {"view": view, "wave": wave, "figures": ai.FIGURE_LABELS, "nav": "pulse"}
+    return render(request, "pulse/ai.html", context)
 
 
 def _ours(cell: object, reference: Reference) -> float | None:

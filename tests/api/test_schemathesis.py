@@ -116,6 +116,7 @@ def test_openapi_document_is_valid(db, same_connection):
         "GET /api/v1/pulse/surveys/{token}",
         "POST /api/v1/pulse/surveys/{token}/answers",
         "GET /api/v1/pulse/waves/{wave_id}/results",
+        "GET /api/v1/pulse/waves/{wave_id}/ai",
         "GET /api/v1/pulse/waves/{wave_id}/export",
         "GET /api/v1/pulse/campaigns",
         "POST /api/v1/pulse/campaigns",

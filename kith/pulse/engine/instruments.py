@@ -339,9 +339,14 @@ ENPS_INSTRUMENT = Instrument(
 _UPWORK = "Upwork Research Institute (2024), survey of 2,500 workers"
 _MOST_PRODUCTIVE = "among the most productive AI users"
 
+# Version 2 adds item 7 (AI use most days), which splits heavier from lighter AI users
+# (kith/pulse/ai.py). Items 1-6 keep their keys, wording and scoring: a wave stores the items
+# it asked (Wave.items) and reads each by key, so version-1 waves stay readable as they were.
+AI_USAGE_ITEM = "ai_connection.7"
+
 AI_CONNECTION = Instrument(
     key="ai_connection",
-    version=1,
+    version=2,
     name="AI and connection",
     summary=(
         "How people relate to AI tools and to each other, asked like the Upwork Research "
@@ -353,14 +358,15 @@ AI_CONNECTION = Instrument(
     ),
     licence="Kith's own neutral wording of the published survey's measures; free to use.",
     items=tuple(
-        # Agreeing is the favourable answer for items 1 and 5 only; for the others
+        # Agreeing is the favourable answer for items 1 and 5 only; for items 2-4 and 6
         # (trusting AI over colleagues, preferring it to teammates, burnout) disagreeing is.
+        # Item 7 (how much one uses AI) is neither: it only tells heavier from lighter users.
         Item(
             key=f"ai_connection.{n}",
             text=text,
             scale=AGREE_5,
             favourable_min=4 if n in (1, 5) else None,
-            favourable_max=None if n in (1, 5) else 2,
+            favourable_max=None if n in (1, 5, 7) else 2,
         )
         for n, text in enumerate(
             (
@@ -370,6 +376,7 @@ AI_CONNECTION = Instrument(
                 "I am more polite to AI tools than to people.",
                 "AI tools have helped me take on new work.",
                 "I have felt burnt out at work in the last month.",
+                "I use AI tools in my work most days.",
             ),
             start=1,
         )

@@ -1,0 +1,314 @@
+"""AI use and connection (issue 10, item 5): burnout, trust in colleagues and connection among
+heavier vs lighter AI users, and the share who cannot relate their AI use to company goals,
+beside the Upwork Research Institute's published figures.
+
+Where: the published whole-unit cells of depth <= 1 of a closed wave (the organisation and
+its large units), computed with the wave's results (results._compute) and stored as `AICell`
+rows, so pages and the API read stored figures only.
+
+Heavier users agree (4-5) with "I use AI tools in my work most days" (ai_connection.7),
+lighter users answer 1-3. The split is a sub-population defined by an answer, so it is
+checked like one, against every cell of the wave already published:
+
+- the *classes* are those of the wave's published cells (every cell, filtered ones too):
+  respondents no published cell tells apart;
+- the split of a cell is shown only if every class inside it holds 0 or >= k heavier users,
+  0 or >= k lighter users and 0 or >= k who skipped the usage question, and, for each figure,
+  0 or >= k who answered it and 0 or >= k who skipped it on each of those three sides.
+
+Why classes of *all* published cells, not a family pruned for the split (as ItemCells does
+for an item): the same answers (burnout, say) are already published for everyone in finer
+cells, and those cells cannot be withdrawn. Heavier users' burnout in a unit, against
+everyone's burnout in its teams, isolates a team's few lighter users unless every class is
+large on each side. With that rule every combination of published figures lives on classes
+of >= k (kith/core/disclosure/engine.py), and withholding one cell's split never weakens
+another's check, so the decision is made once per cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kith.core import audit
+from kith.core.permissions import Viewer
+from kith.pulse.engine import results as engine
+from kith.pulse.engine.instruments import AI_USAGE_ITEM, INSTRUMENTS, Item, Reference
+from kith.pulse.engine.suppression import ItemCells
+from kith.pulse.models import AICell, ResultCell, Wave
+from kith.pulse.selectors import Scope, scope_for_viewer
+
+GOALS_ITEM = "ai_connection.1"  # disagree (1-2): cannot relate AI use to company goals
+TRUST_ITEM = "ai_connection.2"  # agree: trusts AI more than colleagues
+BURNOUT_ITEM = "ai_connection.6"  # agree: burnt out in the last month
+CONNECTION_ITEM = "connection.1"  # agree: someone at work to talk to about non-work things
+HEAVY_MIN = 4  # usage answer 4-5 = heavier user, 1-3 = lighter
+AGREE_MIN = 4
+DISAGREE_MAX = 2
+LARGE_DEPTH = 1  # the organisation (0) and the units right under it
+
+# (key, item, what agreeing means); connection only when the wave also asked it.
+FIGURES = (
+    ("burnout", BURNOUT_ITEM),
+    ("trust_ai_over_colleagues", TRUST_ITEM),
+    ("connection", CONNECTION_ITEM),
+)
+FIGURE_LABELS = {
+    "burnout": "Felt burnt out at work in the last month",
+    "trust_ai_over_colleagues": "Trust AI tools more than their colleagues",
+    "connection": "Have someone at work to talk to about non-work things",
+}
+SIDES = ("heavier", "lighter")
+HEAVIER, LIGHTER, SKIPPED = 0, 1, 2
+
+
+def has_usage_item(wave: Wave) -> bool:
+    return any(i["key"] == AI_USAGE_ITEM for i in wave.items)
+
+
+# --- computing (called by results._compute, inside the ledger's publishing lock) ------------
+
+
+def ai_cells_compute(
+    wave: Wave,
+    tree: engine.Tree,
+    responses: engine.Responses,
+    items: Sequence[Item],
+    cells: Sequence[ResultCell],
+    k: int,
+) -> list[AICell]:
+    """Unsaved AICell rows for the wave's published whole-unit cells of depth <= 1, or []
+    when the wave did not ask the usage question."""
+    column = {item.key: i for i, item in enumerate(items)}
+    if AI_USAGE_ITEM not in column or not cells:
+        return []
+    values = responses.values
+    usage = values[:, column[AI_USAGE_ITEM]]
+    side = np.where(np.isnan(usage), SKIPPED, np.where(usage >= HEAVY_MIN, HEAVIER, LIGHTER))
+    figures = [(name, column[key]) for name, key in FIGURES if key in column]
+    published = [(c.unit, c.attr, c.value) for c in cells]
+    large = [c for c in cells if c.attr < 0 and int(tree.depth[c.unit]) <= LARGE_DEPTH]
+    split_ok = _split_allowed(tree, responses, side, [col for _, col in figures], published, k)
+    found = []
+    for cell in large:
+        members = tree.is_ancestor(cell.unit, responses.unit)
+        split = None
+        if cell.unit in split_ok:
+            split = {
+                name: _side(members & (side == code), values, figures, k)
+                for code, name in enumerate(SIDES)
+            }
+        found.append(AICell(wave=wave, unit=cell.unit, figures=_figures(cell, split)))
+    return found
+
+
+def _split_allowed(
+    tree: engine.Tree,
+    responses: engine.Responses,
+    side: np.ndarray,
+    columns: list[int],
+    published: list[engine.Cell],
+    k: int,
+) -> set[int]:
+    """Units whose split may be shown: no class of the wave's published cells inside them
+    holds 1..k-1 people on any side, or answering or skipping any figure on any side."""
+    checker = ItemCells(tree, responses.unit, responses.attrs, published, k)
+    weights = []
+    for code in (HEAVIER, LIGHTER, SKIPPED):
+        on_side = side == code
+        weights.append(on_side)
+        for col in columns:
+            answered = ~np.isnan(responses.values[:, col])
+            weights.extend([on_side & answered, on_side & ~answered])
+    per_class = np.column_stack(
+        [
+            np.bincount(
+                checker.klass[checker.inverse],
+                weights=w.astype(np.float64),
+                minlength=checker.n_classes,
+            )
+            for w in weights
+        ]
+    )
+    bad = np.asarray(((per_class > 0) & (per_class < k)).any(axis=1), dtype=np.bool_)
+    bad[0] = False  # in no published cell: nothing is shown about them
+    bad_atoms = bad[checker.klass]
+    touched = checker.cell_ids[bad_atoms]
+    blocked = {u for u, _j, _v in checker.space.cells(np.unique(touched[touched >= 0]))}
+    return {u for u, j, _v in checker.published if j < 0} - blocked
+
+
+def _side(
+    members: np.ndarray, values: np.ndarray, figures: list[tuple[str, int]], k: int
+) -> dict[str, Any]:
+    """One side's figures in one cell: % agreeing with each figure's item, each only when
+    at least k of the side answered it."""
+    out: dict[str, Any] = {"people": int(members.sum())}
+    for name, col in figures:
+        x = values[members, col]
+        answered = x[~np.isnan(x)]
+        n = int(answered.size)
+        out[name] = (
+            {"n": n, "percent": round(100.0 * float((answered >= AGREE_MIN).sum()) / n, 1)}
+            if n >= k
+            else None
+        )
+    return out
+
+
+def _figures(cell: ResultCell, split: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored figures: the whole cell's (already published with its results) and the
+    split, or None where it is withheld."""
+    return {
+        "respondents": cell.respondents,
+        "usage_share": _share(cell, AI_USAGE_ITEM, agree=True),
+        "cannot_relate": _share(cell, GOALS_ITEM, agree=False),
+        "split": split,
+    }
+
+
+def _share(cell: ResultCell, key: str, *, agree: bool) -> float | None:
+    """% agreeing (4-5) or disagreeing (1-2) with an item, from the published cell's own
+    distribution (None where the item is withheld in the cell)."""
+    stat = cell.items.get(key) or {}
+    counts = {int(v): int(n) for v, n in (stat.get("distribution") or {}).items()}
+    total = sum(counts.values())
+    if not total:
+        return None
+    hit = sum(n for v, n in counts.items() if (v >= AGREE_MIN if agree else v <= DISAGREE_MAX))
+    return round(100.0 * hit / total, 1)
+
+
+# --- reading (pages and API) -----------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    """One figure of a row: heavier and lighter users' % agreeing (None = fewer than k of
+    that side answered), and the published figure beside it, if any."""
+
+    key: str
+    label: str
+    heavier: float | None
+    lighter: float | None
+    published: float | None
+
+
+@dataclass
+class AIRow:
+    unit: int
+    name: str
+    depth: int
+    respondents: int
+    usage_share: float | None
+    cannot_relate: float | None
+    split: dict[str, Any] | None  # None = withheld to protect a small group
+
+    @property
+    def heavier_people(self) -> int | None:
+        return None if self.split is None else int(self.split["heavier"]["people"])
+
+    @property
+    def lighter_people(self) -> int | None:
+        return None if self.split is None else int(self.split["lighter"]["people"])
+
+    @property
+    def lines(self) -> list[Line]:
+        if self.split is None:
+            return []
+        found = []
+        for key, item in FIGURES:
+            heavier, lighter = self.split["heavier"], self.split["lighter"]
+            if key not in heavier:
+                continue  # the wave did not ask it
+            found.append(
+                Line(
+                    key,
+                    FIGURE_LABELS[key],
+                    (heavier[key] or {}).get("percent"),
+                    (lighter[key] or {}).get("percent"),
+                    published_percent(item),
+                )
+            )
+        return found
+
+
+def published_percent(item: str, *, disagree: bool = False) -> float | None:
+    """The Upwork figure that compares with agreeing (or disagreeing) with `item`."""
+    for ref in INSTRUMENTS["ai_connection"].reference:
+        if ref.item == item and ref.disagree == disagree:
+            return ref.percent
+    return None
+
+
+@dataclass
+class AIView:
+    wave: Wave
+    scope: Scope
+    rows: list[AIRow]
+    references: list[Reference]
+    has_connection: bool
+    k: int
+
+    @property
+    def cannot_relate_published(self) -> float | None:
+        return published_percent(GOALS_ITEM, disagree=True)
+
+
+def _depths(wave: Wave) -> list[int]:
+    depth: list[int] = []
+    for _unit_id, _name, parent in wave.units:
+        depth.append(0 if parent < 0 else depth[parent] + 1)
+    return depth
+
+
+def ai_for_viewer(viewer: Viewer, wave: Wave, *, record: bool = True) -> AIView | None:
+    """The AI use and connection figures a viewer may see: HR the organisation and its large
+    units; managers those of them inside their scope on the results page; everyone else the
+    organisation. None when the viewer may see no results of the wave or it has no figures.
+    Recorded in the audit log."""
+    scope = scope_for_viewer(viewer, wave)
+    if scope is None:
+        return None
+    stored = AICell.objects.filter(wave=wave)
+    if scope.units is not None:
+        stored = stored.filter(unit__in=scope.units)
+    cells = list(stored.order_by("unit"))
+    if not cells:
+        return None
+    depth = _depths(wave)
+    rows = [
+        AIRow(
+            unit=c.unit,
+            name=str(wave.units[c.unit][1]),
+            depth=depth[c.unit],
+            respondents=int(c.figures.get("respondents", 0)),
+            usage_share=c.figures.get("usage_share"),
+            cannot_relate=c.figures.get("cannot_relate"),
+            split=c.figures.get("split"),
+        )
+        for c in cells
+    ]
+    rows.sort(key=lambda r: (r.depth, r.name))
+    if record:
+        audit.record(
+            actor=viewer.user,
+            action="pulse.ai_viewed",
+            target=f"wave:{wave.pk}",
+            role=scope.role,
+        )
+    return AIView(
+        wave=wave,
+        scope=scope,
+        rows=rows,
+        references=list(INSTRUMENTS["ai_connection"].reference),
+        has_connection=any(i["key"] == CONNECTION_ITEM for i in wave.items),
+        k=wave.campaign.min_group,
+    )
+
+
+def wave_has_ai_figures(wave: Wave) -> bool:
+    return AICell.objects.filter(wave=wave).exists()
