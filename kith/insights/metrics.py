@@ -134,7 +134,7 @@ def display(metric: Metric, value: float | None) -> str:
     if metric.kind == "share":
         return f"{100 * value:.0f} %"
     if metric.kind == "index":
-        return f"{value:+.2f}"
+        return f"{value:+.2f}".replace("-", "−")
     if metric.kind == "hours":
         return f"{value:.1f} h"
     return f"{value:g}" if metric.kind == "number" else f"{value:.0f}"

@@ -84,7 +84,7 @@ def notice_context(request: HttpRequest, viewer: Viewer) -> dict[str, Any]:
     context: dict[str, Any] = {"retention_weeks": settings.KITH_INSIGHTS_RETENTION_WEEKS}
     if not request.user.is_authenticated or viewer.person is None:
         return context
-    if request.path.startswith("/insights/") or not is_enabled():
+    if request.path.startswith("/insights/notice/") or not is_enabled():
         return context
     if not NoticeSeen.objects.filter(person=viewer.person).exists():
         context["insights_notice"] = True
@@ -125,6 +125,7 @@ def visible_units(viewer: Viewer) -> set[int] | None:
         return None
     cached = getattr(viewer, "_insights_units", None)
     if cached is None:
+        assert viewer.person is not None  # a manager has a directory entry
         roots = reporting_line_units(viewer.person)
         below = set(roots)
         for unit in OrgUnit.objects.filter(pk__in=roots):
@@ -398,6 +399,7 @@ def _met_through_kith(person: Person) -> set[int]:
 def my_insights_for_viewer(viewer: Viewer, *, today: dt.date | None = None) -> MyInsights:
     """The person's own figures: only ever for the viewer themself."""
     require(viewer.person is not None, "Your insights need a directory entry.")
+    assert viewer.person is not None
     person = viewer.person
     enabled, opted = is_enabled(), is_opted_out(person)
     view = MyInsights(enabled, opted, False, None, [], 0, 0, [])

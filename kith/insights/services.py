@@ -242,7 +242,7 @@ def _pack(
         "meeting": reduced.meeting_minutes[keep_people],
     }
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
+    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
     weeks = np.unique(reduced.week[keep_pairs])
     summary = {
         "events": int(reduced.events),
@@ -402,3 +402,25 @@ def compute_due(*, today: dt.date | None = None) -> int:
         return 0
     insights_compute_week(week=week)
     return 1
+
+
+TREND_WEEKS = 12
+
+
+def compute_all_new(*, actor: Any = None) -> list[Any]:
+    """Compute every recent week that has data and no computation yet (oldest first, so a
+    first import gives a whole trend), and recompute the latest week to include new data."""
+    from kith.insights.models import Computation
+
+    require_enabled()
+    weeks = sorted(
+        set(PairWeek.objects.values_list("week", flat=True).distinct())
+        | set(PersonWeek.objects.values_list("week", flat=True).distinct())
+    )[-TREND_WEEKS:]
+    done = set(
+        Computation.objects.filter(current=True, week__in=weeks).values_list("week", flat=True)
+    )
+    todo = [w for w in weeks if w not in done]
+    if weeks and weeks[-1] not in todo:
+        todo.append(weeks[-1])
+    return [insights_compute_week(week=week, actor=actor) for week in todo]

@@ -10,12 +10,14 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from kith.core import csvsafe
 from kith.core.http import error_text
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import can_manage_insights, can_view_relational_health, require
+from kith.directory.models import Person
 from kith.insights import charts, selectors, services
 from kith.insights.forms import TargetForm, UploadForm
 from kith.insights.metrics import METRICS, display
@@ -35,6 +37,12 @@ def _week(request: HttpRequest) -> dt.date | None:
 def _unit(request: HttpRequest) -> int | None:
     raw = request.GET.get("unit", "")
     return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+def _person(viewer: Any) -> Person:
+    require(viewer.person is not None, "You need a directory entry.")
+    person: Person = viewer.person
+    return person
 
 
 def health(request: HttpRequest) -> HttpResponse:
@@ -84,7 +92,6 @@ def me(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     if viewer.person is None:
         raise Http404("Your insights need a directory entry.")
-    services.notice_seen(person=viewer.person)
     view = selectors.my_insights_for_viewer(viewer)
     context = {
         "nav": "insights",
@@ -99,7 +106,7 @@ def me(request: HttpRequest) -> HttpResponse:
 def opt_out(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     require(viewer.person is not None, "You need a directory entry.")
-    services.opt_out(person=viewer.person)
+    services.opt_out(person=_person(viewer))
     flash.success(
         request, "Done: your interaction data is deleted and Kith leaves you out from now on."
     )
@@ -110,7 +117,7 @@ def opt_out(request: HttpRequest) -> HttpResponse:
 def opt_in(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     require(viewer.person is not None, "You need a directory entry.")
-    services.opt_in(person=viewer.person)
+    services.opt_in(person=_person(viewer))
     flash.success(request, "You are back in: interactions from the next import on count for you.")
     return redirect("insights:me")
 
@@ -119,7 +126,9 @@ def notice(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     if request.method == "POST" and viewer.person is not None:
         services.notice_seen(person=viewer.person)
-        return redirect(request.POST.get("next") or "insights:me")
+        target = request.POST.get("next", "")
+        safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+        return redirect(target if safe and target else "insights:me")
     return render(
         request, "insights/notice.html", {"nav": "insights", "enabled": selectors.is_enabled()}
     )
@@ -163,14 +172,16 @@ def compute(request: HttpRequest) -> HttpResponse:
         flash.error(request, "There is no interaction data yet: import some first.")
         return redirect("insights:manage")
     try:
-        result = services.insights_compute_week(week=week, actor=request.user)
+        results = services.compute_all_new(actor=request.user)
     except ValidationError as exc:
         flash.error(request, error_text(exc))
         return redirect("insights:manage")
+    latest = results[-1]
+    windows = f"{len(results)} windows" if len(results) > 1 else "the latest window"
     flash.success(
         request,
-        f"Computed the 4 weeks to {week + dt.timedelta(days=6):%d %b %Y}: "
-        f"{result.published} groups published, the others withheld to protect small groups.",
+        f"Computed {windows}, up to the week of {week:%d %b %Y}: {latest.published} groups "
+        "published, the others withheld to protect small groups.",
     )
     return redirect("insights:health")
 
@@ -188,7 +199,8 @@ def targets(request: HttpRequest) -> HttpResponse:
     else:
         flash.error(
             request,
-            "Check the target: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            "Check the target: "
+            + "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()),
         )
     return redirect("insights:manage")
 

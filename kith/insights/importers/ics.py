@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
-from dateutil import rrule  # type: ignore[import-untyped]
+from dateutil import rrule  # type: ignore[import-untyped,unused-ignore]
 
 from kith.insights.importers.context import Context
 from kith.insights.importers.identity import Member, address_problem
