@@ -268,17 +268,16 @@ def _depths(wave: Wave) -> list[int]:
 def ai_for_viewer(viewer: Viewer, wave: Wave, *, record: bool = True) -> AIView | None:
     """The AI use and connection figures a viewer may see: HR the organisation and its large
     units; managers those of them inside their scope on the results page; everyone else the
-    organisation. None when the viewer may see no results of the wave or it has no figures.
+    organisation. None when the viewer may see no results of the wave or it did not ask the
+    usage question; no rows when no large group was published.
     Recorded in the audit log."""
     scope = scope_for_viewer(viewer, wave)
-    if scope is None:
+    if scope is None or not has_usage_item(wave):
         return None
     stored = AICell.objects.filter(wave=wave)
     if scope.units is not None:
         stored = stored.filter(unit__in=scope.units)
     cells = list(stored.order_by("unit"))
-    if not cells:
-        return None
     depth = _depths(wave)
     rows = [
         AIRow(
@@ -308,7 +307,3 @@ def ai_for_viewer(viewer: Viewer, wave: Wave, *, record: bool = True) -> AIView 
         has_connection=any(i["key"] == CONNECTION_ITEM for i in wave.items),
         k=wave.campaign.min_group,
     )
-
-
-def wave_has_ai_figures(wave: Wave) -> bool:
-    return AICell.objects.filter(wave=wave).exists()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from kith.accounts.models import User
 from kith.directory.models import Person
 from kith.pulse import results, services
-from kith.pulse.engine.instruments import INSTRUMENTS
+from kith.pulse.engine.instruments import AI_USAGE_ITEM, INSTRUMENTS
 from kith.pulse.models import Invitation, Wave
 from kith.pulse.questionnaire import engine_items
 from kith.pulse.storage import wave_rows_shuffle
@@ -21,6 +21,12 @@ from kith.pulse.storage import wave_rows_shuffle
 ANSWER_RATE = 0.72
 # Agreeing with these is the unfavourable answer (trusting AI over colleagues, burnout, …).
 AGREE_IS_WORSE = {"ai_connection.2", "ai_connection.3", "ai_connection.4", "ai_connection.6"}
+# AI use is a department's habit more than a person's (tools, work): whole departments use AI
+# most days or not, and heavier users are a little more often burnt out, as in the published
+# survey. The AI items are never skipped, so the AI page's heavier/lighter split can show.
+AI_HEAVY_SHARE = 0.4  # of departments
+AI_ITEMS_ANSWERED = {AI_USAGE_ITEM, "ai_connection.1", "ai_connection.2", "ai_connection.6"}
+AI_ITEMS_ANSWERED |= {"connection.1"}
 COMMENTS = [
     "More time together in person would help: our core week was the best part of the quarter.",
     "I would like fewer meetings and more real conversations.",
@@ -124,15 +130,23 @@ def _answer(
     text_keys = [i["key"] for i in wave.items if i["kind"] == "text"]
     invitations = list(Invitation.objects.filter(wave=wave).select_related("person").order_by("id"))
     rng.shuffle(invitations)  # people answer in no particular order
+    heavy_departments = _ai_heavy_departments(wave)
     for invitation in invitations:
         if invitation.person.email in skip or rng.random() > rate:
             continue
         team = unit_mood.setdefault(invitation.unit, rng.gauss(0, 0.8))  # the true team
         mood = team + rng.gauss(0, 0.7)
+        heavy = _department(wave, invitation.unit) in heavy_departments
         answers: dict[str, float] = {}
         for item in items:
-            if rng.random() < 0.03:
+            if item.key == AI_USAGE_ITEM:
+                answers[item.key] = rng.choice([4, 5] if heavy else [1, 2, 3])
+                continue
+            if item.key not in AI_ITEMS_ANSWERED and rng.random() < 0.03:
                 continue  # people skip the odd question
+            if item.key == "ai_connection.6" and heavy:
+                answers[item.key] = rng.choice([3, 4, 4, 5])  # heavier users: more burnout
+                continue
             values = item.scale.values
             if item.kind == "choice":
                 answers[item.key] = rng.choice(values)
@@ -155,3 +169,19 @@ def _answer(
             texts=texts,
             today=wave.opens_on + dt.timedelta(days=rng.randrange(0, 5)),
         )
+
+
+def _department(wave: Wave, unit: int) -> int:
+    """The unit's ancestor right under the organisation (itself at depth <= 1)."""
+    while unit >= 0 and int(wave.units[unit][2]) > 0:
+        unit = int(wave.units[unit][2])
+    return unit
+
+
+def _ai_heavy_departments(wave: Wave) -> set[int]:
+    """The same departments in every wave (chosen by a generator seeded with their number)."""
+    departments = [i for i, u in enumerate(wave.units) if int(u[2]) == 0]
+    chosen = random.Random(len(departments)).sample(
+        departments, round(AI_HEAVY_SHARE * len(departments))
+    )
+    return set(chosen)

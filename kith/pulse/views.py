@@ -145,7 +145,8 @@ def results(request: HttpRequest, wave_id: int) -> HttpResponse:
         "items_view": request.GET.get("view") == "items",
         "parent": parent,
         "can_plan": view.scope.role == "manager",
-        "ai_link": ai.wave_has_ai_figures(wave),
+        # From the wave's own questions: no query on a page whose query count is budgeted.
+        "ai_link": ai.has_usage_item(wave),
         "nav": "pulse",
     }
     return render(request, "pulse/results.html", context)

@@ -317,3 +317,19 @@ def test_brute_force_no_split_singles_out_fewer_than_k(seed):
     shown = [c for c in AICell.objects.filter(wave=wave) if c.figures["split"] is not None]
     if seed == 1:
         assert shown, "the department-aligned answers should show some split"
+
+
+def test_the_demo_shows_heavier_and_lighter_users():
+    import datetime as dt
+
+    from kith.directory.demo.seed import seed_demo_organisation
+    from kith.pulse import demo_seed
+
+    result = seed_demo_organisation(people=150, seed=3)
+    demo_seed.seed(today=dt.date.today(), seed=3, demo_emails=[x.email for x in result.logins])
+    wave = Wave.objects.filter(results_at__isnull=False).order_by("number").last()
+    assert wave is not None and AICell.objects.filter(wave=wave).exists()
+    shown = [c for c in AICell.objects.filter(wave=wave) if c.figures["split"] is not None]
+    assert shown, [c.figures for c in AICell.objects.filter(wave=wave)]
+    sizes = _classes(_families(wave))
+    assert all(size >= wave.campaign.min_group for size in sizes.values())
