@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 
+from kith.core import audit
 from kith.core.http import error_text
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import can_manage_insights, can_view_relational_health
@@ -62,8 +63,8 @@ class TrendPoint(Schema):
 class MyWeekOut(Schema):
     week: dt.date
     network_size: int
-    strong_ties: int
-    diverse_ties: int
+    strong_ties: int | None = Field(..., description="null below 5 ties")
+    diverse_ties: int | None
     cross_team_share: float | None
     after_hours_share: float | None
     meeting_hours: float | None
@@ -164,6 +165,7 @@ def trend(request: HttpRequest, unit_id: int) -> list[dict[str, Any]]:
     if not 0 <= unit_id < 2**63:
         raise HttpError(404, "No such group.")
     points = selectors.trend_of(unit_id, selectors.visible_units(viewer))
+    audit.record(actor=request.user, action="insights.trend_viewed", target=f"unit:{unit_id}")
     return [{"week": p["week"], "figures": p["values"]} for p in points]
 
 
@@ -265,13 +267,15 @@ def import_check(
     viewer = _viewer(request)
     if not can_manage_insights(viewer):
         raise HttpError(403, ONLY_HR)
+    uploaded = request.FILES.get("mapping")  # a file, or the same CSV as form text
+    mapping_bytes = uploaded.read() if uploaded is not None else mapping.encode()
     try:
         run = services.import_check(
             source=io.BytesIO(file.read()),
             fmt=fmt,
             filename=file.name or "upload",
             actor=request.user,
-            mapping=io.BytesIO(mapping.encode()) if mapping else None,
+            mapping=io.BytesIO(mapping_bytes) if mapping_bytes else None,
         )
         if apply and run.status == ImportRun.Status.PREVIEWED:
             run = services.import_apply(run=run, actor=request.user)

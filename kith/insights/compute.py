@@ -17,6 +17,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -65,7 +66,7 @@ def key_of(unit_id: int) -> str:
 # --- reading the window ------------------------------------------------------------------------
 
 
-def _rows(sql: str, params: Sequence[object], width: int) -> IntArray:
+def _rows(sql: str, params: Sequence[Any], width: int) -> IntArray:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
@@ -146,7 +147,7 @@ def publishable_units(org: Org, k: int, now: dt.datetime) -> IntArray:
     count = np.bincount(inverse, minlength=rows.shape[0]).astype(np.int64)
     cell_ids = ancestors(org.parent, org.depth, rows[:, 1])
     atom_tag = rule.tag_sums(inverse, rule.person_tag(org.person_ids), rows.shape[0])
-    layer = rule.Layer(
+    taking_part = rule.Layer(
         cell_ids=cell_ids,
         weights=count[:, None],
         klass=rows[:, 0].astype(np.int64),
@@ -154,10 +155,14 @@ def publishable_units(org: Org, k: int, now: dt.datetime) -> IntArray:
         atom_tag=atom_tag,
         known=known,
     )
+    # Everyone active, opted out or not: a published head count ("people") set against the
+    # directory's must not single out fewer than k who left (Pulse's participation layer).
+    units, counts = np.unique(org.everyone_unit, return_counts=True)
+    everyone = rule.Layer.fresh(ancestors(org.parent, org.depth, units), counts.astype(np.int64))
     people = people_per_unit(org)
     candidates = np.flatnonzero(people >= k)
     order = candidates[np.lexsort((candidates, -people[candidates], org.depth[candidates]))]
-    return rule.add_while_safe([layer], order, k, org.size)
+    return rule.add_while_safe([taking_part, everyone], order, k, org.size)
 
 
 def people_per_unit(org: Org) -> IntArray:
@@ -239,7 +244,7 @@ def _store(
     shares = facts.shares(org, categories)
     Computation.objects.filter(week=week, current=True).update(current=False)
     UnitFigures.objects.filter(computation__week=week).delete()
-    organisation = {"people": int(org.person_ids.size)}
+    organisation: dict[str, Any] = {"people": int(org.person_ids.size)}
     if 0 in set(published.tolist()):
         organisation |= {
             "communities": found.count,
@@ -281,19 +286,23 @@ def _figures(
     shown: dict[str, set[int]],
     shares: dict[str, FloatArray],
 ) -> dict[str, float | int | None]:
+    # Every figure built on ties tells how many members have one (2I + E tie ends bound it;
+    # a ratio over ties rests on the members with a tie), so all of them follow the rule for
+    # "without a tie": shown only where every class holds 0 or >= k people with and without.
+    ties = u in shown.get("isolated", set())
+    active = u in shown.get("active", set())
     figures: dict[str, float | int | None] = {
-        "ties_internal": int(units.ties_internal[u]),
-        "ties_external": int(units.ties_external[u]),
-        "ei_index": _clean(units.ei_index[u]),
-        "density": _clean(units.density[u], 4),
-        "cross_team_share": _clean(units.cross_team_share[u]),
-        "after_hours_share": _clean(units.after_hours_share[u]),
+        "ties_internal": int(units.ties_internal[u]) if ties else None,
+        "ties_external": int(units.ties_external[u]) if ties else None,
+        "ei_index": _clean(units.ei_index[u]) if ties else None,
+        "density": _clean(units.density[u], 4) if ties else None,
+        "cross_team_share": _clean(units.cross_team_share[u]) if ties else None,
+        "median_network_size": _clean(units.median_network_size[u], 1) if ties else None,
+        "isolated_share": _clean(units.isolated_share[u]) if ties else None,
+        # A share of interactions rests on the members who had any.
+        "after_hours_share": _clean(units.after_hours_share[u]) if active else None,
         "meeting_hours": _clean(units.meeting_hours[u], 1),
-        "median_network_size": _clean(units.median_network_size[u], 1),
     }
-    figures["isolated_share"] = (
-        _clean(units.isolated_share[u]) if u in shown.get("isolated", set()) else None
-    )
     for name, share in shares.items():
         figures[name] = _clean(share[u]) if u in shown.get(facts.SOURCE_OF[name], set()) else None
     return figures

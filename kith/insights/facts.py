@@ -69,6 +69,7 @@ def categories(
     )
     return {
         "isolated": (person.network_size == 0).astype(np.int64),
+        "active": (window.interactions > 0).astype(np.int64),
         "connect": connect.astype(np.int64),
         "events": _mask(org, going.values_list("person_id", flat=True).distinct()),
         "kudos": _mask(org, kudos.values_list("person_id", flat=True).distinct()),

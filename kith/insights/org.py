@@ -28,6 +28,9 @@ class Org:
     person_ids: IntArray  # (n,) sorted
     unit: IntArray  # (n,) own unit index per person
     manager: IntArray  # (n,) person index of the manager, -1 if none or not taking part
+    # Own unit index of every active person, those who opted out included: head counts are
+    # public (the directory), so published figures must not tell who is not taking part.
+    everyone_unit: IntArray
 
     @property
     def size(self) -> int:
@@ -77,7 +80,13 @@ def organisation_now() -> Org:
         person_ids[np.minimum(where, person_ids.size - 1)] == rows[:, 2]
     )
     manager = np.where(found & (rows[:, 2] > 0), where, -1).astype(np.int64)
-    return Org(unit_ids, parent, names, depth, person_ids, own, manager)
+    left = Person.objects.filter(is_active=True, pk__in=opted_out).values_list(
+        "org_unit_id", flat=True
+    )
+    everyone = np.concatenate(
+        [own, np.array([index.get(int(u or 0), 0) for u in left], dtype=np.int64)]
+    )
+    return Org(unit_ids, parent, names, depth, person_ids, own, manager, everyone)
 
 
 def pack_members(org: Org) -> bytes:

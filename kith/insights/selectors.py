@@ -63,6 +63,9 @@ PULSE_COLUMNS = (
     ("connection", "Connection"),
 )
 TREND_POINTS = 12
+# Close vs diverse ties depend on whether your contacts talk to each other: with only a few
+# ties the split would tell you that about two named colleagues, so it waits for five.
+STRONG_SPLIT_MIN = 5
 
 
 def is_enabled() -> bool:
@@ -303,8 +306,8 @@ def import_run_for_viewer(viewer: Viewer, run_id: int) -> ImportRun | None:
 class MyWeek:
     week: dt.date
     network_size: int
-    strong_ties: int
-    diverse_ties: int
+    strong_ties: int | None  # None below STRONG_SPLIT_MIN ties
+    diverse_ties: int | None
     cross_team_share: float | None
     after_hours_share: float | None
     meeting_hours: float | None
@@ -375,8 +378,8 @@ def _my_window(person: Person, weeks: list[dt.date]) -> MyWeek:
     return MyWeek(
         week=weeks[-1],
         network_size=size,
-        strong_ties=int(metrics.strong_ties[0]),
-        diverse_ties=int(metrics.diverse_ties[0]),
+        strong_ties=int(metrics.strong_ties[0]) if size >= STRONG_SPLIT_MIN else None,
+        diverse_ties=int(metrics.diverse_ties[0]) if size >= STRONG_SPLIT_MIN else None,
         cross_team_share=clean(cross),
         after_hours_share=clean(metrics.after_hours_share[0]),
         meeting_hours=clean(metrics.meeting_hours[0]),

@@ -79,8 +79,40 @@ def opt_out(*, person: Person, now: dt.datetime | None = None) -> int:
     with transaction.atomic():
         OptOut.objects.get_or_create(person=person, defaults={"created_at": now or timezone.now()})
         deleted = delete_interactions(person=person)
-        audit.record(actor=None, action="insights.opted_out", target=f"person:{person.pk}")
+        _drop_from_pending_imports(person.pk)
+        # No audit row: the audit log is HR's to read, and who left is nobody's business.
     return deleted
+
+
+PENDING = (ImportRun.Status.PREVIEWED, ImportRun.Status.QUEUED, ImportRun.Status.FAILED)
+PENDING_KEPT = dt.timedelta(days=7)
+
+
+def _drop_from_pending_imports(person_id: int) -> None:
+    """Checked imports waiting to be applied hold reduced counts: the person's go too."""
+    _filter_pending(
+        lambda a: (a["a"] != person_id) & (a["b"] != person_id), lambda a: a["person"] != person_id
+    )
+
+
+def _filter_pending(
+    keep_pairs: Callable[[dict[str, Any]], Any], keep_people: Callable[[dict[str, Any]], Any]
+) -> None:
+    """Rewrite the reduced counts of every checked import that waits to be applied."""
+    for run in (
+        ImportRun.objects.select_for_update().filter(status__in=PENDING).exclude(reduced=b"")
+    ):
+        with np.load(io.BytesIO(bytes(run.reduced))) as data:
+            arrays = {name: data[name] for name in data.files}
+        pairs, people = keep_pairs(arrays), keep_people(arrays)
+        for name in ("a", "b", "week", "channel", "count", "minutes", "o2o"):
+            arrays[name] = arrays[name][pairs]
+        for name in ("person", "pweek", "interactions", "after_hours", "meeting"):
+            arrays[name] = arrays[name][people]
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
+        run.reduced = buffer.getvalue()
+        run.save(update_fields=["reduced"])
 
 
 def delete_interactions(*, person: Person) -> int:
@@ -98,9 +130,24 @@ def opt_in(*, person: Person) -> None:
 def retention_purge(*, today: dt.date | None = None) -> int:
     """Delete interaction metadata older than KITH_INSIGHTS_RETENTION_WEEKS."""
     cutoff = oldest_kept_week(today)
+    stale = timezone.now() - PENDING_KEPT
     with transaction.atomic():
         pairs, _ = PairWeek.objects.filter(week__lt=cutoff).delete()
         people, _ = PersonWeek.objects.filter(week__lt=cutoff).delete()
+        # Counts waiting in checked imports follow the same limit...
+        oldest = (cutoff - dt.date(1970, 1, 1)).days
+        _filter_pending(lambda a: a["week"] >= oldest, lambda a: a["pweek"] >= oldest)
+        # ...and a checked import nobody applied within a week loses them all, saying so.
+        ImportRun.objects.filter(status__in=PENDING, created_at__lt=stale).exclude(
+            reduced=b""
+        ).update(
+            reduced=b"",
+            status=ImportRun.Status.FAILED,
+            summary={
+                "error": "Not imported within 7 days, so its counts were deleted. "
+                "Check the file again to import it."
+            },
+        )
     return pairs + people
 
 
@@ -137,12 +184,11 @@ def target_set(
 
 
 def import_directory() -> tuple[importers.Directory, np.ndarray]:
-    """Who an import may name: active people who have not opted out (anyone else's address
-    is counted as unknown and never kept)."""
-    opted = OptOut.objects.values_list("person_id", flat=True)
+    """Who an import may name: active people (anyone else's address is counted as unknown and
+    never kept). People who opted out are in it too, so a dry run counts them like anyone
+    else and cannot tell HR who left; their rows are dropped right after (_pack)."""
     rows = list(
         Person.objects.filter(is_active=True)
-        .exclude(pk__in=opted)
         .order_by("pk")
         .values_list("pk", "email", "timezone", "work_start", "work_end", "work_days")
     )
@@ -223,10 +269,15 @@ def import_check(
 def _pack(
     reduced: importers.Reduced, person_ids: np.ndarray, oldest: dt.date
 ) -> tuple[bytes, dict[str, Any]]:
-    """The reduced counts with person ids instead of indices, weeks past retention dropped."""
+    """The reduced counts with person ids instead of indices; weeks past retention and
+    people who opted out dropped (after the summary is counted, which therefore says
+    nothing about who opted out)."""
     oldest64 = np.datetime64(oldest, "D")
-    keep_pairs = reduced.week >= oldest64
-    keep_people = reduced.person_week >= oldest64
+    summary = _summary(reduced, person_ids, oldest64)
+    opted = np.array(list(OptOut.objects.values_list("person_id", flat=True)), dtype=np.int64)
+    out = np.isin(person_ids, opted)
+    keep_pairs = (reduced.week >= oldest64) & ~out[reduced.pair_a] & ~out[reduced.pair_b]
+    keep_people = (reduced.person_week >= oldest64) & ~out[reduced.person]
     arrays = {
         "a": person_ids[reduced.pair_a[keep_pairs]],
         "b": person_ids[reduced.pair_b[keep_pairs]],
@@ -243,22 +294,28 @@ def _pack(
     }
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
-    weeks = np.unique(reduced.week[keep_pairs])
-    summary = {
+    return buffer.getvalue(), summary
+
+
+def _summary(
+    reduced: importers.Reduced, person_ids: np.ndarray, oldest64: np.datetime64
+) -> dict[str, Any]:
+    recent = reduced.week >= oldest64
+    weeks = np.unique(reduced.week[recent])
+    a, b = reduced.pair_a[recent], reduced.pair_b[recent]
+    people = np.union1d(np.union1d(a, b), reduced.person[reduced.person_week >= oldest64])
+    return {
         "events": int(reduced.events),
-        "pairs": int(np.unique(np.column_stack([arrays["a"], arrays["b"]]), axis=0).shape[0])
-        if arrays["a"].size
-        else 0,
-        "people": int(np.unique(arrays["person"]).size),
-        "rows": int(arrays["a"].size + arrays["person"].size),
+        "pairs": int(np.unique(np.column_stack([a, b]), axis=0).shape[0]) if a.size else 0,
+        "people": int(people.size),
         "first_week": str(weeks[0]) if weeks.size else "",
         "last_week": str(weeks[-1]) if weeks.size else "",
         "weeks": int(weeks.size),
         "unknown_addresses": int(reduced.unknown_addresses),
         "events_with_unknown": int(reduced.events_with_unknown),
-        "older_than_retention": int((~keep_pairs).sum()),
+        "older_than_retention": int((~recent).sum()),
+        "rows": int(recent.sum() + (reduced.person_week >= oldest64).sum()),
     }
-    return buffer.getvalue(), summary
 
 
 PAIR_SQL = (

@@ -123,6 +123,12 @@ class SlackReader:
             self.problems.add(name, "is not UTF-8 text")
         except (zipfile.BadZipFile, OSError, EOFError):
             self.problems.add(name, "cannot be read from the ZIP file; it may be damaged")
+        except RuntimeError:  # zipfile: "File … is encrypted, password required"
+            self.problems.add(name, "is encrypted; export the workspace again without a password")
+        except NotImplementedError:  # zipfile: an unsupported compression method
+            self.problems.add(
+                name, "uses a compression method Kith cannot read; re-create the ZIP (deflate)"
+            )
         return None
 
     def _users(self, name: str) -> None:
