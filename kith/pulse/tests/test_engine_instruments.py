@@ -35,7 +35,7 @@ def approx2(x: float | None) -> float:
 # --- catalogue ------------------------------------------------------------------------------
 
 
-def test_catalogue_has_the_six_instruments_at_version_1_with_unique_item_keys() -> None:
+def test_catalogue_has_the_six_instruments_with_unique_item_keys() -> None:
     assert set(INSTRUMENTS) == {
         "edmondson",
         "cbi_work",
@@ -44,7 +44,10 @@ def test_catalogue_has_the_six_instruments_at_version_1_with_unique_item_keys() 
         "ai_connection",
         "connection",
     }
-    assert all(inst.version == 1 for inst in INSTRUMENTS.values())
+    # ai_connection 2 added the usage item (heavier vs lighter AI users); the rest are at 1.
+    assert {k: inst.version for k, inst in INSTRUMENTS.items() if inst.version != 1} == {
+        "ai_connection": 2
+    }
     keys = [item.key for inst in INSTRUMENTS.values() for item in inst.items]
     assert len(keys) == len(set(keys))
     assert all(inst.citation and inst.licence and inst.reading for inst in INSTRUMENTS.values())
@@ -101,8 +104,9 @@ def test_ai_connection_references_are_context_with_their_source() -> None:
     assert inst.scoring == "items"
     assert all(i.scale.key == "agree5" for i in inst.items)
     # Agreeing is favourable for understanding and new work; disagreeing for the rest.
-    assert [i.favourable_min for i in inst.items] == [4, None, None, None, 4, None]
-    assert [i.favourable_max for i in inst.items] == [None, 2, 2, 2, None, 2]
+    # The usage item (7) is neither favourable nor not: it only splits heavier and lighter users.
+    assert [i.favourable_min for i in inst.items] == [4, None, None, None, 4, None, None]
+    assert [i.favourable_max for i in inst.items] == [None, 2, 2, 2, None, 2, None]
     # Each published figure names the item it compares with.
     assert [(r.item, r.disagree) for r in inst.reference] == [
         ("ai_connection.6", False),
@@ -244,4 +248,4 @@ def test_enps_score_is_the_answer() -> None:
 
 def test_items_only_instruments_have_no_score() -> None:
     assert score("connection", [5, 5, 5, 5]) is None
-    assert score("ai_connection", [1, 2, 3, 4, 5, 1]) is None
+    assert score("ai_connection", [1, 2, 3, 4, 5, 1, 4]) is None
