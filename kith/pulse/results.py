@@ -376,7 +376,7 @@ def _compute(wave: Wave, now: dt.datetime) -> int:
     responses = _responses(wave, items)
 
     respondents = invitees.respondents()
-    before = ledger.prior_signatures(now=now)
+    before = ledger.prior_signatures(now=now, sources=(SOURCE,))
     published = suppression.publishable_cells(
         tree,
         respondents.unit,
