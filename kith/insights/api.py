@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from kith.core import audit
@@ -252,30 +252,58 @@ def _import_out(run: ImportRun) -> dict[str, Any]:
     }
 
 
+IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["fmt", "file"],
+                    "properties": {
+                        "fmt": {"type": "string", "enum": list(services.FORMATS)},
+                        "file": {"type": "string", "format": "binary"},
+                        "mapping": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "Viva only: the person-id mapping, person_id,email",
+                        },
+                        "apply": {"type": "boolean", "default": False},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 @router.post(
     "/imports",
     response={200: ImportOut, 409: ErrorOut, **BODY_ERRORS},
-    summary="Check a metadata file (dry run)",
+    summary="Check a metadata file (dry run), and import it with apply=true",
+    openapi_extra=IMPORT_BODY,
 )
-def import_check(
-    request: HttpRequest,
-    fmt: Form[Literal["csv", "slack", "ics", "mbox", "viva"]],
-    file: File[UploadedFile],
-    mapping: Form[str] = "",  # Viva only: the person-id mapping CSV as text
-    apply: Form[bool] = False,
-) -> Any:
+def import_check(request: HttpRequest) -> Any:
+    """The multipart body is read here rather than declared as parameters: permission comes
+    first, and an empty file part is still a file (nothing is written from it)."""
     viewer = _viewer(request)
     if not can_manage_insights(viewer):
         raise HttpError(403, ONLY_HR)
-    uploaded = request.FILES.get("mapping")  # a file, or the same CSV as form text
-    mapping_bytes = uploaded.read() if uploaded is not None else mapping.encode()
+    fmt = request.POST.get("fmt", "")
+    upload = request.FILES.get("file")
+    if fmt not in services.FORMATS:
+        raise HttpError(422, f"fmt: use one of {', '.join(services.FORMATS)}.")
+    if upload is None:
+        raise HttpError(422, "file: attach the metadata file as a multipart file part.")
+    mapping = request.FILES.get("mapping")
+    apply = request.POST.get("apply", "").lower() in ("true", "1", "on")
     try:
         run = services.import_check(
-            source=io.BytesIO(file.read()),
+            source=io.BytesIO(upload.read()),
             fmt=fmt,
-            filename=file.name or "upload",
+            filename=upload.name or "upload",
             actor=request.user,
-            mapping=io.BytesIO(mapping_bytes) if mapping_bytes else None,
+            mapping=io.BytesIO(mapping.read()) if mapping is not None else None,
         )
         if apply and run.status == ImportRun.Status.PREVIEWED:
             run = services.import_apply(run=run, actor=request.user)
