@@ -45,8 +45,8 @@ def write_demo_csv(people: list[Person], *, today: dt.date, seed: int) -> tuple[
     teams: dict[int, list[Person]] = defaultdict(list)
     for p in people:
         teams[p.org_unit_id or 0].append(p)
-    isolated = {p.pk for p in rng.sample(people, max(1, len(people) // 40))}
     hot_team = max(teams, key=lambda t: len(teams[t]))  # the busiest team works late
+    isolated = _isolated(rng, teams, avoid=hot_team)
     first = monday(today) - dt.timedelta(weeks=WEEKS)
     rows: list[str] = ["from_email,to_email,timestamp,channel,duration_minutes"]
     for w in range(WEEKS):
@@ -59,6 +59,15 @@ def write_demo_csv(people: list[Person], *, today: dt.date, seed: int) -> tuple[
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path, len(rows) - 1
+
+
+def _isolated(rng: random.Random, teams: dict[int, list[Person]], *, avoid: int) -> set[int]:
+    """Five people of one team of ten or more have nobody to talk to: a group large enough
+    that the privacy rules can show it (five scattered loners would be withheld everywhere)."""
+    big = sorted(t for t, members in teams.items() if len(members) >= 10 and t != avoid)
+    if not big:
+        return set()
+    return {p.pk for p in rng.sample(teams[rng.choice(big)], 5)}
 
 
 def _team_week(
