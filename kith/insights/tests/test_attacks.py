@@ -250,7 +250,8 @@ def test_the_three_person_team_is_never_published_next_to_the_department():
     _compute(org, WEEK)
     shown = set(UnitFigures.objects.values_list("name", flat=True))
     assert "Ops / Beta" not in shown
-    # Alpha (7) next to Pulse's Ops (10) would leave Beta's three as Ops minus Alpha.
+    # Alpha (7) next to Ops (10, published by insights itself and by Pulse) would leave
+    # Beta's three as Ops minus Alpha.
     assert "Ops / Alpha" not in shown
 
 
