@@ -244,9 +244,11 @@ def _store(
     shares = facts.shares(org, categories)
     Computation.objects.filter(week=week, current=True).update(current=False)
     UnitFigures.objects.filter(computation__week=week).delete()
-    organisation: dict[str, Any] = {"people": int(org.person_ids.size)}
+    # Like any figure, the organisation's head count and communities only when its cell is.
+    organisation: dict[str, Any] = {}
     if 0 in set(published.tolist()):
         organisation |= {
+            "people": int(org.person_ids.size),
             "communities": found.count,
             "modularity": _clean(found.modularity),
             "nmi": _clean(found.nmi),

@@ -23,7 +23,6 @@ from kith.insights.org import IntArray, Org, ancestors
 # figure -> the category it is counted from
 SOURCE_OF = {
     "connect_share": "connect",
-    "meet_rate": "connect",
     "event_share": "events",
     "kudos_share": "kudos",
 }
@@ -88,11 +87,9 @@ def shares(org: Org, found: dict[str, IntArray]) -> dict[str, NDArray[np.float64
 
     people = total(np.ones(org.person_ids.size, dtype=np.int64))
     matched = total((found["connect"] != NOT_MATCHED).astype(np.int64))
-    met = total((found["connect"] == MET).astype(np.int64))
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "connect_share": matched / people,
-            "meet_rate": met / matched,
             "event_share": total(found["events"]) / people,
             "kudos_share": total(found["kudos"]) / people,
         }

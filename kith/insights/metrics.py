@@ -84,9 +84,6 @@ METRICS: dict[str, Metric] = {
             "Share of people introduced by a Connect program in the window.",
         ),
         Metric(
-            "meet_rate", "Met", "share", True, "Of those introduced, the share who said they met."
-        ),
-        Metric(
             "event_share",
             "At events",
             "share",

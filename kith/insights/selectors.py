@@ -52,7 +52,6 @@ HEALTH_COLUMNS = (
     "after_hours_share",
     "meeting_hours",
     "connect_share",
-    "meet_rate",
     "event_share",
     "kudos_share",
 )

@@ -351,16 +351,20 @@ def import_apply(
         arrays = {name: data[name] for name in data.files}
     # People who opted out since the check are dropped now.
     opted = np.array(list(OptOut.objects.values_list("person_id", flat=True)), dtype=np.int64)
-    total = int(arrays["a"].size + arrays["person"].size)
+    # Progress is shown against the rows counted at check time, whatever is dropped since
+    # (people who opted out): the bar must not tell HR that someone left.
+    kept = int(arrays["a"].size + arrays["person"].size)
+    total = int(run.summary.get("rows", kept)) or kept
     done = 0
     quote = connection.ops.quote_name
 
     def report(n: int) -> None:
         nonlocal done
         done += n
-        ImportRun.objects.filter(pk=run.pk).update(progress_done=done, progress_total=total)
+        shown = min(total, round(done * total / max(kept, 1)))
+        ImportRun.objects.filter(pk=run.pk).update(progress_done=shown, progress_total=total)
         if progress is not None:
-            progress(done, total)
+            progress(shown, total)
 
     pair_ok = ~(np.isin(arrays["a"], opted) | np.isin(arrays["b"], opted))
     person_ok = ~np.isin(arrays["person"], opted)

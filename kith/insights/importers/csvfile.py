@@ -339,7 +339,9 @@ class _Reader:
                     self._row(fields, line)
                 line = first_line + reader.line_num
         except csv.Error:
-            self.problems.add(f"line {line}", "has a quoted field that is never closed")
+            self.problems.add(
+                f"line {line}", "has a quoted field that is never closed, or a field far too long"
+            )
 
     def _slow_lines(self, texts: list[bytes], lines: list[int]) -> None:
         decoded: list[str] = []
@@ -350,7 +352,15 @@ class _Reader:
                 numbers.append(line)
             except UnicodeDecodeError:
                 self.problems.add(f"line {line}", "is not valid UTF-8 text; save the file as UTF-8")
-        for fields, line in zip(csv.reader(decoded), numbers, strict=True):
+        reader = csv.reader(decoded)
+        for line in numbers:
+            try:
+                fields = next(reader)
+            except csv.Error:  # a field over the csv module's limit (128 KB)
+                self.problems.add(
+                    f"line {line}", "has a field far too long for collaboration metadata"
+                )
+                continue
             self._row(fields, line)
 
     def _row(self, fields: list[str], line: int) -> None:

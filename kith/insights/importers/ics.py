@@ -288,6 +288,10 @@ class CalendarReader:
         wall = start.replace(tzinfo=None)
         horizon = dt.datetime.fromtimestamp(max(self.horizon, int(start.timestamp())), tz=zone)
         series = rrule.rruleset()
+        if any(_interval(rule) < 1 for rule in rules):
+            # dateutil would loop for ever on INTERVAL=0: one file must not stop a worker.
+            self.problems.add(place, "RRULE has INTERVAL below 1; it must be a whole number from 1")
+            return []
         try:
             for rule in rules:
                 series.rrule(rrule.rrulestr(_rule_text(rule, zone), dtstart=wall))
@@ -339,6 +343,14 @@ def _moments(value: Any, zone: dt.tzinfo) -> Iterable[dt.datetime]:
             moment = _dt(entry)
             if isinstance(moment, dt.datetime):
                 yield _aware(moment, zone).astimezone(zone)
+
+
+def _interval(rule: Any) -> int:
+    values = dict(rule).get("INTERVAL") or [1]
+    try:
+        return int(values[0])
+    except (TypeError, ValueError):
+        return 0
 
 
 def _rule_text(rule: Any, zone: dt.tzinfo) -> str:

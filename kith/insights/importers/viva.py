@@ -120,6 +120,9 @@ def _date(text: str) -> int | None:
     return days if days >= 0 and day.year < 2100 else None
 
 
+MAX_FIGURE = 1_000_000.0
+
+
 def _number(text: str) -> float | None:
     text = text.strip()
     if not text:
@@ -128,7 +131,9 @@ def _number(text: str) -> float | None:
         value = float(text)
     except ValueError:
         return None
-    return value if math.isfinite(value) and value >= 0 else None
+    # Counts and hours of one pair in one week: anything near 1e6 is not a real figure (and
+    # 1e30 would overflow the counters).
+    return value if math.isfinite(value) and 0 <= value <= MAX_FIGURE else None
 
 
 class VivaReader:
