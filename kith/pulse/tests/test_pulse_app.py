@@ -462,8 +462,8 @@ def test_hr_composes_a_campaign_on_the_page_and_bad_lines_are_named(org):
 
 
 def test_a_reporting_line_is_followed_to_every_level():
-    from kith.directory.tests.factories import OrgUnitFactory, PersonFactory
     from kith.directory.selectors import reporting_line_units as _report_units
+    from kith.directory.tests.factories import OrgUnitFactory, PersonFactory
 
     a, b, c, d = (OrgUnitFactory(name=n) for n in ("A", "B", "C", "D"))
     head = PersonFactory(org_unit=a)
