@@ -110,7 +110,7 @@ def _filter_pending(
         for name in ("person", "pweek", "interactions", "after_hours", "meeting"):
             arrays[name] = arrays[name][people]
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
+        np.savez_compressed(buffer, **arrays)
         run.reduced = buffer.getvalue()
         run.save(update_fields=["reduced"])
 
