@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(PY) bench/matching.py --people 20000
 	$(PY) bench/pulse.py --people 100000
 	$(PY) bench/bandmap.py --people 100000
+	$(PY) bench/insights.py
 
 lock: $(STAMP)
 	(echo "# Pinned versions for every install (pip -c). Regenerate with: make lock"; \
