@@ -554,6 +554,8 @@ def _engineering() -> dict[str, Any]:
 
 
 def _target_strings(body: str) -> list[str]:
+    # Machine-readable times ("…T03:51:43.254321") would match "43.25" by chance.
+    body = re.sub(r'datetime="[^"]*"', "", body)
     return [
         s for s in (TARGET_AFTER_HOURS, TARGET_MEETING_HOURS, TARGET_MANAGER_MINUTES) if s in body
     ]
