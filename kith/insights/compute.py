@@ -26,8 +26,7 @@ from django.utils import timezone
 
 from kith.core.disclosure import engine as rule
 from kith.core.disclosure import ledger
-from kith.insights import engine as network
-from kith.insights import facts
+from kith.insights import engine, facts
 from kith.insights.models import Computation, PairWeek, PersonWeek, UnitFigures
 from kith.insights.org import (
     ORG,
@@ -81,7 +80,7 @@ def _index(org: Org, ids: IntArray) -> IntArray:
     return np.where(org.person_ids[where] == ids, where, -1).astype(np.int64)
 
 
-def read_window(org: Org, weeks: list[dt.date]) -> network.Window:
+def read_window(org: Org, weeks: list[dt.date]) -> engine.Window:
     quote = connection.ops.quote_name
     marks = ", ".join(["%s"] * len(weeks))
     pairs = _rows(
@@ -106,7 +105,7 @@ def read_window(org: Org, weeks: list[dt.date]) -> network.Window:
     def per_person(column: int) -> IntArray:
         return np.bincount(who[mine], weights=people[mine, column], minlength=n).astype(np.int64)
 
-    return network.Window(
+    return engine.Window(
         n=n,
         a=a[keep],
         b=b[keep],
@@ -209,10 +208,10 @@ def insights_compute(*, week: dt.date, now: dt.datetime | None = None) -> Result
     with ledger.publishing(), transaction.atomic():
         org = organisation_now()
         window = read_window(org, weeks)
-        graph = network.tie_graph(window)
-        person = network.person_metrics(window, graph)
-        units = network.unit_metrics(window, graph, org.parent)
-        found = network.communities(graph, org.unit)
+        graph = engine.tie_graph(window)
+        person = engine.person_metrics(window, graph)
+        units = engine.unit_metrics(window, graph, org.parent)
+        found = engine.communities(graph, org.unit)
         published = publishable_units(org, k, now)
         categories = facts.categories(org, window, person, weeks)
         shown = {name: figure_cells(org, cat, published, k) for name, cat in categories.items()}
@@ -235,8 +234,8 @@ def _store(
     week: dt.date,
     now: dt.datetime,
     k: int,
-    found: network.Communities,
-    units: network.UnitMetrics,
+    found: engine.Communities,
+    units: engine.UnitMetrics,
     published: IntArray,
     shown: dict[str, set[int]],
     categories: dict[str, IntArray],
@@ -283,7 +282,7 @@ def _clean(value: float, digits: int = 3) -> float | None:
 
 
 def _figures(
-    units: network.UnitMetrics,
+    units: engine.UnitMetrics,
     u: int,
     shown: dict[str, set[int]],
     shares: dict[str, FloatArray],

@@ -17,7 +17,7 @@ from kith.celebrate.models import KudosRecipient
 from kith.communities.models import Community
 from kith.connect.models import MatchMember
 from kith.events.models import Rsvp
-from kith.insights import engine as network
+from kith.insights import engine
 from kith.insights.org import IntArray, Org, ancestors
 
 # figure -> the category it is counted from
@@ -43,7 +43,7 @@ def _mask(org: Org, person_ids: object) -> IntArray:
 
 
 def categories(
-    org: Org, window: network.Window, person: network.PersonMetrics, weeks: list[dt.date]
+    org: Org, window: engine.Window, person: engine.PersonMetrics, weeks: list[dt.date]
 ) -> dict[str, IntArray]:
     start, end = _span(weeks)
     members = MatchMember.objects.filter(

@@ -26,7 +26,7 @@ from kith.core.permissions import (
 )
 from kith.directory.models import OrgUnit, Person
 from kith.directory.selectors import reporting_line_units
-from kith.insights import engine as network
+from kith.insights import engine
 from kith.insights.compute import WINDOW_WEEKS, monday, window_weeks
 from kith.insights.metrics import CONNECTION_INDEX_FORMULA, METRICS, connection_index, off_target
 from kith.insights.models import (
@@ -129,12 +129,11 @@ def visible_units(viewer: Viewer) -> set[int] | None:
     if cached is None:
         assert viewer.person is not None  # a manager has a directory entry
         roots = reporting_line_units(viewer.person)
-        below = set(roots)
-        for unit in OrgUnit.objects.filter(pk__in=roots):
-            below |= set(
-                OrgUnit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True)
-            )
-        cached = below | {0}
+        paths = OrgUnit.objects.filter(pk__in=roots).values_list("path", flat=True)
+        inside = Q(pk__in=[])
+        for path in paths:  # every subtree in one query (materialised paths)
+            inside |= Q(path__startswith=path)
+        cached = set(OrgUnit.objects.filter(inside).values_list("pk", flat=True)) | {0}
         viewer._insights_units = cached  # type: ignore[attr-defined]
     return cached
 
@@ -220,29 +219,39 @@ def pulse_scores(week: dt.date, unit_ids: list[int]) -> dict[int, dict[str, floa
     """Pulse's own published unit cells (whole units, no filters) of the latest wave closed
     by the window's end: already through the disclosure layer, shown as they are."""
     from kith.pulse.models import ResultCell, Wave
+    from kith.pulse.snapshot import fill_units, without_units
 
     end = week + dt.timedelta(days=7)
     found: dict[int, dict[str, float | None]] = {}
     recent = list(
-        Wave.objects.filter(results_at__isnull=False, closes_on__lt=end)
-        .select_related("campaign")
-        .defer("units", "items", "attributes")
+        without_units(
+            Wave.objects.filter(results_at__isnull=False, closes_on__lt=end).select_related(
+                "campaign"
+            )
+        )
+        .defer("items", "attributes")
         .order_by("-closes_on", "-id")[:20]
     )
+    chosen = {
+        key: next((w for w in recent if key in (w.campaign.instruments or [])), None)
+        for key, _ in PULSE_COLUMNS
+    }
+    waves = {w.pk: w for w in chosen.values() if w is not None}
+    fill_units(waves.values())  # Pulse's decoded snapshots, cached per process
+    cells = ResultCell.objects.filter(wave__in=waves, attr=-1, value=-1).only(
+        "wave", "unit", "scores"
+    )
     wanted = set(unit_ids)
-    for key, _label in PULSE_COLUMNS:
-        wave = next((w for w in recent if key in (w.campaign.instruments or [])), None)
-        if wave is None:
+    for cell in cells:
+        wave = waves[cell.wave_id]
+        unit = wave.units[cell.unit][0] if cell.unit < len(wave.units) else None
+        unit_id = 0 if unit is None else int(unit)
+        if unit_id not in wanted:
             continue
-        snapshot = Wave.objects.values_list("units", flat=True).get(pk=wave.pk)
-        index = {i: (0 if u[0] is None else int(u[0])) for i, u in enumerate(snapshot)}
-        cells = ResultCell.objects.filter(wave=wave, attr=-1, value=-1).only("unit", "scores")
-        for cell in cells:
-            unit_id = index.get(cell.unit)
-            if unit_id is None or unit_id not in wanted:
-                continue
-            stat = cell.scores.get(key) or {}
-            found.setdefault(unit_id, {})[key] = stat.get("mean")
+        for key, _label in PULSE_COLUMNS:
+            if chosen[key] is wave:
+                stat = cell.scores.get(key) or {}
+                found.setdefault(unit_id, {})[key] = stat.get("mean")
     return found
 
 
@@ -353,7 +362,7 @@ def _my_window(person: Person, weeks: list[dt.date]) -> MyWeek:
     n = len(ids)
     zeros = np.zeros(n, dtype=np.int64)
     manager = index.get(person.manager_id or -1, -1)
-    window = network.Window(
+    window = engine.Window(
         n=n,
         a=arr[:, 0],
         b=arr[:, 1],
@@ -366,8 +375,8 @@ def _my_window(person: Person, weeks: list[dt.date]) -> MyWeek:
         meeting_minutes=np.concatenate([[own["m"] or 0], zeros[1:]]).astype(np.int64),
         weeks=len(weeks),
     )
-    graph = network.tie_graph(window)
-    metrics = network.person_metrics(window, graph)
+    graph = engine.tie_graph(window)
+    metrics = engine.person_metrics(window, graph)
     size = int(metrics.network_size[0])
     cross = metrics.cross_team_share[0]
 

@@ -156,3 +156,24 @@ def test_commands_switch_compute_and_explain_bad_input(org, capsys):
         call_command("insights_compute", "--week", "last tuesday")
     with pytest.raises(CommandError, match="Nothing is computed"):
         call_command("insights_export", "--week", "2020-01-06", "--output", "/tmp/x.csv")
+
+
+def test_relational_health_shows_pulse_scores_as_pulse_published_them(org):
+    from kith.core.dates import org_today
+    from kith.pulse import services as pulse
+    from kith.pulse.models import ResultCell
+    from kith.pulse.tests.builders import answer_all, campaign
+
+    hr_user = login_for(org.hr, hr=True)
+    wave = campaign(hr_user, today=org_today()).waves.get(number=1)
+    pulse.wave_send(wave=wave)
+    wave.refresh_from_db()
+    answer_all(wave, org.platform_people + org.direct_people + org.data_people)
+    pulse.wave_close(wave=wave, actor=hr_user)
+    wave.refresh_from_db()
+    services.insights_enable(actor=None)
+    services.insights_compute_week(week=wave.closes_on)
+    body = client_for(org.hr, hr=True).get("/api/v1/insights/health").json()
+    organisation = next(u for u in body["units"] if u["unit"] == 0)
+    published = ResultCell.objects.get(wave=wave, unit=0, attr=-1, value=-1)
+    assert organisation["pulse"]["edmondson"] == published.scores["edmondson"]["mean"]
