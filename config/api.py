@@ -19,6 +19,7 @@ from kith.directory.api import router as people_router
 from kith.events.api import router as events_router
 from kith.insights.api import router as insights_router
 from kith.pulse.api import router as pulse_router
+from kith.touchpoints.api import router as touchpoints_router
 
 api = NinjaAPI(
     title="Kith API",
@@ -39,6 +40,7 @@ api.add_router("/communities", communities_router, tags=["communities"])
 api.add_router("/events", events_router, tags=["events"])
 api.add_router("/celebrate", celebrate_router, tags=["celebrate"])
 api.add_router("/insights", insights_router, tags=["insights"])
+api.add_router("/touchpoints", touchpoints_router, tags=["touchpoints"])
 
 
 @api.exception_handler(AuthenticationError)

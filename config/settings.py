@@ -61,6 +61,9 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 # Earlier keys, still accepted for signatures and for reading survey receipts (docs/deploy.md).
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+# Seals private notes and check-ins at rest (kith.core.sealing); SECRET_KEY when unset.
+KITH_SEALING_KEY = env_str("KITH_SEALING_KEY", "")
+KITH_SEALING_KEY_FALLBACKS = env_list("KITH_SEALING_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfiguredEnv("ALLOWED_HOSTS must be set in production, e.g. kith.example.org")
@@ -98,6 +101,7 @@ INSTALLED_APPS = [
     "kith.events",
     "kith.celebrate",
     "kith.insights",
+    "kith.touchpoints",
 ]
 
 MIDDLEWARE = [

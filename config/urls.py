@@ -28,4 +28,5 @@ urlpatterns = [
     path("events/", include("kith.events.urls")),
     path("celebrate/", include("kith.celebrate.urls")),
     path("insights/", include("kith.insights.urls")),
+    path("touchpoints/", include("kith.touchpoints.urls")),
 ]

@@ -386,3 +386,55 @@ def can_view_relational_health(viewer: Viewer) -> bool:
     """HR for the organisation, managers for the units their reporting line sits in; never
     anyone's individual figures (those reach only the person)."""
     return viewer.is_hr or (viewer.is_authenticated and viewer.is_manager)
+
+
+# --- Touchpoints: 1:1s, check-ins, span of control, journeys, the human-touch audit ----------
+
+
+def _is_one_of(viewer: Viewer, person_ids: set[int]) -> bool:
+    return viewer.person is not None and viewer.person.pk in person_ids
+
+
+def can_take_part_in_one_on_one(viewer: Viewer, *, participant_ids: set[int]) -> bool:
+    """A 1:1 — its agenda, shared notes, action items and the check-ins written for it — is
+    the two participants' alone. Not their manager's manager, not HR (DESIGN §4)."""
+    return _is_one_of(viewer, participant_ids)
+
+
+def can_read_private_note(viewer: Viewer, *, author_id: int) -> bool:
+    """A private note is its author's alone; the other participant cannot read it either."""
+    return _is_one_of(viewer, {author_id})
+
+
+def can_read_check_in(viewer: Viewer, *, author_id: int, shared_with_ids: set[int]) -> bool:
+    """A check-in is its author's, and the other participant's when written for a 1:1."""
+    return _is_one_of(viewer, {author_id} | shared_with_ids)
+
+
+def can_manage_touchpoints(viewer: Viewer) -> bool:
+    """HR sets cadences and span thresholds, builds journey templates, maps the lifecycle,
+    and reads coverage figures (never content)."""
+    return viewer.is_hr
+
+
+def can_view_span_of_control(viewer: Viewer, *, is_in_reporting_line: bool = False) -> bool:
+    """HR sees every manager's span; a manager sees their own and those in their reporting
+    line (spans are facts of the org chart, not about any one report)."""
+    return viewer.is_hr or (viewer.is_authenticated and is_in_reporting_line)
+
+
+def can_see_journey(viewer: Viewer, *, joiner_id: int, step_owner_ids: set[int]) -> bool:
+    """The new joiner, their manager and buddy (anyone who owns a step), and HR."""
+    return viewer.is_hr or _is_one_of(viewer, {joiner_id} | step_owner_ids)
+
+
+def can_complete_journey_step(viewer: Viewer, *, owner_id: int | None, owner_role: str) -> bool:
+    """A step's owner ticks it off; HR ticks off HR and IT steps (they have no one owner)."""
+    if owner_id is not None and _is_one_of(viewer, {owner_id}):
+        return True
+    return viewer.is_hr and owner_role in {"hr", "it"}
+
+
+def can_give_step_feedback(viewer: Viewer) -> bool:
+    """Anyone in the directory may say whether a step they went through felt human."""
+    return viewer.person is not None and viewer.person.is_active

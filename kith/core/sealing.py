@@ -1,0 +1,74 @@
+"""Sealing text at rest: what people write for themselves or one colleague (private 1:1
+notes, check-ins) is stored encrypted, so a database dump or a backup shows ciphertext.
+
+Keys come from `KITH_SEALING_KEY` (any long secret) or, when it is not set, from
+SECRET_KEY; each purpose gets its own key (HKDF), so a sealed value cannot be moved from one
+column to another. Older keys in `KITH_SEALING_KEY_FALLBACKS` (or SECRET_KEY_FALLBACKS) still
+open values sealed with them, so a key can be rotated: set the new key, keep the old one as a
+fallback, run `kith reseal`. Losing every key loses the sealed text: that is the point.
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+PREFIX = "sealed:v1:"
+
+
+class Unreadable(Exception):
+    """A sealed value no configured key opens (the key was lost or changed)."""
+
+
+def _derive(secret: str, purpose: str) -> Fernet:
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"kith-sealing", info=purpose.encode()
+    ).derive(secret.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _secrets() -> list[str]:
+    primary = getattr(settings, "KITH_SEALING_KEY", "") or settings.SECRET_KEY
+    fallbacks = list(getattr(settings, "KITH_SEALING_KEY_FALLBACKS", []) or [])
+    fallbacks += list(getattr(settings, "SECRET_KEY_FALLBACKS", []) or [])
+    if getattr(settings, "KITH_SEALING_KEY", ""):
+        fallbacks.append(settings.SECRET_KEY)
+    return [primary, *[f for f in fallbacks if f and f != primary]]
+
+
+@cache
+def _fernet(purpose: str, secrets: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([_derive(s, purpose) for s in secrets])
+
+
+def _for(purpose: str) -> MultiFernet:
+    return _fernet(purpose, tuple(_secrets()))
+
+
+def seal(text: str, *, purpose: str) -> str:
+    if text == "":
+        return ""
+    return PREFIX + _for(purpose).encrypt(text.encode()).decode("ascii")
+
+
+def unseal(stored: str, *, purpose: str) -> str:
+    if not stored:
+        return ""
+    if not stored.startswith(PREFIX):
+        raise Unreadable("not a sealed value")
+    try:
+        return _for(purpose).decrypt(stored[len(PREFIX) :].encode("ascii")).decode()
+    except InvalidToken as exc:
+        raise Unreadable("no configured key opens this value") from exc
+
+
+def reseal(stored: str, *, purpose: str) -> str:
+    """The same text sealed with the current key (for key rotation)."""
+    if not stored:
+        return ""
+    return PREFIX + _for(purpose).rotate(stored[len(PREFIX) :].encode("ascii")).decode("ascii")

@@ -1,0 +1,102 @@
+"""The human-touch audit: the employee lifecycle as processes and steps, each marked
+automated, human or hybrid and whether it needs a human touch; and anonymous feedback per
+step ("did this feel human?").
+
+Feedback is unlinkable like survey answers (decision 0008): `StepReceipt` records only that a
+person answered a step (so nobody answers twice, and so the disclosure layer knows the
+population of a published figure); `StepFeedback` holds the answer with no person, no time
+finer than the month, and is stored in tallies, so a dump cannot pair a receipt with an
+answer."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Stage(models.TextChoices):
+    RECRUIT = "recruit", "Recruit"
+    ONBOARD = "onboard", "Onboard"
+    PERFORM = "perform", "Perform"
+    ENGAGE = "engage", "Engage"
+    DEVELOP = "develop", "Develop"
+    RESOLVE = "resolve", "Resolve conflict"
+    OFFBOARD = "offboard", "Offboard"
+
+
+class Mode(models.TextChoices):
+    AUTOMATED = "automated", "Automated"
+    HUMAN = "human", "Human"
+    HYBRID = "hybrid", "Hybrid"
+
+
+class LifecycleProcess(models.Model):
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    name = models.CharField(max_length=160)
+    description = models.TextField(blank=True, max_length=2000)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "name"], name="lifecycle_process_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcessStep(models.Model):
+    process = models.ForeignKey(LifecycleProcess, on_delete=models.CASCADE, related_name="steps")
+    name = models.CharField(max_length=160)
+    description = models.TextField(blank=True, max_length=2000)
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    needs_human_touch = models.BooleanField(
+        default=False, help_text="Emotional weight: reviews, grievances, career talks, layoffs"
+    )
+    why_human = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    asks_feedback = models.BooleanField(
+        default=True, help_text="Ask people who went through it whether it felt human"
+    )
+
+    class Meta:
+        ordering = ["process_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StepReceipt(models.Model):
+    """Only that this person answered this step's question (never what)."""
+
+    step = models.ForeignKey(ProcessStep, on_delete=models.CASCADE, related_name="receipts")
+    person = models.ForeignKey("directory.Person", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["step", "person"], name="step_receipt_once")]
+
+    def __str__(self) -> str:
+        return f"Step receipt {self.pk}"
+
+
+class StepFeedback(models.Model):
+    """A tally: how many answered `answer` for this step in this month. No person."""
+
+    class Answer(models.TextChoices):
+        YES = "yes", "Yes, it felt human"
+        PARTLY = "partly", "Partly"
+        NO = "no", "No"
+
+    step = models.ForeignKey(ProcessStep, on_delete=models.CASCADE, related_name="feedback")
+    month = models.DateField(help_text="The first day of the month")
+    answer = models.CharField(max_length=10, choices=Answer.choices)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["step", "month", "answer"], name="step_feedback_tally")
+        ]
+
+    def __str__(self) -> str:
+        return f"Step feedback {self.pk}"
