@@ -2,11 +2,11 @@
 automated, human or hybrid and whether it needs a human touch; and anonymous feedback per
 step ("did this feel human?").
 
-Feedback is unlinkable like survey answers (decision 0008): `StepReceipt` records only that a
-person answered a step (so nobody answers twice, and so the disclosure layer knows the
-population of a published figure); `StepFeedback` holds the answer with no person, no time
-finer than the month, and is stored in tallies, so a dump cannot pair a receipt with an
-answer."""
+Feedback is unlinkable like survey answers (decision 0008): `StepReceipt` records that a
+person answered a step as an HMAC keyed by the secret key (so nobody answers twice, and the
+running application can tell the disclosure layer who is in a published figure), never as a
+link to the person; `StepFeedback` holds only tallies per step and answer, with no person and
+no time, so a dump tells neither who answered nor when."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ class StepReceipt(models.Model):
 
 
 class StepFeedback(models.Model):
-    """A tally: how many answered `answer` for this step in this month. No person."""
+    """A tally: how many answered `answer` for this step. No person, no time."""
 
     class Answer(models.TextChoices):
         YES = "yes", "Yes, it felt human"
@@ -89,13 +89,12 @@ class StepFeedback(models.Model):
         NO = "no", "No"
 
     step = models.ForeignKey(ProcessStep, on_delete=models.CASCADE, related_name="feedback")
-    month = models.DateField(help_text="The first day of the month")
     answer = models.CharField(max_length=10, choices=Answer.choices)
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["step", "month", "answer"], name="step_feedback_tally")
+            models.UniqueConstraint(fields=["step", "answer"], name="step_feedback_tally")
         ]
 
     def __str__(self) -> str:
