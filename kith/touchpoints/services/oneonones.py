@@ -1,0 +1,675 @@
+"""Every write of 1:1s: pairs and their cadence, meetings and their invites, the shared agenda,
+notes, action items, requests and overdue nudges.
+
+Who may do what is asked of kith.core.permissions with the facts read here; a viewer who is
+not a participant gets PermissionDenied, never a hint of what the pair holds. Audit rows name
+the pair and the action, never what anybody wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from kith.connect import inputs as connect_inputs
+from kith.connect.engine import schedule
+from kith.core import audit
+from kith.core.permissions import (
+    Viewer,
+    can_manage_touchpoints,
+    can_take_part_in_one_on_one,
+)
+from kith.directory.models import Person
+from kith.notify.engine.calendar import invite_ics
+from kith.notify.services import Attachment, notification_send
+from kith.touchpoints.models import (
+    ActionItem,
+    AgendaItem,
+    Meeting,
+    OneOnOne,
+    PrivateNote,
+    TouchpointSettings,
+)
+from kith.touchpoints.models.settings import QUARTER_DAYS
+
+MIN_CADENCE_DAYS = 7
+MAX_TEXT = 2000
+MAX_NOTES = 20_000
+# An overdue pair is nudged at most this often.
+NUDGE_EVERY = dt.timedelta(days=7)
+# A pair is overdue this long after its cadence says the next 1:1 was due.
+OVERDUE_GRACE = dt.timedelta(days=3)
+# Kith proposes the next 1:1 this many days before the cadence says it is due, so the slot
+# finder's first good time still lands on time.
+PROPOSE_EARLY_DAYS = 2
+HOLD_UNTIL = dt.timedelta(days=1)  # a meeting can be marked held from a day before it starts
+
+Kind = OneOnOne.Kind
+Status = Meeting.Status
+
+
+# --- Pairs ------------------------------------------------------------------------------------
+
+
+def _cadence_for(kind: str, rules: TouchpointSettings) -> int:
+    return rules.skip_level_cadence_days if kind == Kind.SKIP_LEVEL else rules.default_cadence_days
+
+
+def one_on_one_ensure(*, manager: Person, report: Person, kind: str = Kind.DIRECT) -> OneOnOne:
+    """The standing 1:1 of this manager and person (created with the organisation's cadence,
+    or switched back on if it had lapsed)."""
+    if manager.pk == report.pk:
+        raise ValidationError("A 1:1 needs two different people.")
+    rules = TouchpointSettings.current()
+    pair, created = OneOnOne.objects.get_or_create(
+        manager=manager,
+        report=report,
+        defaults={"kind": kind, "cadence_days": _cadence_for(kind, rules)},
+    )
+    if not created and (not pair.is_active or pair.kind != kind):
+        pair.is_active, pair.kind = True, kind
+        pair.save(update_fields=["is_active", "kind"])
+    return pair
+
+
+def one_on_ones_sync(*, people: Iterable[int] | None = None) -> dict[str, int]:
+    """One active direct 1:1 for every active person with an active manager; pairs whose
+    report moved to another manager or left are switched off (their history stays with the
+    two people). `people` limits the work to these reports (after an import)."""
+    rules = TouchpointSettings.current()
+    reports = Person.objects.filter(is_active=True, manager__isnull=False, manager__is_active=True)
+    direct = OneOnOne.objects.filter(kind=Kind.DIRECT)
+    if people is not None:
+        ids = list(people)
+        reports, direct = reports.filter(pk__in=ids), direct.filter(report_id__in=ids)
+    wanted = set(reports.values_list("manager_id", "pk"))
+    existing = {
+        (m, r): (pk, on)
+        for pk, m, r, on in direct.values_list("pk", "manager_id", "report_id", "is_active")
+    }
+    with transaction.atomic():
+        created = OneOnOne.objects.bulk_create(
+            [
+                OneOnOne(
+                    manager_id=m,
+                    report_id=r,
+                    kind=Kind.DIRECT,
+                    cadence_days=rules.default_cadence_days,
+                )
+                for m, r in wanted - existing.keys()
+            ],
+            ignore_conflicts=True,
+            batch_size=2000,
+        )
+        revived = [pk for pair, (pk, on) in existing.items() if pair in wanted and not on]
+        lapsed = [pk for pair, (pk, on) in existing.items() if pair not in wanted and on]
+        OneOnOne.objects.filter(pk__in=revived).update(is_active=True)
+        OneOnOne.objects.filter(pk__in=lapsed).update(is_active=False)
+    return {"created": len(created), "revived": len(revived), "lapsed": len(lapsed)}
+
+
+def skip_level_start(*, viewer: Viewer, report: Person) -> OneOnOne:
+    """A skip-level 1:1 between `report` and their manager's manager, started by either."""
+    rules = TouchpointSettings.current()
+    if not rules.skip_level_enabled:
+        raise ValidationError("Skip-level 1:1s are switched off for this organisation.")
+    manager = report.manager
+    skip = manager.manager if manager is not None else None
+    if skip is None or not skip.is_active:
+        raise ValidationError(f"{report.display_name} has no manager's manager to meet.")
+    if not can_take_part_in_one_on_one(viewer, participant_ids={skip.pk, report.pk}):
+        raise PermissionDenied("Only the two people concerned can start a skip-level 1:1.")
+    with transaction.atomic():
+        pair = one_on_one_ensure(manager=skip, report=report, kind=Kind.SKIP_LEVEL)
+        audit.record(
+            actor=viewer.user,
+            action="touchpoints.skip_level_started",
+            target=f"one_on_one:{pair.pk}",
+        )
+    return pair
+
+
+def _require_participant(viewer: Viewer, pair: OneOnOne) -> None:
+    if not can_take_part_in_one_on_one(viewer, participant_ids=pair.participant_ids()):
+        raise PermissionDenied("Only the two people in this 1:1 can see or change it.")
+
+
+def _other(pair: OneOnOne, person: Person) -> Person:
+    return pair.report if person.pk == pair.manager_id else pair.manager
+
+
+def _valid_cadence(days: int, rules: TouchpointSettings) -> int:
+    if not MIN_CADENCE_DAYS <= days <= rules.floor_cadence_days:
+        raise ValidationError(
+            {
+                "cadence_days": f"Choose between {MIN_CADENCE_DAYS} and "
+                f"{rules.floor_cadence_days} days (the longest gap your organisation allows)."
+            }
+        )
+    return days
+
+
+def cadence_propose(*, viewer: Viewer, pair: OneOnOne, days: int) -> OneOnOne:
+    """Either side proposes another cadence; it applies once the other side accepts."""
+    _require_participant(viewer, pair)
+    days = _valid_cadence(days, TouchpointSettings.current())
+    with transaction.atomic():
+        pair.proposed_cadence_days, pair.proposed_by = days, viewer.person
+        pair.save(update_fields=["proposed_cadence_days", "proposed_by"])
+        audit.record(
+            actor=viewer.user,
+            action="touchpoints.cadence_proposed",
+            target=f"one_on_one:{pair.pk}",
+            days=days,
+        )
+    other = _other(pair, viewer.person)
+    notification_send(
+        person=other,
+        subject=f"{viewer.person.display_name} suggests meeting every {days} days",
+        body=(
+            f"Your 1:1s are every {pair.cadence_days} days now. Accept or keep it as it is:\n"
+            f"{_absolute(pair_path(pair))}"
+        ),
+        url=pair_path(pair),
+        kind="touchpoints.cadence",
+        email=False,
+    )
+    return pair
+
+
+def cadence_answer(*, viewer: Viewer, pair: OneOnOne, accept: bool) -> OneOnOne:
+    _require_participant(viewer, pair)
+    if pair.proposed_cadence_days is None:
+        raise ValidationError("There is no proposal to answer.")
+    if pair.proposed_by_id == viewer.person.pk:
+        raise ValidationError("The other person answers your proposal; you can withdraw it.")
+    with transaction.atomic():
+        if accept:
+            days = min(pair.proposed_cadence_days, TouchpointSettings.current().floor_cadence_days)
+            pair.cadence_days = days
+        pair.proposed_cadence_days, pair.proposed_by = None, None
+        pair.save(update_fields=["cadence_days", "proposed_cadence_days", "proposed_by"])
+        audit.record(
+            actor=viewer.user,
+            action="touchpoints.cadence_accepted" if accept else "touchpoints.cadence_declined",
+            target=f"one_on_one:{pair.pk}",
+        )
+    return pair
+
+
+def cadence_withdraw(*, viewer: Viewer, pair: OneOnOne) -> OneOnOne:
+    _require_participant(viewer, pair)
+    if pair.proposed_by_id != viewer.person.pk:
+        raise ValidationError("Only the person who proposed it can withdraw it.")
+    pair.proposed_cadence_days, pair.proposed_by = None, None
+    pair.save(update_fields=["proposed_cadence_days", "proposed_by"])
+    return pair
+
+
+def settings_update(
+    *,
+    viewer: Viewer,
+    default_cadence_days: int,
+    floor_cadence_days: int,
+    one_on_one_minutes: int,
+    skip_level_enabled: bool,
+    skip_level_cadence_days: int,
+) -> TouchpointSettings:
+    """HR sets the organisation's cadence rules. Pairs that agreed a longer gap than the new
+    floor are brought within it."""
+    if not can_manage_touchpoints(viewer):
+        raise PermissionDenied("Only HR admins set the 1:1 cadence rules.")
+    errors: dict[str, str] = {}
+    if not MIN_CADENCE_DAYS <= floor_cadence_days <= QUARTER_DAYS:
+        errors["floor_cadence_days"] = (
+            f"Between {MIN_CADENCE_DAYS} and {QUARTER_DAYS} days (quarterly at least)."
+        )
+    if not MIN_CADENCE_DAYS <= default_cadence_days <= floor_cadence_days:
+        errors["default_cadence_days"] = (
+            f"Between {MIN_CADENCE_DAYS} days and the longest gap allowed."
+        )
+    if not 15 <= one_on_one_minutes <= 120:
+        errors["one_on_one_minutes"] = "Between 15 and 120 minutes."
+    if not 14 <= skip_level_cadence_days <= 182:
+        errors["skip_level_cadence_days"] = "Between 14 and 182 days."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        rules = TouchpointSettings.objects.select_for_update().get(
+            pk=TouchpointSettings.current().pk
+        )
+        rules.default_cadence_days = default_cadence_days
+        rules.floor_cadence_days = floor_cadence_days
+        rules.one_on_one_minutes = one_on_one_minutes
+        rules.skip_level_enabled = skip_level_enabled
+        rules.skip_level_cadence_days = skip_level_cadence_days
+        rules.updated_by = viewer.user if viewer.is_authenticated else None
+        rules.save()
+        clamped = OneOnOne.objects.filter(
+            kind=Kind.DIRECT, cadence_days__gt=floor_cadence_days
+        ).update(cadence_days=floor_cadence_days)
+        audit.record(
+            actor=viewer.user,
+            action="touchpoints.settings_changed",
+            default_cadence_days=default_cadence_days,
+            floor_cadence_days=floor_cadence_days,
+            clamped_pairs=clamped,
+        )
+    return rules
+
+
+# --- Meetings ---------------------------------------------------------------------------------
+
+
+def pair_path(pair: OneOnOne) -> str:
+    return reverse("touchpoints:one_on_one", args=[pair.pk])
+
+
+def meeting_path(meeting: Meeting) -> str:
+    return reverse("touchpoints:meeting", args=[meeting.pk])
+
+
+def _absolute(path: str) -> str:
+    return str(settings.KITH_BASE_URL).rstrip("/") + path
+
+
+def propose_times(
+    pair: OneOnOne, *, after: dt.datetime, minutes: int, count: int = 3
+) -> list[dt.datetime]:
+    """Slots inside both people's working hours and off their public holidays (Connect's
+    slot finder), from `after` on."""
+    people = [pair.manager, pair.report]
+    years = tuple(sorted({after.year, (after + schedule.MAX_WINDOW).year}))
+    return schedule.suggest_times(
+        connect_inputs.working_hours(people),
+        after=after,
+        count=count,
+        duration=dt.timedelta(minutes=minutes),
+        holidays_by_person=[connect_inputs.holidays_of(p.country, years) for p in people],
+    )
+
+
+def _planned(pair: OneOnOne, now: dt.datetime) -> Meeting | None:
+    return (
+        pair.meetings.filter(status=Status.PLANNED, starts_at__gte=now - dt.timedelta(hours=12))
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def meeting_schedule(
+    *,
+    one_on_one: OneOnOne,
+    actor: Viewer | None = None,
+    starts_at: dt.datetime | None = None,
+    not_before: dt.datetime | None = None,
+    minutes: int | None = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Meeting:
+    """Plan the pair's next 1:1 and send both an .ics invite. Without `starts_at`, Kith picks
+    the first good slot inside both people's working hours after `not_before` (or now).
+    `actor` None means Kith itself (a journey's welcome call, the next 1:1 after one is held).
+    `note` is a line for the invite ("Welcome call"); it is not stored."""
+    now = now or timezone.now()
+    pair = one_on_one
+    if actor is not None:
+        _require_participant(actor, pair)
+    minutes = minutes or TouchpointSettings.current().one_on_one_minutes
+    if not 15 <= minutes <= 180:
+        raise ValidationError({"minutes": "A 1:1 lasts between 15 and 180 minutes."})
+    existing = _planned(pair, now)
+    if existing is not None:
+        raise ValidationError(
+            f"A 1:1 is already planned for {existing.starts_at:%Y-%m-%d %H:%M} UTC: "
+            "move that one instead."
+        )
+    if starts_at is None:
+        slots = propose_times(pair, after=max(not_before or now, now), minutes=minutes, count=1)
+        if not slots:
+            raise ValidationError(
+                "Your working hours never overlap in the next two weeks: pick a time yourselves."
+            )
+        starts_at = slots[0]
+    elif timezone.is_naive(starts_at):
+        raise ValidationError({"starts_at": "Give the time with its time zone."})
+    elif starts_at < now - dt.timedelta(minutes=5):
+        raise ValidationError({"starts_at": "Choose a time in the future."})
+    with transaction.atomic():
+        meeting = Meeting.objects.create(one_on_one=pair, starts_at=starts_at, minutes=minutes)
+        audit.record(
+            actor=actor.user if actor else None,
+            action="touchpoints.meeting_planned",
+            target=f"one_on_one:{pair.pk}",
+            meeting=meeting.pk,
+        )
+        transaction.on_commit(lambda: _send_invites(meeting, note=note))
+    return meeting
+
+
+def meeting_move(
+    *, viewer: Viewer, meeting: Meeting, starts_at: dt.datetime, now: dt.datetime | None = None
+) -> Meeting:
+    now = now or timezone.now()
+    _require_participant(viewer, meeting.one_on_one)
+    if meeting.status != Status.PLANNED:
+        raise ValidationError("Only a planned 1:1 can be moved.")
+    if timezone.is_naive(starts_at) or starts_at < now - dt.timedelta(minutes=5):
+        raise ValidationError({"starts_at": "Choose a time in the future."})
+    with transaction.atomic():
+        meeting.starts_at, meeting.sequence = starts_at, meeting.sequence + 1
+        meeting.save(update_fields=["starts_at", "sequence"])
+        audit.record(
+            actor=viewer.user, action="touchpoints.meeting_moved", target=f"meeting:{meeting.pk}"
+        )
+        transaction.on_commit(lambda: _send_invites(meeting, note="Moved"))
+    return meeting
+
+
+def meeting_cancel(*, viewer: Viewer, meeting: Meeting) -> Meeting:
+    _require_participant(viewer, meeting.one_on_one)
+    if meeting.status != Status.PLANNED:
+        raise ValidationError("Only a planned 1:1 can be cancelled.")
+    with transaction.atomic():
+        meeting.status, meeting.sequence = Status.CANCELLED, meeting.sequence + 1
+        meeting.save(update_fields=["status", "sequence"])
+        audit.record(
+            actor=viewer.user,
+            action="touchpoints.meeting_cancelled",
+            target=f"meeting:{meeting.pk}",
+        )
+        transaction.on_commit(lambda: _send_invites(meeting, note="Cancelled", method="CANCEL"))
+    return meeting
+
+
+def meeting_hold(*, viewer: Viewer, meeting: Meeting, now: dt.datetime | None = None) -> Meeting:
+    """Mark the 1:1 as held. Open talking points stay on the pair's agenda for the next one;
+    Kith proposes the next 1:1 at the pair's cadence."""
+    now = now or timezone.now()
+    pair = meeting.one_on_one
+    _require_participant(viewer, pair)
+    if meeting.status == Status.HELD:
+        return meeting  # a second click changes nothing
+    if meeting.status != Status.PLANNED:
+        raise ValidationError("A cancelled 1:1 cannot be marked as held.")
+    if meeting.starts_at > now + HOLD_UNTIL:
+        raise ValidationError("This 1:1 has not happened yet.")
+    with transaction.atomic():
+        meeting.status = Status.HELD
+        meeting.held_on = min(meeting.starts_at, now).date()
+        meeting.save(update_fields=["status", "held_on"])
+        pair.requested_at = None
+        pair.save(update_fields=["requested_at"])
+        audit.record(
+            actor=viewer.user, action="touchpoints.meeting_held", target=f"meeting:{meeting.pk}"
+        )
+    _propose_next(pair, after=meeting.starts_at, now=now)
+    return meeting
+
+
+def _propose_next(pair: OneOnOne, *, after: dt.datetime, now: dt.datetime) -> Meeting | None:
+    if not pair.is_active or _planned(pair, now) is not None:
+        return None
+    not_before = max(after + dt.timedelta(days=max(pair.cadence_days - PROPOSE_EARLY_DAYS, 1)), now)
+    try:
+        return meeting_schedule(
+            one_on_one=pair, not_before=not_before, note="Your next 1:1", now=now
+        )
+    except ValidationError:
+        return None  # no common hours: the pair page offers to pick a time
+
+
+def _send_invites(meeting: Meeting, *, note: str, method: str = "REQUEST") -> None:
+    pair = OneOnOne.objects.select_related("manager", "report").get(pk=meeting.one_on_one_id)
+    people = [pair.manager, pair.report]
+    label = "Skip-level 1:1" if pair.kind == Kind.SKIP_LEVEL else "1:1"
+    host = urlsplit(str(settings.KITH_BASE_URL)).hostname or "kith"
+    for reader in people:
+        other = _other(pair, reader)
+        ics = invite_ics(
+            uid=f"kith-1on1-{meeting.pk}@{host}",
+            start=meeting.starts_at,
+            duration=dt.timedelta(minutes=meeting.minutes),
+            summary=f"{label}: {pair.manager.display_name} and {pair.report.display_name}",
+            description=f"{note}\nAgenda and notes: {_absolute(meeting_path(meeting))}".strip(),
+            organizer_email=parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1],
+            attendees=[(p.display_name, p.email) for p in people],
+            url=_absolute(meeting_path(meeting)),
+            tzid=reader.timezone or None,
+            method=method,
+            sequence=meeting.sequence,
+        )
+        verb = "cancelled" if method == "CANCEL" else (note.lower() if note else "planned")
+        notification_send(
+            person=reader,
+            subject=f"{label} with {other.display_name}: {verb}",
+            body=(
+                f"{note or 'Your 1:1'} with {other.display_name}.\n"
+                "Add talking points before you meet; both of you see them:\n"
+                f"{_absolute(meeting_path(meeting))}"
+            ),
+            url=meeting_path(meeting),
+            kind="touchpoints.meeting",
+            attachments=[
+                Attachment(
+                    filename="invite.ics", content_type="text/calendar", content=ics.decode()
+                )
+            ],
+        )
+
+
+# --- Agenda, notes, actions -------------------------------------------------------------------
+
+
+def _text(value: str, *, field: str, limit: int = MAX_TEXT, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError({field: "Write something first."})
+    if len(value) > limit:
+        raise ValidationError({field: f"At most {limit} characters (this has {len(value)})."})
+    return value
+
+
+def agenda_add(
+    *, viewer: Viewer, pair: OneOnOne, text: str, meeting: Meeting | None = None
+) -> AgendaItem:
+    _require_participant(viewer, pair)
+    if meeting is not None and meeting.one_on_one_id != pair.pk:
+        raise ValidationError("That meeting belongs to another 1:1.")
+    text = _text(text, field="text", limit=500)
+    if pair.agenda.filter(done_at__isnull=True).count() >= 50:
+        raise ValidationError({"text": "At most 50 open talking points: tick some off first."})
+    with transaction.atomic():
+        item = AgendaItem.objects.create(
+            one_on_one=pair, added_for=meeting, added_by=viewer.person, text=text
+        )
+        audit.record(
+            actor=viewer.user, action="touchpoints.agenda_added", target=f"one_on_one:{pair.pk}"
+        )
+    return item
+
+
+def agenda_mark(
+    *,
+    viewer: Viewer,
+    item: AgendaItem,
+    done: bool,
+    meeting: Meeting | None = None,
+    now: dt.datetime | None = None,
+) -> AgendaItem:
+    _require_participant(viewer, item.one_on_one)
+    if meeting is not None and meeting.one_on_one_id != item.one_on_one_id:
+        raise ValidationError("That meeting belongs to another 1:1.")
+    item.done_at = (now or timezone.now()) if done else None
+    item.done_in = meeting if done else None
+    item.save(update_fields=["done_at", "done_in"])
+    return item
+
+
+def agenda_remove(*, viewer: Viewer, item: AgendaItem) -> None:
+    """The person who added a talking point can take it back (before it is done)."""
+    _require_participant(viewer, item.one_on_one)
+    if item.added_by_id != viewer.person.pk:
+        raise PermissionDenied("Only the person who added a talking point can remove it.")
+    item.delete()
+
+
+def shared_notes_save(*, viewer: Viewer, meeting: Meeting, text: str) -> Meeting:
+    _require_participant(viewer, meeting.one_on_one)
+    meeting.shared_notes = _text(text, field="shared_notes", limit=MAX_NOTES, required=False)
+    meeting.save(update_fields=["shared_notes"])
+    return meeting
+
+
+def private_note_save(*, viewer: Viewer, meeting: Meeting, text: str) -> PrivateNote | None:
+    """The viewer's own note on this meeting; an empty text deletes it."""
+    _require_participant(viewer, meeting.one_on_one)
+    text = _text(text, field="private_note", limit=MAX_NOTES, required=False)
+    if not text:
+        PrivateNote.objects.filter(meeting=meeting, author=viewer.person).delete()
+        return None
+    note, _ = PrivateNote.objects.update_or_create(
+        meeting=meeting, author=viewer.person, defaults={"text": text}
+    )
+    return note
+
+
+def action_add(
+    *,
+    viewer: Viewer,
+    pair: OneOnOne,
+    text: str,
+    owner_id: int,
+    due_on: dt.date | None = None,
+    meeting: Meeting | None = None,
+) -> ActionItem:
+    _require_participant(viewer, pair)
+    if owner_id not in pair.participant_ids():
+        raise ValidationError({"owner": "An action item belongs to one of the two of you."})
+    if meeting is not None and meeting.one_on_one_id != pair.pk:
+        raise ValidationError("That meeting belongs to another 1:1.")
+    if due_on is not None and not dt.date(2000, 1, 1) <= due_on <= dt.date(2100, 1, 1):
+        raise ValidationError({"due_on": "Give a due date between 2000 and 2100."})
+    text = _text(text, field="text", limit=500)
+    with transaction.atomic():
+        item = ActionItem.objects.create(
+            one_on_one=pair, meeting=meeting, owner_id=owner_id, text=text, due_on=due_on
+        )
+        audit.record(
+            actor=viewer.user, action="touchpoints.action_added", target=f"one_on_one:{pair.pk}"
+        )
+    return item
+
+
+def action_mark(
+    *, viewer: Viewer, item: ActionItem, done: bool, now: dt.datetime | None = None
+) -> ActionItem:
+    _require_participant(viewer, item.one_on_one)
+    item.done_at = (now or timezone.now()) if done else None
+    item.save(update_fields=["done_at"])
+    return item
+
+
+# --- Requests and nudges ----------------------------------------------------------------------
+
+
+def one_on_one_request(
+    *, viewer: Viewer, pair: OneOnOne, now: dt.datetime | None = None
+) -> OneOnOne:
+    """The report (or the skip-level report) asks for a 1:1; the manager hears at once, inside
+    their working hours. Asking again within a day does not send a second message."""
+    now = now or timezone.now()
+    _require_participant(viewer, pair)
+    if viewer.person.pk != pair.report_id:
+        raise ValidationError("Your reports ask you for a 1:1; you can plan one directly.")
+    if pair.requested_at and now - pair.requested_at < dt.timedelta(days=1):
+        return pair
+    with transaction.atomic():
+        pair.requested_at = now
+        pair.save(update_fields=["requested_at"])
+        audit.record(
+            actor=viewer.user,
+            action="touchpoints.one_on_one_requested",
+            target=f"one_on_one:{pair.pk}",
+        )
+    notification_send(
+        person=pair.manager,
+        subject=f"{pair.report.display_name} would like a 1:1",
+        body=(
+            f"{pair.report.display_name} asked for a 1:1 with you. Pick a time:\n"
+            f"{_absolute(pair_path(pair))}"
+        ),
+        url=pair_path(pair),
+        kind="touchpoints.request",
+        now=now,
+    )
+    return pair
+
+
+def last_held_by_pair(pair_ids: Iterable[int]) -> dict[int, dt.date]:
+    rows = (
+        Meeting.objects.filter(one_on_one_id__in=list(pair_ids), status=Status.HELD)
+        .values("one_on_one_id")
+        .annotate(last=Max("held_on"))
+    )
+    return {r["one_on_one_id"]: r["last"] for r in rows}
+
+
+def due_on(pair: OneOnOne, last_held: dt.date | None) -> dt.date:
+    """When the pair's next 1:1 is due: a cadence after the last one, or a cadence after the
+    pair began."""
+    since = last_held or pair.created_at.date()
+    return since + dt.timedelta(days=pair.cadence_days)
+
+
+def overdue_nudge(*, now: dt.datetime | None = None) -> int:
+    """Remind managers of 1:1s that are overdue (due + grace, nothing planned), at most once a
+    week per pair, through notify (so inside their working hours). Returns how many."""
+    now = now or timezone.now()
+    today = now.date()
+    pairs = list(
+        OneOnOne.objects.filter(is_active=True, manager__is_active=True, report__is_active=True)
+        .filter(Q(nudged_at__isnull=True) | Q(nudged_at__lt=now - NUDGE_EVERY))
+        .exclude(meetings__status=Status.PLANNED, meetings__starts_at__gte=now)
+        .select_related("manager", "report")
+    )
+    last = last_held_by_pair(p.pk for p in pairs)
+    sent = 0
+    for pair in pairs:
+        due = due_on(pair, last.get(pair.pk))
+        if today < due + OVERDUE_GRACE:
+            continue
+        _nudge(pair, due, now)
+        sent += 1
+    return sent
+
+
+def _nudge(pair: OneOnOne, due: dt.date, now: dt.datetime) -> None:
+    with transaction.atomic():
+        claimed = OneOnOne.objects.filter(pk=pair.pk, nudged_at=pair.nudged_at).update(
+            nudged_at=now
+        )
+        if not claimed:
+            return  # another worker nudged it
+        label = "skip-level 1:1" if pair.kind == Kind.SKIP_LEVEL else "1:1"
+        notification_send(
+            person=pair.manager,
+            subject=f"Time for a {label} with {pair.report.display_name}",
+            body=(
+                f"Your {label} with {pair.report.display_name} was due on {due:%d %B}. "
+                "Kith can propose a time inside both your working hours:\n"
+                f"{_absolute(pair_path(pair))}"
+            ),
+            url=pair_path(pair),
+            kind="touchpoints.overdue",
+            now=now,
+        )
