@@ -450,3 +450,42 @@ def delete_check_in(request: HttpRequest, check_in_id: int) -> tuple[int, None]:
     check_in = selectors.check_in_for_viewer(viewer, check_in_id)
     _call(lambda: checkin_services.check_in_delete(viewer=viewer, check_in=check_in))
     return 204, None
+
+
+class RulesOut(Schema):
+    default_cadence_days: int
+    floor_cadence_days: int = Field(..., description="The longest gap any pair may agree on")
+    one_on_one_minutes: int
+    skip_level_enabled: bool
+    skip_level_cadence_days: int
+
+
+class RulesIn(Schema):
+    default_cadence_days: int = Field(..., ge=7, le=91)
+    floor_cadence_days: int = Field(..., ge=7, le=91)
+    one_on_one_minutes: int = Field(..., ge=15, le=120)
+    skip_level_enabled: bool
+    skip_level_cadence_days: int = Field(..., ge=14, le=182)
+
+
+def _rules(rules: Any) -> dict[str, Any]:
+    return {name: getattr(rules, name) for name in RulesOut.model_fields}
+
+
+@router.get("/settings", response={200: RulesOut, **ERRORS}, summary="The 1:1 cadence rules")
+def get_rules(request: HttpRequest) -> dict[str, Any]:
+    from kith.touchpoints.models import TouchpointSettings
+
+    return _rules(TouchpointSettings.current())
+
+
+@router.put(
+    "/settings",
+    response={200: RulesOut, **BODY_ERRORS},
+    summary="Set the 1:1 cadence rules (HR)",
+    description="Pairs that agreed a longer gap than the new floor are brought within it.",
+)
+def put_rules(request: HttpRequest, payload: RulesIn) -> dict[str, Any]:
+    viewer = _viewer(request)
+    rules = _call(lambda: services.settings_update(viewer=viewer, **payload.dict()))
+    return _rules(rules)

@@ -9,6 +9,7 @@ the same answer as for a pair that does not exist, so not even existence leaks.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
@@ -126,7 +127,8 @@ def _summary(
 ) -> PairSummary:
     is_manager = viewer.person is not None and pair.manager_id == viewer.person.pk
     other = pair.report if is_manager else pair.manager
-    next_meeting = pair.planned[0] if getattr(pair, "planned", None) else None
+    planned = getattr(pair, "planned", None)
+    next_meeting = planned[0] if planned else None
     due = due_on(pair, last_held)
     return PairSummary(
         pair=pair,
@@ -173,7 +175,7 @@ def pair_page_for_viewer(
             status=Status.PLANNED, starts_at__gte=now - dt.timedelta(hours=12)
         ).order_by("starts_at")
     )
-    pair.planned = planned  # type: ignore[attr-defined]
+    pair.planned = planned  # type: ignore[attr-defined]  # as the prefetch of the list does
     summary = _summary(viewer, pair, last_held_by_pair([pair.pk]).get(pair.pk), now)
     meetings = list(pair.meetings.order_by("-starts_at")[:20])
     agenda = _open_agenda(viewer, pair, current=summary.next_meeting)
@@ -229,7 +231,7 @@ def meeting_page_for_viewer(
     return MeetingPage(
         meeting=meeting,
         pair=pair,
-        viewer_is_manager=pair.manager_id == viewer.person.pk,
+        viewer_is_manager=viewer.person is not None and pair.manager_id == viewer.person.pk,
         agenda=_open_agenda(viewer, pair, current=meeting)
         if meeting.status == Status.PLANNED
         else [],
@@ -290,7 +292,7 @@ def check_in_for_viewer(viewer: Viewer, check_in_id: int) -> CheckIn:
     return check_in
 
 
-def my_touchpoints_data(person) -> dict:  # type: ignore[no-untyped-def]
+def my_touchpoints_data(person: Any) -> dict[str, Any]:
     """The personal data export: the person's 1:1s with their agendas, shared notes and
     action items, their own private notes and their own check-ins (never anyone else's
     private notes)."""

@@ -138,9 +138,14 @@ def skip_level_start(*, viewer: Viewer, report: Person) -> OneOnOne:
     return pair
 
 
-def _require_participant(viewer: Viewer, pair: OneOnOne) -> None:
-    if not can_take_part_in_one_on_one(viewer, participant_ids=pair.participant_ids()):
+def _require_participant(viewer: Viewer, pair: OneOnOne) -> Person:
+    """The viewer's person, when they are one of the pair."""
+    if viewer.person is None or not can_take_part_in_one_on_one(
+        viewer, participant_ids=pair.participant_ids()
+    ):
         raise PermissionDenied("Only the two people in this 1:1 can see or change it.")
+    person: Person = viewer.person
+    return person
 
 
 def _other(pair: OneOnOne, person: Person) -> Person:
@@ -160,10 +165,10 @@ def _valid_cadence(days: int, rules: TouchpointSettings) -> int:
 
 def cadence_propose(*, viewer: Viewer, pair: OneOnOne, days: int) -> OneOnOne:
     """Either side proposes another cadence; it applies once the other side accepts."""
-    _require_participant(viewer, pair)
+    me = _require_participant(viewer, pair)
     days = _valid_cadence(days, TouchpointSettings.current())
     with transaction.atomic():
-        pair.proposed_cadence_days, pair.proposed_by = days, viewer.person
+        pair.proposed_cadence_days, pair.proposed_by = days, me
         pair.save(update_fields=["proposed_cadence_days", "proposed_by"])
         audit.record(
             actor=viewer.user,
@@ -171,10 +176,10 @@ def cadence_propose(*, viewer: Viewer, pair: OneOnOne, days: int) -> OneOnOne:
             target=f"one_on_one:{pair.pk}",
             days=days,
         )
-    other = _other(pair, viewer.person)
+    other = _other(pair, me)
     notification_send(
         person=other,
-        subject=f"{viewer.person.display_name} suggests meeting every {days} days",
+        subject=f"{me.display_name} suggests meeting every {days} days",
         body=(
             f"Your 1:1s are every {pair.cadence_days} days now. Accept or keep it as it is:\n"
             f"{_absolute(pair_path(pair))}"
@@ -187,10 +192,10 @@ def cadence_propose(*, viewer: Viewer, pair: OneOnOne, days: int) -> OneOnOne:
 
 
 def cadence_answer(*, viewer: Viewer, pair: OneOnOne, accept: bool) -> OneOnOne:
-    _require_participant(viewer, pair)
+    me = _require_participant(viewer, pair)
     if pair.proposed_cadence_days is None:
         raise ValidationError("There is no proposal to answer.")
-    if pair.proposed_by_id == viewer.person.pk:
+    if pair.proposed_by_id == me.pk:
         raise ValidationError("The other person answers your proposal; you can withdraw it.")
     with transaction.atomic():
         if accept:
@@ -207,8 +212,8 @@ def cadence_answer(*, viewer: Viewer, pair: OneOnOne, accept: bool) -> OneOnOne:
 
 
 def cadence_withdraw(*, viewer: Viewer, pair: OneOnOne) -> OneOnOne:
-    _require_participant(viewer, pair)
-    if pair.proposed_by_id != viewer.person.pk:
+    me = _require_participant(viewer, pair)
+    if pair.proposed_by_id != me.pk:
         raise ValidationError("Only the person who proposed it can withdraw it.")
     pair.proposed_cadence_days, pair.proposed_by = None, None
     pair.save(update_fields=["proposed_cadence_days", "proposed_by"])
@@ -252,7 +257,7 @@ def settings_update(
         rules.one_on_one_minutes = one_on_one_minutes
         rules.skip_level_enabled = skip_level_enabled
         rules.skip_level_cadence_days = skip_level_cadence_days
-        rules.updated_by = viewer.user if viewer.is_authenticated else None
+        rules.updated_by = viewer.user if viewer.is_authenticated else None  # type: ignore[assignment]
         rules.save()
         clamped = OneOnOne.objects.filter(
             kind=Kind.DIRECT, cadence_days__gt=floor_cadence_days
@@ -482,16 +487,14 @@ def _text(value: str, *, field: str, limit: int = MAX_TEXT, required: bool = Tru
 def agenda_add(
     *, viewer: Viewer, pair: OneOnOne, text: str, meeting: Meeting | None = None
 ) -> AgendaItem:
-    _require_participant(viewer, pair)
+    me = _require_participant(viewer, pair)
     if meeting is not None and meeting.one_on_one_id != pair.pk:
         raise ValidationError("That meeting belongs to another 1:1.")
     text = _text(text, field="text", limit=500)
     if pair.agenda.filter(done_at__isnull=True).count() >= 50:
         raise ValidationError({"text": "At most 50 open talking points: tick some off first."})
     with transaction.atomic():
-        item = AgendaItem.objects.create(
-            one_on_one=pair, added_for=meeting, added_by=viewer.person, text=text
-        )
+        item = AgendaItem.objects.create(one_on_one=pair, added_for=meeting, added_by=me, text=text)
         audit.record(
             actor=viewer.user, action="touchpoints.agenda_added", target=f"one_on_one:{pair.pk}"
         )
@@ -517,8 +520,8 @@ def agenda_mark(
 
 def agenda_remove(*, viewer: Viewer, item: AgendaItem) -> None:
     """The person who added a talking point can take it back (before it is done)."""
-    _require_participant(viewer, item.one_on_one)
-    if item.added_by_id != viewer.person.pk:
+    me = _require_participant(viewer, item.one_on_one)
+    if item.added_by_id != me.pk:
         raise PermissionDenied("Only the person who added a talking point can remove it.")
     item.delete()
 
@@ -588,8 +591,8 @@ def one_on_one_request(
     """The report (or the skip-level report) asks for a 1:1; the manager hears at once, inside
     their working hours. Asking again within a day does not send a second message."""
     now = now or timezone.now()
-    _require_participant(viewer, pair)
-    if viewer.person.pk != pair.report_id:
+    me = _require_participant(viewer, pair)
+    if me.pk != pair.report_id:
         raise ValidationError("Your reports ask you for a 1:1; you can plan one directly.")
     if pair.requested_at and now - pair.requested_at < dt.timedelta(days=1):
         return pair

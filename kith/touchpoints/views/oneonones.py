@@ -190,6 +190,7 @@ def skip_level(request: HttpRequest) -> HttpResponse:
     holder: dict[str, Any] = {}
 
     def act() -> None:
+        assert viewer.person is not None
         holder["pair"] = services.skip_level_start(viewer=viewer, report=viewer.person)
 
     if viewer.person is not None and _run(request, act):
