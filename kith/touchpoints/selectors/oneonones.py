@@ -9,8 +9,8 @@ the same answer as for a pair that does not exist, so not even existence leaks.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
