@@ -26,6 +26,7 @@ from django.utils import timezone
 from kith.accounts.services import users_sync_from_people
 from kith.core.audit import record
 from kith.directory.engine.geocoding import Geocoder
+from kith.directory.hooks import people_added
 from kith.directory.importing.parse import ParsedFile, Problem, parse_csv
 from kith.directory.importing.plan import PersonChange, Plan, build_plan
 from kith.directory.importing.progress import STAGE_WRITE, NoProgress, Progress
@@ -283,10 +284,13 @@ def write_plan(plan: Plan, snapshot: Snapshot, progress: Progress | None = None)
     _free_emails(plan, snapshot)
     _update_people(plan.updates, units, now, progress)
     pks = {employee_id: p.pk for employee_id, p in snapshot.people.items()}
-    pks.update(_create_people(plan.creates, units, progress))
+    created = _create_people(plan.creates, units, progress)
+    pks.update(created)
     _link_managers(links, pks, now, progress)
     _deactivate(plan.deactivate, now, progress)
     progress.finish()
+    # Apps that welcome new people (onboarding journeys) hear of them once this commits.
+    people_added(created.values())
 
 
 def _create_units(plan: Plan, units: ExistingUnits) -> ExistingUnits:

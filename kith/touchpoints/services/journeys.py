@@ -116,14 +116,16 @@ def template_save(
     is_default: bool = False,
     is_active: bool = True,
     steps: Sequence[engine.StepSpec],
+    step_labels: Sequence[str] | None = None,
 ) -> JourneyTemplate:
     """Create or replace a template and its steps (HR). Journeys already under way keep the
-    steps they were given; only journeys started afterwards follow the change."""
+    steps they were given; only journeys started afterwards follow the change. Errors are
+    keyed by field ("name", "steps.2.day_offset") and name the step by `step_labels`."""
     if not can_manage_touchpoints(viewer):
         raise PermissionDenied("Only HR admins build journey templates.")
     name, description = (name or "").strip(), (description or "").strip()
     steps = [_tidy(s) for s in steps]
-    _check_template(template, name, description, is_default, is_active, steps)
+    _check_template(template, name, description, is_default, is_active, steps, step_labels)
     with transaction.atomic():
         if is_default:
             others = JourneyTemplate.objects.filter(is_default=True)
@@ -167,6 +169,7 @@ def _check_template(
     is_default: bool,
     is_active: bool,
     steps: Sequence[engine.StepSpec],
+    step_labels: Sequence[str] | None,
 ) -> None:
     errors: dict[str, list[str]] = defaultdict(list)
     if not name:
@@ -187,7 +190,7 @@ def _check_template(
         errors["is_default"].append(
             "The template for every new person must be active: switch it on, or choose another."
         )
-    for problem in engine.step_problems(steps):
+    for problem in engine.step_problems(steps, step_labels):
         key = "steps" if problem.index is None else f"steps.{problem.index}.{problem.field}"
         errors[key].append(problem.message)
     if errors:
