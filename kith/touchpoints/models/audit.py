@@ -68,13 +68,14 @@ class ProcessStep(models.Model):
 
 
 class StepReceipt(models.Model):
-    """Only that this person answered this step's question (never what)."""
+    """Only that someone answered this step's question (never what, never who in the open):
+    `digest` is HMAC-SHA256 of "step:<id>:person:<id>" keyed by SECRET_KEY
+    (kith.touchpoints.audit_receipts). The id follows answering order on purpose: a
+    published figure covers the receipts up to one id, which is how the disclosure ledger
+    finds its people again (with the key; a dump without it cannot)."""
 
     step = models.ForeignKey(ProcessStep, on_delete=models.CASCADE, related_name="receipts")
-    person = models.ForeignKey("directory.Person", on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["step", "person"], name="step_receipt_once")]
+    digest = models.CharField(max_length=64, unique=True)
 
     def __str__(self) -> str:
         return f"Step receipt {self.pk}"
@@ -99,3 +100,27 @@ class StepFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"Step feedback {self.pk}"
+
+
+class StepFigure(models.Model):
+    """One publication of a step's feedback through the disclosure layer: the answers of the
+    `respondents` whose receipts have ids up to `up_to_receipt`. Written only when the engine
+    allows it, and only in batches (at least k more respondents than the last one), so the
+    newest answers are never shown on their own. The latest row is what HR sees."""
+
+    step = models.ForeignKey(ProcessStep, on_delete=models.CASCADE, related_name="figures")
+    respondents = models.PositiveIntegerField()
+    felt_human = models.PositiveIntegerField(help_text="Answered yes")
+    partly = models.PositiveIntegerField()
+    not_human = models.PositiveIntegerField(help_text="Answered no")
+    up_to_receipt = models.BigIntegerField()
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["step_id", "-up_to_receipt"]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "up_to_receipt"], name="step_figure_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Step figure {self.pk}"
