@@ -314,6 +314,20 @@ def can_read_event_stats(viewer: Viewer) -> bool:
     return viewer.is_hr
 
 
+def can_ask_questions(viewer: Viewer) -> bool:
+    """A town hall's questions and votes: any active colleague who can see the event."""
+    return viewer.person is not None and bool(viewer.person.is_active)
+
+
+def can_moderate_questions(viewer: Viewer, *, is_organiser: bool, confidential: bool) -> bool:
+    """Approve, hide and mark answered a town hall's questions: its organisers, and HR for
+    every event HR may see (never a confidential group's). No role, moderators included,
+    learns who asked an anonymous question: nothing stores it."""
+    if not can_browse_directory(viewer):
+        return False
+    return is_organiser or (viewer.is_hr and not confidential)
+
+
 # --- Celebrate ----------------------------------------------------------------------------------
 
 

@@ -269,3 +269,9 @@ def rsvp_event(request: HttpRequest, event_id: WholeNumber) -> Status:
 )
 def cancel_rsvp(request: HttpRequest, event_id: WholeNumber) -> Status:
     return _answer(request, event_id, going=False)
+
+
+# A town hall's questions: /api/v1/events/{event_id}/questions… (kith/events/town_hall_api.py)
+from kith.events.town_hall_api import router as town_hall_router  # noqa: E402
+
+router.add_router("", town_hall_router)

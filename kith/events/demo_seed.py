@@ -1,12 +1,14 @@
 """Demo events for `kith seed_demo`: an introday for new joiners, a listening session, a
-hybrid town hall, club meetups (one for a confidential group, seen by its members only), a
-small in-person event that is full with a waitlist, and past events with check-ins and
-"who did you meet?" answers. Deterministic for a given seed; a few hundred rows."""
+hybrid town hall with questions (named and anonymous, upvotes, one answered), club meetups
+(one for a confidential group, seen by its members only), a small in-person event that is
+full with a waitlist, past events with check-ins and "who did you meet?" answers, and a past
+town hall with its notes. Deterministic for a given seed; a few hundred rows."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +18,8 @@ from django.db import transaction
 
 from kith.communities.models import Community, Membership
 from kith.directory.models import Office, Person
-from kith.events.models import Event, Met, Rsvp
+from kith.events import storage
+from kith.events.models import Event, Met, Question, QuestionVote, Rsvp, TownHall
 
 LINK = "https://meet.example.com/kith-"
 
@@ -91,6 +94,7 @@ def _seed(rng: random.Random, people: list[Person], today: dt.date, demo: list[s
     )
     _going(town_hall, rng.sample(people, min(70, len(people))))
     made.append(town_hall)
+    _town_hall_questions(rng, town_hall, people, UPCOMING_QUESTIONS, today=today)
     if club is not None:
         members = _members(club)
         meetup = _event(
@@ -141,10 +145,105 @@ def _seed(rng: random.Random, people: list[Person], today: dt.date, demo: list[s
     _going(full, others[-9:])  # six going, three on the waitlist
     made.append(full)
     past = _past_events(rng, hr, others, place, at)
+    past.append(_past_town_hall(rng, hr, people, place, at, today=today))
     return (
         f"Events: {len(made) + len(past)} events ({len(past)} past), "
-        f"{Rsvp.objects.count()} RSVPs, {Met.objects.count()} 'who did you meet' answers."
+        f"{Rsvp.objects.count()} RSVPs, {Met.objects.count()} 'who did you meet' answers, "
+        f"{Question.objects.count()} town hall questions."
     )
+
+
+# (text, asked with a name?, answered?) for the coming town hall: named and anonymous
+# questions, one answered ahead of the day.
+UPCOMING_QUESTIONS = [
+    (
+        "What are our priorities for the next two quarters, and what are we stopping to make "
+        "room for them?",
+        True,
+        False,
+    ),
+    (
+        "Are there plans to cut jobs this year? People are worried and would rather hear it "
+        "straight.",
+        False,
+        False,
+    ),
+    ("How do promotions work now that the review cycle has changed?", False, False),
+    ("Could the office get more quiet rooms? Hybrid days are loud.", True, False),
+    ("Why was the learning budget paused, and will it come back?", False, False),
+    ("Where can I find the recording of the last town hall?", True, True),
+]
+PAST_QUESTIONS = [
+    ("Will we keep the Friday no-meeting afternoons?", True, True),
+    ("Is the bonus scheme changing this year?", False, True),
+    ("What is the plan for the customer support backlog?", True, True),
+    ("Can managers get training on running better 1:1s?", False, False),
+]
+PAST_NOTES = (
+    "Thank you to everyone who came and asked.\n\n"
+    "Answered on the day: Friday afternoons stay free of meetings; the bonus scheme does not "
+    "change this year; the support backlog gets two more people from next month.\n\n"
+    "Follow-up: training for managers on 1:1s was the question there was no time for. The "
+    "People team will share a plan at the next town hall, and it is on the agenda already."
+)
+
+
+def _town_hall_questions(
+    rng: random.Random,
+    event: Event,
+    people: list[Person],
+    questions: list[tuple[str, bool, bool]],
+    *,
+    today: dt.date,
+) -> None:
+    """Questions asked over the days before, with votes. An anonymous question is stored as
+    the app stores one (no author, the day only, a random key, no order)."""
+    askers = rng.sample(people, len(questions))
+    for n, ((text, named, answered), asker) in enumerate(zip(questions, askers, strict=True)):
+        question = Question.objects.create(
+            id=uuid.UUID(int=rng.getrandbits(128), version=4),
+            event=event,
+            text=text,
+            author=asker if named else None,
+            asked_on=min(today, event.starts_at.date()) - dt.timedelta(days=n % 4),
+            answered=answered,
+        )
+        voters = rng.sample(people, rng.randint(2, min(14, len(people))))
+        QuestionVote.objects.bulk_create(
+            QuestionVote(
+                id=uuid.UUID(int=rng.getrandbits(128), version=4), question=question, person=p
+            )
+            for p in voters
+        )
+        storage.rows_shuffle(QuestionVote._meta.db_table, column="question_id", value=question.pk)
+    storage.rows_shuffle(Question._meta.db_table, column="event_id", value=event.pk)
+
+
+def _past_town_hall(
+    rng: random.Random,
+    hr: Person,
+    people: list[Person],
+    place: dict[str, Any],
+    at: Callable[..., dict[str, dt.datetime]],
+    *,
+    today: dt.date,
+) -> Event:
+    event = _event(
+        "Spring town hall",
+        Event.Kind.TOWN_HALL,
+        "The leadership team on the year so far, and your questions.",
+        hr,
+        host=Event.Host.HR,
+        capacity=80,
+        **place,
+        **at(-17, 16, 90),
+    )
+    _going(event, rng.sample(people, min(40, len(people))))
+    _town_hall_questions(rng, event, people, PAST_QUESTIONS, today=today)
+    TownHall.objects.create(
+        event=event, notes=PAST_NOTES, notes_published_at=event.ends_at + dt.timedelta(days=1)
+    )
+    return event
 
 
 def _past_events(

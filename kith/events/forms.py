@@ -7,6 +7,7 @@ from django import forms
 
 from kith.directory.models import Office
 from kith.events.engine.times import zone_names
+from kith.events.engine.town_hall import MAX_NOTES, MAX_QUESTION, MAX_REASON
 from kith.events.models import Event
 from kith.events.services import EventInput
 
@@ -144,3 +145,51 @@ def initial_for(event: Event) -> dict[str, Any]:
         "link": event.link,
         "capacity": event.capacity,
     }
+
+
+# --- Town halls ----------------------------------------------------------------------------------
+
+ANONYMOUS_NOTICE = "Anonymous: nobody, not even HR or the organisers, can see that you asked this."
+
+
+class QuestionForm(forms.Form):
+    """A question for a town hall. The same form (and address) for named and anonymous
+    questions, so not even a web server's access log can tell them apart."""
+
+    text = forms.CharField(
+        label="Your question",
+        max_length=MAX_QUESTION,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_QUESTION}),
+        help_text=f"Up to {MAX_QUESTION} characters.",
+    )
+    asker = forms.ChoiceField(
+        label="Ask it",
+        choices=[
+            ("named", "With my name"),
+            ("anonymous", "Anonymously"),
+        ],
+        initial="named",
+        widget=forms.RadioSelect,
+    )
+
+    @property
+    def anonymous(self) -> bool:
+        return self.cleaned_data.get("asker") == "anonymous"
+
+
+class HideForm(forms.Form):
+    reason = forms.CharField(
+        label="Why hide it?",
+        max_length=MAX_REASON,
+        help_text="Only the moderators see this.",
+    )
+
+
+class NotesForm(forms.Form):
+    notes = forms.CharField(
+        label="Notes",
+        max_length=MAX_NOTES,
+        widget=forms.Textarea(attrs={"rows": 14, "maxlength": MAX_NOTES}),
+        help_text="What was answered, what follows up and when. Everyone who can see the event "
+        "reads them; publishing them closes questions.",
+    )

@@ -26,6 +26,7 @@ from kith.notify.engine.calendar import (
     require_calendar_times,
 )
 from kith.notify.engine.delivery import next_delivery_time
+from kith.notify.models import Notification
 from kith.notify.services import Attachment, notification_send, working_hours_of
 
 log = logging.getLogger(__name__)
@@ -225,3 +226,26 @@ def reminder_send(*, rsvp_id: int, now: dt.datetime) -> bool:
         now=now,
     )
     return True
+
+
+NOTES_KIND = "events.town_hall_notes"
+
+
+def told_about_notes(event: Event) -> list[int]:
+    """Who already has the message that a town hall's notes are up (person ids)."""
+    told = Notification.objects.filter(kind=NOTES_KIND, url=event_path(event))
+    return list(told.values_list("person_id", flat=True))
+
+
+def town_hall_notes_tell(*, event: Event, person: Person) -> None:
+    """The notes of a town hall the person went to, asked at or voted in are up."""
+    notification_send(
+        person=person,
+        subject=f"Notes from {event.title} are up",
+        body=(
+            f"The organisers wrote up {event.title}: what was answered, and what happens "
+            "next with the questions there was no time for. Have a read."
+        ),
+        url=event_path(event),
+        kind=NOTES_KIND,
+    )

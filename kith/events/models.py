@@ -8,6 +8,8 @@ events, their RSVPs and their counts are visible to its members only (docs/event
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 
 from kith.communities.models import Community
@@ -161,3 +163,78 @@ class FeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"Feed token {self.pk}"  # never the secret
+
+
+# --- Town halls: questions, votes, moderation and notes (docs/events.md, "Town halls") ---------
+
+
+class TownHall(models.Model):
+    """A town hall's settings and its notes afterwards. Made on first use: an event of kind
+    town hall without this row takes questions straight away and has no notes yet."""
+
+    event = models.OneToOneField(
+        Event, primary_key=True, on_delete=models.CASCADE, related_name="town_hall"
+    )
+    approval_needed = models.BooleanField(
+        default=False, help_text="New questions wait for a moderator before anyone sees them"
+    )
+    notes = models.TextField(blank=True, max_length=10000)
+    notes_published_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Town hall of event {self.event_id}"
+
+
+class Question(models.Model):
+    """A question for a town hall. A named question keeps its author; an anonymous one keeps
+    nothing of the person who asked: no author, no time finer than the day, and no insertion
+    order (a random key; a WITHOUT ROWID table on SQLite; on PostgreSQL an event's questions
+    are rewritten in random order on every new one, kith/events/storage.py)."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting for approval"
+        SHOWN = "shown", "Shown"
+        HIDDEN = "hidden", "Hidden by a moderator"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
+    text = models.CharField(max_length=500)
+    # Named questions only. An anonymous question has none, and nothing else points to a person.
+    author = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    asked_on = models.DateField(help_text="The day (UTC) it was asked; never the time")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.SHOWN)
+    answered = models.BooleanField(default=False)
+    hidden_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why a moderator hid it: for moderators only"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["event", "state"], name="question_event_state")]
+
+    def __str__(self) -> str:
+        return f"Question on event {self.event_id}"
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.author_id is None
+
+
+class QuestionVote(models.Model):
+    """One person's upvote of one question. Counts are shown; voters never are. Random keys
+    and no time, as for questions: the first vote on a question (often its asker's) cannot
+    be told from the others."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="votes")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "person"], name="question_vote_once")
+        ]
+        indexes = [models.Index(fields=["person"], name="question_vote_person")]
+
+    def __str__(self) -> str:
+        return f"Vote on question {self.question_id}"

@@ -401,8 +401,10 @@ def host_choices_for_viewer(viewer: Viewer) -> list[tuple[str, str]]:
 
 
 def my_events_data(person: Person) -> dict[str, Any]:
-    """For the person's own export: their RSVPs and check-ins, who they said they met, and
-    whether they have a calendar feed address (never the token itself)."""
+    """For the person's own export: their RSVPs and check-ins, who they said they met,
+    whether they have a calendar feed address (never the token itself), their named town hall
+    questions and the questions they upvoted (never an anonymous question: nothing says whose
+    it is)."""
     rsvps = Rsvp.objects.filter(person=person).select_related("event").order_by("event__starts_at")
     met = Met.objects.filter(person=person).select_related("event", "other").order_by("pk")
     return {
@@ -419,4 +421,12 @@ def my_events_data(person: Person) -> dict[str, Any]:
         "has_calendar_feed": FeedToken.objects.filter(
             person=person, revoked_at__isnull=True
         ).exists(),
+        **_town_hall_data(person),
     }
+
+
+def _town_hall_data(person: Person) -> dict[str, Any]:
+    """Named questions and upvotes (kith/events/town_hall_selectors.py imports this module)."""
+    from kith.events.town_hall_selectors import my_town_hall_data
+
+    return my_town_hall_data(person.pk)

@@ -16,8 +16,9 @@ from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import can_rsvp, require
 from kith.directory.models import Person
 from kith.events import messages, selectors, services
-from kith.events.forms import EventForm, initial_for
+from kith.events.forms import EventForm, QuestionForm, initial_for
 from kith.events.models import Event, Rsvp
+from kith.events.town_hall_views import questions_context
 
 NAV = "events"
 log = logging.getLogger(__name__)
@@ -44,6 +45,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
+    return render_event_page(request, event_id)
+
+
+def render_event_page(
+    request: HttpRequest, event_id: int, *, question_form: QuestionForm | None = None
+) -> HttpResponse:
+    """The event page; a town hall's has its Questions section (with a question form that
+    did not validate, when asking failed)."""
     page = selectors.event_page_for_viewer(_viewer(request), event_id)
     if page is None:
         raise Http404("No such event")
@@ -54,6 +63,8 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
         "when_here": messages.when_for(page.card.event, _viewer(request).person),
         "nav": NAV,
     }
+    if page.card.event.kind == Event.Kind.TOWN_HALL:
+        context.update(questions_context(request, event_id, form=question_form))
     return render(request, "events/event.html", context)
 
 

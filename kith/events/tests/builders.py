@@ -38,3 +38,7 @@ def community(name: str, visibility: str = Community.Visibility.PUBLIC) -> Commu
 
 def join(person: Person, group: Community, role: str = Membership.Role.MEMBER) -> Membership:
     return Membership.objects.create(community=group, person=person, role=role)
+
+
+def make_town_hall(**fields: Any) -> Event:
+    return make_event(**{"title": "Quarterly town hall", "kind": Event.Kind.TOWN_HALL, **fields})

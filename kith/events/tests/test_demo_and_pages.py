@@ -29,7 +29,7 @@ def seeded():
 
 def test_demo_has_every_kind_of_event_a_full_one_and_past_answers(seeded):
     _, summary = seeded
-    assert summary.startswith("Events: 8 events (2 past)")
+    assert summary.startswith("Events: 9 events (3 past)")
     kinds = set(Event.objects.values_list("kind", flat=True))
     assert {"introday", "listening", "town_hall", "meetup"} <= kinds
     assert Event.objects.filter(mode="hybrid").exists()
@@ -80,7 +80,7 @@ def test_editing_keeps_local_times_and_bumps_the_sequence(seeded):
     hr_login = next(lg for lg in result.logins if lg.role == "HR admin")
     client = Client()
     client.force_login(login_for(Person.objects.get(email=hr_login.email), hr=True))
-    event = Event.objects.get(kind="town_hall")
+    event = Event.objects.get(kind="town_hall", title="Quarterly town hall")
     form = client.get(f"/events/{event.pk}/edit/").context["form"]
     data = {k: v for k, v in form.initial.items() if v is not None}
     data["office"] = event.office_id
