@@ -1,5 +1,390 @@
+"""/api/v1/touchpoints/journeys: onboarding journeys, with the selectors and services of the
+pages (so a page and the API never disagree on who sees what)."""
+
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from kith.core.http import viewer_of as _viewer
+from kith.core.permissions import can_manage_touchpoints
+from kith.directory.api import ERRORS as BASE_ERRORS
+from kith.directory.api import WholeNumber
+from kith.directory.models import Person
+from kith.directory.schemas import ErrorOut, ValidationErrorOut
+from kith.touchpoints.engine import journeys as engine
+from kith.touchpoints.models import JourneyStep, JourneyTemplate
+from kith.touchpoints.selectors import journeys as selectors
+from kith.touchpoints.services import journeys as services
 
 router = Router()
+
+ERRORS: dict[int, Any] = {**BASE_ERRORS, 422: ValidationErrorOut}
+WRITE_ERRORS: dict[int, Any] = {**ERRORS, 403: ErrorOut, 409: ErrorOut}
+MAX_ID = 2**63 - 1
+HR_ONLY = "Only HR admins look after journey templates and every journey."
+
+OwnerRole = Literal["joiner", "manager", "buddy", "hr", "it"]
+StepKindName = Literal["human", "automated", "hybrid"]
+SpecialName = Literal["", "welcome_call", "buddy", "check_in"]
+
+
+class PersonBrief(Schema):
+    id: int
+    name: str
+
+
+class StepOut(Schema):
+    id: int
+    title: str
+    description: str
+    owner_role: OwnerRole
+    owner: PersonBrief | None = Field(..., description="null for HR and IT, or while waiting")
+    owner_label: str = Field(..., description='Plain words: "You", "Ana Souza (manager)", "HR"')
+    kind: StepKindName
+    special: SpecialName
+    due_on: dt.date
+    done: bool
+    done_at: dt.datetime | None
+    overdue: bool
+    can_tick: bool = Field(..., description="Whether you may tick this step off (or undo it)")
+    meeting_starts_at: dt.datetime | None = Field(
+        ..., description="The booked welcome call or check-in (UTC; show in your zone)"
+    )
+    waiting_for: str = Field(..., description="Why nobody owns the step yet, or empty")
+
+
+class JourneyOut(Schema):
+    id: int
+    person: PersonBrief
+    start_date: dt.date
+    status: Literal["active", "completed", "cancelled"]
+    template: str
+    manager: PersonBrief | None
+    buddy: PersonBrief | None
+    done: int
+    total: int
+    percent: int
+    steps: list[StepOut]
+
+
+class JourneySummaryOut(Schema):
+    id: int
+    person: PersonBrief
+    start_date: dt.date
+    status: Literal["active", "completed", "cancelled"]
+    done: int
+    total: int
+    percent: int
+    overdue: int
+    overdue_steps: list[str]
+
+
+class StepDoneIn(Schema):
+    done: bool = Field(True, description="false opens a ticked step again")
+
+
+class TemplateStepIn(Schema):
+    title: str = Field(..., min_length=1, max_length=engine.MAX_TITLE)
+    description: str = Field("", max_length=engine.MAX_DESCRIPTION)
+    owner: OwnerRole
+    day_offset: int = Field(..., ge=engine.MIN_OFFSET, le=engine.MAX_OFFSET)
+    kind: StepKindName = "human"
+    special: SpecialName = ""
+
+
+class TemplateStepOut(Schema):
+    id: int
+    title: str
+    description: str
+    owner: OwnerRole
+    day_offset: int
+    kind: StepKindName
+    special: SpecialName
+
+
+class TemplateIn(Schema):
+    """A template and all its steps: PUT replaces every step."""
+
+    name: str = Field(..., min_length=1, max_length=services.MAX_NAME)
+    description: str = Field("", max_length=services.MAX_TEMPLATE_DESCRIPTION)
+    is_default: bool = False
+    is_active: bool = True
+    steps: list[TemplateStepIn] = Field(..., min_length=1, max_length=engine.MAX_STEPS)
+
+
+class TemplateOut(Schema):
+    id: int
+    name: str
+    description: str
+    is_default: bool
+    is_active: bool
+    steps: list[TemplateStepOut]
+
+
+class StartIn(Schema):
+    person_id: WholeNumber = Field(..., ge=1, description="The directory id of the new joiner")
+
+
+# --- Shapes ---------------------------------------------------------------------------------
+
+
+def _brief(person: Person | None) -> dict[str, Any] | None:
+    return None if person is None else {"id": person.pk, "name": person.display_name}
+
+
+def _step_dict(s: selectors.StepView) -> dict[str, Any]:
+    step = s.step
+    return {
+        "id": step.pk,
+        "title": step.title,
+        "description": step.description,
+        "owner_role": step.owner_role,
+        "owner": _brief(step.owner),
+        "owner_label": s.owner_label,
+        "kind": step.kind,
+        "special": step.special,
+        "due_on": step.due_on,
+        "done": s.is_done,
+        "done_at": step.done_at,
+        "overdue": s.is_overdue,
+        "can_tick": s.can_tick,
+        "meeting_starts_at": s.meeting_starts_at,
+        "waiting_for": s.waiting_for,
+    }
+
+
+def _journey_dict(view: selectors.JourneyView) -> dict[str, Any]:
+    j = view.journey
+    return {
+        "id": j.pk,
+        "person": _brief(j.person),
+        "start_date": j.start_date,
+        "status": j.status,
+        "template": j.template.name if j.template else "",
+        "manager": _brief(j.manager),
+        "buddy": _brief(j.buddy),
+        "done": view.done,
+        "total": view.total,
+        "percent": view.percent,
+        "steps": [_step_dict(s) for s in view.steps],
+    }
+
+
+def _summary_dict(row: selectors.JourneySummary) -> dict[str, Any]:
+    j = row.journey
+    return {
+        "id": j.pk,
+        "person": _brief(j.person),
+        "start_date": j.start_date,
+        "status": j.status,
+        "done": row.done,
+        "total": row.total,
+        "percent": row.percent,
+        "overdue": row.overdue,
+        "overdue_steps": row.overdue_titles,
+    }
+
+
+def _template_dict(template: JourneyTemplate) -> dict[str, Any]:
+    return {
+        "id": template.pk,
+        "name": template.name,
+        "description": template.description,
+        "is_default": template.is_default,
+        "is_active": template.is_active,
+        "steps": [
+            {
+                "id": s.pk,
+                "title": s.title,
+                "description": s.description,
+                "owner": s.owner,
+                "day_offset": s.day_offset,
+                "kind": s.kind,
+                "special": s.special,
+            }
+            for s in template.steps.order_by("day_offset", "id")
+        ],
+    }
+
+
+def _existing_id(value: int) -> int:
+    if not 0 < value <= MAX_ID:
+        raise HttpError(404, "Not found.")
+    return value
+
+
+def _require_hr(request: HttpRequest) -> None:
+    if not can_manage_touchpoints(_viewer(request)):
+        raise HttpError(403, HR_ONLY)
+
+
+def _journey_or_404(request: HttpRequest, journey_id: int) -> selectors.JourneyView:
+    view = selectors.journey_for_viewer(_viewer(request), _existing_id(journey_id))
+    if view is None:
+        raise HttpError(404, "No such journey.")
+    return view
+
+
+def _field_errors(exc: ValidationError) -> dict[str, Any]:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"payload": exc.messages}
+    return {
+        "detail": [
+            {"loc": ["body", "payload", *key.split(".")], "msg": message, "type": "value_error"}
+            for key, messages in errors.items()
+            for message in messages
+        ]
+    }
+
+
+# --- Journeys -------------------------------------------------------------------------------
+
+
+@router.get(
+    "",
+    response={200: list[JourneySummaryOut], **ERRORS},
+    summary="Journeys I can see: mine, those I help with, and (HR) every one in progress",
+)
+def list_journeys(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_summary_dict(r) for r in selectors.visible_journeys_for_viewer(_viewer(request))]
+
+
+@router.get("/me", response={200: JourneyOut, **ERRORS}, summary="My own onboarding journey")
+def my_journey(request: HttpRequest) -> dict[str, Any]:
+    home = selectors.journey_home_for_viewer(_viewer(request))
+    if home.mine is None:
+        raise HttpError(404, "You have no onboarding journey.")
+    return _journey_dict(home.mine)
+
+
+@router.post(
+    "/start",
+    response={201: JourneyOut, **WRITE_ERRORS},
+    summary="HR: start a journey for a person with the default template",
+)
+def start_journey(request: HttpRequest, payload: StartIn) -> Status:
+    _require_hr(request)
+    person = Person.objects.filter(pk=_existing_id(payload.person_id)).first()
+    if person is None:
+        raise HttpError(404, "No such person.")
+    try:
+        journey = services.journey_start(person=person, viewer=_viewer(request))
+    except ValidationError as exc:
+        raise HttpError(409, " ".join(exc.messages)) from exc
+    return Status(201, _journey_dict(_journey_or_404(request, journey.pk)))
+
+
+@router.post(
+    "/steps/{step_id}/done",
+    response={200: JourneyOut, **WRITE_ERRORS},
+    summary="Tick a step off (or open it again): its owner, or HR for HR and IT steps",
+)
+def tick_step(request: HttpRequest, step_id: WholeNumber, payload: StepDoneIn) -> dict[str, Any]:
+    viewer = _viewer(request)
+    step = JourneyStep.objects.filter(pk=_existing_id(step_id)).first()
+    if step is None or selectors.journey_for_viewer(viewer, step.journey_id) is None:
+        raise HttpError(404, "No such step.")
+    try:
+        services.journey_step_complete(viewer=viewer, step=step, done=payload.done)
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    except ValidationError as exc:
+        raise HttpError(409, " ".join(exc.messages)) from exc
+    return _journey_dict(_journey_or_404(request, step.journey_id))
+
+
+# --- Templates (HR) -------------------------------------------------------------------------
+
+
+@router.get(
+    "/templates",
+    response={200: list[TemplateOut], 403: ErrorOut, **ERRORS},
+    summary="HR: journey templates",
+)
+def list_templates(request: HttpRequest) -> list[dict[str, Any]]:
+    _require_hr(request)
+    services.templates_ensure_shipped()
+    rows = selectors.templates_for_viewer(_viewer(request)) or []
+    return [_template_dict(r.template) for r in rows]
+
+
+@router.post(
+    "/templates",
+    response={201: TemplateOut, **WRITE_ERRORS},
+    summary="HR: create a journey template",
+)
+def create_template(request: HttpRequest, payload: TemplateIn) -> Status:
+    _require_hr(request)
+    return _save_template(request, None, payload)
+
+
+@router.get(
+    "/templates/{template_id}",
+    response={200: TemplateOut, 403: ErrorOut, **ERRORS},
+    summary="HR: one journey template",
+)
+def get_template(request: HttpRequest, template_id: WholeNumber) -> dict[str, Any]:
+    return _template_dict(_template_or_404(request, template_id))
+
+
+@router.put(
+    "/templates/{template_id}",
+    response={200: TemplateOut, **WRITE_ERRORS},
+    summary="HR: replace a journey template and its steps",
+)
+def update_template(request: HttpRequest, template_id: WholeNumber, payload: TemplateIn) -> Status:
+    return _save_template(request, _template_or_404(request, template_id), payload)
+
+
+def _template_or_404(request: HttpRequest, template_id: int) -> JourneyTemplate:
+    _require_hr(request)
+    template = selectors.template_for_viewer(_viewer(request), _existing_id(template_id))
+    if template is None:
+        raise HttpError(404, "No such template.")
+    return template
+
+
+def _save_template(
+    request: HttpRequest, template: JourneyTemplate | None, payload: TemplateIn
+) -> Status:
+    specs = [
+        engine.StepSpec(
+            title=s.title,
+            owner=s.owner,
+            day_offset=s.day_offset,
+            kind=s.kind,
+            special=s.special,
+            description=s.description,
+        )
+        for s in payload.steps
+    ]
+    try:
+        saved = services.template_save(
+            viewer=_viewer(request),
+            template=template,
+            name=payload.name,
+            description=payload.description,
+            is_default=payload.is_default,
+            is_active=payload.is_active,
+            steps=specs,
+        )
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    except ValidationError as exc:
+        return Status(422, _field_errors(exc))
+    return Status(201 if template is None else 200, _template_dict(saved))
+
+
+# Last: "/{journey_id}" would otherwise shadow the fixed paths above.
+@router.get(
+    "/{journey_id}",
+    response={200: JourneyOut, **ERRORS},
+    summary="One journey with its steps (the joiner, its step owners, HR)",
+)
+def get_journey(request: HttpRequest, journey_id: WholeNumber) -> dict[str, Any]:
+    return _journey_dict(_journey_or_404(request, journey_id))

@@ -23,7 +23,7 @@ from kith.core.permissions import (
 from kith.directory.models import Person
 from kith.touchpoints.engine import journeys as engine
 from kith.touchpoints.models import Journey, JourneyStep, JourneyTemplate, Meeting
-from kith.touchpoints.models.journeys import Owner, Special
+from kith.touchpoints.models.journeys import Owner, Special, StepKind
 
 OVERVIEW_LIMIT = 500
 HELD = Meeting.Status.HELD
@@ -124,7 +124,10 @@ def _view(viewer: Viewer, journey: Journey, steps: list[JourneyStep]) -> Journey
                 step=step,
                 owner_label=_owner_label(step, journey, me),
                 is_done=done,
-                is_overdue=not done and live and engine.is_overdue(step.due_on, today),
+                is_overdue=not done
+                and live
+                and step.kind != StepKind.AUTOMATED  # they tick themselves off on their day
+                and engine.is_overdue(step.due_on, today),
                 is_mine=me is not None and step.owner_id == me,
                 can_tick=live
                 and not held
@@ -192,6 +195,7 @@ def _summaries(journeys: list[Journey], today: dt.date) -> list[JourneySummary]:
     overdue_rows = (
         JourneyStep.objects.filter(journey_id__in=ids, due_on__lt=today)
         .exclude(done_q)
+        .exclude(kind=StepKind.AUTOMATED)
         .order_by("due_on", "id")
         .values_list("journey_id", "title")
     )
