@@ -106,3 +106,27 @@ def test_upcoming_events_come_soonest_first(employee):
         make_event(title=title, starts_at=now + dt.timedelta(days=days))
     viewer = viewer_for_user(login_for(employee))
     assert [c.event.title for c in upcoming_for_viewer(viewer)] == ["Soonest", "Middle", "Later"]
+
+
+def test_demo_town_halls_have_questions_votes_and_notes(seeded):
+    from kith.events.models import Question, QuestionVote, TownHall
+
+    result, summary = seeded
+    assert "town hall questions" in summary
+    coming = Event.objects.get(title="Quarterly town hall")
+    questions = Question.objects.filter(event=coming)
+    assert questions.filter(author__isnull=True).count() >= 2  # anonymous
+    assert questions.filter(author__isnull=False).count() >= 2  # named
+    assert questions.filter(answered=True).count() == 1
+    assert QuestionVote.objects.filter(question__event=coming).exists()
+    past = Event.objects.get(title="Spring town hall")
+    notes = TownHall.objects.get(event=past)
+    assert notes.notes and notes.notes_published_at is not None
+
+    hr_login = next(lg for lg in result.logins if lg.role == "HR admin")
+    client = Client()
+    client.force_login(login_for(Person.objects.get(email=hr_login.email), hr=True))
+    page = client.get(f"/events/{coming.pk}/").content.decode()
+    assert "Anonymous" in page and "Waiting for approval" in page  # HR moderates it
+    past_page = client.get(f"/events/{past.pk}/").content.decode()
+    assert "Notes from the town hall" in past_page and "Questions are closed." in past_page
