@@ -452,3 +452,34 @@ def can_complete_journey_step(viewer: Viewer, *, owner_id: int | None, owner_rol
 def can_give_step_feedback(viewer: Viewer) -> bool:
     """Anyone in the directory may say whether a step they went through felt human."""
     return viewer.person is not None and viewer.person.is_active
+
+
+# --- Pulse focus groups -------------------------------------------------------------------------
+
+
+def can_invite_focus_group(viewer: Viewer) -> bool:
+    """HR invites a random sample of a published group to a focus group; managers and
+    employees cannot (nobody may pick whom a session about their team hears from)."""
+    return can_manage_surveys(viewer)
+
+
+def can_see_focus_group(viewer: Viewer, *, is_invitee: bool, is_facilitator: bool) -> bool:
+    """A focus group's page: HR (counts only), its facilitator and the people invited."""
+    if viewer.is_hr:
+        return True
+    active = viewer.person is not None and bool(viewer.person.is_active)
+    return active and (is_invitee or is_facilitator)
+
+
+def can_see_focus_group_people(viewer: Viewer, *, is_invitee: bool, is_facilitator: bool) -> bool:
+    """Who is going, by name: the people invited and the facilitator, as for any event's
+    attendees. HR gets no exception: it sees counts, never the sample."""
+    active = viewer.person is not None and bool(viewer.person.is_active)
+    return active and (is_invitee or is_facilitator)
+
+
+def can_record_focus_themes(viewer: Viewer, *, is_facilitator: bool) -> bool:
+    """The facilitator and HR write down what the group said (themes, never names)."""
+    if viewer.is_hr:
+        return True
+    return is_facilitator and viewer.person is not None and bool(viewer.person.is_active)

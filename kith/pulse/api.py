@@ -18,6 +18,7 @@ from kith.directory.api import WholeNumber
 from kith.directory.models import OrgUnit
 from kith.directory.schemas import ErrorOut, ValidationErrorOut
 from kith.pulse import ai, selectors, services, snapshot
+from kith.pulse.focus_api import router as focus_router
 from kith.pulse.models import Campaign, ResultCell, Wave
 
 router = Router()
@@ -385,3 +386,7 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status:
     except ValidationError as exc:
         raise HttpError(400, " ".join(exc.messages)) from exc
     return Status(201, _campaign_out(campaign))
+
+
+# Focus groups (kith/pulse/focus_api.py): /waves/{id}/focus-groups, /focus-groups/{id}/…
+router.add_router("", focus_router)

@@ -21,6 +21,11 @@ class PulseConfig(AppConfig):
             app_label=self.label, key="pulse", build=registry.of_person(my_pulse_data)
         )
         registry.register_privacy_section(app_label=self.label, template="pulse/_privacy.html")
+        from kith.pulse.focus import my_focus_data
+
+        registry.register_export_section(
+            app_label=self.label, key="pulse_focus_groups", build=registry.of_person(my_focus_data)
+        )
 
         from kith.core.disclosure import ledger
         from kith.pulse.results import SOURCE, population_of

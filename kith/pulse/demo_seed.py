@@ -14,6 +14,7 @@ from kith.accounts.models import User
 from kith.directory.models import Person
 from kith.pulse import results, services
 from kith.pulse.engine.instruments import AI_USAGE_ITEM, INSTRUMENTS
+from kith.pulse.focus_demo import seed_focus_group
 from kith.pulse.models import Invitation, Wave
 from kith.pulse.questionnaire import engine_items
 from kith.pulse.storage import wave_rows_shuffle
@@ -102,9 +103,11 @@ def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
     open_wave = quick.waves.get(number=1)
     _send(open_wave)
     _answer(open_wave, rng, unit_mood, skip=set(demo_emails), comments=False, rate=0.35)
+    # A focus group after the latest closed wave, with themes (kith/pulse/focus_demo.py).
+    focus_note = seed_focus_group(wave=quarterly.waves.get(number=2), seed=seed)
     return (
         f"Pulse: “{quarterly.name}” with 2 closed waves and “{quick.name}” open until "
-        f"{open_wave.closes_on:%-d %B}."
+        f"{open_wave.closes_on:%-d %B}. {focus_note.removeprefix('Pulse: ')}"
     )
 
 

@@ -311,3 +311,8 @@ class AICell(models.Model):
 
     def __str__(self) -> str:
         return f"Wave {self.wave_id} AI figures {self.unit}"
+
+
+# Focus groups live in their own module (kith/pulse/focus_models.py); imported here so Django
+# registers them with the app.
+from kith.pulse.focus_models import FocusGroup, FocusInvitee, FocusTheme  # noqa: E402, F401

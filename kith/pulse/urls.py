@@ -20,3 +20,14 @@ urlpatterns = [
     path("manage/<int:campaign_id>/edit/", views.campaign_edit, name="campaign_edit"),
     path("manage/waves/<int:wave_id>/<slug:action>/", views.wave_action, name="wave_action"),
 ]
+
+# Focus groups (kith/pulse/focus_views.py).
+from kith.pulse import focus_views  # noqa: E402
+
+urlpatterns += [
+    path("waves/<int:wave_id>/focus/", focus_views.focus_list, name="focus_list"),
+    path("waves/<int:wave_id>/focus/new/", focus_views.focus_new, name="focus_new"),
+    path("waves/<int:wave_id>/focus/themes/", focus_views.focus_themes, name="focus_themes"),
+    path("focus/<int:group_id>/", focus_views.focus_group, name="focus_group"),
+    path("focus/<int:group_id>/themes/", focus_views.focus_theme, name="focus_theme"),
+]
