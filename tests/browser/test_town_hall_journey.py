@@ -20,9 +20,9 @@ PASSWORD = "pw-for-tests-1"
 
 def test_ask_anonymously_vote_and_moderate(open_browsing, transactional_db):
     team = OrgUnitFactory(name="Platform")
-    hr = PersonFactory(full_name="Jasmine Garcia", org_unit=team)
-    ana = PersonFactory(full_name="Ana Souza", org_unit=team)
-    ben = PersonFactory(full_name="Ben Okafor", org_unit=team)
+    hr = PersonFactory.create(full_name="Jasmine Garcia", org_unit=team)
+    ana = PersonFactory.create(full_name="Ana Souza", org_unit=team)
+    ben = PersonFactory.create(full_name="Ben Okafor", org_unit=team)
     login_for(hr, hr=True, password=PASSWORD)
     login_for(ana, password=PASSWORD)
     login_for(ben, password=PASSWORD)
