@@ -44,6 +44,7 @@ PAGE_SIZE = 50
 SORTS = ("direct", "line", "minutes", "coverage", "name")
 SHOWS = ("flagged", "all")
 MAX_TEAMS_SHOWN = 12
+MIN_SUB_TEAM = 3  # a split follows sub-teams of at least this many direct reports
 SMALL_LINE = 500  # up to this many people, a line's 1:1 pairs are read by manager id
 ONLY_HR = "Only HR admins see every manager's span of control."
 
@@ -496,7 +497,7 @@ def suggestions_for(
     out: list[str] = []
     direct = row.direct_reports
     teams = engine.teams_needed(direct, warn_at=warn_at)
-    named = [(name, n) for name, n in sub_teams if n >= 2]
+    named = [(name, n) for name, n in sub_teams if n >= MIN_SUB_TEAM]
     if len(named) >= 2:
         parts = ", ".join(f"{name} ({n})" for name, n in named[:4])
         out.append(str(_("Split the team along the sub-teams it already has: %s.") % parts))
