@@ -4,8 +4,9 @@ trend shows.
 
 The people who join the demo manager are taken from the same department first, half a team
 at a time, and only people who manage nobody, so the manager tree stays a tree (nobody can
-end up managing someone above them). Their 1:1 pairs follow them (the old pair switched off, a new one with
-the demo manager), and about half have had a first 1:1 with their new manager already.
+end up managing someone above them). Their 1:1 pairs follow them (the old pair switched off,
+a new one with the demo manager), and about half have had a first 1:1 with their new
+manager already.
 Each past month's snapshot is the engine's distribution over the organisation as it was
 then: the same people, with only the first joiners moved so far."""
 

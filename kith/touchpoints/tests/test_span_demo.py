@@ -8,8 +8,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from kith.directory.models import Person
 from kith.core.permissions import viewer_for_user
+from kith.directory.models import Person
 from kith.directory.tests.factories import OrgUnitFactory, PersonFactory, login_for
 from kith.touchpoints.demo import span as demo
 from kith.touchpoints.engine import span as engine
@@ -77,7 +77,7 @@ def test_the_demo_manager_gets_16_reports_and_the_tree_stays_a_tree(organisation
 
 
 def test_the_trend_shows_the_span_growing_month_by_month(organisation):
-    manager, emails = organisation
+    _manager, emails = organisation
     demo.seed(today=TODAY, seed=1, demo_emails=emails)
     snapshots = list(SpanSnapshot.objects.order_by("taken_on"))
     assert [s.taken_on for s in snapshots] == [dt.date(2026, m, 1) for m in range(6, 13)]
