@@ -3,8 +3,8 @@ the disclosure layer.
 
 Every figure is a cell over a population: the people taking part (active, not opted out) in
 one unit's subtree. Which cells may be published is decided by the one disclosure engine
-against everything already published in the ledger's window (Pulse's cells included), so no
-combination of insights and survey figures concerns fewer than k people. Inside a published
+against every insights cell already published in the ledger's window (decision 0009), so no
+combination of insights figures concerns fewer than k people. Inside a published
 cell, a count-based figure (isolated members, people in a Connect round, event-goers, kudos)
 is shown only where every class of people with and without the property is 0 or >= k.
 Only published cells are stored; the members a computation described are kept (ids only) so
@@ -14,7 +14,6 @@ the ledger can resolve them later.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,20 +24,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kith.core.disclosure import engine as rule
-from kith.core.disclosure import ledger
+from kith.core.disclosure import ledger, tree
+from kith.core.disclosure.tree import (
+    cell_key,
+    figure_cells,
+    pack_members,
+    people_per_unit,
+    tree_json,
+)
 from kith.insights import engine, facts
 from kith.insights.models import Computation, PairWeek, PersonWeek, UnitFigures
-from kith.insights.org import (
-    ORG,
-    FloatArray,
-    IntArray,
-    Org,
-    ancestors,
-    organisation_now,
-    pack_members,
-    tree_json,
-    unpack_members,
-)
+from kith.insights.org import FloatArray, IntArray, Org, organisation_now
 
 SOURCE = "insights"
 WINDOW_WEEKS = 4
@@ -59,7 +55,7 @@ def batch_of(computation: Computation) -> str:
 
 
 def key_of(unit_id: int) -> str:
-    return "unit:org" if unit_id == ORG else f"unit:{unit_id}"
+    return cell_key(unit_id)
 
 
 # --- reading the window ------------------------------------------------------------------------
@@ -123,71 +119,13 @@ def read_window(org: Org, weeks: list[dt.date]) -> engine.Window:
 # --- what may be published -------------------------------------------------------------------
 
 
-def _prior_classes(org: Org, now: dt.datetime) -> tuple[IntArray, IntArray, rule.UIntArray]:
-    """Per person taking part, the class earlier publications put them in; each class's
-    weight (people in it, taking part now or not); the populations published before."""
-    prior = ledger.prior_signatures(now=now, sources=(SOURCE,))
-    everyone = np.union1d(prior.persons, org.person_ids)
-    hashes = np.zeros(everyone.size, dtype=np.uint64)
-    hashes[np.searchsorted(everyone, prior.persons)] = prior.signatures
-    klass, n_classes = rule.classes_of(hashes)
-    weight = np.bincount(klass, minlength=n_classes).astype(np.int64)
-    return klass[np.searchsorted(everyone, org.person_ids)], weight, prior.populations
-
-
 def publishable_units(org: Org, k: int, now: dt.datetime) -> IntArray:
-    """Unit indices whose subtree may be published, in the engine's priority order (the
-    organisation first, then larger and higher units)."""
-    if org.person_ids.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    klass, class_weight, known = _prior_classes(org, now)
-    rows, inverse = np.unique(np.column_stack([klass, org.unit]), axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    count = np.bincount(inverse, minlength=rows.shape[0]).astype(np.int64)
-    cell_ids = ancestors(org.parent, org.depth, rows[:, 1])
-    atom_tag = rule.tag_sums(inverse, rule.person_tag(org.person_ids), rows.shape[0])
-    taking_part = rule.Layer(
-        cell_ids=cell_ids,
-        weights=count[:, None],
-        klass=rows[:, 0].astype(np.int64),
-        class_weight=class_weight[:, None],
-        atom_tag=atom_tag,
-        known=known,
-    )
-    # Everyone active, opted out or not: a published head count ("people") set against the
-    # directory's must not single out fewer than k who left (Pulse's participation layer).
-    units, counts = np.unique(org.everyone_unit, return_counts=True)
-    everyone = rule.Layer.fresh(ancestors(org.parent, org.depth, units), counts.astype(np.int64))
-    people = people_per_unit(org)
-    candidates = np.flatnonzero(people >= k)
-    order = candidates[np.lexsort((candidates, -people[candidates], org.depth[candidates]))]
-    return rule.add_while_safe([taking_part, everyone], order, k, org.size)
-
-
-def people_per_unit(org: Org) -> IntArray:
-    anc = ancestors(org.parent, org.depth, org.unit)
-    return np.bincount(anc[anc >= 0], minlength=org.size).astype(np.int64)
-
-
-def figure_cells(org: Org, category: IntArray, published: IntArray, k: int) -> set[int]:
-    """Of the published units, those that may show a count-based figure: every class of
-    people (cut by the published cells) holds 0 or >= k people of each category."""
-    if published.size == 0:
-        return set()
-    rows, inverse = np.unique(np.column_stack([org.unit, category]), axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    width = int(category.max()) + 1 if category.size else 1
-    weights = np.zeros((rows.shape[0], width), dtype=np.int64)
-    np.add.at(weights, (inverse, category), 1)
-    mask = np.zeros(org.size, dtype=np.bool_)
-    mask[published] = True
-    cell_ids = ancestors(org.parent, org.depth, rows[:, 0])
-    # The most specific cell first: deepest, then smallest (prune_until_safe wants ranks >= 0).
-    people = people_per_unit(org)
-    big = int(people.max()) + 1
-    rank = org.depth * big + (big - people)
-    kept = rule.prune_until_safe(cell_ids, weights, mask, rank, k)
-    return set(np.flatnonzero(kept).tolist())
+    """Unit indices whose subtree may be published, in the engine's priority order, against
+    every insights cell in the ledger's window (decision 0009: not Pulse's). Everyone active,
+    opted out or not, is a second layer: a published head count ("people") set against the
+    directory's must not single out fewer than k who left (Pulse's participation layer)."""
+    prior = ledger.prior_signatures(now=now, sources=(SOURCE,))
+    return tree.publishable_units(org, prior, k, head_counts=org.everyone_unit)
 
 
 # --- computing and storing -----------------------------------------------------------------------
@@ -317,58 +255,9 @@ def population_of(
 ) -> tuple[IntArray, rule.UIntArray, rule.UIntArray]:
     """Each recorded cell describes the members of its unit's subtree in that computation
     (from the members and the tree the computation kept)."""
-    by_batch: dict[int, list[ledger.Recorded]] = defaultdict(list)
-    for row in recorded:
-        by_batch[int(row.batch.removeprefix("computation:"))].append(row)
-    persons, sums, populations = [], [], []
-    for computation in Computation.objects.filter(pk__in=by_batch):
-        who, tag_sum, population = _signatures(computation, by_batch[computation.pk])
-        persons.append(who)
-        sums.append(tag_sum)
-        populations.append(population)
-    if not persons:
-        empty = np.zeros(0, dtype=np.uint64)
-        return np.zeros(0, dtype=np.int64), empty, empty
-    return np.concatenate(persons), np.concatenate(sums), np.concatenate(populations)
+    return tree.resolve_batches(recorded, prefix="computation:", load=_computations)
 
 
-def _signatures(
-    computation: Computation, rows: Sequence[ledger.Recorded]
-) -> tuple[IntArray, rule.UIntArray, rule.UIntArray]:
-    person, unit_id = unpack_members(computation.members)
-    tree = {int(u): int(p) for u, p in computation.tree.items()}
-    ids = np.array(sorted(tree), dtype=np.int64)
-    index = {int(u): i for i, u in enumerate(ids.tolist())}
-    parent = np.array([index.get(tree[int(u)], -1) for u in ids.tolist()], dtype=np.int64)
-    depth = _depths(parent)
-    anc = ancestors(
-        parent,
-        depth,
-        np.array([index.get(int(u), index[ORG]) for u in unit_id.tolist()], dtype=np.int64),
-    )
-    table = np.zeros(ids.size, dtype=np.uint64)
-    cells = []
-    for row in rows:
-        raw = row.key.removeprefix("unit:")
-        u = index.get(ORG if raw == "org" else int(raw))
-        if u is None:
-            continue
-        with np.errstate(over="ignore"):
-            table[u] += np.uint64(row.tag)
-        cells.append(u)
-    valid = anc >= 0
-    safe = np.where(valid, anc, 0)
-    with np.errstate(over="ignore"):
-        signature = np.where(valid, table[safe], np.uint64(0)).sum(axis=1, dtype=np.uint64)
-    tags = np.broadcast_to(rule.person_tag(person)[:, None], anc.shape)[valid]
-    population = rule.tag_sums(safe[valid], tags, ids.size)
-    return person, signature, population[sorted(set(cells))]
-
-
-def _depths(parent: IntArray) -> IntArray:
-    depth = np.zeros(parent.size, dtype=np.int64)
-    current = parent.copy()
-    while (current >= 0).any():
-        depth += current >= 0
-        current = np.where(current >= 0, parent[np.maximum(current, 0)], -1)
-    return depth
+def _computations(ids: list[int]) -> Any:
+    rows = Computation.objects.filter(pk__in=ids).values_list("pk", "members", "tree")
+    return rows.iterator(chunk_size=8)

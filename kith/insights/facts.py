@@ -16,9 +16,10 @@ from numpy.typing import NDArray
 from kith.celebrate.models import KudosRecipient
 from kith.communities.models import Community
 from kith.connect.models import MatchMember
+from kith.core.disclosure.tree import ancestors
 from kith.events.models import Rsvp
 from kith.insights import engine
-from kith.insights.org import IntArray, Org, ancestors
+from kith.insights.org import IntArray, Org
 
 # figure -> the category it is counted from
 SOURCE_OF = {

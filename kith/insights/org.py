@@ -1,70 +1,38 @@
 """The organisation as insights sees it at one moment: the unit tree (index 0 is the whole
 organisation, above every top-level unit) and the people who take part (active, not opted
-out), each in their own unit. Plain numpy once read; the database is read here only."""
+out), each in their own unit. Plain numpy once read; the database is read here only. The
+arrays and what is published over them are the disclosure layer's (kith.core.disclosure.tree)."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
 from numpy.typing import NDArray
 
+from kith.core.disclosure.tree import OrgTree, unit_arrays
 from kith.directory.models import OrgUnit, Person
 from kith.insights.models import OptOut
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
-ORG = 0  # the organisation's unit id and index
 
 
 @dataclass(frozen=True)
-class Org:
-    unit_ids: IntArray  # (U,) org unit id per index; 0 for the organisation
-    parent: IntArray  # (U,) parent index, -1 for the organisation
-    names: list[str]  # (U,) names from the top level down, " / " between
-    depth: IntArray  # (U,) 0 for the organisation
-    person_ids: IntArray  # (n,) sorted
-    unit: IntArray  # (n,) own unit index per person
+class Org(OrgTree):
+    """The tree and the people taking part (OrgTree), with what insights adds."""
+
     manager: IntArray  # (n,) person index of the manager, -1 if none or not taking part
     # Own unit index of every active person, those who opted out included: head counts are
     # public (the directory), so published figures must not tell who is not taking part.
     everyone_unit: IntArray
 
-    @property
-    def size(self) -> int:
-        return int(self.unit_ids.size)
-
-    def ancestors(self, units: IntArray) -> IntArray:
-        """(len(units), max depth + 1): each unit and its ancestors, -1 padded."""
-        return ancestors(self.parent, self.depth, units)
-
-    def index_of_unit(self) -> dict[int, int]:
-        return {int(u): i for i, u in enumerate(self.unit_ids.tolist())}
-
-
-def ancestors(parent: IntArray, depth: IntArray, units: IntArray) -> IntArray:
-    width = int(depth.max()) + 1 if depth.size else 1
-    out = np.full((units.size, width), -1, dtype=np.int64)
-    current = np.asarray(units, dtype=np.int64).copy()
-    for column in range(width):
-        out[:, column] = current
-        alive = current >= 0
-        current = np.where(alive, parent[np.where(alive, current, 0)], -1)
-    return out
-
 
 def organisation_now() -> Org:
-    units = list(OrgUnit.objects.order_by("depth", "path").values_list("id", "parent_id", "name"))
-    unit_ids = np.array([ORG] + [u for u, _, _ in units], dtype=np.int64)
+    units = OrgUnit.objects.order_by("depth", "path").values_list("id", "parent_id", "name")
+    unit_ids, parent, names, depth = unit_arrays(units, settings.KITH_ORG_NAME)
     index = {int(u): i for i, u in enumerate(unit_ids.tolist())}
-    parent = np.array([-1] + [index[p] if p else 0 for _, p, _ in units], dtype=np.int64)
-    names = [settings.KITH_ORG_NAME]
-    depth = np.zeros(len(unit_ids), dtype=np.int64)
-    for i, (_, p, name) in enumerate(units, start=1):
-        names.append(name if not p else f"{names[index[p]]} / {name}")
-        depth[i] = depth[parent[i]] + 1
     opted_out = OptOut.objects.values_list("person_id", flat=True)
     people = (
         Person.objects.filter(is_active=True)
@@ -87,22 +55,3 @@ def organisation_now() -> Org:
         [own, np.array([index.get(int(u or 0), 0) for u in left], dtype=np.int64)]
     )
     return Org(unit_ids, parent, names, depth, person_ids, own, manager, everyone)
-
-
-def pack_members(org: Org) -> bytes:
-    """What a computation keeps about who it described (for the disclosure ledger)."""
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, person=org.person_ids, unit=org.unit_ids[org.unit])
-    return buffer.getvalue()
-
-
-def unpack_members(blob: bytes) -> tuple[IntArray, IntArray]:
-    with np.load(io.BytesIO(bytes(blob))) as data:
-        return data["person"].astype(np.int64), data["unit"].astype(np.int64)
-
-
-def tree_json(org: Org) -> dict[str, int]:
-    return {
-        str(int(u)): int(org.unit_ids[p]) if p >= 0 else -1
-        for u, p in zip(org.unit_ids.tolist(), org.parent.tolist(), strict=True)
-    }

@@ -28,6 +28,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from kith.core.disclosure.tree import unpack_members
 from kith.core.models import AuditEvent, DisclosedCell
 from kith.directory.models import OrgUnit, Person
 from kith.directory.tests.factories import OrgUnitFactory, PersonFactory, login_for
@@ -42,7 +43,6 @@ from kith.insights.models import (
     PersonWeek,
     UnitFigures,
 )
-from kith.insights.org import unpack_members
 from kith.pulse.models import Invitation, Wave
 from kith.pulse.receipts import has_answered
 from kith.pulse.results import SOURCE as PULSE

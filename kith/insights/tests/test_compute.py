@@ -91,7 +91,7 @@ def test_no_combination_of_published_cells_singles_out_fewer_than_k(org):
 
 def _populations() -> list[set[int]]:
     """Every recorded insights cell's population, rebuilt from the computations' members."""
-    from kith.insights.org import unpack_members
+    from kith.core.disclosure.tree import unpack_members
 
     rows = []
     for computation in Computation.objects.all():
@@ -163,7 +163,7 @@ def test_opting_out_removes_the_person_and_their_ties_from_the_next_computation(
     assert not PairWeek.objects.filter(person_b=someone).exists()
     services.insights_compute_week(week=WEEK)
     current = Computation.objects.get(current=True, week=WEEK)
-    from kith.insights.org import unpack_members
+    from kith.core.disclosure.tree import unpack_members
 
     members, _ = unpack_members(current.members)
     assert someone.pk not in members.tolist()
