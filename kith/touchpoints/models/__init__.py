@@ -3,6 +3,7 @@ audit. One module per part; all of them are imported here so Django sees one app
 
 from kith.touchpoints.models.audit import LifecycleProcess, ProcessStep, StepFeedback, StepReceipt
 from kith.touchpoints.models.checkins import CheckIn
+from kith.touchpoints.models.coverage import CoverageCell, CoverageRun
 from kith.touchpoints.models.journeys import Journey, JourneyStep, JourneyTemplate, StepTemplate
 from kith.touchpoints.models.oneonones import (
     ActionItem,
@@ -18,6 +19,8 @@ __all__ = [
     "ActionItem",
     "AgendaItem",
     "CheckIn",
+    "CoverageCell",
+    "CoverageRun",
     "Journey",
     "JourneyStep",
     "JourneyTemplate",

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from kith.touchpoints.registrations import audit, journeys, oneonones, span
+from kith.touchpoints.registrations import audit, coverage, journeys, oneonones, span
 
 
 def register_all(app_label: str) -> None:
-    for part in (oneonones, journeys, span, audit):
+    for part in (oneonones, journeys, span, audit, coverage):
         part.register(app_label)
