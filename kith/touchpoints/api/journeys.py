@@ -4,12 +4,14 @@ pages (so a page and the API never disagree on who sees what)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import BeforeValidator, ConfigDict, Discriminator, StrictBool, Tag
+from pydantic.json_schema import JsonDict
 
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import can_manage_touchpoints
@@ -25,26 +27,41 @@ from kith.touchpoints.services import journeys as services
 router = Router()
 
 ERRORS: dict[int, Any] = {**BASE_ERRORS, 422: ValidationErrorOut}
-WRITE_ERRORS: dict[int, Any] = {**ERRORS, 403: ErrorOut, 409: ErrorOut}
+WRITE_ERRORS: dict[int, Any] = {**ERRORS, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut}
 MAX_ID = 2**63 - 1
 HR_ONLY = "Only HR admins look after journey templates and every journey."
+
+
+def _whole(value: object) -> object:
+    """A JSON integer (5 or 5.0), never true, "5" or 5.5: pydantic's lax mode would take
+    those, which JSON Schema (and so the published contract) does not allow."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("give a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("give a whole number")
+        return int(value)
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
 
 OwnerRole = Literal["joiner", "manager", "buddy", "hr", "it"]
 StepKindName = Literal["human", "automated", "hybrid"]
 SpecialName = Literal["", "welcome_call", "buddy", "check_in"]
 
 
-class PersonBrief(Schema):
+class JourneyPersonOut(Schema):
     id: int
     name: str
 
 
-class StepOut(Schema):
+class JourneyStepOut(Schema):
     id: int
     title: str
     description: str
     owner_role: OwnerRole
-    owner: PersonBrief | None = Field(..., description="null for HR and IT, or while waiting")
+    owner: JourneyPersonOut | None = Field(..., description="null for HR and IT, or while waiting")
     owner_label: str = Field(..., description='Plain words: "You", "Ana Souza (manager)", "HR"')
     kind: StepKindName
     special: SpecialName
@@ -61,21 +78,21 @@ class StepOut(Schema):
 
 class JourneyOut(Schema):
     id: int
-    person: PersonBrief
+    person: JourneyPersonOut
     start_date: dt.date
     status: Literal["active", "completed", "cancelled"]
     template: str
-    manager: PersonBrief | None
-    buddy: PersonBrief | None
+    manager: JourneyPersonOut | None
+    buddy: JourneyPersonOut | None
     done: int
     total: int
     percent: int
-    steps: list[StepOut]
+    steps: list[JourneyStepOut]
 
 
 class JourneySummaryOut(Schema):
     id: int
-    person: PersonBrief
+    person: JourneyPersonOut
     start_date: dt.date
     status: Literal["active", "completed", "cancelled"]
     done: int
@@ -85,20 +102,80 @@ class JourneySummaryOut(Schema):
     overdue_steps: list[str]
 
 
-class StepDoneIn(Schema):
-    done: bool = Field(True, description="false opens a ticked step again")
+class JourneyStepDoneIn(Schema):
+    done: StrictBool = Field(True, description="false opens a ticked step again")
 
 
-class TemplateStepIn(Schema):
-    title: str = Field(..., min_length=1, max_length=engine.MAX_TITLE)
+NOT_BLANK = r"\S"  # at least one character that is not a space
+
+
+class _StepIn(Schema):
+    title: str = Field(..., min_length=1, max_length=engine.MAX_TITLE, pattern=NOT_BLANK)
     description: str = Field("", max_length=engine.MAX_DESCRIPTION)
+
+
+class PlainStepIn(_StepIn):
+    """A step people (or a system) carry out, with no part for Kith beyond reminders."""
+
+    special: Literal[""] = ""
     owner: OwnerRole
-    day_offset: int = Field(..., ge=engine.MIN_OFFSET, le=engine.MAX_OFFSET)
+    day_offset: Whole = Field(..., ge=engine.MIN_OFFSET, le=engine.MAX_OFFSET)
     kind: StepKindName = "human"
-    special: SpecialName = ""
 
 
-class TemplateStepOut(Schema):
+class WelcomeCallStepIn(_StepIn):
+    """The welcome call: a 1:1 with the manager that Kith books in the first days."""
+
+    special: Literal["welcome_call"]
+    owner: Literal["manager"] = "manager"
+    day_offset: Whole = Field(..., ge=0, le=engine.WELCOME_CALL_LATEST)
+    kind: Literal["human", "hybrid"] = "human"
+
+
+class CheckInStepIn(_StepIn):
+    """A check-in: a 1:1 with the manager after the start, booked as its day nears."""
+
+    special: Literal["check_in"]
+    owner: Literal["manager"] = "manager"
+    day_offset: Whole = Field(..., ge=1, le=engine.MAX_OFFSET)
+    kind: Literal["human", "hybrid"] = "human"
+
+
+class BuddyStepIn(_StepIn):
+    """Meeting the buddy Connect's buddy program finds."""
+
+    special: Literal["buddy"]
+    owner: Literal["buddy"] = "buddy"
+    day_offset: Whole = Field(..., ge=engine.MIN_OFFSET, le=engine.MAX_OFFSET)
+    kind: Literal["human", "hybrid"] = "human"
+
+
+def _special_of(value: Any) -> str:
+    special = value.get("special", "") if isinstance(value, dict) else getattr(value, "special", "")
+    return special if special in ("welcome_call", "check_in", "buddy") else "plain"
+
+
+JourneyTemplateStepIn = Annotated[
+    Annotated[PlainStepIn, Tag("plain")]
+    | Annotated[WelcomeCallStepIn, Tag("welcome_call")]
+    | Annotated[CheckInStepIn, Tag("check_in")]
+    | Annotated[BuddyStepIn, Tag("buddy")],
+    Discriminator(_special_of),
+]
+# JSON Schema says what it can of the rules across steps: one welcome call at most.
+_ONE_WELCOME_CALL: JsonDict = {
+    "contains": {"properties": {"special": {"const": "welcome_call"}}, "required": ["special"]},
+    "minContains": 0,
+    "maxContains": 1,
+}
+# …and across fields: the template for every new person is switched on.
+_DEFAULT_IS_ACTIVE: JsonDict = {
+    "if": {"properties": {"is_default": {"const": True}}, "required": ["is_default"]},
+    "then": {"properties": {"is_active": {"const": True}}},
+}
+
+
+class JourneyTemplateStepOut(Schema):
     id: int
     title: str
     description: str
@@ -108,27 +185,31 @@ class TemplateStepOut(Schema):
     special: SpecialName
 
 
-class TemplateIn(Schema):
+class JourneyTemplateIn(Schema):
     """A template and all its steps: PUT replaces every step."""
 
-    name: str = Field(..., min_length=1, max_length=services.MAX_NAME)
+    model_config = ConfigDict(json_schema_extra=_DEFAULT_IS_ACTIVE)
+
+    name: str = Field(..., min_length=1, max_length=services.MAX_NAME, pattern=NOT_BLANK)
     description: str = Field("", max_length=services.MAX_TEMPLATE_DESCRIPTION)
-    is_default: bool = False
-    is_active: bool = True
-    steps: list[TemplateStepIn] = Field(..., min_length=1, max_length=engine.MAX_STEPS)
+    is_default: StrictBool = False
+    is_active: StrictBool = True
+    steps: list[JourneyTemplateStepIn] = Field(
+        ..., min_length=1, max_length=engine.MAX_STEPS, json_schema_extra=_ONE_WELCOME_CALL
+    )
 
 
-class TemplateOut(Schema):
+class JourneyTemplateOut(Schema):
     id: int
     name: str
     description: str
     is_default: bool
     is_active: bool
-    steps: list[TemplateStepOut]
+    steps: list[JourneyTemplateStepOut]
 
 
-class StartIn(Schema):
-    person_id: WholeNumber = Field(..., ge=1, description="The directory id of the new joiner")
+class JourneyStartIn(Schema):
+    person_id: Whole = Field(..., ge=1, description="The directory id of the new joiner")
 
 
 # --- Shapes ---------------------------------------------------------------------------------
@@ -267,7 +348,7 @@ def my_journey(request: HttpRequest) -> dict[str, Any]:
     response={201: JourneyOut, **WRITE_ERRORS},
     summary="HR: start a journey for a person with the default template",
 )
-def start_journey(request: HttpRequest, payload: StartIn) -> Status:
+def start_journey(request: HttpRequest, payload: JourneyStartIn) -> Status:
     _require_hr(request)
     person = Person.objects.filter(pk=_existing_id(payload.person_id)).first()
     if person is None:
@@ -284,7 +365,9 @@ def start_journey(request: HttpRequest, payload: StartIn) -> Status:
     response={200: JourneyOut, **WRITE_ERRORS},
     summary="Tick a step off (or open it again): its owner, or HR for HR and IT steps",
 )
-def tick_step(request: HttpRequest, step_id: WholeNumber, payload: StepDoneIn) -> dict[str, Any]:
+def tick_step(
+    request: HttpRequest, step_id: WholeNumber, payload: JourneyStepDoneIn
+) -> dict[str, Any]:
     viewer = _viewer(request)
     step = JourneyStep.objects.filter(pk=_existing_id(step_id)).first()
     if step is None or selectors.journey_for_viewer(viewer, step.journey_id) is None:
@@ -303,7 +386,7 @@ def tick_step(request: HttpRequest, step_id: WholeNumber, payload: StepDoneIn) -
 
 @router.get(
     "/templates",
-    response={200: list[TemplateOut], 403: ErrorOut, **ERRORS},
+    response={200: list[JourneyTemplateOut], 403: ErrorOut, **ERRORS},
     summary="HR: journey templates",
 )
 def list_templates(request: HttpRequest) -> list[dict[str, Any]]:
@@ -315,17 +398,17 @@ def list_templates(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/templates",
-    response={201: TemplateOut, **WRITE_ERRORS},
+    response={201: JourneyTemplateOut, **WRITE_ERRORS},
     summary="HR: create a journey template",
 )
-def create_template(request: HttpRequest, payload: TemplateIn) -> Status:
+def create_template(request: HttpRequest, payload: JourneyTemplateIn) -> Status:
     _require_hr(request)
     return _save_template(request, None, payload)
 
 
 @router.get(
     "/templates/{template_id}",
-    response={200: TemplateOut, 403: ErrorOut, **ERRORS},
+    response={200: JourneyTemplateOut, 403: ErrorOut, **ERRORS},
     summary="HR: one journey template",
 )
 def get_template(request: HttpRequest, template_id: WholeNumber) -> dict[str, Any]:
@@ -334,10 +417,12 @@ def get_template(request: HttpRequest, template_id: WholeNumber) -> dict[str, An
 
 @router.put(
     "/templates/{template_id}",
-    response={200: TemplateOut, **WRITE_ERRORS},
+    response={200: JourneyTemplateOut, **WRITE_ERRORS},
     summary="HR: replace a journey template and its steps",
 )
-def update_template(request: HttpRequest, template_id: WholeNumber, payload: TemplateIn) -> Status:
+def update_template(
+    request: HttpRequest, template_id: WholeNumber, payload: JourneyTemplateIn
+) -> Status:
     return _save_template(request, _template_or_404(request, template_id), payload)
 
 
@@ -350,7 +435,7 @@ def _template_or_404(request: HttpRequest, template_id: int) -> JourneyTemplate:
 
 
 def _save_template(
-    request: HttpRequest, template: JourneyTemplate | None, payload: TemplateIn
+    request: HttpRequest, template: JourneyTemplate | None, payload: JourneyTemplateIn
 ) -> Status:
     specs = [
         engine.StepSpec(
@@ -376,8 +461,15 @@ def _save_template(
     except PermissionDenied as exc:
         raise HttpError(403, str(exc)) from exc
     except ValidationError as exc:
+        if _only_a_name_taken(exc):
+            raise HttpError(409, "Another template already has this name.") from exc
         return Status(422, _field_errors(exc))
     return Status(201 if template is None else 200, _template_dict(saved))
+
+
+def _only_a_name_taken(exc: ValidationError) -> bool:
+    errors = getattr(exc, "error_dict", {})
+    return list(errors) == ["name"] and all(e.code == "name_taken" for e in errors["name"])
 
 
 # Last: "/{journey_id}" would otherwise shadow the fixed paths above.

@@ -47,6 +47,10 @@ NUDGE_KIND = "touchpoints.journey_nudge"
 PLANNED_GRACE = dt.timedelta(hours=12)
 
 
+def _name_taken() -> ValidationError:
+    return ValidationError("Another template already has this name.", code="name_taken")
+
+
 def journeys_path() -> str:
     return reverse("touchpoints:journey_home")
 
@@ -139,7 +143,7 @@ def template_save(
             with transaction.atomic():
                 template.save()
         except IntegrityError as exc:
-            raise ValidationError({"name": "Another template already has this name."}) from exc
+            raise ValidationError({"name": _name_taken()}) from exc
         _replace_steps(template, steps)
         audit.record(
             actor=viewer.user,
@@ -171,7 +175,7 @@ def _check_template(
     steps: Sequence[engine.StepSpec],
     step_labels: Sequence[str] | None,
 ) -> None:
-    errors: dict[str, list[str]] = defaultdict(list)
+    errors: dict[str, list[str | ValidationError]] = defaultdict(list)
     if not name:
         errors["name"].append("Give the template a name, such as “Engineering onboarding”.")
     elif len(name) > MAX_NAME:
@@ -181,7 +185,7 @@ def _check_template(
         if template is not None:
             same = same.exclude(pk=template.pk)
         if same.exists():
-            errors["name"].append("Another template already has this name.")
+            errors["name"].append(_name_taken())
     if len(description) > MAX_TEMPLATE_DESCRIPTION:
         errors["description"].append(
             f"The description is longer than {MAX_TEMPLATE_DESCRIPTION} characters."

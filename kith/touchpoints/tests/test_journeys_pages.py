@@ -265,15 +265,34 @@ def test_api_templates_are_for_hr_with_field_errors(db, hr_person, employee):
         {"title": "Welcome", "owner": "hr", "day_offset": 1, "special": "welcome_call"},
     ]
     body: dict[str, object] = {"name": "Sales", "steps": steps}
+    # The schema says a welcome call is the manager's…
     bad = hr.post(f"{API}/templates", body, content_type="application/json")
     assert bad.status_code == 422
-    assert bad.json()["detail"][0]["loc"] == ["body", "payload", "steps", "1", "owner"]
+    assert bad.json()["detail"][0]["loc"][-1] == "owner"
+    # …and the service what no schema can: one welcome call per journey.
     steps[1]["owner"] = "manager"
+    twice = hr.post(
+        f"{API}/templates",
+        {**body, "steps": [*steps, {**steps[1], "day_offset": 2}]},
+        content_type="application/json",
+    )
+    assert twice.status_code == 422
+    assert twice.json()["detail"] == [
+        {
+            "loc": ["body", "payload", "steps", "2", "special"],
+            "msg": "Step 3: a journey has one welcome call; remove this one.",
+            "type": "value_error",
+        }
+    ]
     made = hr.post(f"{API}/templates", body, content_type="application/json")
     assert made.status_code == 201 and len(made.json()["steps"]) == 2
     body["name"] = "Sales team"
     put = hr.put(f"{API}/templates/{made.json()['id']}", body, content_type="application/json")
     assert put.status_code == 200 and put.json()["name"] == "Sales team"
+    taken = hr.post(f"{API}/templates", body, content_type="application/json")
+    assert taken.status_code == 409 and taken.json()["detail"] == (
+        "Another template already has this name."
+    )
     assert hr.get(f"{API}/templates/999999").status_code == 404
 
 
