@@ -473,7 +473,8 @@ def test_hr_sees_counts_the_invitees_and_facilitator_see_who_is_going(org, hr, w
     people = _going(group, 3)
     url = f"/pulse/focus/{group.pk}/"
     hr_page = _client(org.hr, hr=True).get(url).content.decode()
-    assert "Going" in hr_page and "<dd>3</dd>" in hr_page and "<dd>1</dd>" in hr_page
+    assert '<strong class="stat">3</strong> going' in hr_page
+    assert '<strong class="stat">1</strong> not going' in hr_page
     assert not any(p.full_name in hr_page for p in people)
     for viewer in (people[0], people[-1], outsider):
         page = _client(viewer).get(url).content.decode()
