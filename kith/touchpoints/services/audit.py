@@ -59,9 +59,16 @@ DEFAULT_K = 5
 MAX_PROCESSES_PER_STAGE = 30
 MAX_STEPS_PER_PROCESS = 30
 ONLY_HR = "Only HR admins map the employee lifecycle."
+# What trimming removes from either end of a name (the API's pattern says the same).
+BLANK = " \t\n\r\x0b\x0c"
 
 
-class AlreadyAnswered(ValidationError):
+class Conflict(ValidationError):
+    """Valid on its own, but not with what is already there (a name taken, a full stage,
+    the example into a map that has something): the API answers 409."""
+
+
+class AlreadyAnswered(Conflict):
     """This person has told Kith about this step before."""
 
 
@@ -93,7 +100,7 @@ class StepInput:
 
 def _text(value: str, *, field: str, limit: int, required: str = "") -> str:
     """Trimmed text without NUL (PostgreSQL refuses it) and within its length."""
-    text = str(value or "").replace("\x00", "").strip()
+    text = str(value or "").replace("\x00", "").strip(BLANK)
     if required and not text:
         raise ValidationError({field: required})
     if len(text) > limit:
@@ -145,7 +152,7 @@ def _check_process_name(data: ProcessInput, *, except_id: int | None = None) -> 
     if except_id is not None:
         same = same.exclude(pk=except_id)
     if same.exists():
-        raise ValidationError(
+        raise Conflict(
             {
                 "name": _("%(stage)s already has a process called “%(name)s”.")
                 % {"stage": _stage_label(data.stage), "name": data.name}
@@ -155,7 +162,7 @@ def _check_process_name(data: ProcessInput, *, except_id: int | None = None) -> 
 
 def _check_room_in_stage(stage: str) -> None:
     if LifecycleProcess.objects.filter(stage=stage).count() >= MAX_PROCESSES_PER_STAGE:
-        raise ValidationError(
+        raise Conflict(
             {
                 "stage": _("%(stage)s already has %(limit)d processes; merge some first.")
                 % {"stage": _stage_label(stage), "limit": MAX_PROCESSES_PER_STAGE}
@@ -288,7 +295,7 @@ def _check_step_name(process_id: int, name: str, *, except_id: int | None = None
     if except_id is not None:
         same = same.exclude(pk=except_id)
     if same.exists():
-        raise ValidationError({"name": _("This process already has a step called “%s”.") % name})
+        raise Conflict({"name": _("This process already has a step called “%s”.") % name})
 
 
 def _ensure_tallies(step_ids: Iterable[int]) -> None:
@@ -308,7 +315,7 @@ def step_create(*, viewer: Viewer, process_id: int, data: StepInput) -> ProcessS
         process = _process_locked(process_id)
         _check_step_name(process.pk, clean.name)
         if process.steps.count() >= MAX_STEPS_PER_PROCESS:
-            raise ValidationError(
+            raise Conflict(
                 {
                     "name": _("A process holds at most %d steps; split it into two.")
                     % MAX_STEPS_PER_PROCESS
@@ -407,7 +414,7 @@ def example_map_load(*, viewer: Viewer) -> int:
     number of steps. Never into a map that has anything: HR's own work is never mixed with
     or overwritten by the example."""
     require(can_manage_touchpoints(viewer), ONLY_HR)
-    not_empty = ValidationError(
+    not_empty = Conflict(
         {"map": _("The example goes only into an empty map, and yours already has processes.")}
     )
     try:
