@@ -1,7 +1,62 @@
+"""Demo human-touch audit: Kith's example lifecycle loaded by the demo HR admin, and
+"did it feel human?" answers from demo colleagues given through the real service, so most
+steps have published figures (in batches of k), a few have not enough answers yet, and the
+automated steps with emotional weight are flagged, their feedback agreeing."""
+
 from __future__ import annotations
 
 import datetime as dt
+import random
+
+from django.contrib.auth.models import AnonymousUser
+
+from kith.accounts.models import User
+from kith.core.permissions import HR_ADMINS_GROUP, Viewer, viewer_for_user
+from kith.directory.models import Person
+from kith.touchpoints.engine.audit import Risk
+from kith.touchpoints.models.audit import LifecycleProcess, ProcessStep, StepFigure
+from kith.touchpoints.selectors.audit import lifecycle_map_for_viewer
+from kith.touchpoints.services.audit import example_map_load, step_feedback_submit
+
+# How people answer, by how a step is run: (yes, partly, no) weights.
+LEANINGS = {
+    ("automated", True): (1, 3, 6),
+    ("hybrid", True): (3, 4, 3),
+    ("human", True): (15, 4, 1),
+    ("human", False): (7, 2, 1),
+    ("hybrid", False): (5, 4, 1),
+    ("automated", False): (4, 4, 2),
+}
 
 
 def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
-    return ""
+    hr = User.objects.filter(groups__name=HR_ADMINS_GROUP, is_active=True).order_by("pk").first()
+    if hr is None or LifecycleProcess.objects.exists():
+        return ""
+    viewer = viewer_for_user(hr)
+    example_map_load(viewer=viewer)
+    rng = random.Random(seed + 51)
+    # The demo logins have not answered, so they can try the feedback page themselves.
+    people = list(
+        Person.objects.filter(is_active=True)
+        .exclude(email__in=[e.lower() for e in demo_emails])
+        .order_by("pk")
+    )
+    answers = 0
+    for step in ProcessStep.objects.filter(asks_feedback=True).order_by("process_id", "position"):
+        # Most steps get one or two batches of answers; every fourth too few to show yet.
+        count = rng.choice((2, 3)) if rng.random() < 0.25 else rng.randint(5, 14)
+        weights = LEANINGS[(step.mode, step.needs_human_touch)]
+        for person in rng.sample(people, min(count, len(people))):
+            answer = rng.choices(("yes", "partly", "no"), weights=weights)[0]
+            step_feedback_submit(
+                viewer=Viewer(user=AnonymousUser(), person=person), step_id=step.pk, answer=answer
+            )
+            answers += 1
+    view = lifecycle_map_for_viewer(viewer)
+    high = sum(1 for s in view.flagged if s.assessment.risk is Risk.HIGH)
+    return (
+        f"Human-touch audit: the example lifecycle ({len(view.steps)} steps, {high} high risk, "
+        f"{len(view.flagged) - high} medium), {answers} answers, "
+        f"{StepFigure.objects.values('step_id').distinct().count()} steps with published feedback"
+    )
