@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kith.touchpoints.views import audit, journeys, oneonones, span
+from kith.touchpoints.views import audit, coverage, journeys, oneonones, span
 
 app_name = "touchpoints"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     *journeys.urlpatterns,
     *span.urlpatterns,
     *audit.urlpatterns,
+    *coverage.urlpatterns,
 ]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from ninja import Router
 
-from kith.touchpoints.api import audit, journeys, oneonones, span
+from kith.touchpoints.api import audit, coverage, journeys, oneonones, span
 
 router = Router()
 router.add_router("", oneonones.router)
 router.add_router("/journeys", journeys.router)
 router.add_router("/span", span.router)
 router.add_router("/audit", audit.router)
+router.add_router("/coverage", coverage.router)
