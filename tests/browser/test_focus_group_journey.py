@@ -31,7 +31,7 @@ def test_hr_invites_a_focus_group_and_the_manager_reads_its_theme(open_browsing)
     wave.refresh_from_db()
     answer_all(wave, org.platform_people + org.data_people + org.direct_people)
     results.wave_results_compute(wave=wave)
-    facilitator = PersonFactory(full_name="Fatima Okafor", email="fatima@example.com")
+    facilitator = PersonFactory.create(full_name="Fatima Okafor", email="fatima@example.com")
     login_for(facilitator, password=PASSWORD)
 
     # HR: from Platform's row of the results, a focus group of five, by video.
@@ -61,7 +61,7 @@ def test_hr_invites_a_focus_group_and_the_manager_reads_its_theme(open_browsing)
     # The session happened: the facilitator writes down what the group said.
     group = FocusGroup.objects.get()
     start = timezone.now() - dt.timedelta(hours=2)
-    Event.objects.filter(pk=group.event_id).update(
+    Event.objects.filter(focus_group=group).update(
         starts_at=start, ends_at=start + dt.timedelta(hours=1)
     )
     desk.log_in(facilitator.email, PASSWORD)
