@@ -26,6 +26,8 @@ from kith.touchpoints.models import Journey, JourneyStep, JourneyTemplate, Meeti
 from kith.touchpoints.models.journeys import Owner, Special, StepKind
 
 OVERVIEW_LIMIT = 500
+# A booked welcome call or check-in is not late until a day after its time (as for nudges).
+BOOKED_GRACE = dt.timedelta(days=engine.NUDGE_AFTER_DAYS)
 HELD = Meeting.Status.HELD
 
 
@@ -58,6 +60,11 @@ class StepView:
         if meeting is None or meeting.status == Meeting.Status.CANCELLED:
             return None
         return meeting.starts_at
+
+    @property
+    def meeting_is_past(self) -> bool:
+        starts_at = self.meeting_starts_at
+        return starts_at is not None and starts_at < timezone.now()
 
 
 @dataclass(frozen=True)
@@ -111,9 +118,19 @@ def journey_for_viewer(viewer: Viewer, journey_id: int) -> JourneyView | None:
     return _view(viewer, journey, steps)
 
 
+def _booked_ahead(step: JourneyStep, now: dt.datetime) -> bool:
+    """Its 1:1 is still to come (or only just happened): not late, whatever the date says."""
+    meeting = step.meeting
+    return (
+        meeting is not None
+        and meeting.status == Meeting.Status.PLANNED
+        and meeting.starts_at >= now - BOOKED_GRACE
+    )
+
+
 def _view(viewer: Viewer, journey: Journey, steps: list[JourneyStep]) -> JourneyView:
     me = viewer.person.pk if viewer.person is not None else None
-    today = _today(viewer)
+    today, now = _today(viewer), timezone.now()
     live = journey.status != Journey.Status.CANCELLED
     views = []
     for step in steps:
@@ -127,6 +144,7 @@ def _view(viewer: Viewer, journey: Journey, steps: list[JourneyStep]) -> Journey
                 is_overdue=not done
                 and live
                 and step.kind != StepKind.AUTOMATED  # they tick themselves off on their day
+                and not _booked_ahead(step, now)
                 and engine.is_overdue(step.due_on, today),
                 is_mine=me is not None and step.owner_id == me,
                 can_tick=live
@@ -196,6 +214,10 @@ def _summaries(journeys: list[Journey], today: dt.date) -> list[JourneySummary]:
         JourneyStep.objects.filter(journey_id__in=ids, due_on__lt=today)
         .exclude(done_q)
         .exclude(kind=StepKind.AUTOMATED)
+        .exclude(
+            meeting__status=Meeting.Status.PLANNED,
+            meeting__starts_at__gte=timezone.now() - BOOKED_GRACE,
+        )
         .order_by("due_on", "id")
         .values_list("journey_id", "title")
     )

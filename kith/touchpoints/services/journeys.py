@@ -445,7 +445,7 @@ def journey_step_complete(
         step.done_at = now if done else None
         step.done_by = viewer.person if done else None
         step.save(update_fields=["done_at", "done_by"])
-        _settle_status(step.journey)
+        settle_status(step.journey)
         audit.record(
             actor=viewer.user,
             action="touchpoints.journey_step_done" if done else "touchpoints.journey_step_reopened",
@@ -455,7 +455,7 @@ def journey_step_complete(
     return step
 
 
-def _settle_status(journey: Journey) -> None:
+def settle_status(journey: Journey) -> None:
     """A journey is completed when every step is done, and in progress again when one opens."""
     if journey.status == Journey.Status.CANCELLED:
         return
@@ -503,7 +503,7 @@ def journeys_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     result.steps_done = _tick_what_happened(active, now)
     for journey in active:
         before = journey.status
-        _settle_status(journey)
+        settle_status(journey)
         result.completed += int(before != journey.status)
     return result
 

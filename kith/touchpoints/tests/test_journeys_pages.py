@@ -329,3 +329,20 @@ def test_the_export_holds_my_journey_and_the_steps_i_own_for_others(db, journey,
 def test_the_privacy_page_says_who_sees_a_journey(db, employee):
     html = client_for(employee).get("/privacy/").content.decode()
     assert "Onboarding journeys" in html and "at most three times" in html
+
+
+def test_a_step_whose_1on1_is_still_to_come_is_not_late(db, journey, joiner):
+    call = step(journey, "Welcome call with your manager")
+    assert call.meeting is not None and call.meeting.starts_at > timezone.now()
+    JourneyStep.objects.filter(pk=call.pk).update(
+        due_on=timezone.localdate() - dt.timedelta(days=3)
+    )
+    html = client_for(joiner).get(HOME).content.decode()
+    row = html.split(f'id="step-{call.pk}"')[1].split("</li>")[0]
+    assert "Booked for" in row and "(your time)" in row and "Late" not in row
+    # Once it is more than a day past and not held, it is late.
+    call.meeting.starts_at = timezone.now() - dt.timedelta(days=2)
+    call.meeting.save(update_fields=["starts_at"])
+    html = client_for(joiner).get(HOME).content.decode()
+    row = html.split(f'id="step-{call.pk}"')[1].split("</li>")[0]
+    assert "Late" in row and f'href="/touchpoints/meetings/{call.meeting.pk}/"' in row
