@@ -179,6 +179,8 @@ def test_answering_with_htmx_swaps_just_the_step(employee_client, mapped):
     good = employee_client.post(url, {"answer": "partly"}, HTTP_HX_REQUEST="true")
     assert good.status_code == 200
     assert f'id="step-{step.pk}"' in text(good) and "You answered" in text(good)
+    assert 'id="feedback-progress" hx-swap-oob="true"' in text(good)
+    assert "You have answered 1 of 1." in text(good)
     assert "<html" not in text(good)
 
 

@@ -10,6 +10,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -307,9 +308,14 @@ def audit_feedback_answer(request: HttpRequest, step_id: int) -> HttpResponse:
     except ValidationError as exc:
         problem = error_text(exc)
     if request.htmx:  # type: ignore[attr-defined]
+        # The step swaps in place; the "answered n of m" line follows out of band.
         fresh = selectors.feedback_item_for_viewer(viewer, item.step_id)
         context = {"item": fresh, "problem": problem, "answers": ANSWERS}
-        return render(request, "touchpoints/audit/feedback.html#item", context)
+        progress = {"page": selectors.feedback_page_for_viewer(viewer), "oob": True}
+        return HttpResponse(
+            render_to_string("touchpoints/audit/feedback.html#item", context, request)
+            + render_to_string("touchpoints/audit/feedback.html#progress", progress, request)
+        )
     if problem:
         flash.error(request, problem)
     elif notice:
