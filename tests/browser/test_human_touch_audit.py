@@ -17,8 +17,8 @@ PASSWORD = "pw-for-tests-1"
 
 @pytest.fixture
 def people(transactional_db):
-    hr = PersonFactory(full_name="Jasmine Garcia", email="jasmine@example.com")
-    ana = PersonFactory(full_name="Ana Souza", email="ana@example.com")
+    hr = PersonFactory.create(full_name="Jasmine Garcia", email="jasmine@example.com")
+    ana = PersonFactory.create(full_name="Ana Souza", email="ana@example.com")
     login_for(hr, hr=True, password=PASSWORD)
     login_for(ana, password=PASSWORD)
     return hr, ana
