@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import StrictBool
 
 from kith.core.http import viewer_of as _viewer
 from kith.directory.api import WholeNumber
@@ -37,7 +38,7 @@ VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f]"
 ViewName = Literal["open", "answered", "waiting", "hidden"]
 
 
-class QuestionOut(Schema):
+class TownHallQuestionOut(Schema):
     id: uuid.UUID
     text: str
     anonymous: bool
@@ -57,12 +58,12 @@ class QuestionOut(Schema):
     )
 
 
-class QuestionsOut(Schema):
+class TownHallQuestionsOut(Schema):
     event_id: int
     view: str = Field(
         ..., description="open, answered, waiting or hidden (the last two: moderators)"
     )
-    questions: list[QuestionOut] = Field(..., description="Most votes first")
+    questions: list[TownHallQuestionOut] = Field(..., description="Most votes first")
     counts: dict[str, int] = Field(..., description="How many questions each list holds")
     asking_open: bool
     closes_at: dt.datetime = Field(..., description="When questions and votes close (UTC)")
@@ -75,16 +76,16 @@ class QuestionsOut(Schema):
     notes_published_at: dt.datetime | None
 
 
-class QuestionIn(Schema):
+class TownHallQuestionIn(Schema):
     text: str = Field(..., min_length=1, max_length=MAX_QUESTION, pattern=VISIBLE)
-    anonymous: bool = Field(
+    anonymous: StrictBool = Field(
         False,
         description="Anonymous: nobody, not even HR or the organisers, can see that you asked "
         "it. Nothing records who asked, so it cannot be withdrawn later.",
     )
 
 
-class HideIn(Schema):
+class TownHallHideIn(Schema):
     reason: str = Field(
         ...,
         min_length=1,
@@ -94,15 +95,15 @@ class HideIn(Schema):
     )
 
 
-class AnsweredIn(Schema):
-    answered: bool
+class TownHallAnsweredIn(Schema):
+    answered: StrictBool
 
 
-class SettingsIn(Schema):
-    approval_needed: bool = Field(..., description="New questions wait for a moderator")
+class TownHallSettingsIn(Schema):
+    approval_needed: StrictBool = Field(..., description="New questions wait for a moderator")
 
 
-class NotesIn(Schema):
+class TownHallNotesIn(Schema):
     notes: str = Field(..., min_length=1, max_length=MAX_NOTES, pattern=VISIBLE)
 
 
@@ -185,15 +186,18 @@ def _field_errors(exc: ValidationError) -> dict[str, Any]:
     }
 
 
+# Schema names are global in the OpenAPI document, hence the TownHall prefix on each.
 # Fixed paths before `{question_id}`, so "settings" and "notes" are never taken for an id.
 
 
 @router.put(
     "/{event_id}/questions/settings",
-    response={200: QuestionsOut, **WRITE_ERRORS},
+    response={200: TownHallQuestionsOut, **WRITE_ERRORS},
     summary="Whether new questions wait for approval (moderators)",
 )
-def update_settings(request: HttpRequest, event_id: WholeNumber, payload: SettingsIn) -> Status:
+def update_settings(
+    request: HttpRequest, event_id: WholeNumber, payload: TownHallSettingsIn
+) -> Status:
     _run(
         lambda: th_services.town_hall_settings_update(
             viewer=_viewer(request),
@@ -206,10 +210,10 @@ def update_settings(request: HttpRequest, event_id: WholeNumber, payload: Settin
 
 @router.put(
     "/{event_id}/questions/notes",
-    response={200: QuestionsOut, **WRITE_ERRORS},
+    response={200: TownHallQuestionsOut, **WRITE_ERRORS},
     summary="Publish or edit the notes after a town hall (organisers; closes questions)",
 )
-def publish_notes(request: HttpRequest, event_id: WholeNumber, payload: NotesIn) -> Status:
+def publish_notes(request: HttpRequest, event_id: WholeNumber, payload: TownHallNotesIn) -> Status:
     try:
         _run(
             lambda: th_services.town_hall_notes_publish(
@@ -223,7 +227,7 @@ def publish_notes(request: HttpRequest, event_id: WholeNumber, payload: NotesIn)
 
 @router.get(
     "/{event_id}/questions",
-    response={200: QuestionsOut, **READ_ERRORS},
+    response={200: TownHallQuestionsOut, **READ_ERRORS},
     summary="A town hall's questions, most votes first",
 )
 def list_questions(request: HttpRequest, event_id: WholeNumber, view: ViewName = "open") -> Any:
@@ -232,10 +236,12 @@ def list_questions(request: HttpRequest, event_id: WholeNumber, view: ViewName =
 
 @router.post(
     "/{event_id}/questions",
-    response={201: QuestionOut, **WRITE_ERRORS},
+    response={201: TownHallQuestionOut, **WRITE_ERRORS},
     summary="Ask a question, with your name or anonymously",
 )
-def ask_question(request: HttpRequest, event_id: WholeNumber, payload: QuestionIn) -> Status:
+def ask_question(
+    request: HttpRequest, event_id: WholeNumber, payload: TownHallQuestionIn
+) -> Status:
     try:
         question = _run(
             lambda: th_services.question_ask(
@@ -286,7 +292,7 @@ def _vote(request: HttpRequest, event_id: int, question_id: uuid.UUID, *, up: bo
 
 @router.post(
     "/{event_id}/questions/{question_id}/vote",
-    response={200: QuestionOut, **READ_ERRORS, 409: ErrorOut},
+    response={200: TownHallQuestionOut, **READ_ERRORS, 409: ErrorOut},
     summary="Upvote a question (once)",
 )
 def vote_question(request: HttpRequest, event_id: WholeNumber, question_id: uuid.UUID) -> Status:
@@ -295,7 +301,7 @@ def vote_question(request: HttpRequest, event_id: WholeNumber, question_id: uuid
 
 @router.delete(
     "/{event_id}/questions/{question_id}/vote",
-    response={200: QuestionOut, **READ_ERRORS, 409: ErrorOut},
+    response={200: TownHallQuestionOut, **READ_ERRORS, 409: ErrorOut},
     summary="Take my vote back",
 )
 def unvote_question(request: HttpRequest, event_id: WholeNumber, question_id: uuid.UUID) -> Status:
@@ -304,7 +310,7 @@ def unvote_question(request: HttpRequest, event_id: WholeNumber, question_id: uu
 
 @router.post(
     "/{event_id}/questions/{question_id}/show",
-    response={200: QuestionOut, **READ_ERRORS},
+    response={200: TownHallQuestionOut, **READ_ERRORS},
     summary="Approve a waiting question, or show a hidden one again (moderators)",
 )
 def show_question(request: HttpRequest, event_id: WholeNumber, question_id: uuid.UUID) -> Status:
@@ -318,11 +324,11 @@ def show_question(request: HttpRequest, event_id: WholeNumber, question_id: uuid
 
 @router.post(
     "/{event_id}/questions/{question_id}/hide",
-    response={200: QuestionOut, **WRITE_ERRORS},
+    response={200: TownHallQuestionOut, **WRITE_ERRORS},
     summary="Hide a question, saying why (moderators)",
 )
 def hide_question(
-    request: HttpRequest, event_id: WholeNumber, question_id: uuid.UUID, payload: HideIn
+    request: HttpRequest, event_id: WholeNumber, question_id: uuid.UUID, payload: TownHallHideIn
 ) -> Status:
     try:
         _run(
@@ -340,11 +346,11 @@ def hide_question(
 
 @router.put(
     "/{event_id}/questions/{question_id}/answered",
-    response={200: QuestionOut, **WRITE_ERRORS},
+    response={200: TownHallQuestionOut, **WRITE_ERRORS},
     summary="Mark a question answered, or not (moderators)",
 )
 def mark_answered(
-    request: HttpRequest, event_id: WholeNumber, question_id: uuid.UUID, payload: AnsweredIn
+    request: HttpRequest, event_id: WholeNumber, question_id: uuid.UUID, payload: TownHallAnsweredIn
 ) -> Status:
     _run(
         lambda: th_services.question_mark_answered(
