@@ -132,6 +132,22 @@ def reporting_line(manager: IntArray) -> IntArray:
     return size
 
 
+def below(manager: IntArray, root: int) -> BoolArray:
+    """Who sits below `root`, at any level (root excluded): each level, top down, inherits
+    from its managers."""
+    manager = without_loops(manager)
+    depth, _ = _jump(manager)
+    inside = np.zeros(manager.size, dtype=np.bool_)
+    inside[root] = True
+    deeper = np.flatnonzero(depth > depth[root])
+    order = deeper[np.argsort(depth[deeper], kind="stable")]
+    for level in np.split(order, np.flatnonzero(np.diff(depth[order])) + 1):
+        if level.size:
+            inside[level] = inside[manager[level]]
+    inside[root] = False
+    return inside
+
+
 def flags(direct: IntArray, *, warn_at: int, alert_at: int) -> NDArray[np.int8]:
     """0 none, 1 wide (>= warn_at), 2 too wide (>= alert_at)."""
     out = np.zeros(direct.size, dtype=np.int8)

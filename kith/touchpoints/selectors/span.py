@@ -142,6 +142,7 @@ class OrgSpans:
 
     ids: engine.IntArray  # sorted person ids
     manager: engine.IntArray  # positions
+    units: engine.IntArray  # each person's org unit id, 0 for none
     spans: engine.Spans
     rules: TouchpointSettings
     today: dt.date
@@ -181,9 +182,10 @@ def _pairs(rows: Iterable[Iterable[Any]], width: int) -> engine.IntArray:
     return flat.reshape(-1, width)
 
 
-def _line_rows(root_id: int) -> list[tuple[int, int]]:
-    """The root and everyone below them (active people only, as the directory's reporting
-    line), each with their manager's id (-1 for none), in one recursive query. UNION ends a
+def _line_rows(root_id: int, limit: int) -> list[tuple[int, int, int]]:
+    """The root and up to `limit` - 1 people below them (active people only, as the
+    directory's reporting line), each with their manager's id (-1 for none) and org unit (0
+    for none), in one recursive query that stops once it has `limit` people. UNION ends a
     loop that bad data might hold."""
     table = connection.ops.quote_name(Person._meta.db_table)
     sql = f"""
@@ -193,69 +195,100 @@ def _line_rows(root_id: int) -> list[tuple[int, int]]:
             SELECT p.id FROM {table} p JOIN line ON p.manager_id = line.id
             WHERE p.is_active = %s
         )
-        SELECT p.id, COALESCE(p.manager_id, -1) FROM {table} p
-        WHERE p.id IN (SELECT id FROM line) ORDER BY p.id
+        SELECT p.id, COALESCE(p.manager_id, -1), COALESCE(p.org_unit_id, 0) FROM {table} p
+        WHERE p.id IN (SELECT id FROM line LIMIT %s) ORDER BY p.id
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [root_id, True, True])
-        return [(int(a), int(b)) for a, b in cursor.fetchall()]
+        cursor.execute(sql, [root_id, True, True, limit])
+        return [(int(a), int(b), int(c)) for a, b, c in cursor.fetchall()]
 
 
-def people_rows(root_id: int | None) -> engine.IntArray:
+def people_rows(root_id: int | None = None) -> engine.IntArray:
+    """Active people as rows (id, manager id or -1, org unit id or 0), sorted by id: the
+    organisation, or `root_id` and everyone below them. A small line is read on its own;
+    a large one is cut out of the organisation in numpy, faster than a deep recursion."""
     if root_id is not None:
-        return _pairs(_line_rows(root_id), 2)
+        line = _line_rows(root_id, SMALL_LINE + 1)
+        if len(line) <= SMALL_LINE:
+            return _pairs(line, 3)
     rows = (
         Person.objects.filter(is_active=True)
         .order_by("id")
-        .values_list("id", "manager_id")
+        .values_list("id", "manager_id", "org_unit_id")
         .iterator(chunk_size=20_000)
     )
-    return _pairs(((pid, mid if mid is not None else -1) for pid, mid in rows), 2)
+    everyone = _pairs(((p, m if m is not None else -1, u or 0) for p, m, u in rows), 3)
+    if root_id is None:
+        return everyone
+    ids = everyone[:, 0]
+    at = int(engine.positions(ids, np.array([root_id], dtype=np.int64))[0])
+    if at < 0:
+        return everyone[:0]
+    keep = engine.below(engine.positions(ids, everyone[:, 1]), at)
+    keep[at] = True
+    return everyone[keep]
 
 
 def _direct_pairs(manager_ids: engine.IntArray | None) -> engine.IntArray:
-    pairs = OneOnOne.objects.filter(kind=OneOnOne.Kind.DIRECT, is_active=True)
+    """Every direct pair, switched off or not: id, manager, report, cadence, active (0/1).
+    A pair switched off may still have held a 1:1 within the coverage window."""
+    pairs = OneOnOne.objects.filter(kind=OneOnOne.Kind.DIRECT)
     if manager_ids is not None:
         pairs = pairs.filter(manager_id__in=manager_ids.tolist())
-    return _pairs(pairs.values_list("manager_id", "report_id", "cadence_days"), 3)
-
-
-def _held_pairs(manager_ids: engine.IntArray | None, today: dt.date) -> engine.IntArray:
-    held = Meeting.objects.filter(
-        status=Meeting.Status.HELD,
-        held_on__gte=today - dt.timedelta(days=COVERAGE_DAYS),
-        held_on__lte=today,
-        one_on_one__kind=OneOnOne.Kind.DIRECT,
+    rows = pairs.order_by().values_list(
+        "id", "manager_id", "report_id", "cadence_days", "is_active"
     )
-    if manager_ids is not None:
-        held = held.filter(one_on_one__manager_id__in=manager_ids.tolist())
-    rows = held.values_list("one_on_one__manager_id", "one_on_one__report_id").distinct()
-    return _pairs(rows, 2)
+    return _pairs(rows, 5)
+
+
+def _held_pair_ids(pair_ids: engine.IntArray | None, today: dt.date) -> engine.IntArray:
+    """Ids of the pairs (of `pair_ids`, or all) with a 1:1 held in the coverage window, in
+    one query without a join (the pairs are matched in numpy)."""
+    start = today - dt.timedelta(days=COVERAGE_DAYS)
+    held = Meeting.objects.filter(status=Meeting.Status.HELD).order_by()
+    if pair_ids is None:
+        # One indexed range over the window. No ordering: Meeting's default one would be
+        # selected too and spoil the DISTINCT.
+        window = held.filter(held_on__gte=start, held_on__lte=today)
+        return np.fromiter(
+            window.values_list("one_on_one_id", flat=True).distinct(), dtype=np.int64
+        )
+    # A few pairs: read by pair (its index) and keep the window here; with a range on
+    # held_on in the query, SQLite would walk every held meeting of the window instead.
+    rows = held.filter(one_on_one_id__in=pair_ids.tolist()).values_list("one_on_one_id", "held_on")
+    found = {pair for pair, day in rows if day is not None and start <= day <= today}
+    return np.array(sorted(found), dtype=np.int64)
 
 
 def compute_spans(
     people: engine.IntArray,
     pairs: engine.IntArray,
-    held: engine.IntArray,
+    held_pair_ids: engine.IntArray,
     rules: TouchpointSettings,
     today: dt.date,
 ) -> OrgSpans:
-    """The engine over rows read from the database: people (id, manager id), direct 1:1
-    pairs (manager, report, cadence days) and held 1:1s (manager, report)."""
+    """The engine over rows read from the database: people (id, manager id, unit), direct 1:1
+    pairs (id, manager, report, cadence days, active) and the ids of pairs with a 1:1 held
+    lately. Cadence comes from a report's active pair with their current manager, else the
+    organisation's default; coverage from any direct pair of theirs with that manager."""
     ids = people[:, 0]
     manager = engine.positions(ids, people[:, 1])
+    pair_manager = engine.positions(ids, pairs[:, 1])
+    pair_report = engine.positions(ids, pairs[:, 2])
+    active = pairs[:, 4] == 1
     cadence = engine.pair_values(
         manager,
-        engine.positions(ids, pairs[:, 0]),
-        engine.positions(ids, pairs[:, 1]),
-        np.maximum(pairs[:, 2], 1).astype(np.float64),
+        pair_manager[active],
+        pair_report[active],
+        np.maximum(pairs[active, 3], 1).astype(np.float64),
         float(rules.default_cadence_days),
     )
+    held = np.isin(pairs[:, 0], held_pair_ids)
     met = engine.pair_values(
         manager,
-        engine.positions(ids, held[:, 0]),
-        engine.positions(ids, held[:, 1]),
-        np.ones(held.shape[0], dtype=np.float64),
+        pair_manager[held],
+        pair_report[held],
+        np.ones(int(held.sum()), dtype=np.float64),
         0.0,
     )
     spans = engine.spans(
@@ -266,7 +299,7 @@ def compute_spans(
         warn_at=rules.span_warn_at,
         alert_at=rules.span_alert_at,
     )
-    return OrgSpans(ids, manager, spans, rules, today)
+    return OrgSpans(ids, manager, people[:, 2], spans, rules, today)
 
 
 def organisation_spans(*, today: dt.date | None = None, root: int | None = None) -> OrgSpans:
@@ -274,11 +307,11 @@ def organisation_spans(*, today: dt.date | None = None, root: int | None = None)
     today = today or org_today()
     people = people_rows(root)
     small = root is not None and people.shape[0] <= SMALL_LINE
-    managers = people[:, 0] if small else None
+    pairs = _direct_pairs(people[:, 0] if small else None)
     return compute_spans(
         people,
-        _direct_pairs(managers),
-        _held_pairs(managers, today),
+        pairs,
+        _held_pair_ids(pairs[:, 0] if small else None, today),
         TouchpointSettings.current(),
         today,
     )
@@ -600,15 +633,25 @@ def _pulse_scores(unit_ids: set[int], today: dt.date) -> dict[int, dict[str, flo
     return found
 
 
-def team_scores(person: Person, *, today: dt.date | None = None) -> list[TeamScore]:
+def line_units(org: OrgSpans, at: int) -> set[int]:
+    """The org units of everyone below position `at` (as the directory's
+    reporting_line_units, read from what is already loaded)."""
+    inside = engine.below(org.manager, at)
+    return {int(u) for u in np.unique(org.units[inside]) if u}
+
+
+def team_scores(
+    person: Person, *, today: dt.date | None = None, units: set[int] | None = None
+) -> list[TeamScore]:
     """The published psychological safety and connection of the teams a manager's reporting
     line sits in: Pulse's own unit cells and Insights' published unit figures, as they were
-    published. A team with nothing published stays empty: nothing is computed here."""
+    published. A team with nothing published stays empty: nothing is computed here.
+    `units`: the units of the manager's reporting line, when already known."""
     from kith.directory.selectors import reporting_line_units
     from kith.insights.models import Computation, UnitFigures
     from kith.insights.selectors import values_of
 
-    tops = _top_units(reporting_line_units(person))
+    tops = _top_units(reporting_line_units(person) if units is None else units)
     if not tops:
         return []
     ids = [pk for pk, _name in tops]
@@ -647,7 +690,11 @@ def _detail(viewer: Viewer, org: OrgSpans, person: Person) -> Detail:
         suggestions=suggestions_for(
             row, warn_at=org.rules.span_warn_at, sub_teams=sub_teams, leads=leads
         ),
-        scores=team_scores(person, today=org.today) if row.direct_reports else [],
+        scores=(
+            team_scores(person, today=org.today, units=line_units(org, at))
+            if row.direct_reports
+            else []
+        ),
         can_note=can_manage_touchpoints(viewer),
         line_managers=[a for a in org.managers().tolist() if a != at],
     )

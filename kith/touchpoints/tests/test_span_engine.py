@@ -149,3 +149,19 @@ def test_bars_scale_to_the_tallest():
     assert bars[1].y == 0 and bars[2].y == 100
     assert bars[0].centre == pytest.approx(50.0)
     assert engine.bars([], width=10, height=10) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(forests(), st.data())
+def test_below_is_everyone_under_a_person(manager, data):
+    root = data.draw(st.integers(min_value=0, max_value=len(manager) - 1))
+    inside = engine.below(np.array(manager, dtype=np.int64), root)
+    expected = set()
+    for person in range(len(manager)):
+        boss = manager[person]
+        while boss >= 0:
+            if boss == root:
+                expected.add(person)
+                break
+            boss = manager[boss]
+    assert set(np.flatnonzero(inside).tolist()) == expected

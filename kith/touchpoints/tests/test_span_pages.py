@@ -374,3 +374,29 @@ def test_the_trend_shows_on_hrs_page(org):
     services.span_snapshot_take(today=dt.date(2026, 2, 15))
     text = client_for(org.hr, hr=True).get("/touchpoints/span/").content.decode()
     assert "January 2026" in text and "<svg" in text and "Median" in text
+
+
+@pytest.mark.parametrize("inactive", [False, True])
+def test_a_large_line_is_cut_out_of_the_organisation_as_the_query_reads_a_small_one(
+    org, monkeypatch, inactive
+):
+    if inactive:
+        org.lead.is_active = False
+        org.lead.save()
+
+    def figures():
+        out = {}
+        for root in (org.boss, org.wide, org.small):
+            spans = selectors.organisation_spans(root=root.pk)
+            at = spans.position(root.pk)
+            out[root.pk] = (
+                sorted(spans.ids.tolist()),
+                [spans.row(a) for a in spans.managers().tolist()],
+                selectors.line_units(spans, at),
+            )
+        return out
+
+    small = figures()
+    monkeypatch.setattr(selectors, "SMALL_LINE", 2)
+    assert figures() == small
+    assert small[org.boss.pk][2] == {org.ops.pk, org.north.pk, org.south.pk}
