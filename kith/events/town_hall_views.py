@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -47,11 +48,12 @@ def questions_context(
 
 
 def _back(event_id: int, view: str = "", **query: str) -> HttpResponse:
-    params = {"questions": view} if view and view != th_selectors.OPEN else {}
+    """The event page at its Questions section (in the list `view`, when it is one)."""
+    params = {"questions": view} if view in th_selectors.MODERATOR_VIEWS[1:] else {}
     params.update(query)
     url = reverse("events:event", args=[event_id])
     if params:
-        url += "?" + "&".join(f"{k}={v}" for k, v in params.items())
+        url += "?" + urlencode(params)
     return redirect(url + "#questions")
 
 

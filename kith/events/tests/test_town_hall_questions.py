@@ -490,3 +490,11 @@ def test_my_export_holds_my_named_questions_and_votes_never_an_anonymous_one(hal
     assert [q["question"] for q in data["questions_asked"]] == ["Named one?"]
     assert [q["question"] for q in data["questions_upvoted"]] == ["Anonymous one?"]
     assert my_events_data(ben)["questions_asked"] == []
+
+
+def test_a_list_name_from_the_address_is_only_ever_a_known_one(hall):
+    client = _client(PersonFactory())
+    odd = client.get(f"/events/{hall.pk}/questions/?view=%0d%0aSet-Cookie:x")
+    assert odd.status_code == 302 and odd["Location"] == f"/events/{hall.pk}/#questions"
+    page = client.get(f"/events/{hall.pk}/?questions=<script>")
+    assert page.status_code == 200 and page.context["qp"].view == "open"
