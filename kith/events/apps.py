@@ -20,3 +20,4 @@ class EventsConfig(AppConfig):
         registry.register_export_section(
             app_label=self.label, key="events", build=registry.of_person(my_events_data)
         )
+        registry.register_privacy_section(app_label=self.label, template="events/_privacy.html")

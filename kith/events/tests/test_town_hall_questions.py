@@ -498,3 +498,9 @@ def test_a_list_name_from_the_address_is_only_ever_a_known_one(hall):
     assert odd.status_code == 302 and odd["Location"] == f"/events/{hall.pk}/#questions"
     page = client.get(f"/events/{hall.pk}/?questions=<script>")
     assert page.status_code == 200 and page.context["qp"].view == "open"
+
+
+def test_the_privacy_page_says_what_anonymous_means(employee):
+    page = _client(employee).get("/privacy/").content.decode()
+    assert 'id="events"' in page
+    assert "nobody, not even HR or the organisers, can see that you asked it" in page
