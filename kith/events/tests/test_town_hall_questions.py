@@ -504,3 +504,26 @@ def test_the_privacy_page_says_what_anonymous_means(employee):
     page = _client(employee).get("/privacy/").content.decode()
     assert 'id="events"' in page
     assert "nobody, not even HR or the organisers, can see that you asked it" in page
+
+
+def test_the_list_costs_the_same_queries_however_many_questions(hall, hr_person):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    askers = PersonFactory.create_batch(12)
+    client = _client(hr_person, hr=True)  # a moderator: every list, every action shown
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert (
+                client.get(f"/events/{hall.pk}/questions/", HTTP_HX_REQUEST="true").status_code
+                == 200
+            )
+        return len(queries)
+
+    _ask(askers[0], hall, "Only one?")
+    few = cost()
+    for n, person in enumerate(askers[1:]):
+        question = _ask(person, hall, f"Question {n}?", anonymous=n % 2 == 0)
+        _vote(askers[0], question)
+    assert cost() == few
