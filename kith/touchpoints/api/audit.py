@@ -25,6 +25,7 @@ from kith.touchpoints.selectors import audit as selectors
 from kith.touchpoints.services import audit as services
 
 router = Router()
+# OpenAPI component names are global across apps, so every schema here says whose it is.
 ERRORS: dict[int, Any] = {**BASE_ERRORS, 403: ErrorOut, 422: ValidationErrorOut}
 # A body that is not JSON at all is a 400 before any field is read.
 BODY_ERRORS: dict[int, Any] = {**ERRORS, 400: ErrorOut}
@@ -34,13 +35,13 @@ NAME = r"[^ \t\n\r\x0b\x0c\x00]"
 Stage = Literal["recruit", "onboard", "perform", "engage", "develop", "resolve", "offboard"]
 
 
-class ProcessIn(Schema):
+class AuditProcessIn(Schema):
     stage: Stage
     name: str = Field(..., min_length=1, max_length=160, pattern=NAME)
     description: str = Field("", max_length=2000)
 
 
-class StepIn(Schema):
+class AuditStepIn(Schema):
     # A step that needs a human touch says why (the same rule as the service's).
     model_config = ConfigDict(
         json_schema_extra={
@@ -59,15 +60,15 @@ class StepIn(Schema):
     asks_feedback: bool = Field(True, description="Ask colleagues whether it felt human")
 
 
-class MoveIn(Schema):
+class AuditMoveIn(Schema):
     direction: Literal["up", "down"]
 
 
-class AnswerIn(Schema):
+class AuditAnswerIn(Schema):
     answer: Literal["yes", "partly", "no"] = Field(..., description="Did this step feel human?")
 
 
-class FigureOut(Schema):
+class AuditFigureOut(Schema):
     respondents: int
     felt_human: float = Field(..., description="Share who answered yes, 0 to 1")
     partly: float
@@ -75,7 +76,7 @@ class FigureOut(Schema):
     published_at: dt.datetime
 
 
-class StepOut(Schema):
+class AuditStepOut(Schema):
     id: int
     process_id: int
     stage: str
@@ -89,40 +90,40 @@ class StepOut(Schema):
     risk: str = Field(..., description="high, medium or low")
     reasons: list[str]
     suggestions: list[str]
-    figure: FigureOut | None = Field(
+    figure: AuditFigureOut | None = Field(
         ..., description="The published feedback; null: not enough answers yet"
     )
 
 
-class ProcessOut(Schema):
+class AuditProcessOut(Schema):
     id: int
     stage: str
     name: str
     description: str
     position: int
-    steps: list[StepOut]
+    steps: list[AuditStepOut]
 
 
-class StageOut(Schema):
+class AuditStageOut(Schema):
     stage: str
     label: str
     counts: dict[str, int] = Field(..., description="Steps by risk")
     worst: str
-    processes: list[ProcessOut]
+    processes: list[AuditProcessOut]
 
 
-class MapOut(Schema):
+class AuditMapOut(Schema):
     k: int = Field(..., description="The fewest answers ever shown together")
     counts: dict[str, int]
-    stages: list[StageOut]
-    flagged: list[StepOut] = Field(..., description="High risk first")
+    stages: list[AuditStageOut]
+    flagged: list[AuditStepOut] = Field(..., description="High risk first")
 
 
-class ExampleOut(Schema):
+class AuditExampleOut(Schema):
     steps: int
 
 
-class FeedbackItemOut(Schema):
+class AuditFeedbackItemOut(Schema):
     step_id: int
     stage: str
     process: str
@@ -131,12 +132,12 @@ class FeedbackItemOut(Schema):
     answered: bool = Field(..., description="You answered (Kith cannot tell what)")
 
 
-class FigureRowOut(Schema):
+class AuditFigureRowOut(Schema):
     step_id: int
     stage: str
     process: str
     name: str
-    figure: FigureOut | None = Field(..., description="null: not enough answers yet")
+    figure: AuditFigureOut | None = Field(..., description="null: not enough answers yet")
 
 
 def _figure(view: selectors.StepView) -> dict[str, Any] | None:
@@ -246,13 +247,15 @@ def _step_view(request: HttpRequest, step_id: int) -> selectors.StepView:
 # --- HR: the map ----------------------------------------------------------------------------------
 
 
-@router.get("/map", response={200: MapOut, **ERRORS}, summary="The journey map, coloured by risk")
+@router.get(
+    "/map", response={200: AuditMapOut, **ERRORS}, summary="The journey map, coloured by risk"
+)
 def journey_map(request: HttpRequest) -> dict[str, Any]:
     _hr_only(request)
     return _map(selectors.lifecycle_map_for_viewer(_viewer(request)))
 
 
-@router.get("/processes", response={200: list[ProcessOut], **ERRORS}, summary="Every process")
+@router.get("/processes", response={200: list[AuditProcessOut], **ERRORS}, summary="Every process")
 def list_processes(request: HttpRequest) -> list[dict[str, Any]]:
     _hr_only(request)
     view = selectors.lifecycle_map_for_viewer(_viewer(request))
@@ -261,10 +264,10 @@ def list_processes(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/processes",
-    response={201: ProcessOut, 409: ErrorOut, **BODY_ERRORS},
+    response={201: AuditProcessOut, 409: ErrorOut, **BODY_ERRORS},
     summary="Add a process to a stage",
 )
-def create_process(request: HttpRequest, payload: ProcessIn) -> Status:
+def create_process(request: HttpRequest, payload: AuditProcessIn) -> Status:
     _hr_only(request)
     try:
         process = services.process_create(
@@ -277,17 +280,21 @@ def create_process(request: HttpRequest, payload: ProcessIn) -> Status:
     return Status(201, _process(_process_page(request, process.pk)))
 
 
-@router.get("/processes/{process_id}", response={200: ProcessOut, **ERRORS}, summary="A process")
+@router.get(
+    "/processes/{process_id}", response={200: AuditProcessOut, **ERRORS}, summary="A process"
+)
 def get_process(request: HttpRequest, process_id: WholeNumber) -> dict[str, Any]:
     return _process(_process_page(request, process_id))
 
 
 @router.put(
     "/processes/{process_id}",
-    response={200: ProcessOut, 409: ErrorOut, **BODY_ERRORS},
+    response={200: AuditProcessOut, 409: ErrorOut, **BODY_ERRORS},
     summary="Rename, describe or move a process to another stage",
 )
-def update_process(request: HttpRequest, process_id: WholeNumber, payload: ProcessIn) -> Status:
+def update_process(
+    request: HttpRequest, process_id: WholeNumber, payload: AuditProcessIn
+) -> Status:
     page = _process_page(request, process_id)
     try:
         services.process_update(
@@ -315,10 +322,12 @@ def delete_process(request: HttpRequest, process_id: WholeNumber) -> Status:
 
 @router.post(
     "/processes/{process_id}/move",
-    response={200: ProcessOut, **BODY_ERRORS},
+    response={200: AuditProcessOut, **BODY_ERRORS},
     summary="Move a process one place up or down in its stage",
 )
-def move_process(request: HttpRequest, process_id: WholeNumber, payload: MoveIn) -> dict[str, Any]:
+def move_process(
+    request: HttpRequest, process_id: WholeNumber, payload: AuditMoveIn
+) -> dict[str, Any]:
     page = _process_page(request, process_id)
     services.process_move(
         viewer=_viewer(request), process_id=page.process.pk, direction=payload.direction
@@ -328,10 +337,10 @@ def move_process(request: HttpRequest, process_id: WholeNumber, payload: MoveIn)
 
 @router.post(
     "/processes/{process_id}/steps",
-    response={201: StepOut, 409: ErrorOut, **BODY_ERRORS},
+    response={201: AuditStepOut, 409: ErrorOut, **BODY_ERRORS},
     summary="Add a step at the end of a process",
 )
-def create_step(request: HttpRequest, process_id: WholeNumber, payload: StepIn) -> Status:
+def create_step(request: HttpRequest, process_id: WholeNumber, payload: AuditStepIn) -> Status:
     page = _process_page(request, process_id)
     try:
         step = services.step_create(
@@ -346,17 +355,19 @@ def create_step(request: HttpRequest, process_id: WholeNumber, payload: StepIn) 
     return Status(201, _step(_step_view(request, step.pk)))
 
 
-@router.get("/steps/{step_id}", response={200: StepOut, **ERRORS}, summary="A step and its risk")
+@router.get(
+    "/steps/{step_id}", response={200: AuditStepOut, **ERRORS}, summary="A step and its risk"
+)
 def get_step(request: HttpRequest, step_id: WholeNumber) -> dict[str, Any]:
     return _step(_step_view(request, step_id))
 
 
 @router.put(
     "/steps/{step_id}",
-    response={200: StepOut, 409: ErrorOut, **BODY_ERRORS},
+    response={200: AuditStepOut, 409: ErrorOut, **BODY_ERRORS},
     summary="Change a step",
 )
-def update_step(request: HttpRequest, step_id: WholeNumber, payload: StepIn) -> Status:
+def update_step(request: HttpRequest, step_id: WholeNumber, payload: AuditStepIn) -> Status:
     view = _step_view(request, step_id)
     try:
         services.step_update(
@@ -380,10 +391,10 @@ def delete_step(request: HttpRequest, step_id: WholeNumber) -> Status:
 
 @router.post(
     "/steps/{step_id}/move",
-    response={200: StepOut, **BODY_ERRORS},
+    response={200: AuditStepOut, **BODY_ERRORS},
     summary="Move a step one place up or down in its process",
 )
-def move_step(request: HttpRequest, step_id: WholeNumber, payload: MoveIn) -> dict[str, Any]:
+def move_step(request: HttpRequest, step_id: WholeNumber, payload: AuditMoveIn) -> dict[str, Any]:
     view = _step_view(request, step_id)
     services.step_move(viewer=_viewer(request), step_id=view.step.pk, direction=payload.direction)
     return _step(_step_view(request, step_id))
@@ -391,7 +402,7 @@ def move_step(request: HttpRequest, step_id: WholeNumber, payload: MoveIn) -> di
 
 @router.post(
     "/example",
-    response={201: ExampleOut, 409: ErrorOut, **ERRORS},
+    response={201: AuditExampleOut, 409: ErrorOut, **ERRORS},
     summary="Load Kith's example lifecycle into an empty map",
 )
 def load_example(request: HttpRequest) -> Status:
@@ -405,7 +416,7 @@ def load_example(request: HttpRequest) -> Status:
 
 @router.get(
     "/figures",
-    response={200: list[FigureRowOut], **ERRORS},
+    response={200: list[AuditFigureRowOut], **ERRORS},
     summary="Published feedback per step (null: not enough answers yet)",
 )
 def figures(request: HttpRequest) -> list[dict[str, Any]]:
@@ -445,7 +456,7 @@ def _item(item: selectors.FeedbackItem) -> dict[str, Any]:
 
 @router.get(
     "/feedback",
-    response={200: list[FeedbackItemOut], **ERRORS},
+    response={200: list[AuditFeedbackItemOut], **ERRORS},
     summary="Steps that ask for my feedback, and which I answered",
 )
 def my_feedback(request: HttpRequest) -> list[dict[str, Any]]:
@@ -456,10 +467,10 @@ def my_feedback(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/feedback/{step_id}",
-    response={201: FeedbackItemOut, 409: ErrorOut, **BODY_ERRORS},
+    response={201: AuditFeedbackItemOut, 409: ErrorOut, **BODY_ERRORS},
     summary="Say whether a step felt human (once per step, stored without my name)",
 )
-def answer_step(request: HttpRequest, step_id: WholeNumber, payload: AnswerIn) -> Status:
+def answer_step(request: HttpRequest, step_id: WholeNumber, payload: AuditAnswerIn) -> Status:
     _colleague_only(request)
     viewer = _viewer(request)
     try:
