@@ -366,25 +366,27 @@ def _lay_steps(journey: Journey, person: Person, specs: Sequence[engine.StepSpec
 def _welcome(journey: Journey, now: dt.datetime) -> None:
     person, manager = journey.person, journey.manager
     start = f"{journey.start_date.day} {journey.start_date:%B}"
+    ahead = journey.start_date > local_date(person, now)
     notification_send(
         person=person,
         subject="Welcome! Your first weeks, step by step",
         body=(
-            f"We are glad you are joining us on {start}. Your onboarding journey shows what "
-            "comes when and who helps with each step: your manager, a buddy, HR and IT. "
-            "Tick off your own steps as you go."
+            (f"We are glad you are joining us on {start}. " if ahead else "Glad you are here! ")
+            + "Your onboarding journey shows what comes when and who helps with each step: "
+            "your manager, a buddy, HR and IT. Tick off your own steps as you go."
         ),
         url=journey_path(journey.pk),
         kind="touchpoints.journey_started",
         now=now,
     )
     if manager is not None:
+        verb = "joins" if ahead else "joined"
         notification_send(
             person=manager,
-            subject=f"{person.display_name} joins on {start}: their journey is ready",
+            subject=f"{person.display_name} {verb} on {start}: their journey is ready",
             body=(
-                "Your steps are on their journey page: a note before day one, a proper "
-                "welcome, and a welcome call and check-ins that Kith books in your calendars."
+                "Your steps are on their journey page, with the 1:1s Kith books in both your "
+                "calendars. A warm first week makes the biggest difference."
             ),
             url=journey_path(journey.pk),
             kind="touchpoints.journey_started",

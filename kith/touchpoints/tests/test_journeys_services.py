@@ -451,3 +451,17 @@ def test_one_message_lists_all_of_an_owners_late_steps(db, joiner, manager):
     nudge = Notification.objects.get(person=manager, kind=NUDGE)
     assert nudge.subject == "3 onboarding steps are waiting for you"
     assert "Welcome call with your manager" in nudge.body
+
+
+def test_the_welcome_speaks_of_a_start_to_come_or_one_that_has_been(db, joiner, manager):
+    started(joiner)
+    ahead = Notification.objects.get(person=joiner, kind="touchpoints.journey_started")
+    assert ahead.body.startswith("We are glad you are joining us on 9 December.")
+    assert Notification.objects.get(person=manager, kind="touchpoints.journey_started").subject == (
+        "Nadia Haddad joins on 9 December: their journey is ready"
+    )
+    late = PersonFactory(full_name="Late Starter", manager=manager, start_date=START)
+    started(late, now=NOW + dt.timedelta(days=5))
+    assert Notification.objects.get(
+        person=late, kind="touchpoints.journey_started"
+    ).body.startswith("Glad you are here!")
