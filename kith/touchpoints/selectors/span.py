@@ -26,6 +26,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kith.core import audit
 from kith.core.dates import org_today
@@ -536,24 +537,25 @@ def suggestions_for(
         out.append(str(_("Split the team along the sub-teams it already has: %s.") % parts))
     if leads:
         names = ", ".join(p.display_name for p in leads[:3])
-        out.append(
-            str(
-                _(
-                    "%(names)s already lead people: one of them could take on part of the "
-                    "team, or become an assistant manager."
-                )
-                % {"names": names}
-            )
+        text = ngettext(
+            "%(names)s already leads people: they could take on part of the team, or "
+            "become an assistant manager.",
+            "%(names)s already lead people: one of them could take on part of the team, "
+            "or become an assistant manager.",
+            len(leads[:3]),
         )
-    out.append(
-        str(
-            _(
-                "Name a team lead or an assistant manager: %(teams)d groups of about "
-                "%(size)d would each stay below %(warn)d."
-            )
-            % {"teams": teams, "size": -(-direct // teams), "warn": warn_at}
+        out.append(text % {"names": names})
+    sizes = {"teams": teams, "size": -(-direct // teams), "warn": warn_at}
+    if teams <= 2:
+        line = _(
+            "Name a team lead or an assistant manager: %(teams)d groups of about %(size)d "
+            "would each stay below %(warn)d."
         )
-    )
+    else:
+        line = _(
+            "Name team leads: %(teams)d groups of about %(size)d would each stay below %(warn)d."
+        )
+    out.append(str(line % sizes))
     if row.weekly_minutes >= 6 * 60:
         out.append(
             str(

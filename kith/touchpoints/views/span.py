@@ -79,8 +79,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         "page": view.page,
         "sort": view.sort,
         "query": f"show={view.show}",
-        "span_chart": _span_chart(view.trend, view.rules) if view.trend else None,
-        "flag_chart": _flag_chart(view.trend) if view.trend else None,
+        # A line needs two months; one month is the table alone.
+        "span_chart": _span_chart(view.trend, view.rules) if len(view.trend) > 1 else None,
+        "flag_chart": _flag_chart(view.trend) if len(view.trend) > 1 else None,
         "with_notes": True,
         "columns": COLUMNS,
     }
@@ -200,14 +201,13 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         else:
             flash.success(request, _("Thresholds saved: every span is flagged by them now."))
             return redirect("touchpoints:span_overview")
-    status = 400 if request.method == "POST" else 200
     context = {
         "nav": "touchpoints",
         "form": form,
         "rules": rules,
         "archetypes": selectors.ARCHETYPES.values(),
     }
-    return render(request, "touchpoints/span/settings.html", context, status=status)
+    return render(request, "touchpoints/span/settings.html", context)
 
 
 def export(request: HttpRequest) -> HttpResponse:
