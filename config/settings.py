@@ -283,6 +283,8 @@ KITH_DISCLOSURE_WINDOW_MONTHS = env_int("KITH_DISCLOSURE_WINDOW_MONTHS", 24, min
 # and no network figure is published for fewer than this many people.
 KITH_INSIGHTS_RETENTION_WEEKS = env_int("KITH_INSIGHTS_RETENTION_WEEKS", 26, minimum=4, maximum=260)
 KITH_INSIGHTS_MIN_GROUP = env_int("KITH_INSIGHTS_MIN_GROUP", 5, minimum=5, maximum=10)
+# Human-touch audit: no "did it feel human?" figure about fewer people (docs/touchpoints/audit.md).
+KITH_AUDIT_MIN_GROUP = env_int("KITH_AUDIT_MIN_GROUP", 5, minimum=3, maximum=10)
 
 # --- Band Map ---------------------------------------------------------------------------------
 KITH_MAP_TILES_URL = checked_tiles_url(env_str("KITH_MAP_TILES_URL", DEFAULT_TILES_URL))

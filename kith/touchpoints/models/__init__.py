@@ -1,7 +1,13 @@
 """Touchpoints: 1:1s and check-ins, onboarding journeys, span of control, the human-touch
 audit. One module per part; all of them are imported here so Django sees one app."""
 
-from kith.touchpoints.models.audit import LifecycleProcess, ProcessStep, StepFeedback, StepReceipt
+from kith.touchpoints.models.audit import (
+    LifecycleProcess,
+    ProcessStep,
+    StepFeedback,
+    StepFigure,
+    StepReceipt,
+)
 from kith.touchpoints.models.checkins import CheckIn
 from kith.touchpoints.models.coverage import CoverageCell, CoverageRun
 from kith.touchpoints.models.journeys import Journey, JourneyStep, JourneyTemplate, StepTemplate
@@ -32,6 +38,7 @@ __all__ = [
     "SpanNote",
     "SpanSnapshot",
     "StepFeedback",
+    "StepFigure",
     "StepReceipt",
     "StepTemplate",
     "TouchpointSettings",
