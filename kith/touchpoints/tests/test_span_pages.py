@@ -401,3 +401,34 @@ def test_a_large_line_is_cut_out_of_the_organisation_as_the_query_reads_a_small_
     monkeypatch.setattr(selectors, "SMALL_LINE", 2)
     assert figures() == small
     assert small[org.boss.pk][2] == {org.ops.pk, org.north.pk, org.south.pk}
+
+
+def test_pages_ask_the_same_number_of_queries_however_many_managers(org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    hr = client_for(org.hr, hr=True)
+    boss = client_for(org.boss)
+    urls = [
+        (hr, "/touchpoints/span/?show=all"),
+        (hr, "/touchpoints/span/?show=all&sort=name"),
+        (hr, f"/touchpoints/span/managers/{org.wide.pk}/"),
+        (boss, "/touchpoints/span/mine/"),
+        (hr, "/api/v1/touchpoints/span/managers"),
+    ]
+
+    def counts() -> list[int]:
+        found = []
+        for client, url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    counts()  # the first visit creates the settings row and the sessions
+    before = counts()
+    for i in range(12):  # twelve more managers, in Wim's line and the boss's
+        lead = PersonFactory(full_name=f"Extra Lead{i}", org_unit=org.north, manager=org.wide)
+        PersonFactory(full_name=f"Extra Report{i}", org_unit=org.north, manager=lead)
+        OneOnOne.objects.create(manager=org.wide, report=lead, cadence_days=7)
+    assert counts() == before
