@@ -46,7 +46,7 @@ SORTS = ("direct", "line", "minutes", "coverage", "name")
 SHOWS = ("flagged", "all")
 MAX_TEAMS_SHOWN = 12
 MIN_SUB_TEAM = 3  # a split follows sub-teams of at least this many direct reports
-SMALL_LINE = 500  # up to this many people, a line's 1:1 pairs are read by manager id
+SMALL_LINE = 500  # a line up to this size is read on its own, its 1:1s pair by pair
 ONLY_HR = "Only HR admins see every manager's span of control."
 
 
