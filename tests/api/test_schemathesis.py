@@ -227,6 +227,12 @@ def test_openapi_document_is_valid(db, same_connection):
         "GET /api/v1/touchpoints/audit/figures",
         "GET /api/v1/touchpoints/audit/feedback",
         "POST /api/v1/touchpoints/audit/feedback/{step_id}",
+        "GET /api/v1/touchpoints/span",
+        "GET /api/v1/touchpoints/span/managers",
+        "GET /api/v1/touchpoints/span/mine",
+        "GET /api/v1/touchpoints/span/managers/{person_id}",
+        "PUT /api/v1/touchpoints/span/managers/{person_id}/note",
+        "PUT /api/v1/touchpoints/span/settings",
         "GET /api/v1/touchpoints/coverage",
         "POST /api/v1/touchpoints/coverage/recompute",
     }

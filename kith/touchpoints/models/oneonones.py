@@ -76,7 +76,8 @@ class Meeting(models.Model):
         ordering = ["-starts_at", "-id"]
         indexes = [
             models.Index(fields=["one_on_one", "status", "starts_at"], name="meeting_pair_status"),
-            models.Index(fields=["status", "held_on"], name="meeting_held_on"),
+            # Coverage and span read held meetings by date and pair: an index-only scan.
+            models.Index(fields=["status", "held_on", "one_on_one"], name="meeting_held_on_pair"),
         ]
 
     def __str__(self) -> str:
