@@ -263,14 +263,20 @@ def can_see_event(
     is_organiser: bool,
     team_only: bool,
     in_team: bool,
+    invite_only: bool = False,
+    is_invitee: bool = False,
 ) -> bool:
     """A confidential community's events exist only for its members (HR gets no exception,
     as for the membership itself); a team's events for the people in that unit, its
-    managers and HR; every other event for every colleague."""
+    managers and HR; an invitation-only event for the people invited and its organiser, and
+    for HR as a count (`can_count_invitation_only_event`); every other event for every
+    colleague."""
     if not can_browse_directory(viewer):
         return False
     if is_organiser:
         return True
+    if invite_only:
+        return is_invitee or can_count_invitation_only_event(viewer, confidential=confidential)
     if confidential:
         return is_member
     if team_only:
@@ -286,13 +292,18 @@ def can_organise_event(
     leads_host_community: bool,
     manages_host_team: bool,
     confidential: bool,
+    invite_only: bool = False,
 ) -> bool:
     """Edit, take attendance: whoever created it, and whoever may host for the same host
-    (its community's leaders, the unit's managers, HR for HR, team and city events)."""
+    (its community's leaders, the unit's managers, HR for HR, team and city events). An
+    invitation-only event is organised by its creator alone (for a Pulse focus group, its
+    facilitator): nobody organises it by role, HR included, since organisers see names."""
     person = viewer.person
     active = person is not None and person.is_active
     if is_creator and active:
         return True
+    if invite_only:
+        return False
     if host == "community":
         return active and leads_host_community
     if host == "team":
@@ -305,13 +316,46 @@ def can_see_attendees(viewer: Viewer, *, is_organiser: bool, is_attendee: bool) 
     return can_browse_directory(viewer) and (is_organiser or is_attendee)
 
 
-def can_rsvp(viewer: Viewer) -> bool:
-    return viewer.person is not None and viewer.person.is_active
+def can_rsvp(viewer: Viewer, *, invite_only: bool = False, is_invitee: bool = False) -> bool:
+    """An active colleague answers an event; an invitation-only event's, only if invited
+    (its organiser and HR do not: they are not on the list)."""
+    if viewer.person is None or not viewer.person.is_active:
+        return False
+    return is_invitee or not invite_only
 
 
-def can_read_event_stats(viewer: Viewer) -> bool:
-    """HR sees how many connections people made per event, never who met whom."""
-    return viewer.is_hr
+def can_read_event_stats(
+    viewer: Viewer, *, invite_only: bool = False, is_organiser: bool = False
+) -> bool:
+    """HR sees how many connections people made per event, never who met whom; for an
+    invitation-only event only when HR organises it (its counts are of a handful of named
+    people)."""
+    return viewer.is_hr and (not invite_only or is_organiser)
+
+
+def can_count_invitation_only_event(viewer: Viewer, *, confidential: bool) -> bool:
+    """HR sees that an invitation-only event exists, what and when it is, and how many are
+    invited and going, never who (unless HR created it, as its organiser). Not a confidential
+    community's: HR gets no exception there."""
+    return viewer.is_hr and not confidential
+
+
+def can_take_part_in_event(
+    viewer: Viewer, *, invite_only: bool, is_invitee: bool, is_organiser: bool
+) -> bool:
+    """Everything beyond an event's existence and counts: its town hall questions, checking
+    in, "who did you meet?". Every colleague who sees an open event; for an invitation-only
+    event the people invited and its organiser (HR, who sees it as a count, does not)."""
+    if not can_browse_directory(viewer):
+        return False
+    return not invite_only or is_invitee or is_organiser
+
+
+def can_manage_invitations(viewer: Viewer, *, is_organiser: bool, fixed: bool) -> bool:
+    """Invite people to an invitation-only event, or take someone off its list: its
+    organiser, unless the list was fixed by the app that made the event (a Pulse focus
+    group's random draw: nobody adds or leaves out a person there)."""
+    return is_organiser and not fixed and viewer.person is not None
 
 
 def can_ask_questions(viewer: Viewer) -> bool:
@@ -319,13 +363,16 @@ def can_ask_questions(viewer: Viewer) -> bool:
     return viewer.person is not None and bool(viewer.person.is_active)
 
 
-def can_moderate_questions(viewer: Viewer, *, is_organiser: bool, confidential: bool) -> bool:
+def can_moderate_questions(
+    viewer: Viewer, *, is_organiser: bool, confidential: bool, invite_only: bool = False
+) -> bool:
     """Approve, hide and mark answered a town hall's questions: its organisers, and HR for
-    every event HR may see (never a confidential group's). No role, moderators included,
-    learns who asked an anonymous question: nothing stores it."""
+    every event HR may see (never a confidential group's, nor an invitation-only one's, whose
+    questions carry the names of the people invited). No role, moderators included, learns
+    who asked an anonymous question: nothing stores it."""
     if not can_browse_directory(viewer):
         return False
-    return is_organiser or (viewer.is_hr and not confidential)
+    return is_organiser or (viewer.is_hr and not confidential and not invite_only)
 
 
 # --- Celebrate ----------------------------------------------------------------------------------

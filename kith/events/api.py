@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
@@ -39,7 +39,11 @@ class EventSummaryOut(Schema):
     place: str = Field(..., description="Office or venue, and city (in person and hybrid)")
     city: str
     country: str
-    link: str = Field(..., description="Where to join online (virtual and hybrid)")
+    link: str = Field(
+        ...,
+        description="Where to join online (virtual and hybrid); empty for HR on an "
+        "invitation-only event it is not invited to",
+    )
     starts_at: dt.datetime = Field(..., description="UTC")
     ends_at: dt.datetime = Field(..., description="UTC")
     timezone: str = Field(..., description="The IANA zone where it happens")
@@ -50,6 +54,13 @@ class EventSummaryOut(Schema):
     my_status: str = Field(..., description='"going", "waitlisted", "not_going" or ""')
     checked_in: bool
     organiser: bool
+    invite_only: bool = Field(
+        ..., description="Only the people invited and its organiser see it and answer it"
+    )
+    invited: int | None = Field(
+        ..., description="How many are invited to an invitation-only event; null otherwise"
+    )
+    invited_me: bool = Field(..., description="You are on an invitation-only event's list")
 
 
 class EventOut(EventSummaryOut):
@@ -76,6 +87,29 @@ class EventIn(Schema):
     country: str = Field("", max_length=2)
     link: str = Field("", max_length=500)
     capacity: int | None = Field(None, ge=1, le=100000)
+    invite_only: bool = Field(
+        False,
+        description="Only the people you invite (POST /events/{id}/invitations) see it and "
+        "answer it; HR sees it as counts. It stays invitation-only.",
+    )
+
+
+class InviteeOut(Schema):
+    id: int
+    name: str
+    answer: str = Field(..., description='"going", "waitlisted", "not_going" or "" (none yet)')
+
+
+class InvitationsOut(Schema):
+    event_id: int
+    invited: int
+    people: list[InviteeOut]
+
+
+class InvitationsIn(Schema):
+    person_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        ..., min_length=1, max_length=200, description="Active colleagues to invite"
+    )
 
 
 class FeedOut(Schema):
@@ -105,7 +139,7 @@ def _summary(card: selectors.EventCard) -> dict[str, Any]:
         "place": e.place if e.has_place else "",
         "city": e.city,
         "country": e.country,
-        "link": e.link,
+        "link": e.link if card.takes_part else "",
         "starts_at": e.starts_at,
         "ends_at": e.ends_at,
         "timezone": e.timezone,
@@ -116,6 +150,9 @@ def _summary(card: selectors.EventCard) -> dict[str, Any]:
         "my_status": card.my_status,
         "checked_in": card.checked_in,
         "organiser": card.organiser,
+        "invite_only": e.invite_only,
+        "invited": card.invited if e.invite_only else None,
+        "invited_me": card.invitee,
     }
 
 
@@ -269,6 +306,100 @@ def rsvp_event(request: HttpRequest, event_id: WholeNumber) -> Status:
 )
 def cancel_rsvp(request: HttpRequest, event_id: WholeNumber) -> Status:
     return _answer(request, event_id, going=False)
+
+
+# --- invitation-only events: the organiser's list ----------------------------------------------
+
+
+def _list_or_error(request: HttpRequest, event_id: int) -> selectors.InvitationsPage:
+    """404 for an event the viewer cannot see, 409 for an open one, 403 for anyone but the
+    organiser of a list nobody fixed."""
+    if not 0 < event_id <= MAX_ID:
+        raise HttpError(404, "No such event.")
+    viewer = _viewer(request)
+    page = selectors.invitations_for_viewer(viewer, event_id)
+    if page is not None:
+        return page
+    card = selectors.card_for_viewer(viewer, event_id)
+    if card is None:
+        raise HttpError(404, "No such event.")
+    if not card.event.invite_only:
+        raise HttpError(409, "This event is open to everyone: it has no list of invitees.")
+    if card.organiser and card.event.invitees_fixed:
+        raise HttpError(
+            403,
+            "The people invited to this event were drawn at random when it was made: nobody "
+            "adds or removes anyone.",
+        )
+    raise HttpError(403, "Only the event's organiser sees and changes who is invited.")
+
+
+def _invitations_dict(page: selectors.InvitationsPage) -> dict[str, Any]:
+    return {
+        "event_id": page.card.event.pk,
+        "invited": len(page.rows),
+        "people": [
+            {"id": r.person.pk, "name": r.person.display_name, "answer": r.answer}
+            for r in page.rows
+        ],
+    }
+
+
+def _change_list(request: HttpRequest, event_id: int, change: Any) -> Status:
+    page = _list_or_error(request, event_id)
+    try:
+        change(page.card.event)
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    except services.EventOver as exc:
+        raise HttpError(409, " ".join(exc.messages)) from exc
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"person_ids": exc.messages}
+        errors = {("person_ids" if k == "people" else k): v for k, v in errors.items()}
+        return Status(422, _field_errors(errors))
+    return Status(200, _invitations_dict(_list_or_error(request, event_id)))
+
+
+@router.get(
+    "/{event_id}/invitations",
+    response={200: InvitationsOut, 403: ErrorOut, 409: ErrorOut, **ERRORS},
+    summary="Who is invited to my invitation-only event (its organiser)",
+)
+def list_invitations(request: HttpRequest, event_id: WholeNumber) -> dict[str, Any]:
+    return _invitations_dict(_list_or_error(request, event_id))
+
+
+@router.post(
+    "/{event_id}/invitations",
+    response={200: InvitationsOut, **WRITE_ERRORS},
+    summary="Invite colleagues to my invitation-only event (each is told)",
+)
+def invite_people(request: HttpRequest, event_id: WholeNumber, payload: InvitationsIn) -> Status:
+    viewer = _viewer(request)
+    ids = set(payload.person_ids)
+    return _change_list(
+        request,
+        event_id,
+        lambda event: services.event_invite(viewer=viewer, event=event, person_ids=ids),
+    )
+
+
+@router.delete(
+    "/{event_id}/invitations/{person_id}",
+    response={200: InvitationsOut, **WRITE_ERRORS},
+    summary="Take someone off my invitation-only event's list (their place is freed)",
+)
+def uninvite_person(request: HttpRequest, event_id: WholeNumber, person_id: WholeNumber) -> Status:
+    viewer = _viewer(request)
+    if not 0 < person_id <= MAX_ID:
+        _list_or_error(request, event_id)  # the event's own 404, 403 or 409 first
+        raise HttpError(404, "That person is not on this event's list.")
+
+    def remove(event: Any) -> None:
+        if not services.event_uninvite(viewer=viewer, event=event, person_id=person_id):
+            raise HttpError(404, "That person is not on this event's list.")
+
+    return _change_list(request, event_id, remove)
 
 
 # A town hall's questions: /api/v1/events/{event_id}/questions… (kith/events/town_hall_api.py)

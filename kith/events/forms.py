@@ -81,12 +81,21 @@ class EventForm(forms.Form):
         max_value=100000,
         help_text="Places in the room; empty for no limit",
     )
+    invite_only = forms.BooleanField(
+        label="Invitation only",
+        required=False,
+        help_text="Only the people you invite see it and answer; HR sees that it exists and "
+        "how many are invited and going, never who. It stays invitation-only once saved.",
+    )
 
     def __init__(self, *args: Any, host_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["host"].choices = host_choices  # type: ignore[attr-defined]
         zones = [("", "—")] + [(z, z) for z in zone_names()]
         self.fields["timezone"].choices = zones  # type: ignore[attr-defined]
+        if self.initial.get("invite_only"):
+            # Once invitation-only, always (services._invitation_only says why).
+            self.fields["invite_only"].disabled = True
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -113,6 +122,7 @@ class EventForm(forms.Form):
             country=d.get("country") or "",
             link=d.get("link") or "",
             capacity=d.get("capacity"),
+            invite_only=bool(d.get("invite_only")),
         )
 
 
@@ -144,7 +154,43 @@ def initial_for(event: Event) -> dict[str, Any]:
         "country": event.country,
         "link": event.link,
         "capacity": event.capacity,
+        "invite_only": event.invite_only,
     }
+
+
+MAX_EMAILS = 200
+
+
+class InviteForm(forms.Form):
+    """Colleagues to invite to an invitation-only event, by their work email."""
+
+    emails = forms.CharField(
+        label="Work emails",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One per line, or separated by commas. Each person is told and answers on "
+        "the event page.",
+    )
+
+    def clean_emails(self) -> list[int]:
+        from django.db.models.functions import Lower
+
+        from kith.directory.models import Person
+
+        raw = self.cleaned_data["emails"].replace(",", "\n").replace(";", "\n").split()
+        emails = list(dict.fromkeys(e.strip().lower() for e in raw if e.strip()))
+        if not emails:
+            raise forms.ValidationError("Give at least one work email.")
+        if len(emails) > MAX_EMAILS:
+            raise forms.ValidationError(f"Invite at most {MAX_EMAILS} people at a time.")
+        people = Person.objects.annotate(address=Lower("email"))
+        found = dict(people.filter(address__in=emails, is_active=True).values_list("address", "pk"))
+        unknown = [e for e in emails if e not in found]
+        if unknown:
+            shown = ", ".join(unknown[:5]) + (" …" if len(unknown) > 5 else "")
+            which = "this email" if len(unknown) == 1 else "these emails"
+            raise forms.ValidationError(f"Nobody active in the directory has {which}: {shown}")
+        return sorted(set(found.values()))
 
 
 # --- Town halls ----------------------------------------------------------------------------------

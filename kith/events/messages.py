@@ -77,11 +77,15 @@ def where_for(event: Event) -> str:
     return " · ".join(bits)
 
 
-def invite_for(event: Event, person: Person, *, waitlisted: bool = False) -> bytes:
-    """The .ics invitation for one person (REQUEST; a waitlist place is tentative)."""
+def invite_for(
+    event: Event, person: Person, *, waitlisted: bool = False, cancel: bool = False
+) -> bytes:
+    """The .ics invitation for one person (REQUEST; a waitlist place is tentative), or its
+    withdrawal (CANCEL, one sequence on, for someone taken off an invitation-only event)."""
     summary = f"Waitlisted: {event.title}" if waitlisted else event.title
     organiser = event.created_by
     return invite_ics(
+        method="CANCEL" if cancel else "REQUEST",
         uid=_uid(event),
         start=event.starts_at,
         duration=event.ends_at - event.starts_at,
@@ -94,7 +98,7 @@ def invite_for(event: Event, person: Person, *, waitlisted: bool = False) -> byt
         url=absolute(event_path(event)),
         tzid=event.timezone,
         alarms_minutes=60,
-        sequence=event.sequence,
+        sequence=event.sequence + 1 if cancel else event.sequence,
     )
 
 
@@ -203,6 +207,44 @@ def _invite_attachments(event: Event, person: Person, *, waitlisted: bool) -> li
         return []
     invite = invite_for(event, person, waitlisted=waitlisted)
     return [Attachment(f"kith-event-{event.pk}.ics", "text/calendar", invite.decode("utf-8"))]
+
+
+def invitation_tell(*, event: Event, person: Person, by: Person | None) -> None:
+    """Someone was put on an invitation-only event's list: what, when, and where to answer."""
+    who = by.display_name if by is not None else "The organiser"
+    notification_send(
+        person=person,
+        subject=f"You are invited: {event.title}"[:200],
+        body=(
+            f"{who} invited you to {event.title}.\n\nWhen: {when_for(event, person)}\n"
+            f"Where: {where_for(event)}\n\nIt is by invitation: only the people invited and "
+            "its organiser see it. Going is up to you: answer on the event page."
+        ),
+        url=event_path(event),
+        kind="events.invited",
+    )
+
+
+def uninvited_tell(*, event: Event, person: Person) -> None:
+    """Someone with a place (or a waitlist place) was taken off an invitation-only event's
+    list: their place is gone, and the calendar entry is withdrawn."""
+    attachments = []
+    if fits_a_calendar(event):
+        cancel = invite_for(event, person, cancel=True)
+        attachments.append(
+            Attachment(f"kith-event-{event.pk}.ics", "text/calendar", cancel.decode("utf-8"))
+        )
+    notification_send(
+        person=person,
+        subject=f"You are no longer invited to {event.title}"[:200],
+        body=(
+            f"The organiser of {event.title} changed who is invited, and you are no longer on "
+            "the list, so your place is cancelled. Questions? Ask them directly."
+        ),
+        url=reverse("events:home"),
+        kind="events.uninvited",
+        attachments=attachments,
+    )
 
 
 def reminder_send(*, rsvp_id: int, now: dt.datetime) -> bool:

@@ -3,7 +3,8 @@ they met there.
 
 Times are stored in UTC beside the event's IANA zone, so the page can show both the
 viewer's local time and the time where the event happens. A confidential community's
-events, their RSVPs and their counts are visible to its members only (docs/events.md).
+events, their RSVPs and their counts are visible to its members only; an invitation-only
+event to the people invited and its organiser, and to HR as counts (docs/events.md).
 """
 
 from __future__ import annotations
@@ -62,6 +63,13 @@ class Event(models.Model):
     created_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Invitation only (docs/events.md, "Invitation-only events"): seen and answered by the
+    # people on its list (`EventInvite`) and organised by its creator alone; HR sees that it
+    # exists and its counts. Once set it stays set: the people invited were told so.
+    invite_only = models.BooleanField(default=False)
+    # The list was set by the app that made the event (a Pulse focus group's random draw):
+    # nobody adds anyone to it or takes anyone off.
+    invitees_fixed = models.BooleanField(default=False)
     # Bumped on every change, so calendar apps replace the invite they hold.
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -94,6 +102,23 @@ class Event(models.Model):
         if len(parts) == 2 and parts[1].lower() in parts[0].lower():
             parts = parts[:1]
         return ", ".join(parts)
+
+
+class EventInvite(models.Model):
+    """One person on an invitation-only event's list: they see it and may answer it."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invites")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="event_invites")
+    invited_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "person"], name="event_invite_once")
+        ]
+        indexes = [models.Index(fields=["person"], name="event_invite_person")]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} to event {self.event_id}"
 
 
 class Rsvp(models.Model):

@@ -1,8 +1,9 @@
 """Every read the Events pages and API return, already authorised for the viewer.
 
 What a viewer may see is decided by `kith.core.permissions` from a few facts about them
-(`ViewerFacts`: their communities, the units they belong to and manage), computed once per
-request; lists use the same rule as a query (`visible_events`), and a test checks both agree.
+(`ViewerFacts`: their communities, the units they belong to and manage, the invitation-only
+events they are invited to), computed once per request; lists use the same rule as a query
+(`visible_events`), and a test checks both agree.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kith.communities.models import CityAmbassador, Community, Membership
@@ -19,19 +21,22 @@ from kith.communities.selectors import is_city_ambassador
 from kith.core.permissions import (
     Viewer,
     can_browse_directory,
+    can_count_invitation_only_event,
     can_host_city_events,
     can_host_events,
     can_host_hr_events,
+    can_manage_invitations,
     can_organise_event,
     can_read_event_stats,
     can_rsvp,
     can_see_attendees,
     can_see_event,
     can_see_every_team_event,
+    can_take_part_in_event,
 )
 from kith.directory.models import OrgUnit, Person
 from kith.events.engine.times import in_check_in_window
-from kith.events.models import Event, FeedToken, Met, Rsvp
+from kith.events.models import Event, EventInvite, FeedToken, Met, Rsvp
 from kith.notify.engine.calendar import EARLIEST as CALENDAR_EARLIEST
 from kith.notify.engine.calendar import LATEST as CALENDAR_LATEST
 
@@ -53,6 +58,7 @@ class ViewerFacts:
     own_units: frozenset[int] = frozenset()  # their unit and every unit above it
     managed_units: frozenset[int] = frozenset()  # units of their active reports
     city_ambassador: bool = False
+    invited_to: frozenset[int] = frozenset()  # invitation-only events they are invited to
 
 
 def facts_for(viewer: Viewer) -> ViewerFacts:
@@ -73,6 +79,9 @@ def facts_for(viewer: Viewer) -> ViewerFacts:
         own_units=frozenset(own_units),
         managed_units=frozenset(managed.values_list("org_unit_id", flat=True)),
         city_ambassador=_ambassador_somewhere(person),
+        invited_to=frozenset(
+            EventInvite.objects.filter(person=person).values_list("event_id", flat=True)
+        ),
     )
 
 
@@ -106,6 +115,7 @@ def is_organiser(viewer: Viewer, event: Event, facts: ViewerFacts) -> bool:
         leads_host_community=event.community_id in facts.leads,
         manages_host_team=event.org_unit_id in facts.managed_units,
         confidential=_is_confidential(event),
+        invite_only=event.invite_only,
     )
 
 
@@ -117,6 +127,18 @@ def may_see(viewer: Viewer, event: Event, facts: ViewerFacts) -> bool:
         is_organiser=is_organiser(viewer, event, facts),
         team_only=event.host == Event.Host.TEAM,
         in_team=event.org_unit_id in facts.own_units | facts.managed_units,
+        invite_only=event.invite_only,
+        is_invitee=event.pk in facts.invited_to,
+    )
+
+
+def takes_part(viewer: Viewer, event: Event, facts: ViewerFacts) -> bool:
+    """More than the event's existence and counts (see `can_take_part_in_event`)."""
+    return can_take_part_in_event(
+        viewer,
+        invite_only=event.invite_only,
+        is_invitee=event.pk in facts.invited_to,
+        is_organiser=is_organiser(viewer, event, facts),
     )
 
 
@@ -136,19 +158,44 @@ def visible_events(viewer: Viewer, facts: ViewerFacts) -> QuerySet[Event]:
     rule = (not_confidential & (~Q(host=Event.Host.TEAM) | team_ok)) | Q(
         community__visibility=CONFIDENTIAL, community_id__in=facts.member_of
     )
-    if viewer.person is not None and viewer.person.is_active:
-        rule |= Q(created_by=viewer.person)
+    active = viewer.person is not None and viewer.person.is_active
+    if active:
         rule |= Q(host=Event.Host.COMMUNITY, community_id__in=facts.leads)
+    # An invitation-only event: the people invited, and HR as counts (never a confidential
+    # community's); its creator below, as for every event.
+    listed = Q(pk__in=sorted(facts.invited_to))
+    if can_count_invitation_only_event(viewer, confidential=False):
+        listed |= not_confidential
+    rule = (Q(invite_only=False) & rule) | (Q(invite_only=True) & listed)
+    if active:
+        rule |= Q(created_by=viewer.person)
     return Event.objects.filter(rule)
+
+
+def still_invited(rsvps: QuerySet[Rsvp]) -> QuerySet[Rsvp]:
+    """RSVPs to open events, and those of people on an invitation-only event's list (the feed,
+    reminders and the waitlist leave out anyone else)."""
+    listed = EventInvite.objects.filter(
+        event_id=OuterRef("event_id"), person_id=OuterRef("person_id")
+    )
+    return rsvps.filter(Q(event__invite_only=False) | Exists(listed))
 
 
 def _with_counts(events: QuerySet[Event], viewer: Viewer) -> QuerySet[Event]:
     going = Count("rsvps", filter=Q(rsvps__status=Rsvp.Status.GOING), distinct=True)
     waiting = Count("rsvps", filter=Q(rsvps__status=Rsvp.Status.WAITLISTED), distinct=True)
     mine = Rsvp.objects.filter(event=OuterRef("pk"), person_id=_person_id(viewer))
+    invited = (
+        EventInvite.objects.filter(event=OuterRef("pk"))
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return events.select_related("community", "org_unit", "office", "created_by").annotate(
         going_count=going,
         waitlist_count=waiting,
+        invited_count=Coalesce(Subquery(invited, output_field=IntegerField()), 0),
         my_status=Subquery(mine.values("status")[:1]),
         my_checked_in=Subquery(mine.values("checked_in_at")[:1]),
     )
@@ -166,6 +213,9 @@ class EventCard:
     my_status: str
     checked_in: bool
     organiser: bool
+    invited: int = 0  # how many are on an invitation-only event's list
+    invitee: bool = False  # the viewer is on it
+    takes_part: bool = True  # more than its existence and counts (`takes_part`)
 
     @property
     def is_full(self) -> bool:
@@ -186,6 +236,9 @@ def _card(viewer: Viewer, event: Event, facts: ViewerFacts) -> EventCard:
         my_status=getattr(event, "my_status", None) or "",
         checked_in=getattr(event, "my_checked_in", None) is not None,
         organiser=is_organiser(viewer, event, facts),
+        invited=getattr(event, "invited_count", 0) if event.invite_only else 0,
+        invitee=event.invite_only and event.pk in facts.invited_to,
+        takes_part=takes_part(viewer, event, facts),
     )
 
 
@@ -261,19 +314,23 @@ def event_page_for_viewer(
     if card is None:
         return None
     event = card.event
-    attending = card.my_status == Rsvp.Status.GOING
+    attending = card.my_status == Rsvp.Status.GOING and card.takes_part
     show_names = can_see_attendees(viewer, is_organiser=card.organiser, is_attendee=attending)
     going = _people(event, Rsvp.Status.GOING) if show_names else None
     waiting = _people(event, Rsvp.Status.WAITLISTED) if card.organiser else None
     started = now >= event.starts_at
     stats = None
-    if started and can_read_event_stats(viewer) and not _is_confidential(event):
+    may_read_stats = can_read_event_stats(
+        viewer, invite_only=event.invite_only, is_organiser=card.organiser
+    )
+    if started and may_read_stats and not _is_confidential(event):
         stats = met_stats(event)
+    answers = can_rsvp(viewer, invite_only=event.invite_only, is_invitee=card.invitee)
     return EventPage(
         card=card,
         attendees=going,
         waitlist=waiting,
-        can_rsvp=can_rsvp(viewer) and now < event.ends_at,
+        can_rsvp=answers and now < event.ends_at,
         can_check_in_self=attending
         and not card.checked_in
         and in_check_in_window(event.starts_at, event.ends_at, now),
@@ -373,13 +430,57 @@ def feed_rsvps_for_token(token: str, *, now: dt.datetime | None = None) -> list[
     if found is None:
         return None
     return list(
-        Rsvp.objects.filter(
-            person=found.person,
-            status__in=(Rsvp.Status.GOING, Rsvp.Status.WAITLISTED),
-            event__ends_at__gte=now - dt.timedelta(days=90),
+        still_invited(
+            Rsvp.objects.filter(
+                person=found.person,
+                status__in=(Rsvp.Status.GOING, Rsvp.Status.WAITLISTED),
+                event__ends_at__gte=now - dt.timedelta(days=90),
+            )
         )
         .select_related("event", "event__office")
         .order_by("event__starts_at")
+    )
+
+
+@dataclass(frozen=True)
+class InviteRow:
+    person: Person
+    answer: str  # the RSVP status, or "" for no answer yet
+
+
+@dataclass
+class InvitationsPage:
+    """An invitation-only event's list, for its organiser."""
+
+    card: EventCard
+    rows: list[InviteRow]
+    has_ended: bool
+
+
+def invitations_for_viewer(
+    viewer: Viewer, event_id: int, *, now: dt.datetime | None = None
+) -> InvitationsPage | None:
+    """None unless the viewer may keep this invitation-only event's list: its organiser, when
+    the list was not fixed by the app that made the event (a Pulse focus group's draw: there
+    the organiser sees who is going on the event page, as for any event, and not who was
+    drawn and declined)."""
+    now = now or timezone.now()
+    card = card_for_viewer(viewer, event_id)
+    if card is None or not card.event.invite_only:
+        return None
+    event = card.event
+    if not can_manage_invitations(viewer, is_organiser=card.organiser, fixed=event.invitees_fixed):
+        return None
+    rows = (
+        EventInvite.objects.filter(event=event)
+        .select_related("person", "person__org_unit")
+        .order_by("person__full_name", "pk")
+    )
+    answers = dict(Rsvp.objects.filter(event=event).values_list("person_id", "status"))
+    return InvitationsPage(
+        card=card,
+        rows=[InviteRow(r.person, answers.get(r.person_id, "")) for r in rows],
+        has_ended=now >= event.ends_at,
     )
 
 
@@ -401,13 +502,27 @@ def host_choices_for_viewer(viewer: Viewer) -> list[tuple[str, str]]:
 
 
 def my_events_data(person: Person) -> dict[str, Any]:
-    """For the person's own export: their RSVPs and check-ins, who they said they met,
+    """For the person's own export: the invitation-only events they are invited to, their
+    RSVPs and check-ins, who they said they met,
     whether they have a calendar feed address (never the token itself), their named town hall
     questions and the questions they upvoted (never an anonymous question: nothing says whose
     it is)."""
     rsvps = Rsvp.objects.filter(person=person).select_related("event").order_by("event__starts_at")
     met = Met.objects.filter(person=person).select_related("event", "other").order_by("pk")
+    invites = (
+        EventInvite.objects.filter(person=person)
+        .select_related("event")
+        .order_by("event__starts_at", "pk")
+    )
     return {
+        "invitations": [
+            {
+                "event": i.event.title,
+                "starts_at": i.event.starts_at.isoformat(),
+                "invited_at": i.invited_at.isoformat(),
+            }
+            for i in invites
+        ],
         "rsvps": [
             {
                 "event": r.event.title,

@@ -5,17 +5,21 @@ taking the last place at once, or a cancellation racing a new RSVP, can never ov
 room or skip someone on the waitlist. The messages an RSVP sends are written in its
 transaction, so any error leaves neither the RSVP nor a message behind. Reminders are
 claimed with a conditional update, so any number of schedulers send each one once.
+
+An invitation-only event takes answers from the people on its list only, here, whoever calls:
+the page, the API, another app or a command; its waitlist and reminders leave out anyone who
+is not (or no longer) on it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,13 +30,14 @@ from kith.core.permissions import (
     can_host_community_events,
     can_host_hr_events,
     can_host_team_events,
+    can_manage_invitations,
     can_rsvp,
 )
 from kith.directory.models import Office, OrgUnit, Person
 from kith.events import messages, selectors
 from kith.events.engine.seats import has_room, places_to_fill
 from kith.events.engine.times import in_check_in_window, local_to_utc, zone_or_error
-from kith.events.models import Event, FeedToken, Met, Rsvp
+from kith.events.models import Event, EventInvite, FeedToken, Met, Rsvp
 from kith.notify.engine.calendar import EARLIEST as CALENDAR_EARLIEST
 
 # The dates an event may have (docs/events.md): a new start at most a year back (to record a
@@ -46,6 +51,7 @@ MAX_DURATION = dt.timedelta(days=14)
 _ZONE_SLACK = dt.timedelta(days=1)
 _TIME_LABELS = {"starts_local": "The start", "ends_local": "The end"}
 MAX_MET = 200
+MAX_INVITEES = 1000  # on one invitation-only event's list
 Fail = Callable[[str, str], None]
 
 
@@ -56,6 +62,13 @@ class EventOver(ValidationError):
 class EventOutOfRange(EventOver):
     """The event's stored times are outside what a calendar holds (a row saved before the
     date limits, or around them): it takes no RSVPs until an organiser fixes them (API: 409)."""
+
+
+class NotInvited(ValidationError):
+    """An invitation-only event, and this person is not on its list (API: 403)."""
+
+
+NOT_INVITED = "This event is by invitation only: only the people invited can answer it."
 
 
 @dataclass(frozen=True)
@@ -76,35 +89,89 @@ class EventInput:
     country: str = ""
     link: str = ""
     capacity: int | None = None
+    invite_only: bool = False
 
 
 # --- creating and editing ----------------------------------------------------------------------
 
 
-def event_save(*, viewer: Viewer, event: Event | None, data: EventInput) -> Event:
+def event_save(
+    *,
+    viewer: Viewer,
+    event: Event | None,
+    data: EventInput,
+    organiser: Person | None = None,
+    invitees: Sequence[Person] = (),
+    invitees_fixed: bool = False,
+) -> Event:
     """Create (event=None) or change an event. Raises ValidationError with a message per
-    field; nothing is written unless everything is valid and the viewer may host it."""
-    fields = _validated(viewer, event, data)
+    field; nothing is written unless everything is valid and the viewer may host it.
+
+    For an app creating an event on someone's behalf (a Pulse focus group), on creation only:
+    `organiser` is who runs it (its creator) instead of the viewer; `invitees` go on an
+    invitation-only event's list without a message from Events (the app writes its own), and
+    `invitees_fixed` keeps that list as it is."""
+    if event is not None and (organiser is not None or invitees or invitees_fixed):
+        raise ValueError("organiser, invitees and invitees_fixed are for a new event only")
+    creator = organiser if event is None and organiser is not None else None
+    fields = _validated(viewer, event, data, creator=creator)
+    if invitees and not data.invite_only:
+        raise ValidationError({"invite_only": "Only an invitation-only event has invitees."})
+    if len({p.pk for p in invitees}) > MAX_INVITEES:
+        raise ValidationError({"invitees": f"Invite at most {MAX_INVITEES} people."})
+    if any(not p.is_active for p in invitees):
+        raise ValidationError({"invitees": "Only active colleagues can be invited."})
     with transaction.atomic():
         if event is None:
-            event = Event(created_by=viewer.person, **fields)
+            event = Event(created_by=creator or viewer.person, **fields)
+            event.invitees_fixed = invitees_fixed and event.invite_only
             event.full_clean()
             event.save()
             action = "events.event_created"
+            _add_invites(event, {p.pk for p in invitees})
         else:
             event = Event.objects.select_for_update().get(pk=event.pk)
+            opening_to_invitations = fields["invite_only"] and not event.invite_only
             for name, value in fields.items():
                 setattr(event, name, value)
             event.sequence += 1
             event.full_clean()
             event.save()
             action = "events.event_changed"
+            if opening_to_invitations:
+                _invite_everyone_answered(event)
             _promote_waitlist(event)
-        audit.record(actor=viewer.user, action=action, target=f"event:{event.pk}")
+        detail = {"invite_only": True, "invited": len(invitees)} if event.invite_only else {}
+        audit.record(actor=viewer.user, action=action, target=f"event:{event.pk}", **detail)
     return event
 
 
-def _validated(viewer: Viewer, event: Event | None, data: EventInput) -> dict[str, object]:
+def _add_invites(event: Event, person_ids: set[int]) -> set[int]:
+    """Put these people on the list; returns who was not on it yet."""
+    have = set(
+        EventInvite.objects.filter(event=event, person_id__in=person_ids).values_list(
+            "person_id", flat=True
+        )
+    )
+    new = person_ids - have
+    EventInvite.objects.bulk_create(
+        [EventInvite(event=event, person_id=pk) for pk in sorted(new)], ignore_conflicts=True
+    )
+    return new
+
+
+def _invite_everyone_answered(event: Event) -> None:
+    """An event made invitation-only keeps everyone who already has a place or waits for one:
+    they go on the list, so nobody loses a place they were given."""
+    answered = Rsvp.objects.filter(
+        event=event, status__in=(Rsvp.Status.GOING, Rsvp.Status.WAITLISTED)
+    ).values_list("person_id", flat=True)
+    _add_invites(event, set(answered))
+
+
+def _validated(
+    viewer: Viewer, event: Event | None, data: EventInput, *, creator: Person | None = None
+) -> dict[str, object]:
     errors: dict[str, list[str]] = {}
 
     def fail(name: str, message: str) -> None:
@@ -123,6 +190,7 @@ def _validated(viewer: Viewer, event: Event | None, data: EventInput) -> dict[st
     times = _times(data, office, viewer, fail, event=event)
     if data.capacity is not None and data.capacity < 1:
         fail("capacity", "Capacity must be at least 1, or empty for no limit.")
+    _invitation_only(viewer, event, data, creator, fail)
     if errors:
         raise ValidationError(errors)
     return {
@@ -133,7 +201,30 @@ def _validated(viewer: Viewer, event: Event | None, data: EventInput) -> dict[st
         **where,
         **times,
         "capacity": data.capacity if data.mode != Event.Mode.VIRTUAL else None,
+        "invite_only": bool(data.invite_only),
     }
+
+
+def _invitation_only(
+    viewer: Viewer, event: Event | None, data: EventInput, creator: Person | None, fail: Fail
+) -> None:
+    """Once invitation-only, always: the people invited answered on that promise. And an
+    invitation-only event needs a person to organise it, since nobody does so by role."""
+    if event is not None and event.invite_only and not data.invite_only:
+        fail(
+            "invite_only",
+            "This event stays invitation-only: the people invited were told only they would "
+            "see it. Create a new event open to everyone instead.",
+        )
+    if not data.invite_only:
+        return
+    runs_it = creator or (event.created_by if event is not None else viewer.person)
+    if runs_it is None or not runs_it.is_active:
+        fail(
+            "invite_only",
+            "An invitation-only event is organised by the colleague who creates it, so it "
+            "needs someone in the directory: sign in with your own account.",
+        )
 
 
 def _office(office_id: int | None, fail: Fail) -> Office | None:
@@ -287,6 +378,95 @@ def _outside(window: Window, name: str, wall: dt.datetime) -> str:
     )
 
 
+# --- invitation-only events: the list ----------------------------------------------------------
+
+
+def _require_list_keeper(viewer: Viewer, event: Event, now: dt.datetime) -> None:
+    facts = selectors.facts_for(viewer)
+    if not event.invite_only:
+        raise ValidationError("This event is open to everyone: it has no list of invitees.")
+    organiser = selectors.is_organiser(viewer, event, facts)
+    if not can_manage_invitations(viewer, is_organiser=organiser, fixed=event.invitees_fixed):
+        if event.invitees_fixed and organiser:
+            raise PermissionDenied(
+                "The people invited to this event were drawn at random when it was made: "
+                "nobody adds or removes anyone."
+            )
+        raise PermissionDenied("Only the event's organiser changes who is invited.")
+    _require_not_over(event, now)
+
+
+def event_invite(
+    *, viewer: Viewer, event: Event, person_ids: set[int], now: dt.datetime | None = None
+) -> list[Person]:
+    """The organiser invites these colleagues to an invitation-only event. Each one not yet on
+    the list is told (in their working hours), with a link to answer; returns them."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        _require_list_keeper(viewer, locked, now)
+        if not person_ids:
+            raise ValidationError({"people": "Choose at least one colleague to invite."})
+        found = set(
+            Person.objects.filter(pk__in=person_ids, is_active=True).values_list("pk", flat=True)
+        )
+        if found != person_ids:
+            missing = len(person_ids - found)
+            raise ValidationError(
+                {
+                    "people": f"{missing} of them {'is' if missing == 1 else 'are'} not an active "
+                    "colleague in the directory."
+                }
+            )
+        listed = EventInvite.objects.filter(event=locked).count()
+        new = _add_invites(locked, person_ids)
+        if listed + len(new) > MAX_INVITEES:
+            raise ValidationError({"people": f"An event invites at most {MAX_INVITEES} people."})
+        invited = list(Person.objects.filter(pk__in=new).order_by("full_name", "pk"))
+        for person in invited:
+            messages.invitation_tell(event=locked, person=person, by=viewer.person)
+        audit.record(
+            actor=viewer.user,
+            action="events.people_invited",
+            target=f"event:{locked.pk}",
+            count=len(invited),
+        )
+    return invited
+
+
+def event_uninvite(
+    *, viewer: Viewer, event: Event, person_id: int, now: dt.datetime | None = None
+) -> bool:
+    """The organiser takes someone off the list. Whoever had a place or waited for one loses
+    it (the next on the waitlist moves up) and is told. False if they were not on the list."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        _require_list_keeper(viewer, locked, now)
+        deleted, _ = EventInvite.objects.filter(event=locked, person_id=person_id).delete()
+        if not deleted:
+            return False
+        rsvp = (
+            Rsvp.objects.select_for_update()
+            .filter(
+                event=locked,
+                person_id=person_id,
+                status__in=(Rsvp.Status.GOING, Rsvp.Status.WAITLISTED),
+            )
+            .select_related("person")
+            .first()
+        )
+        if rsvp is not None:
+            rsvp.status, rsvp.checked_in_at = Rsvp.Status.NOT_GOING, None
+            rsvp.save(update_fields=["status", "checked_in_at", "answered_at"])
+            messages.uninvited_tell(event=locked, person=rsvp.person)
+            _promote_waitlist(locked)
+        audit.record(
+            actor=viewer.user, action="events.invitation_withdrawn", target=f"event:{locked.pk}"
+        )
+    return True
+
+
 # --- RSVP and the waitlist ---------------------------------------------------------------------
 
 
@@ -297,6 +477,7 @@ def rsvp_going(*, event: Event, person: Person, now: dt.datetime | None = None) 
     _require_person(person)
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
+        _require_invited(locked, person)
         _require_not_over(locked, now)
         _require_fits_a_calendar(locked)
         rsvp = Rsvp.objects.select_for_update().filter(event=locked, person=person).first()
@@ -318,6 +499,7 @@ def rsvp_cancel(*, event: Event, person: Person, now: dt.datetime | None = None)
     now = now or timezone.now()
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
+        _require_invited(locked, person)
         _require_not_over(locked, now)
         rsvp = Rsvp.objects.select_for_update().filter(event=locked, person=person).first()
         if rsvp is None:
@@ -336,7 +518,7 @@ def rsvp_cancel(*, event: Event, person: Person, now: dt.datetime | None = None)
 def _promote_waitlist(event: Event) -> list[int]:
     """Fill free places from the waitlist in order. Call with the event row locked."""
     going = Rsvp.objects.filter(event=event, status=Rsvp.Status.GOING).count()
-    queue = Rsvp.objects.filter(event=event, status=Rsvp.Status.WAITLISTED)
+    queue = selectors.still_invited(Rsvp.objects.filter(event=event, status=Rsvp.Status.WAITLISTED))
     count = places_to_fill(event.capacity, going, queue.count())
     promoted = list(queue.order_by("queued_at", "id").values_list("pk", flat=True)[:count])
     # Conditional: only rows still waiting move, whoever else touched them meanwhile.
@@ -352,6 +534,15 @@ def _tell(rsvp_id: int, what: str) -> None:
     """Inside the caller's transaction: a message that cannot be written (or its invitation)
     undoes the RSVP too, rather than leaving a place nobody heard of. The email goes on commit."""
     messages.rsvp_tell(rsvp_id=rsvp_id, what=what)
+
+
+def is_invited(event: Event, person: Person) -> bool:
+    return EventInvite.objects.filter(event=event, person=person).exists()
+
+
+def _require_invited(event: Event, person: Person) -> None:
+    if event.invite_only and not is_invited(event, person):
+        raise NotInvited(NOT_INVITED)
 
 
 def _require_person(person: Person) -> None:
@@ -377,6 +568,9 @@ def rsvp_for_viewer_act(*, viewer: Viewer, event: Event, going: bool) -> Rsvp | 
     """The page's and the API's RSVP button: checks the viewer may answer at all."""
     if not can_rsvp(viewer) or viewer.person is None:
         raise ValidationError("Only colleagues in the directory can RSVP.")
+    invited = event.invite_only and is_invited(event, viewer.person)
+    if not can_rsvp(viewer, invite_only=event.invite_only, is_invitee=invited):
+        raise NotInvited(NOT_INVITED)
     if going:
         return rsvp_going(event=event, person=viewer.person)
     return rsvp_cancel(event=event, person=viewer.person)
@@ -455,12 +649,14 @@ def reminders_send_due(*, now: dt.datetime | None = None) -> int:
     """Everyone going to an event that starts within a day gets one reminder, in their
     working hours. Each RSVP is claimed with a conditional update, so it is sent once."""
     now = now or timezone.now()
-    due = Rsvp.objects.filter(
-        status=Rsvp.Status.GOING,
-        reminded_at__isnull=True,
-        person__is_active=True,
-        event__starts_at__gt=now,
-        event__starts_at__lte=now + dt.timedelta(days=1),
+    due = selectors.still_invited(
+        Rsvp.objects.filter(
+            status=Rsvp.Status.GOING,
+            reminded_at__isnull=True,
+            person__is_active=True,
+            event__starts_at__gt=now,
+            event__starts_at__lte=now + dt.timedelta(days=1),
+        )
     ).values_list("pk", flat=True)
     sent = 0
     for pk in list(due[:5000]):

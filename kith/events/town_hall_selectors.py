@@ -90,9 +90,11 @@ class TownHallAccess:
 def town_hall_access(
     viewer: Viewer, event_id: int, *, now: dt.datetime | None = None
 ) -> TownHallAccess | None:
-    """None when the viewer cannot see the event, or it is not a town hall."""
+    """None when the viewer cannot see the event, or it is not a town hall, or it is
+    invitation-only and they are neither invited nor its organiser (HR sees such an event's
+    counts, never its questions: named ones carry the names of people invited)."""
     card = selectors.card_for_viewer(viewer, event_id)
-    if card is None or card.event.kind != Event.Kind.TOWN_HALL:
+    if card is None or card.event.kind != Event.Kind.TOWN_HALL or not card.takes_part:
         return None
     event = card.event
     settings = TownHall.objects.filter(event=event).first() or TownHall(event=event)
@@ -106,7 +108,10 @@ def town_hall_access(
         card=card,
         settings=settings,
         moderator=can_moderate_questions(
-            viewer, is_organiser=card.organiser, confidential=confidential
+            viewer,
+            is_organiser=card.organiser,
+            confidential=confidential,
+            invite_only=event.invite_only,
         ),
         may_ask=can_ask_questions(viewer),
         now=now or timezone.now(),

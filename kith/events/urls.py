@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:event_id>/check-in/", views.check_in, name="check_in"),
     path("<int:event_id>/attendance/", views.attendance, name="attendance"),
     path("<int:event_id>/met/", views.met, name="met"),
+    path("<int:event_id>/invitations/", views.invitations, name="invitations"),
     # Town halls (named and anonymous questions share one address: see town_hall_views)
     path("<int:event_id>/questions/", town_hall_views.questions, name="questions"),
     path(

@@ -5,7 +5,7 @@ import re
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import can_rsvp, require
 from kith.directory.models import Person
 from kith.events import messages, selectors, services
-from kith.events.forms import EventForm, QuestionForm, initial_for
+from kith.events.forms import EventForm, InviteForm, QuestionForm, initial_for
 from kith.events.models import Event, Rsvp
 from kith.events.town_hall_views import questions_context
 
@@ -90,6 +90,9 @@ def event_edit(request: HttpRequest, event_id: int | None = None) -> HttpRespons
         except ValidationError as exc:
             _errors_onto(form, exc)
         else:
+            if event is None and saved.invite_only:
+                flash.success(request, "Your event is up. Now invite the people it is for.")
+                return redirect("events:invitations", saved.pk)
             flash.success(request, "Event saved." if event else "Your event is up. Share it!")
             return redirect("events:event", saved.pk)
     context = {"form": form, "event": event, "nav": NAV}
@@ -141,6 +144,8 @@ def rsvp(request: HttpRequest, event_id: int) -> HttpResponse:
 
 def invite(request: HttpRequest, event_id: int) -> HttpResponse:
     card = _card(request, event_id)
+    if not card.takes_part:  # HR, seeing an invitation-only event as counts
+        raise Http404("No such event")
     person = _me(request)
     if not messages.fits_a_calendar(card.event):
         log.warning("no calendar file for event %s: its times are out of range", event_id)
@@ -185,6 +190,56 @@ def attendance(request: HttpRequest, event_id: int) -> HttpResponse:
             flash.error(request, _error_text(exc))
     context = {"card": card, "event": card.event, "rows": rows, "nav": NAV}
     return render(request, "events/attendance.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def invitations(request: HttpRequest, event_id: int) -> HttpResponse:
+    """An invitation-only event's list, for its organiser: invite people by their work
+    email, or take someone off the list."""
+    viewer = _viewer(request)
+    page = selectors.invitations_for_viewer(viewer, event_id)
+    if page is None:
+        raise Http404("No such event")
+    event = page.card.event
+    form = InviteForm(request.POST if request.POST.get("action") == "invite" else None)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "invite" and form.is_valid():
+                added = services.event_invite(
+                    viewer=viewer, event=event, person_ids=set(form.cleaned_data["emails"])
+                )
+                flash.success(
+                    request,
+                    f"Invited {len(added)} {'person' if len(added) == 1 else 'people'}; "
+                    "Kith lets them know."
+                    if added
+                    else "They were all invited already.",
+                )
+                return redirect("events:invitations", event_id)
+            if action == "remove":
+                raw = request.POST.get("person", "")
+                pk = int(raw) if _ID.fullmatch(raw) else 0
+                if services.event_uninvite(viewer=viewer, event=event, person_id=pk):
+                    flash.success(request, "Taken off the list. If they had a place, it is freed.")
+                else:
+                    flash.error(request, "That person is not on the list.")
+                return redirect("events:invitations", event_id)
+            if action not in ("invite", "remove"):
+                flash.error(request, "Choose to invite people or to take someone off the list.")
+                return redirect("events:invitations", event_id)
+        except PermissionDenied as exc:
+            flash.error(request, str(exc))
+            return redirect("events:invitations", event_id)
+        except ValidationError as exc:
+            if form.is_bound:
+                for message in exc.messages:  # about the people given (services.event_invite)
+                    form.add_error("emails", message)
+            else:
+                flash.error(request, _error_text(exc))
+                return redirect("events:invitations", event_id)
+    context = {"page": page, "card": page.card, "event": event, "form": form, "nav": NAV}
+    return render(request, "events/invitations.html", context)
 
 
 @require_http_methods(["GET", "POST"])
