@@ -105,9 +105,10 @@ def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
     _answer(open_wave, rng, unit_mood, skip=set(demo_emails), comments=False, rate=0.35)
     # A focus group after the latest closed wave, with themes (kith/pulse/focus_demo.py).
     focus_note = seed_focus_group(wave=quarterly.waves.get(number=2), seed=seed)
+    focus_note = focus_note.removeprefix("Pulse: ")
     return (
         f"Pulse: “{quarterly.name}” with 2 closed waves and “{quick.name}” open until "
-        f"{open_wave.closes_on:%-d %B}. {focus_note.removeprefix('Pulse: ')}"
+        f"{open_wave.closes_on:%-d %B}. {focus_note[:1].upper()}{focus_note[1:]}"
     )
 
 

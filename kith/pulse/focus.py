@@ -14,7 +14,9 @@ The rules that make it safe:
 - one draw per request, never again: there is no re-draw, and a person is drawn at most once
   per wave, so repeated requests cannot fish for someone;
 - HR sees how many were invited and how many are going; the names are for the invitees and
-  the facilitator only.
+  the facilitator only. The session is an invitation-only event with the sample as its fixed
+  list and the facilitator as its only organiser, so the events pages and API keep to the same
+  rule: nobody else sees it, and HR sees it as counts.
 """
 
 from __future__ import annotations
@@ -232,7 +234,8 @@ def focus_group_create(
             drawn = draw(pool, data.size, k=wave.campaign.min_group, rng=rng)
         except DrawRefused as exc:
             raise ValidationError({exc.field: str(exc)}) from None
-        event = _session(viewer, wave, data, labels[data.item], facilitator, len(drawn), now)
+        invited = list(Person.objects.filter(pk__in=drawn).order_by("pk"))
+        event = _session(viewer, wave, data, labels[data.item], facilitator, invited, now)
         group = FocusGroup.objects.create(
             wave=wave,
             unit=data.unit,
@@ -249,7 +252,6 @@ def focus_group_create(
         FocusInvitee.objects.bulk_create(
             FocusInvitee(focus_group=group, person_id=pk, wave=wave) for pk in drawn
         )
-        invited = list(Person.objects.filter(pk__in=drawn))
         for person in invited:
             _invite(group, event, person, labels[data.item], now)
         _tell_facilitator(group, event, labels[data.item], now)
@@ -274,10 +276,14 @@ def _session(
     data: FocusInput,
     label: str,
     facilitator: Person,
-    size: int,
+    invited: list[Person],
     now: dt.datetime,
 ) -> Event:
-    """The session as an HR event (kind: listening session), its facilitator as organiser."""
+    """The session as an invitation-only HR event (kind: listening session): the people drawn
+    are its list, fixed (nobody adds or removes anyone), and the facilitator is its creator and
+    so its only organiser, whoever pressed the button. Nobody else sees it but HR, who sees
+    that it exists and how many are invited and going, never who (docs/events.md)."""
+    size = len(invited)
     group = selectors.group_label(wave, data.unit, data.attr, data.value)
     description = (
         f"A small, facilitated conversation about “{label}”, from the {wave.campaign.name} "
@@ -304,13 +310,14 @@ def _session(
             city=data.city,
             country=data.country,
             link=data.link,
+            invite_only=True,
         ),
+        organiser=facilitator,
+        invitees=invited,
+        invitees_fixed=True,
     )
     if event.starts_at <= now:
         raise ValidationError({"starts_local": "Choose a time in the future."})
-    # The facilitator runs it (and sees who is going), whoever pressed the button.
-    Event.objects.filter(pk=event.pk).update(created_by=facilitator)
-    event.created_by = facilitator
     return event
 
 

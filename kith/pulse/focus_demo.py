@@ -30,11 +30,8 @@ ON_THE_ACTION_PLAN = 2  # the theme about who decides
 
 
 def seed_focus_group(*, wave: Wave, seed: int) -> str:
-    if not Event.objects.exists():
-        # The events demo skips itself once any event exists, so the session (an event) must
-        # come after it: with kith.pulse listed before kith.events in INSTALLED_APPS, there
-        # is no demo focus group (docs/pulse.md, "Focus groups").
-        return "Pulse: no demo focus group (the events demo has not run yet)."
+    # The session is an invitation-only event, which the events demo does not count when it
+    # decides whether it ran already: the two demos seed in either order.
     hr = _hr_viewer()
     if hr is None or wave.results_at is None:
         return "Pulse: no focus group (no HR admin or no closed wave)."
@@ -65,19 +62,22 @@ def _hr_viewer() -> Viewer | None:
 
 def _cell_and_facilitator(wave: Wave) -> tuple[ResultCell | None, Person | None]:
     """The largest published department other than People, and someone from People (HR's
-    own team) to facilitate: from outside the group."""
+    own team) to facilitate: from outside the group, and not an HR admin, so that signing in
+    as the demo's HR admin shows the session as HR sees it (counts, no names)."""
+    hr_admins = User.objects.filter(groups__name=HR_ADMINS_GROUP).values_list("email", flat=True)
+    hr_emails = {email.lower() for email in hr_admins}
     departments = [i for i, unit in enumerate(wave.units) if int(unit[2]) == 0]
     cells = ResultCell.objects.filter(wave=wave, attr=-1, value=-1, unit__in=departments)
     for cell in cells.order_by("-invited", "unit"):
         if str(wave.units[cell.unit][1]) == "People" or cell.invited < 12:
             continue
         population = focus.cell_population(wave, cell.unit, -1, -1).everyone
-        facilitator = (
+        candidates = (
             Person.objects.filter(is_active=True, org_unit__name="People")
             .exclude(pk__in=population)
             .order_by("pk")
-            .first()
         )
+        facilitator = next((p for p in candidates if p.email.lower() not in hr_emails), None)
         if facilitator is not None:
             return cell, facilitator
     return None, None
