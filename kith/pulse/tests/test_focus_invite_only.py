@@ -182,3 +182,29 @@ def test_the_pulse_demo_and_the_events_demo_seed_in_installed_apps_order():
     # Run again, the events demo sees its own events and stays put.
     again = events_demo.seed(today=dt.date.today(), seed=3, demo_emails=emails)
     assert again == "Events: demo events already there."
+
+
+def test_the_facilitator_can_move_the_session_and_it_stays_invitation_only(group):
+    event = group.event
+    client = _client(group.facilitator)
+    form = client.get(f"/events/{event.pk}/edit/")
+    assert form.status_code == 200 and 'name="invite_only"' in form.content.decode()
+    later = event.starts_at + dt.timedelta(days=1)
+    response = client.post(
+        f"/events/{event.pk}/edit/",
+        {
+            "title": event.title,
+            "kind": event.kind,
+            "host": "hr",
+            "description": event.description,
+            "mode": event.mode,
+            "starts_local": later.strftime("%Y-%m-%dT%H:%M"),
+            "ends_local": (later + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "timezone": "UTC",
+            "link": event.link,
+        },  # no invite_only: the box is locked, and unticking it changes nothing
+    )
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.starts_at == later and event.invite_only and event.invitees_fixed
+    assert EventInvite.objects.filter(event=event).count() == group.size
