@@ -6,15 +6,18 @@ A pair, meeting, talking point, action item or check-in the caller is not part o
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
+from pydantic import BeforeValidator
+from pydantic import Field as PydanticField
 
 from kith.core.http import error_text
 from kith.core.http import viewer_of as _viewer
+from kith.core.jsonschema import Id, JsonBool, WholeInt, whole_number
 from kith.directory.api import ERRORS as BASE_ERRORS
 from kith.directory.schemas import ErrorOut, ValidationErrorOut
 from kith.touchpoints.models import ActionItem, AgendaItem, Meeting
@@ -23,6 +26,8 @@ from kith.touchpoints.services import checkins as checkin_services
 from kith.touchpoints.services import oneonones as services
 
 router = Router()
+Minutes = Annotated[int, PydanticField(ge=15, le=180), BeforeValidator(whole_number)]
+Days = Annotated[int, PydanticField(ge=1, le=400), BeforeValidator(whole_number)]
 ERRORS: dict[int, Any] = {**BASE_ERRORS, 403: ErrorOut, 422: ValidationErrorOut}
 BODY_ERRORS: dict[int, Any] = {**ERRORS, 400: ErrorOut}
 
@@ -184,7 +189,7 @@ class ScheduleIn(Schema):
     starts_at: dt.datetime | None = Field(
         None, description="With its offset; leave out to take Kith's first proposal"
     )
-    minutes: int | None = Field(None, ge=15, le=180)
+    minutes: Minutes | None = None
 
 
 @router.post(
@@ -220,7 +225,7 @@ def ask(request: HttpRequest, pair_id: int) -> dict[str, Any]:
 
 
 class CadenceIn(Schema):
-    propose_days: int | None = Field(None, ge=1, le=400)
+    propose_days: Days | None = None
     answer: Literal["accept", "decline", "withdraw"] | None = None
 
 
@@ -303,8 +308,8 @@ def add_agenda(request: HttpRequest, meeting_id: int, payload: TextIn) -> tuple[
 
 
 class DoneIn(Schema):
-    done: bool = True
-    meeting: int | None = Field(None, description="The meeting it was talked about in")
+    done: JsonBool = True
+    meeting: Id | None = Field(None, description="The meeting it was talked about in")
 
 
 def _own(model: Any, request: HttpRequest, pk: int) -> Any:
@@ -347,7 +352,7 @@ def save_notes(request: HttpRequest, meeting_id: int, payload: NotesIn) -> dict[
 
 class ActionIn(Schema):
     text: str = Field(..., max_length=500)
-    owner_id: int
+    owner_id: Id
     due_on: dt.date | None = None
 
 
@@ -410,11 +415,11 @@ def list_check_ins(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 class CheckInIn(Schema):
-    how: int = Field(..., ge=1, le=5, description="1 struggling … 5 great")
-    energy: int = Field(..., ge=1, le=5, description="1 empty … 5 full")
+    how: WholeInt = Field(..., ge=1, le=5, description="1 struggling … 5 great")
+    energy: WholeInt = Field(..., ge=1, le=5, description="1 empty … 5 full")
     support: str = Field("", max_length=2000)
     note: str = Field("", max_length=2000)
-    one_on_one: int | None = Field(None, description="Share with this 1:1; leave out: only me")
+    one_on_one: Id | None = Field(None, description="Share with this 1:1; leave out: only me")
 
 
 @router.post(
@@ -461,11 +466,11 @@ class RulesOut(Schema):
 
 
 class RulesIn(Schema):
-    default_cadence_days: int = Field(..., ge=7, le=91)
-    floor_cadence_days: int = Field(..., ge=7, le=91)
-    one_on_one_minutes: int = Field(..., ge=15, le=120)
-    skip_level_enabled: bool
-    skip_level_cadence_days: int = Field(..., ge=14, le=182)
+    default_cadence_days: WholeInt = Field(..., ge=7, le=91)
+    floor_cadence_days: WholeInt = Field(..., ge=7, le=91)
+    one_on_one_minutes: WholeInt = Field(..., ge=15, le=120)
+    skip_level_enabled: JsonBool
+    skip_level_cadence_days: WholeInt = Field(..., ge=14, le=182)
 
 
 def _rules(rules: Any) -> dict[str, Any]:
