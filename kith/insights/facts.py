@@ -53,11 +53,13 @@ def categories(
     matched = _mask(org, members.values_list("person_id", flat=True).distinct())
     met = _mask(org, members.filter(met="yes").values_list("person_id", flat=True).distinct())
     connect = np.where(matched == 0, NOT_MATCHED, np.where(met == 1, MET, NOT_MET))
-    # A confidential or members-only group's events would tell who belongs to it.
+    # A confidential or members-only group's events would tell who belongs to it, and an
+    # invitation-only one (a focus group's session) who was invited.
     going = Rsvp.objects.filter(
         status=Rsvp.Status.GOING,
         event__starts_at__date__gte=start,
         event__starts_at__date__lt=end,
+        event__invite_only=False,
     ).exclude(
         event__community__visibility__in=[
             Community.Visibility.MEMBERS,
