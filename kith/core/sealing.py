@@ -11,6 +11,7 @@ fallback, run `kith reseal`. Losing every key loses the sealed text: that is the
 from __future__ import annotations
 
 import base64
+import time
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -50,10 +51,30 @@ def _for(purpose: str) -> MultiFernet:
     return _fernet(purpose, tuple(_secrets()))
 
 
+# Sealed values are padded to a multiple of this many bytes, so a value's length tells at most
+# roughly how long the text was (not, say, whether a short optional answer was filled in).
+PAD_TO = 256
+_PAD = b"\0"
+
+
+def _padded(text: str) -> bytes:
+    raw = text.encode()
+    return raw + _PAD * (-len(raw) % PAD_TO)
+
+
+def _token_time() -> int:
+    """Fernet stamps each token with its creation time, in clear. Stamp the day (UTC midnight)
+    instead: the value's row says "a date, never a time", and its token must not say more.
+    (Opening a token never checks its age.)"""
+    now = int(time.time())
+    return now - now % 86400
+
+
 def seal(text: str, *, purpose: str) -> str:
     if text == "":
         return ""
-    return PREFIX + _for(purpose).encrypt(text.encode()).decode("ascii")
+    token = _for(purpose).encrypt_at_time(_padded(text), _token_time())
+    return PREFIX + token.decode("ascii")
 
 
 def unseal(stored: str, *, purpose: str) -> str:
@@ -62,7 +83,8 @@ def unseal(stored: str, *, purpose: str) -> str:
     if not stored.startswith(PREFIX):
         raise Unreadable("not a sealed value")
     try:
-        return _for(purpose).decrypt(stored[len(PREFIX) :].encode("ascii")).decode()
+        raw = _for(purpose).decrypt(stored[len(PREFIX) :].encode("ascii"))
+        return raw.rstrip(_PAD).decode()
     except InvalidToken as exc:
         raise Unreadable("no configured key opens this value") from exc
 
@@ -71,4 +93,4 @@ def reseal(stored: str, *, purpose: str) -> str:
     """The same text sealed with the current key (for key rotation)."""
     if not stored:
         return ""
-    return PREFIX + _for(purpose).rotate(stored[len(PREFIX) :].encode("ascii")).decode("ascii")
+    return seal(unseal(stored, purpose=purpose), purpose=purpose)

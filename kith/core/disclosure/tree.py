@@ -213,6 +213,8 @@ def figure_cells(
     unit, cat = org.unit, np.asarray(category, dtype=np.int64)
     if among is not None:
         unit, cat = unit[among], cat[among]
+    if cat.size == 0:
+        return set()  # nobody counted: no figure to show
     rows, inverse = np.unique(np.column_stack([unit, cat]), axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
     width = int(cat.max()) + 1 if cat.size else 1

@@ -50,3 +50,16 @@ def test_reseal_moves_every_value_to_the_current_key(db, settings, manager, empl
     settings.KITH_SEALING_KEY_FALLBACKS = []
     settings.SECRET_KEY = "another-secret-key-" * 4
     assert PrivateNote.objects.get().text == "mine alone"  # the new key alone opens it
+
+
+def test_a_sealed_value_tells_neither_the_time_nor_the_exact_length():
+    import base64 as b64
+    import struct
+
+    short = sealing.seal("ok", purpose="a")
+    longer = sealing.seal("a much longer answer, still under the pad size", purpose="a")
+    assert len(short) == len(longer)
+    token = b64.urlsafe_b64decode(short[len(sealing.PREFIX) :])
+    (stamp,) = struct.unpack(">Q", token[1:9])
+    assert stamp % 86400 == 0  # the day, never the second
+    assert sealing.unseal(short, purpose="a") == "ok"

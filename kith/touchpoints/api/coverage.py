@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from kith.core.http import error_text
 from kith.core.http import viewer_of as _viewer
 from kith.directory.api import ERRORS as BASE_ERRORS
 from kith.directory.schemas import ErrorOut
@@ -80,10 +81,16 @@ def coverage(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.post("/recompute", response={200: RunOut, **ERRORS}, summary="Work coverage out now")
+@router.post(
+    "/recompute",
+    response={200: RunOut, 409: ErrorOut, **ERRORS},
+    summary="Work coverage out now (HR, at most once a day)",
+)
 def recompute(request: HttpRequest) -> dict[str, Any]:
     try:
         run = coverage_compute(viewer=_viewer(request))
     except PermissionDenied as exc:
         raise HttpError(403, str(exc)) from exc
+    except ValidationError as exc:
+        raise HttpError(409, error_text(exc)) from exc
     return _run(run)

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
@@ -187,14 +188,31 @@ def window_of(now: dt.datetime) -> tuple[dt.date, dt.date]:
     return until - dt.timedelta(days=WINDOW_DAYS), until
 
 
+RECOMPUTE_EVERY = dt.timedelta(hours=24)
+
+
+def _require_a_day_since_last_run(now: dt.datetime) -> None:
+    """HR may ask for a fresh run at most once a day: runs seconds apart would show a figure
+    moving person by person, and time it to the second."""
+    last = CoverageRun.objects.order_by("-computed_at").values_list("computed_at", flat=True)
+    latest = last.first()
+    if latest is not None and now - latest < RECOMPUTE_EVERY:
+        raise ValidationError(
+            "Coverage was worked out less than a day ago; it can be worked out again from "
+            f"{(latest + RECOMPUTE_EVERY):%Y-%m-%d %H:%M} UTC (once a day, so that no figure "
+            "can be watched changing one person at a time)."
+        )
+
+
 def coverage_compute(
     *, viewer: Viewer | None = None, now: dt.datetime | None = None
 ) -> CoverageRun:
     """Compute coverage now and publish what the disclosure layer allows. `viewer`: HR asking
     to recompute (checked); None: the daily job."""
+    now = now or timezone.now()
     if viewer is not None:
         require(can_manage_touchpoints(viewer), ONLY_HR)
-    now = now or timezone.now()
+        _require_a_day_since_last_run(now)
     since, until = window_of(now)
     k = settings.KITH_INSIGHTS_MIN_GROUP
     with ledger.publishing(), transaction.atomic():

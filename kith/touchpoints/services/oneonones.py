@@ -2,8 +2,10 @@
 notes, action items, requests and overdue nudges.
 
 Who may do what is asked of kith.core.permissions with the facts read here; a viewer who is
-not a participant gets PermissionDenied, never a hint of what the pair holds. Audit rows name
-the pair and the action, never what anybody wrote.
+not a participant gets PermissionDenied, never a hint of what the pair holds. What the two
+participants do writes no audit row: a timed row naming the actor ("held", "asked for a 1:1")
+would tell the audit log's readers, HR, what coverage keeps from them about one person. Only
+HR's own changes to the rules are audited.
 """
 
 from __future__ import annotations
@@ -130,11 +132,6 @@ def skip_level_start(*, viewer: Viewer, report: Person) -> OneOnOne:
         raise PermissionDenied("Only the two people concerned can start a skip-level 1:1.")
     with transaction.atomic():
         pair = one_on_one_ensure(manager=skip, report=report, kind=Kind.SKIP_LEVEL)
-        audit.record(
-            actor=viewer.user,
-            action="touchpoints.skip_level_started",
-            target=f"one_on_one:{pair.pk}",
-        )
     return pair
 
 
@@ -170,12 +167,6 @@ def cadence_propose(*, viewer: Viewer, pair: OneOnOne, days: int) -> OneOnOne:
     with transaction.atomic():
         pair.proposed_cadence_days, pair.proposed_by = days, me
         pair.save(update_fields=["proposed_cadence_days", "proposed_by"])
-        audit.record(
-            actor=viewer.user,
-            action="touchpoints.cadence_proposed",
-            target=f"one_on_one:{pair.pk}",
-            days=days,
-        )
     other = _other(pair, me)
     notification_send(
         person=other,
@@ -203,11 +194,6 @@ def cadence_answer(*, viewer: Viewer, pair: OneOnOne, accept: bool) -> OneOnOne:
             pair.cadence_days = days
         pair.proposed_cadence_days, pair.proposed_by = None, None
         pair.save(update_fields=["cadence_days", "proposed_cadence_days", "proposed_by"])
-        audit.record(
-            actor=viewer.user,
-            action="touchpoints.cadence_accepted" if accept else "touchpoints.cadence_declined",
-            target=f"one_on_one:{pair.pk}",
-        )
     return pair
 
 
@@ -351,12 +337,6 @@ def meeting_schedule(
         raise ValidationError({"starts_at": "Choose a time in the future."})
     with transaction.atomic():
         meeting = Meeting.objects.create(one_on_one=pair, starts_at=starts_at, minutes=minutes)
-        audit.record(
-            actor=actor.user if actor else None,
-            action="touchpoints.meeting_planned",
-            target=f"one_on_one:{pair.pk}",
-            meeting=meeting.pk,
-        )
         transaction.on_commit(lambda: _send_invites(meeting, note=note))
     return meeting
 
@@ -373,9 +353,6 @@ def meeting_move(
     with transaction.atomic():
         meeting.starts_at, meeting.sequence = starts_at, meeting.sequence + 1
         meeting.save(update_fields=["starts_at", "sequence"])
-        audit.record(
-            actor=viewer.user, action="touchpoints.meeting_moved", target=f"meeting:{meeting.pk}"
-        )
         transaction.on_commit(lambda: _send_invites(meeting, note="Moved"))
     return meeting
 
@@ -387,11 +364,6 @@ def meeting_cancel(*, viewer: Viewer, meeting: Meeting) -> Meeting:
     with transaction.atomic():
         meeting.status, meeting.sequence = Status.CANCELLED, meeting.sequence + 1
         meeting.save(update_fields=["status", "sequence"])
-        audit.record(
-            actor=viewer.user,
-            action="touchpoints.meeting_cancelled",
-            target=f"meeting:{meeting.pk}",
-        )
         transaction.on_commit(lambda: _send_invites(meeting, note="Cancelled", method="CANCEL"))
     return meeting
 
@@ -414,9 +386,6 @@ def meeting_hold(*, viewer: Viewer, meeting: Meeting, now: dt.datetime | None = 
         meeting.save(update_fields=["status", "held_on"])
         pair.requested_at = None
         pair.save(update_fields=["requested_at"])
-        audit.record(
-            actor=viewer.user, action="touchpoints.meeting_held", target=f"meeting:{meeting.pk}"
-        )
     _propose_next(pair, after=meeting.starts_at, now=now)
     return meeting
 
@@ -495,9 +464,6 @@ def agenda_add(
         raise ValidationError({"text": "At most 50 open talking points: tick some off first."})
     with transaction.atomic():
         item = AgendaItem.objects.create(one_on_one=pair, added_for=meeting, added_by=me, text=text)
-        audit.record(
-            actor=viewer.user, action="touchpoints.agenda_added", target=f"one_on_one:{pair.pk}"
-        )
     return item
 
 
@@ -567,9 +533,6 @@ def action_add(
         item = ActionItem.objects.create(
             one_on_one=pair, meeting=meeting, owner_id=owner_id, text=text, due_on=due_on
         )
-        audit.record(
-            actor=viewer.user, action="touchpoints.action_added", target=f"one_on_one:{pair.pk}"
-        )
     return item
 
 
@@ -599,11 +562,6 @@ def one_on_one_request(
     with transaction.atomic():
         pair.requested_at = now
         pair.save(update_fields=["requested_at"])
-        audit.record(
-            actor=viewer.user,
-            action="touchpoints.one_on_one_requested",
-            target=f"one_on_one:{pair.pk}",
-        )
     notification_send(
         person=pair.manager,
         subject=f"{pair.report.display_name} would like a 1:1",

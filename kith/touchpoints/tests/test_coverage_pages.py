@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models import F
 from django.test import Client
 from django.urls import include, path
 from ninja import NinjaAPI
@@ -106,16 +107,29 @@ def test_the_rules_page_shows_the_coverage_section(hr: Client, run: CoverageRun)
     assert "Had a 1:1 with their manager" in html
 
 
-def test_hr_recomputes_and_returns_where_they_were(hr: Client, run: CoverageRun) -> None:
+def _a_day_ago() -> None:
+    CoverageRun.objects.update(computed_at=F("computed_at") - dt.timedelta(days=1, minutes=1))
+
+
+def test_hr_recomputes_at_most_once_a_day_and_returns_where_they_were(
+    hr: Client, run: CoverageRun
+) -> None:
+    refused = hr.post(RECOMPUTE, {"next": "/touchpoints/manage/"})
+    assert refused["Location"] == PAGE and CoverageRun.objects.count() == 1
+    assert "less than a day ago" in hr.get(PAGE).content.decode()
+    _a_day_ago()
     response = hr.post(RECOMPUTE, {"next": "/touchpoints/manage/"})
     assert response.status_code == 302
     assert response["Location"] == "/touchpoints/manage/"
     assert CoverageRun.objects.count() == 2
     # Somewhere else than this site: back to the coverage page.
+    _a_day_ago()
     response = hr.post(RECOMPUTE, {"next": "https://example.com/"})
     assert response["Location"] == PAGE
+    _a_day_ago()
     section = hr.post(RECOMPUTE, HTTP_HX_REQUEST="true").content.decode()
     assert "Worked out again: 5 groups shown, 1 withheld" in section
+    assert "less than a day ago" in hr.post(RECOMPUTE, HTTP_HX_REQUEST="true").content.decode()
     assert hr.get(RECOMPUTE).status_code == 405
 
 

@@ -137,6 +137,12 @@ def test_outsiders_get_404_not_403_so_existence_does_not_leak(world):
         assert response.status_code == 404
 
 
+def test_the_audit_log_tells_nothing_of_what_the_pair_did(world):
+    from kith.core.models import AuditEvent
+
+    assert not AuditEvent.objects.filter(action__startswith="touchpoints.").exists()
+
+
 def test_a_database_dump_shows_no_notes_or_check_ins(world):
     tables = [t for t in connection.introspection.table_names() if t.startswith("touchpoints_")]
     dumped = []

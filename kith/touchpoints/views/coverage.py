@@ -5,6 +5,7 @@ recompute button. The section on HR's 1:1 rules page is the same partial
 from __future__ import annotations
 
 from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from kith.core.http import error_text
 from kith.core.http import viewer_of as _viewer
 from kith.touchpoints.selectors.coverage import coverage_for_viewer
 from kith.touchpoints.services.coverage import coverage_compute
@@ -39,7 +41,15 @@ def coverage(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def coverage_recompute(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    run = coverage_compute(viewer=viewer)
+    try:
+        run = coverage_compute(viewer=viewer)
+    except ValidationError as exc:
+        done = error_text(exc)
+        if request.htmx:  # type: ignore[attr-defined]
+            context = {"coverage": coverage_for_viewer(viewer), "message": done}
+            return render(request, PARTIAL, context)
+        flash.error(request, done)
+        return redirect(reverse("touchpoints:coverage"))
     done = _(
         "Worked out again: %(published)s groups shown, %(withheld)s withheld to protect "
         "small groups."
