@@ -530,3 +530,13 @@ def can_record_focus_themes(viewer: Viewer, *, is_facilitator: bool) -> bool:
     if viewer.is_hr:
         return True
     return is_facilitator and viewer.person is not None and bool(viewer.person.is_active)
+
+
+def can_facilitate_focus_group(
+    viewer: Viewer, *, candidate_is_hr: bool, candidate_is_viewer: bool
+) -> bool:
+    """Who HR may name to facilitate a focus group: an active colleague who is neither an HR
+    admin nor the person asking. The facilitator organises the session and so sees who is
+    going by name; HR sees counts only, and naming itself (or another HR admin) would hand
+    HR the names of the people drawn."""
+    return not candidate_is_hr and not candidate_is_viewer

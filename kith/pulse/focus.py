@@ -10,13 +10,17 @@ The rules that make it safe:
   its respondents: the invitee list would otherwise record who answered;
 - the draw is uniform, by the system's cryptographic source (engine/focus.py), between k and
   the people there are; nobody picks or leaves out a person, and the facilitator comes from
-  outside the group;
+  outside the group, and is neither an HR admin nor the person asking (the facilitator
+  organises the session and sees who is going by name);
 - one draw per request, never again: there is no re-draw, and a person is drawn at most once
   per wave, so repeated requests cannot fish for someone;
 - HR sees how many were invited and how many are going; the names are for the invitees and
   the facilitator only. The session is an invitation-only event with the sample as its fixed
   list and the facilitator as its only organiser, so the events pages and API keep to the same
-  rule: nobody else sees it, and HR sees it as counts.
+  rule: nobody else sees it, and HR sees it as counts;
+- themes are recorded, and shown anywhere, only for a session at least k people attended
+  (checked in, when the session took check-ins; else going): the people drawn see who went,
+  so a theme from fewer would be traceable to one of a handful of named colleagues.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,10 +42,12 @@ from kith.core import audit
 from kith.core.dates import org_today
 from kith.core.permissions import (
     Viewer,
+    can_facilitate_focus_group,
     can_invite_focus_group,
     can_record_focus_themes,
     can_see_focus_group,
     can_see_focus_group_people,
+    viewer_for_user,
 )
 from kith.directory.models import Person
 from kith.events import messages as event_messages
@@ -49,7 +55,15 @@ from kith.events.models import Event, Rsvp
 from kith.events.services import EventInput, event_save
 from kith.notify.services import Attachment, notification_send
 from kith.pulse import selectors
-from kith.pulse.engine.focus import DrawLimits, DrawRefused, draw, names_in
+from kith.pulse.engine.focus import (
+    Attendance,
+    DrawLimits,
+    DrawRefused,
+    draw,
+    names_in,
+    themes_allowed,
+    themes_refusal,
+)
 from kith.pulse.focus_models import MAX_THEME, MAX_THEMES, FocusGroup, FocusInvitee, FocusTheme
 from kith.pulse.models import Action, Invitation, ResultCell, Wave
 from kith.pulse.results import tree_of
@@ -223,6 +237,17 @@ def focus_group_create(
             "The facilitator is part of this group: choose someone from outside it, so "
             "people can speak freely."
         )
+    else:
+        is_viewer = _is_viewer(viewer, facilitator)
+        is_hr = _is_hr_admin(facilitator)
+        if not can_facilitate_focus_group(
+            viewer, candidate_is_hr=is_hr, candidate_is_viewer=is_viewer
+        ):
+            who = "someone other than yourself" if is_viewer else "someone who is not an HR admin"
+            errors["facilitator"] = (
+                f"Choose {who}: the facilitator sees who is going by name, and HR sees only "
+                "how many."
+            )
     if errors:
         raise ValidationError(errors)
     assert facilitator is not None
@@ -268,6 +293,28 @@ def focus_group_create(
         )
     log.info("focus group %s: %d drawn from %d", group.pk, len(drawn), len(pool))
     return group
+
+
+def _logins_of(person: Person) -> list[Any]:
+    from django.contrib.auth import get_user_model
+
+    email = (person.email or "").strip()
+    if not email:
+        return []
+    return list(get_user_model().objects.filter(email__iexact=email))
+
+
+def _is_hr_admin(person: Person) -> bool:
+    """Whether any login behind this person is an HR admin (or an administrator)."""
+    return any(viewer_for_user(user).is_hr for user in _logins_of(person))
+
+
+def _is_viewer(viewer: Viewer, person: Person) -> bool:
+    """Whether `person` is the one asking: their directory entry, or their login's email."""
+    if viewer.person is not None and viewer.person.pk == person.pk:
+        return True
+    email = (getattr(viewer.user, "email", "") or "").strip().lower()
+    return bool(email) and email == (person.email or "").strip().lower()
 
 
 def _session(
@@ -405,8 +452,12 @@ def focus_theme_record(
     errors: dict[str, str] = {}
     cleaned = " ".join(text.replace("\x00", "").split())
     item = item or group.item
+    attendance = _attendance(group)
+    k = wave.campaign.min_group
     if group.event is not None and now < group.event.starts_at:
         errors["text"] = "Themes are written down once the session has started."
+    elif not themes_allowed(attendance, k):
+        errors["text"] = themes_refusal(attendance, k)
     elif not cleaned:
         errors["text"] = "Write the theme in a sentence."
     elif len(cleaned) > MAX_THEME:
@@ -539,9 +590,16 @@ class FocusPage:
     going: list[Person] | None  # None: counts only
     themes: list[tuple[FocusTheme, str]]  # with the label of the item each concerns
     can_record: bool
+    attendance: Attendance = field(default_factory=lambda: Attendance(0, 0))
+    k: int = 0  # the campaign's minimum group: themes need at least this many who attended
     items: list[tuple[str, str]] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     has_started: bool = False
+
+    @property
+    def themes_open(self) -> bool:
+        """Whether enough people attended for themes to be recorded and shown."""
+        return themes_allowed(self.attendance, self.k)
 
 
 def _visible(viewer: Viewer) -> QuerySet[FocusGroup]:
@@ -569,8 +627,8 @@ def _role(viewer: Viewer, group: FocusGroup) -> tuple[str, bool, bool]:
     return role, invitee, facilitator
 
 
-def _counts(group: FocusGroup) -> Counts:
-    return _counts_of([group])[group.pk]
+def _attendance(group: FocusGroup) -> Attendance:
+    return _tallies([group])[1][group.pk]
 
 
 def focus_group_for_viewer(
@@ -599,15 +657,22 @@ def focus_group_for_viewer(
     actions = []
     if can_record:
         actions = list(selectors.actions_for_viewer(viewer, wave.campaign).order_by("-id")[:50])
+    counts, attendance = _tallies([found])
+    k = wave.campaign.min_group
+    themes = []
+    if themes_allowed(attendance[found.pk], k):
+        themes = [(t, labels.get(t.item, t.item)) for t in found.themes.select_related("action")]
     return FocusPage(
         group=found,
         label=selectors.group_label(wave, found.unit, found.attr, found.value),
         item_label=labels.get(found.item, found.item),
         role=role,
-        counts=_counts(found),
+        counts=counts[found.pk],
         going=going,
-        themes=[(t, labels.get(t.item, t.item)) for t in found.themes.select_related("action")],
+        themes=themes,
         can_record=can_record,
+        attendance=attendance[found.pk],
+        k=k,
         items=items,
         actions=actions,
         has_started=found.event is None or now >= found.event.starts_at,
@@ -633,7 +698,8 @@ def _going(group: FocusGroup) -> list[Person]:
 
 @dataclass
 class FocusRow:
-    """A focus group in a wave's list: counts only, never names."""
+    """A focus group in a wave's list: counts only, never names. `themes` is empty unless
+    enough people attended (`FocusPage.themes_open`)."""
 
     group: FocusGroup
     label: str
@@ -641,49 +707,64 @@ class FocusRow:
     role: str
     counts: Counts
     themes: list[FocusTheme]
+    attendance: Attendance
 
 
 def focus_groups_of_wave_for_viewer(viewer: Viewer, wave: Wave) -> list[FocusRow]:
     """The wave's focus groups this viewer may open (HR: all of them), in three queries."""
     groups = list(_visible(viewer).filter(wave=wave).prefetch_related("themes")[:200])
     labels = dict(focus_items(wave))
-    counts = _counts_of(groups)
+    counts, attendance = _tallies(groups)
+    k = wave.campaign.min_group
     me = viewer.person.pk if viewer.person is not None else None
     rows = []
     for group in groups:
         role = "facilitator" if group.facilitator_id == me else "hr" if viewer.is_hr else "invitee"
+        came = attendance[group.pk]
         rows.append(
             FocusRow(
                 group=group,
                 label=selectors.group_label(wave, group.unit, group.attr, group.value),
                 item_label=labels.get(group.item, group.item),
                 role=role,
-                counts=counts.get(group.pk, Counts(group.size, 0, 0)),
-                themes=list(group.themes.all()),
+                counts=counts[group.pk],
+                themes=list(group.themes.all()) if themes_allowed(came, k) else [],
+                attendance=came,
             )
         )
     return rows
 
 
-def _counts_of(groups: Sequence[FocusGroup]) -> dict[int, Counts]:
-    """Each group's invitees' answers to its event, in one query."""
+def _tallies(groups: Sequence[FocusGroup]) -> tuple[dict[int, Counts], dict[int, Attendance]]:
+    """Each group's invitees' answers to its event, and who of them came (active people
+    going, and of those the ones checked in), in one query. A group whose event was removed
+    has no answers and nobody who came, as far as Kith can tell."""
     by_event = {g.event_id: g for g in groups if g.event_id is not None}
-    found: dict[int, Counts] = {g.pk: Counts(g.size, 0, 0) for g in groups}
+    counts: dict[int, Counts] = {g.pk: Counts(g.size, 0, 0) for g in groups}
+    going: dict[int, int] = {g.pk: 0 for g in groups}
+    checked: dict[int, int] = {g.pk: 0 for g in groups}
+    came = Q(person__is_active=True)
     rows = (
         Rsvp.objects.filter(
             event_id__in=list(by_event),
             person__focus_invitations__focus_group__event_id=F("event_id"),
         )
         .values_list("event_id", "status")
-        .annotate(n=Count("id"))
+        .annotate(
+            n=Count("id"),
+            active=Count("id", filter=came),
+            checked=Count("id", filter=came & Q(checked_in_at__isnull=False)),
+        )
     )
-    for event_id, status, n in rows:
-        counts = found[by_event[event_id].pk]
+    for event_id, status, n, active, checked_in in rows:
+        pk = by_event[event_id].pk
         if status == Rsvp.Status.GOING:
-            counts.going = n
+            counts[pk].going = n
+            going[pk], checked[pk] = active, checked_in
         elif status == Rsvp.Status.NOT_GOING:
-            counts.not_going = n
-    return found
+            counts[pk].not_going = n
+    attendance = {pk: Attendance(going=going[pk], checked_in=checked[pk]) for pk in counts}
+    return counts, attendance
 
 
 @dataclass
@@ -703,7 +784,9 @@ def themes_for_results(
     """Themes beside a wave's results, and beside each wave of its trend (`trend_waves`, for
     the org unit `trend_unit`; None = the organisation), in one query. A viewer sees a focus
     group's themes exactly where they may see its cell: HR everywhere, managers their units
-    as a whole, everyone the whole organisation."""
+    as a whole, everyone the whole organisation. Only sessions at least k people attended
+    (the campaign's minimum group; the trend's waves are the same campaign's) show their
+    themes: with fewer, the people drawn know who was in the room."""
     waves = {wave.pk: wave, **{w.pk: w for w in trend_waves}}
     rows = list(
         FocusTheme.objects.filter(focus_group__wave_id__in=list(waves))
@@ -712,6 +795,10 @@ def themes_for_results(
     )
     if not rows:
         return [], []
+    groups = {theme.focus_group_id: theme.focus_group for theme in rows}
+    attendance = _tallies(list(groups.values()))[1]
+    k = wave.campaign.min_group
+    rows = [t for t in rows if themes_allowed(attendance[t.focus_group_id], k)]
     labels = dict(focus_items(wave))
     scopes = {pk: selectors.scope_for_viewer(viewer, w) for pk, w in waves.items()}
     index = {w.pk: _unit_index(w, trend_unit) for w in trend_waves}

@@ -67,6 +67,16 @@ class FocusGroupOut(Schema):
     going: list[str] | None = Field(
         ..., description="Names of those going: for the invitees and the facilitator only"
     )
+    attended: int = Field(
+        ...,
+        description="How many of the people drawn came: checked in, when the session took "
+        "check-ins; else going",
+    )
+    themes_open: bool = Field(
+        ...,
+        description="Whether at least k (the survey's minimum group) attended: themes are "
+        "recorded and shown only then",
+    )
     themes: list[ThemeOut]
 
 
@@ -83,7 +93,9 @@ class FocusGroupSummaryOut(Schema):
     starts_at: dt.datetime | None = Field(..., description="UTC")
     role: str = Field(..., description='Yours: "hr", "facilitator" or "invitee"')
     counts: CountsOut
-    themes: int = Field(..., description="How many themes are recorded")
+    themes: int = Field(
+        ..., description="How many themes are shown (none while fewer than k attended)"
+    )
 
 
 class FocusGroupIn(Schema):
@@ -162,6 +174,8 @@ def _out(page: focus.FocusPage) -> dict[str, Any]:
         "drawn_from": group.drawn_from,
         "counts": {**vars(page.counts), "no_answer": page.counts.no_answer},
         "going": [p.display_name for p in page.going] if page.going is not None else None,
+        "attended": page.attendance.attended,
+        "themes_open": page.themes_open,
         "themes": [
             {
                 "id": t.pk,
@@ -218,8 +232,8 @@ def wave_focus_groups(request: HttpRequest, wave_id: WholeNumber) -> list[dict[s
     description="Kith draws `size` people at random from everyone the wave asked in the cell "
     "(never from who answered), creates the session as an event and invites them. One draw "
     "per request, never repeated. 400: the cell is withheld or unknown, the size is under k "
-    "or over the people there are, the facilitator is in the group, or the session's time, "
-    "place or link is wrong (each named by its field).",
+    "or over the people there are, the facilitator is in the group, is an HR admin or is you, "
+    "or the session's time, place or link is wrong (each named by its field).",
 )
 def create_focus_group(request: HttpRequest, wave_id: WholeNumber, payload: FocusGroupIn) -> Status:
     viewer = _viewer(request)
@@ -254,8 +268,9 @@ def get_focus_group(request: HttpRequest, group_id: WholeNumber) -> dict[str, An
     response={201: ThemeOut, **WRITE_ERRORS},
     summary="The facilitator or HR: record a theme (no names), optionally tied to an action",
     description="400: empty or too long, names someone in the group, before the session "
-    "started, an unknown item, an action you cannot see, or a new action without a future "
-    "time or an active owner (each named by its field).",
+    "started, fewer than k people attended (checked in, or else going), an unknown item, an "
+    "action you cannot see, or a new action without a future time or an active owner (each "
+    "named by its field).",
 )
 def record_theme(request: HttpRequest, group_id: WholeNumber, payload: ThemeIn) -> Status:
     viewer = _viewer(request)

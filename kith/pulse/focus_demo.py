@@ -118,13 +118,16 @@ def _input(
 
 
 def _answer_invitations(group: FocusGroup, session: dt.datetime) -> None:
-    """All but one went; the last said they could not make it."""
+    """All but one went; the last said they could not make it. (Everyone went, when one
+    fewer would leave the session under k: themes need at least k people there.)"""
     assert group.event is not None
     answered = session - dt.timedelta(days=3)
     people = list(Person.objects.filter(focus_invitations__focus_group=group).order_by("pk"))
-    for person in people[:-1]:
+    regrets = people[-1:] if len(people) > group.wave.campaign.min_group else []
+    for person in people[: len(people) - len(regrets)]:
         event_services.rsvp_going(event=group.event, person=person, now=answered)
-    event_services.rsvp_cancel(event=group.event, person=people[-1], now=answered)
+    for person in regrets:
+        event_services.rsvp_cancel(event=group.event, person=person, now=answered)
 
 
 def _record_themes(hr: Viewer, group: FocusGroup, session: dt.datetime) -> None:

@@ -30,7 +30,8 @@ class FocusGroupForm(forms.Form):
     size = forms.IntegerField(label="How many people to invite")
     facilitator = forms.EmailField(
         label="Facilitator's work email",
-        help_text="Someone from outside the group, so people can speak freely.",
+        help_text="Someone from outside the group, so people can speak freely, and not an "
+        "HR admin (nor you): the facilitator sees who is going by name.",
     )
     mode = forms.ChoiceField(choices=MODE_CHOICES, initial=Event.Mode.IN_PERSON)
     starts_local = LocalDateTimeField(label="Starts")

@@ -11,7 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from kith.core.dates import org_today
+from kith.directory.models import Person
 from kith.directory.tests.factories import PersonFactory, login_for
+from kith.events import services as event_services
 from kith.events.models import Event
 from kith.pulse import results, services
 from kith.pulse.focus_models import FocusGroup
@@ -58,13 +60,23 @@ def test_hr_invites_a_focus_group_and_the_manager_reads_its_theme(open_browsing)
     desk.assert_clean()
     desk.log_out()
 
-    # The session happened: the facilitator writes down what the group said.
-    group = FocusGroup.objects.get()
+    # Four of the five said they would go: under k, so no themes can be written down yet.
+    group = FocusGroup.objects.select_related("event").get()
+    assert group.event is not None
+    drawn = list(Person.objects.filter(focus_invitations__focus_group=group).order_by("pk"))
+    for person in drawn[:4]:
+        event_services.rsvp_going(event=group.event, person=person)
     start = timezone.now() - dt.timedelta(hours=2)
     Event.objects.filter(focus_group=group).update(
         starts_at=start, ends_at=start + dt.timedelta(hours=1)
     )
     desk.log_in(facilitator.email, PASSWORD)
+    desk.goto(f"/pulse/focus/{group.pk}/")
+    expect(desk.page.get_by_text("only when at least 5 people came")).to_be_visible()
+    expect(desk.page.get_by_role("button", name="Record the theme")).to_have_count(0)
+
+    # The session happened with all five: the facilitator writes down what the group said.
+    event_services.rsvp_going(event=group.event, person=drawn[4], now=start - dt.timedelta(days=1))
     desk.goto(f"/pulse/focus/{group.pk}/")
     desk.page.get_by_label("Theme").fill("People hold back in large meetings.")
     desk.page.get_by_role("button", name="Record the theme").click()

@@ -69,6 +69,44 @@ def draw(population: Sequence[int], size: int, *, k: int, rng: Random | None = N
     return source.sample(people, size)
 
 
+# --- Themes come from at least k people ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    """Who came to a session, as far as Kith knows: the people drawn who are going, and of
+    them those checked in. When anyone was checked in, the check-ins are the attendance
+    (someone going who did not come is not in the room); otherwise the answers are."""
+
+    going: int
+    checked_in: int
+
+    @property
+    def attended(self) -> int:
+        return self.checked_in if self.checked_in > 0 else self.going
+
+    @property
+    def by_check_in(self) -> bool:
+        return self.checked_in > 0
+
+
+def themes_allowed(attendance: Attendance, k: int) -> bool:
+    """Whether a session's themes may be written down and shown: only when at least k people
+    (the campaign's minimum group) attended. With fewer, the people drawn see who went, and
+    a theme would be traceable to one of a handful of named colleagues."""
+    return attendance.attended >= k
+
+
+def themes_refusal(attendance: Attendance, k: int) -> str:
+    """Why themes cannot be recorded yet, in a sentence for the facilitator."""
+    counted = "checked in" if attendance.by_check_in else "going"
+    return (
+        f"Themes are recorded only when at least {k} people (the survey's minimum group) "
+        f"attended, so that nothing said can be traced to one of a few colleagues: "
+        f"{attendance.attended} {'is' if attendance.attended == 1 else 'are'} {counted}."
+    )
+
+
 # --- Themes carry no names --------------------------------------------------------------------
 
 

@@ -102,6 +102,14 @@ def _started(group: FocusGroup) -> dt.datetime:
     return group.event.starts_at + dt.timedelta(minutes=10)
 
 
+def _all_going(group: FocusGroup) -> list[Person]:
+    """Everyone drawn says they are going (a sample is at least k, so themes may follow)."""
+    people = list(Person.objects.filter(pk__in=group.invitees.values("person_id")).order_by("pk"))
+    for person in people:
+        event_services.rsvp_going(event=group.event, person=person)
+    return people
+
+
 def _hold_it_now(group: FocusGroup) -> None:
     """Move the session to the last hour, as if its time had come."""
     start = timezone.now() - dt.timedelta(hours=1)
@@ -292,6 +300,7 @@ def test_themes_carry_no_person():
 
 def test_the_facilitator_records_themes_once_the_session_started(org, hr, wave, outsider):
     group = _create(hr, wave, outsider)
+    _all_going(group)
     facilitator = viewer_for_user(login_for(outsider))
     with pytest.raises(ValidationError, match="started"):
         focus.focus_theme_record(viewer=facilitator, group=group, text="Meetings run long.")
@@ -309,6 +318,7 @@ def test_the_facilitator_records_themes_once_the_session_started(org, hr, wave, 
 
 def test_a_theme_that_names_someone_in_the_group_is_refused(org, hr, wave, outsider):
     group = _create(hr, wave, outsider)
+    _all_going(group)
     drawn = set(group.invitees.values_list("person_id", flat=True))
     not_drawn = next(p for p in org.platform_people if p.pk not in drawn)
     for person in (not_drawn, Person.objects.get(pk=min(drawn))):
@@ -338,6 +348,7 @@ def test_invitees_managers_and_employees_cannot_record_themes(org, hr, wave, out
 
 def test_themes_link_to_an_action_or_create_one(org, hr, hr_user, wave, outsider):
     group = _create(hr, wave, outsider)
+    _all_going(group)
     now = _started(group)
     later = now + dt.timedelta(days=7)
     planned = services.action_plan(
@@ -434,6 +445,8 @@ def test_hr_sees_counts_the_invitees_and_facilitator_see_who_is_going(org, hr, w
 def test_results_pages_show_themes_where_the_viewer_may_see_the_cell(org, hr, wave, outsider):
     platform_group = _create(hr, wave, outsider)
     org_group = _create(hr, wave, outsider, unit=0, size=5)
+    _all_going(platform_group)
+    _all_going(org_group)
     focus.focus_theme_record(
         viewer=hr,
         group=platform_group,
@@ -488,6 +501,7 @@ def test_the_trend_shows_themes_wave_by_wave(org, hr, hr_user):
         closed.append(wave)
     outsider = PersonFactory(full_name="Fatima Okafor", email="fatima@example.com")
     group = _create(hr, closed[0], outsider, unit=0)
+    _all_going(group)
     focus.focus_theme_record(viewer=hr, group=group, text="Wave one's theme.", now=_started(group))
     response = _client(org.data_people[0]).get(f"/pulse/waves/{closed[1].pk}/focus/themes/")
     page = response.content.decode()
@@ -527,6 +541,7 @@ def test_the_new_focus_group_page_refuses_withheld_cells_and_creates_from_publis
 
 def test_recording_a_theme_on_the_page(org, hr, wave, outsider):
     group = _create(hr, wave, outsider)
+    _all_going(group)
     _hold_it_now(group)
     client = _client(outsider)
     url = f"/pulse/focus/{group.pk}/themes/"
@@ -601,6 +616,13 @@ def test_api_creates_lists_and_records_themes_with_the_pages_rules(org, wave, ou
     _hold_it_now(group)
     themes = f"/api/v1/pulse/focus-groups/{group.pk}/themes"
     facilitator = _client(outsider)
+    # One person going is fewer than k: no themes yet.
+    alone = facilitator.post(
+        themes, {"text": "Speak-up culture varies by meeting."}, content_type="application/json"
+    )
+    assert alone.status_code == 400 and alone.json()["detail"].startswith("text:")
+    assert "at least 5" in alone.json()["detail"] and "1 is going" in alone.json()["detail"]
+    _all_going(group)
     named = facilitator.post(
         themes, {"text": f"{invitee.full_name} said so"}, content_type="application/json"
     )
@@ -626,6 +648,7 @@ def test_api_creates_lists_and_records_themes_with_the_pages_rules(org, wave, ou
         "Speak-up culture varies by meeting.",
         "Onboarding is lonely.",
     ]
+    assert detail["attended"] == 5 and detail["themes_open"] is True
 
 
 def test_api_operations_are_in_the_openapi_schema():
