@@ -81,7 +81,17 @@ class ManagerOut(Schema):
     direct_reports: int
     reporting_line: int
     weekly_one_on_one_minutes: float
-    coverage: float = Field(..., description="Share of direct reports with a 1:1 in 90 days")
+    coverage: float | None = Field(
+        ...,
+        description=(
+            "Share of direct reports with a 1:1 in the last 90 days, 0 to 1. Your own span: "
+            "exact. Anyone else's: rounded to 0.1, and null (withheld) under "
+            "KITH_INSIGHTS_MIN_GROUP direct reports, so it never tells about one person"
+        ),
+    )
+    coverage_exact: bool = Field(
+        ..., description="true: your own span's exact figure; false: rounded or withheld"
+    )
     flag: Literal["none", "wide", "too wide"]
     archetype: str | None
     note: str | None = Field(None, description="HR's note (HR only; null for others)")
@@ -178,6 +188,7 @@ def _manager(row: selectors.SpanRow) -> dict[str, Any]:
         "reporting_line": row.reporting_line,
         "weekly_one_on_one_minutes": row.weekly_minutes,
         "coverage": row.coverage,
+        "coverage_exact": row.coverage_exact,
         "flag": row.flag,
         "archetype": str(row.archetype.name) if row.archetype else None,
         "note": row.note.text if row.note else None,

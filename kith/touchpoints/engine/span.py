@@ -8,6 +8,7 @@ people, so the whole organisation of 100k people takes milliseconds (bench/span.
 - reporting line (everyone below, all levels): depths by pointer jumping, then each level,
   deepest first, adds its subtree sizes to its managers;
 - implied 1:1 time and 1:1 coverage: bincounts of per-report figures onto their managers;
+  coverage as anyone but the manager sees it is withheld for small teams and rounded;
 - flags, archetype bands and the distribution: comparisons and counts.
 
 Bad data can hold a loop of managers (the HRIS import refuses one, an API client might not):
@@ -184,6 +185,20 @@ def coverage(manager: IntArray, held: BoolArray) -> FloatArray:
     direct = np.bincount(manager[has], minlength=n)[:n]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(direct > 0, met / np.maximum(direct, 1), np.nan)
+
+
+COVERAGE_STEP = 0.1  # what anyone but the manager sees: the share rounded to 10 % steps
+
+
+def shown_coverage(coverage: FloatArray, direct: IntArray, *, min_reports: int) -> FloatArray:
+    """Coverage as others may see it: NaN (withheld) for fewer than `min_reports` direct
+    reports, where a share would tell whether one named person had a 1:1; otherwise rounded
+    to 10 % steps (halves up), never finer."""
+    coverage = np.asarray(coverage, dtype=np.float64)
+    direct = np.asarray(direct, dtype=np.int64)
+    steps = np.floor(coverage / COVERAGE_STEP + 0.5 + 1e-9) * COVERAGE_STEP
+    steps = np.round(steps, 1)
+    return np.where((direct >= max(min_reports, 1)) & ~np.isnan(coverage), steps, np.nan)
 
 
 def pair_values(

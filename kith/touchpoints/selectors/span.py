@@ -8,9 +8,13 @@ manager's own page reads only their reporting line.
 
 Spans are facts of the org chart and of the manager's own 1:1s, so they are shown per
 manager: to HR for everyone, to a manager for themself and the managers in their reporting
-line (kith.core.permissions.can_view_span_of_control). The team scores beside a span are
-never computed here: they are the cells Pulse and Insights already published through the
-disclosure layer, or nothing.
+line (kith.core.permissions.can_view_span_of_control). 1:1 coverage is the one figure that is
+about the reports too: for a manager with one report it would say whether that person had a
+1:1. So anyone but the manager themself sees it only from KITH_INSIGHTS_MIN_GROUP direct
+reports on, rounded to 10 % steps, and never as "x of n" (page, CSV, API, suggestions, and the
+order of the coverage sort alike). The team scores beside a span are never computed here:
+they are the cells Pulse and Insights already published through the disclosure layer, or
+nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Q
@@ -107,6 +112,31 @@ ARCHETYPES = _archetypes()
 FLAG_LABELS = {"none": _("Within range"), "wide": _("Wide"), "too wide": _("Too wide")}
 
 
+def coverage_min_reports() -> int:
+    """The fewest direct reports for which anyone but the manager sees 1:1 coverage: the
+    organisation's smallest group (KITH_INSIGHTS_MIN_GROUP, 5 by default)."""
+    return max(int(getattr(settings, "KITH_INSIGHTS_MIN_GROUP", 5)), 2)
+
+
+def coverage_help() -> str:
+    """One line for the pages: why coverage is a dash, and why it is rounded."""
+    return str(
+        _(
+            "1:1 coverage is rounded to 10 %% and shown from %(k)d direct reports on, so it "
+            "never tells about one person; a manager sees their own exact figure."
+        )
+        % {"k": coverage_min_reports()}
+    )
+
+
+def coverage_withheld() -> str:
+    """The short explanation beside a dash."""
+    return str(
+        _("shown from %(k)d reports on, so it never tells about one person")
+        % {"k": coverage_min_reports()}
+    )
+
+
 # --- The computation ---------------------------------------------------------------------------
 
 
@@ -118,19 +148,26 @@ class SpanRow:
     direct_reports: int
     reporting_line: int
     weekly_minutes: float
-    coverage: float  # 0 to 1
+    # 0 to 1, as this viewer may see it: the manager's own exact figure (coverage_exact);
+    # for anyone else rounded to 10 % steps, or None (withheld) under the smallest group.
+    coverage: float | None
     flag: str  # "none" | "wide" | "too wide"
     archetype: Archetype | None
     person: Person | None = None
     note: SpanNote | None = None
+    coverage_exact: bool = False
 
     @property
     def flag_label(self) -> Any:
         return FLAG_LABELS[self.flag]
 
     @property
-    def coverage_percent(self) -> int:
-        return round(100 * self.coverage)
+    def coverage_percent(self) -> int | None:
+        return None if self.coverage is None else round(100 * self.coverage)
+
+    @property
+    def coverage_withheld(self) -> bool:
+        return self.coverage is None
 
     @property
     def weekly_hours(self) -> float:
@@ -147,6 +184,7 @@ class OrgSpans:
     spans: engine.Spans
     rules: TouchpointSettings
     today: dt.date
+    min_reports: int = field(default_factory=coverage_min_reports)
 
     def position(self, person_id: int) -> int:
         found = engine.positions(self.ids, np.array([person_id], dtype=np.int64))
@@ -157,18 +195,33 @@ class OrgSpans:
             self.spans.direct, warn_at=self.rules.span_warn_at, alert_at=self.rules.span_alert_at
         )
 
-    def row(self, at: int) -> SpanRow:
+    def shown_coverage(self, chosen: engine.IntArray) -> engine.FloatArray:
+        """Coverage at `chosen` as anyone but the manager sees it (NaN: withheld)."""
+        s = self.spans
+        return engine.shown_coverage(
+            s.coverage[chosen], s.direct[chosen], min_reports=self.min_reports
+        )
+
+    def row(self, at: int, *, own: bool = False) -> SpanRow:
+        """One manager's figures; `own`: the viewer is this manager, who sees their exact
+        coverage. Anyone else gets the shown one (engine.shown_coverage)."""
         s = self.spans
         band = int(s.band[at])
-        coverage = float(s.coverage[at])
+        if own:
+            exact = float(s.coverage[at])
+            coverage: float | None = None if np.isnan(exact) else round(exact, 3)
+        else:
+            shown = float(self.shown_coverage(np.array([at], dtype=np.int64))[0])
+            coverage = None if np.isnan(shown) else shown
         return SpanRow(
             person_id=int(self.ids[at]),
             direct_reports=int(s.direct[at]),
             reporting_line=int(s.line[at]),
             weekly_minutes=round(float(s.weekly_minutes[at]), 1),
-            coverage=0.0 if np.isnan(coverage) else round(coverage, 3),
+            coverage=coverage,
             flag=engine.FLAG_KEYS[int(s.flag[at])],
             archetype=ARCHETYPES[engine.BANDS[band].key] if band >= 0 else None,
+            coverage_exact=own,
         )
 
     def managers(self, *, flagged_only: bool = False) -> engine.IntArray:
@@ -332,7 +385,8 @@ def _manager_names() -> dict[int, str]:
 
 
 def sorted_managers(org: OrgSpans, chosen: engine.IntArray, sort: str) -> list[int]:
-    """Positions of `chosen` in the order the table asks for; ties by person id."""
+    """Positions of `chosen` in the order the table asks for; ties by person id. Coverage
+    sorts by the shown figure, withheld ones last: the order tells nothing the cells do not."""
     s = org.spans
     ids = org.ids[chosen]
     if sort == "name":
@@ -346,7 +400,7 @@ def sorted_managers(org: OrgSpans, chosen: engine.IntArray, sort: str) -> list[i
         "direct": (ids, -s.line[chosen], -s.direct[chosen]),
         "line": (ids, -s.direct[chosen], -s.line[chosen]),
         "minutes": (ids, -s.direct[chosen], -s.weekly_minutes[chosen]),
-        "coverage": (ids, -s.direct[chosen], np.nan_to_num(s.coverage[chosen])),
+        "coverage": (ids, -s.direct[chosen], np.nan_to_num(org.shown_coverage(chosen), nan=2.0)),
     }
     order = np.lexsort(keys.get(sort, keys["direct"]))
     return chosen[order].tolist()
@@ -370,11 +424,16 @@ def page_of(
     sort: str,
     page: int | str,
     with_notes: bool,
+    own_id: int | None = None,
 ) -> Page[SpanRow]:
+    """A page of managers; `own_id`: the viewer, whose own row keeps its exact coverage."""
     order = sorted_managers(org, chosen, sort)
     paginator = Paginator(order, PAGE_SIZE)
     current = paginator.get_page(page)
-    rows = fill_rows([org.row(at) for at in current.object_list], with_notes=with_notes)
+    rows = fill_rows(
+        [org.row(at, own=int(org.ids[at]) == own_id) for at in current.object_list],
+        with_notes=with_notes,
+    )
     current.object_list = rows  # type: ignore[assignment]
     return current  # type: ignore[return-value]
 
@@ -426,7 +485,14 @@ def span_overview_for_viewer(
             [(c.archetype.range_label, c.managers) for c in counts], width=540, height=150
         ),
         trend=list(SpanSnapshot.objects.order_by("-taken_on")[:24])[::-1],
-        page=page_of(org, chosen, sort=sort, page=page, with_notes=True),
+        page=page_of(
+            org,
+            chosen,
+            sort=sort,
+            page=page,
+            with_notes=True,
+            own_id=viewer.person.pk if viewer.person is not None else None,
+        ),
         show=show,
         sort=sort,
         shown_count=int(chosen.size),
@@ -566,17 +632,22 @@ def suggestions_for(
                 % {"hours": f"{row.weekly_hours:g}"}
             )
         )
-    if row.coverage < 0.8:
-        met = round(row.coverage * direct)
-        out.append(
-            str(
-                _(
-                    "%(met)d of %(n)d reports had a 1:1 in the last %(days)d days: time "
-                    "for each person is the first thing a wide span takes."
-                )
-                % {"met": met, "n": direct, "days": COVERAGE_DAYS}
+    # Coverage only as the viewer sees it: nothing when withheld, the rounded share for
+    # anyone but the manager (the line's presence follows the rounded figure too).
+    if row.coverage is not None and row.coverage < 0.8:
+        if row.coverage_exact:
+            line = _(
+                "%(met)d of %(n)d reports had a 1:1 in the last %(days)d days: time for each "
+                "person is the first thing a wide span takes."
             )
-        )
+            values = {"met": round(row.coverage * direct), "n": direct, "days": COVERAGE_DAYS}
+        else:
+            line = _(
+                "About %(share)d %% of the reports had a 1:1 in the last %(days)d days: time "
+                "for each person is the first thing a wide span takes."
+            )
+            values = {"share": round(100 * row.coverage), "days": COVERAGE_DAYS}
+        out.append(str(line % values))
     return out
 
 
@@ -681,7 +752,8 @@ def team_scores(
 
 def _detail(viewer: Viewer, org: OrgSpans, person: Person) -> Detail:
     at = org.position(person.pk)
-    row = fill_rows([org.row(at)], with_notes=can_manage_touchpoints(viewer))[0]
+    own = viewer.person is not None and viewer.person.pk == person.pk
+    row = fill_rows([org.row(at, own=own)], with_notes=can_manage_touchpoints(viewer))[0]
     sub_teams = _sub_teams(person) if row.direct_reports else []
     leads = _leads(org, at) if row.direct_reports else []
     return Detail(
@@ -763,7 +835,14 @@ def managers_for_viewer(
         require(can_view_span_of_control(viewer, is_in_reporting_line=True))
         org = organisation_spans(root=me.pk)
     chosen = org.managers(flagged_only=flagged_only)
-    result = page_of(org, chosen, sort=sort, page=page, with_notes=can_manage_touchpoints(viewer))
+    result = page_of(
+        org,
+        chosen,
+        sort=sort,
+        page=page,
+        with_notes=can_manage_touchpoints(viewer),
+        own_id=viewer.person.pk if viewer.person is not None else None,
+    )
     audit.record(actor=viewer.user, action="touchpoints.span_listed", flagged_only=flagged_only)
     return result
 
@@ -784,7 +863,8 @@ REPORT_HEADER = [
 
 def span_report(*, flagged_only: bool = False, today: dt.date | None = None) -> list[list[Any]]:
     """One row per active manager (the report's columns: REPORT_HEADER), widest first.
-    Callers authorise and audit (span_export_for_viewer; the command line)."""
+    Coverage as anyone but the manager sees it: rounded to 0.1, an empty cell where it is
+    withheld. Callers authorise and audit (span_export_for_viewer; the command line)."""
     org = organisation_spans(today=today)
     people = dict(
         (pid, (eid, name))
@@ -803,7 +883,7 @@ def span_report(*, flagged_only: bool = False, today: dt.date | None = None) -> 
                 row.direct_reports,
                 row.reporting_line,
                 row.flag,
-                row.coverage,
+                "" if row.coverage is None else row.coverage,
                 row.weekly_minutes,
                 str(row.archetype.name) if row.archetype else "",
             ]

@@ -165,3 +165,13 @@ def test_below_is_everyone_under_a_person(manager, data):
                 break
             boss = manager[boss]
     assert set(np.flatnonzero(inside).tolist()) == expected
+
+
+def test_coverage_others_see_is_withheld_for_small_teams_and_rounded_to_tenths():
+    coverage = np.array([1.0, 0.0, 3 / 16, 0.25, 0.149, 11 / 14, 1.0, np.nan])
+    direct = np.array([1, 4, 16, 8, 20, 14, 5, 0])
+    shown = engine.shown_coverage(coverage, direct, min_reports=5)
+    assert np.isnan(shown[[0, 1, 7]]).all()  # one report, four reports, nobody
+    assert shown[2:7].tolist() == [0.2, 0.3, 0.1, 0.8, 1.0]
+    # A larger smallest group withholds more.
+    assert np.isnan(engine.shown_coverage(coverage, direct, min_reports=10)[[3, 6]]).all()

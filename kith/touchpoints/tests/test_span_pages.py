@@ -112,11 +112,16 @@ def test_each_managers_figures(org):
     assert (wim.direct_reports, wim.reporting_line) == (16, 18)
     # 4 weekly pairs and 12 at the default fortnight, 30 minutes each.
     assert wim.weekly_minutes == pytest.approx(4 * 30 + 12 * 15)
-    assert wim.coverage == pytest.approx(3 / 16, abs=1e-3)
+    # Anyone but Wim sees 3 of 16 rounded to 10 %; Wim sees his own exact share.
+    assert wim.coverage == 0.2 and not wim.coverage_exact
+    own = spans.row(spans.position(org.wide.pk), own=True)
+    assert own.coverage == pytest.approx(3 / 16, abs=1e-3) and own.coverage_exact
     assert wim.flag == "too wide" and wim.archetype.key == "coordinator"
     boss = rows[org.boss.pk]
     assert (boss.direct_reports, boss.reporting_line) == (2, 2 + 18 + 3)
-    assert boss.coverage == 0  # a skip-level 1:1 is not a direct one
+    assert boss.coverage is None  # two reports: withheld from everyone but the boss
+    # A skip-level 1:1 is not a direct one.
+    assert spans.row(spans.position(org.boss.pk), own=True).coverage == 0
     small = rows[org.small.pk]
     assert (small.direct_reports, small.reporting_line, small.flag) == (3, 3, "none")
     dist = spans.distribution()
@@ -198,7 +203,11 @@ def test_detail_suggests_a_split_along_sub_teams_and_names_the_leads(org):
     assert "North (9), South (7)" in text
     assert org.lead.display_name in text
     assert "2 groups of about 8" in text
-    assert "3 of 16 reports had a 1:1" in text
+    # HR reads the rounded share, never "x of n"; Wim himself reads his own count.
+    assert "About 20 % of the reports had a 1:1 in the last 90 days" in text
+    assert "3 of 16" not in text
+    own = selectors.span_detail_for_viewer(viewer(org.wide), org.wide.pk)
+    assert own is not None and "3 of 16 reports had a 1:1" in " ".join(own.suggestions)
     calm = selectors.span_detail_for_viewer(viewer(org.hr, hr=True), org.small.pk)
     assert calm is not None and calm.suggestions == []
     assert selectors.span_detail_for_viewer(viewer(org.hr, hr=True), org.employee.pk) is None

@@ -5,6 +5,7 @@ the expected figures are counted from the CSV rows with plain Python, not Kith's
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import random
 from collections import Counter
@@ -13,13 +14,16 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from kith.core.models import AuditEvent
 from kith.directory.models import Person
+from kith.touchpoints.models import Meeting, OneOnOne
 
 pytestmark = pytest.mark.django_db
 
 WARN, ALERT = 10, 15  # the organisation's defaults
+MIN_GROUP = 5  # KITH_INSIGHTS_MIN_GROUP's default: coverage is withheld below it
 DEFAULT_CADENCE_DAYS, MINUTES = 14, 30
 WIDE_MANAGER = "E0100"
 # The archetype ranges, written out here rather than read from Kith.
@@ -99,7 +103,8 @@ def _expected(rows: list[dict[str, str]]) -> dict[str, dict[str, object]]:
             "direct_reports": n,
             "reporting_line": line[manager],
             "flag": flag,
-            "coverage": 0.0,  # nobody has had a 1:1 yet
+            # Nobody has had a 1:1 (the test holds a few below); withheld under MIN_GROUP.
+            "coverage": "0.0" if n >= MIN_GROUP else "",
             "weekly_one_on_one_minutes": round(n * MINUTES * 7 / DEFAULT_CADENCE_DAYS, 1),
             "archetype": next(name for lo, hi, name in ARCHETYPES if lo <= n <= hi),
         }
@@ -130,9 +135,36 @@ def imported(tmp_path):
     return rows
 
 
+def _hold_one_on_ones(manager_employee_id: str, how_many: int) -> None:
+    """A held direct 1:1 last week with the first `how_many` reports of this manager."""
+    manager = Person.objects.get(employee_id=manager_employee_id)
+    week_ago = timezone.localdate() - dt.timedelta(days=7)
+    for report in Person.objects.filter(manager=manager).order_by("employee_id")[:how_many]:
+        pair, _ = OneOnOne.objects.get_or_create(
+            manager=manager,
+            report=report,
+            kind=OneOnOne.Kind.DIRECT,
+            defaults={"cadence_days": DEFAULT_CADENCE_DAYS},
+        )
+        Meeting.objects.create(
+            one_on_one=pair,
+            starts_at=dt.datetime.combine(week_ago, dt.time(10), tzinfo=dt.UTC),
+            status=Meeting.Status.HELD,
+            held_on=week_ago,
+        )
+
+
 def test_the_span_report_matches_the_hris_file(imported, tmp_path):
     expected = _expected(imported)
     assert expected[WIDE_MANAGER]["direct_reports"] == 16
+    # Three of the wide manager's 16 reports had a 1:1: 3/16 is 0.1875, shown as 0.2. A
+    # manager with two reports held one with one of them: still an empty cell, which says
+    # nothing about that person.
+    _hold_one_on_ones(WIDE_MANAGER, 3)
+    expected[WIDE_MANAGER]["coverage"] = "0.2"
+    small = next(k for k, v in expected.items() if v["direct_reports"] == 2)
+    _hold_one_on_ones(small, 1)
+    assert expected[small]["coverage"] == ""
     output = tmp_path / "span.csv"
     out = io.StringIO()
     call_command("span_report", "--output", str(output), stdout=out)
@@ -151,7 +183,7 @@ def test_the_span_report_matches_the_hris_file(imported, tmp_path):
         assert int(got["direct_reports"]) == want["direct_reports"], employee_id
         assert int(got["reporting_line"]) == want["reporting_line"], employee_id
         assert got["flag"] == want["flag"], employee_id
-        assert float(got["coverage"]) == want["coverage"], employee_id
+        assert got["coverage"] == want["coverage"], employee_id
         assert float(got["weekly_one_on_one_minutes"]) == want["weekly_one_on_one_minutes"]
         assert got["archetype"] == want["archetype"], employee_id
     assert report[WIDE_MANAGER]["flag"] == "too wide"

@@ -84,6 +84,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "flag_chart": _flag_chart(view.trend) if len(view.trend) > 1 else None,
         "with_notes": True,
         "columns": COLUMNS,
+        "coverage_help": selectors.coverage_help(),
     }
     template = _partial(request, "touchpoints/span/overview.html", "table")
     return render(request, template, context)
@@ -142,6 +143,8 @@ def mine(request: HttpRequest) -> HttpResponse:
         "with_notes": can_manage_touchpoints(viewer),
         "columns": COLUMNS,
         "is_self": True,
+        "coverage_help": selectors.coverage_help(),
+        "coverage_withheld": selectors.coverage_withheld(),
     }
     return render(request, _partial(request, "touchpoints/span/mine.html", "table"), context)
 
@@ -156,6 +159,8 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "detail": found,
         "archetypes": selectors.ARCHETYPES.values(),
         "is_self": viewer.person is not None and viewer.person.pk == person_id,
+        "coverage_help": selectors.coverage_help(),
+        "coverage_withheld": selectors.coverage_withheld(),
     }
     return render(request, "touchpoints/span/detail.html", context)
 

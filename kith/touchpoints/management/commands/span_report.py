@@ -1,5 +1,6 @@
 """kith span_report --output FILE [--flagged-only]: one row per manager with their span of
-control (docs/touchpoints/span.md lists the columns)."""
+control (docs/touchpoints/span.md lists the columns). Coverage is as HR sees it: rounded to
+0.1, and an empty cell for a manager with fewer direct reports than the smallest group."""
 
 from __future__ import annotations
 
