@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import logging
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.utils import timezone
 
 from kith.directory.engine.text import search_text_for, slugify_tag
 from kith.directory.models import OrgUnit, Person, Tag
+
+log = logging.getLogger(__name__)
 
 PROFILE_FIELDS = (
     "preferred_name",
@@ -133,3 +142,127 @@ def orgunit_move(*, unit: OrgUnit, new_parent: OrgUnit | None) -> OrgUnit:
         child.depth = child.path.count(".") - 1
     OrgUnit.objects.bulk_update(descendants, ["path", "depth"], batch_size=500)
     return unit
+
+
+# --- A person's work email changed -------------------------------------------------------------
+
+# Who a person should tell when their sign-in address changed and they did not expect it.
+DEFAULT_SECURITY_CONTACT = "your manager and your IT security team"
+
+
+@dataclass(frozen=True)
+class EmailChange:
+    """One existing person's work email (their sign-in address) going from `old` to `new`."""
+
+    person_id: int
+    old: str
+    new: str
+
+
+def email_masked(address: str) -> str:
+    """ "rae@example.com" → "r…@example.com": enough to tell addresses apart in the audit log
+    without keeping either in full."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}" if domain else "…"
+
+
+def _local_day(moment: dt.datetime, zone_name: str) -> str:
+    try:
+        zone = zoneinfo.ZoneInfo(zone_name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    local = timezone.localtime(moment, zone)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M} ({local.tzname()})"
+
+
+def _actor_name(actor: Any) -> str:
+    email = str(getattr(actor, "email", "") or "")
+    if not email:
+        return ""
+    person = Person.objects.filter(email__iexact=email).only("full_name", "preferred_name").first()
+    return person.display_name if person is not None else email
+
+
+@transaction.atomic
+def person_email_changes_record(
+    *,
+    changes: Sequence[EmailChange],
+    actor: Any,
+    via: str = "a change in the directory",
+    now: dt.datetime | None = None,
+) -> int:
+    """Make a changed sign-in address visible (docs/decisions/0011-email-changes.md).
+
+    Logins follow the work email (decision 0003), so whoever reads the new address can sign
+    in as the person. Every directory write that changes an existing person's email calls
+    this inside its transaction: an audit row `directory.email_changed` (person id, both
+    addresses masked, who), an in-app notice to the person, and — once the write commits —
+    a plain email to the *previous* address, sent straight away rather than through notify,
+    which would mail the new one. A change of letter case only is no change. Returns how
+    many changes were recorded."""
+    from kith.core.audit import record
+    from kith.notify.services import notification_send
+
+    now = now or timezone.now()
+    real = [c for c in changes if c.old and c.new and c.old.lower() != c.new.lower()]
+    if not real:
+        return 0
+    people = Person.objects.in_bulk([c.person_id for c in real])
+    who = _actor_name(actor)
+    by = f"{via}{f' run by {who}' if who else ''}"
+    contact = str(getattr(settings, "KITH_SECURITY_CONTACT", "") or DEFAULT_SECURITY_CONTACT)
+    messages: list[EmailMessage] = []
+    for change in real:
+        person = people.get(change.person_id)
+        if person is None:
+            continue
+        record(
+            actor=actor,
+            action="directory.email_changed",
+            target=f"person:{person.pk}",
+            person_id=person.pk,
+            old_email=email_masked(change.old),
+            new_email=email_masked(change.new),
+            via=via,
+        )
+        when = _local_day(now, person.timezone)
+        notification_send(
+            person=person,
+            kind="directory.email_changed",
+            subject="Your sign-in address for Kith changed",
+            body=(
+                f"Your sign-in address changed from {change.old} to {change.new} on {when}, "
+                f"through {by}. We have let your previous address know. If you did not expect "
+                f"this, tell {contact}."
+            ),
+            email=False,
+            now=now,
+        )
+        messages.append(
+            EmailMessage(
+                subject="Your sign-in address for Kith was changed",
+                body=(
+                    f"Hello {person.display_name},\n\n"
+                    f"Your sign-in address for Kith was changed from {change.old} to "
+                    f"{change.new} by {by} on {when}.\n\n"
+                    f"From now on Kith sends sign-in codes to {change.new}, and this address "
+                    "can no longer sign in.\n\n"
+                    f"If you did not expect this, tell {contact} straight away: whoever reads "
+                    f"{change.new} can sign in to Kith as you.\n\n"
+                    "— Kith\n"
+                ),
+                to=[change.old],
+            )
+        )
+    transaction.on_commit(lambda: _send_to_previous_addresses(messages))
+    return len(messages)
+
+
+def _send_to_previous_addresses(messages: list[EmailMessage]) -> None:
+    """One connection for all of them; a mail server that fails is logged, never raised: the
+    change is committed and audited already, and an import must not look failed for it."""
+    try:
+        with get_connection() as connection:
+            connection.send_messages(messages)
+    except Exception:
+        log.exception("Could not tell %d previous addresses of their change", len(messages))

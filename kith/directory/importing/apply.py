@@ -40,7 +40,11 @@ from kith.directory.importing.snapshot import (
 )
 from kith.directory.importing.validate import CheckedRows, check_against_directory, check_rows
 from kith.directory.models import OrgUnit, Person
-from kith.directory.services import orgunit_set_path
+from kith.directory.services import (
+    EmailChange,
+    orgunit_set_path,
+    person_email_changes_record,
+)
 
 BATCH_SIZE = 1000  # Django lowers it further to stay under SQLite's 999 variables
 MASS_DEACTIVATION_SHARE = 0.2
@@ -97,6 +101,10 @@ def people_import(
         with _roomy_sqlite_cache():
             write_plan(plan, snapshot, progress)
             logins = users_sync_from_people()
+        # A new work email is a new sign-in address: the person hears of it at the old one.
+        person_email_changes_record(
+            changes=email_changes(plan, snapshot), actor=actor, via=f"an import of {filename}"
+        )
         summary = _summary(parsed, plan, snapshot, actor)
         summary.update(
             logins_created=logins.created,
@@ -151,8 +159,30 @@ def _summary(parsed: ParsedFile, plan: Plan, snapshot: Snapshot, actor: Any) -> 
     return summary
 
 
+def email_changes(plan: Plan, snapshot: Snapshot) -> list[EmailChange]:
+    """Existing people whose work email (and so their sign-in address) this plan changes."""
+    changes = []
+    for change in plan.updates:
+        new = str(change.values.get("email", "") or "")
+        old = str(snapshot.people[change.record.employee_id].values.get("email", "") or "")
+        if change.pk is not None and new and old and new.lower() != old.lower():
+            changes.append(EmailChange(person_id=change.pk, old=old, new=new))
+    return changes
+
+
 def _warnings(plan: Plan, snapshot: Snapshot, actor: Any) -> list[str]:
     warnings = []
+    moved = email_changes(plan, snapshot)
+    if moved:
+        by_pk = {p.pk: p for p in snapshot.people.values()}
+        names = [str(by_pk[m.person_id].values.get("full_name", "")) for m in moved[:10]]
+        more = f" and {len(moved) - 10} more" if len(moved) > 10 else ""
+        warnings.append(
+            f"This changes the sign-in email of {len(moved)} "
+            f"{'people' if len(moved) > 1 else 'person'} ({', '.join(names)}{more}). Whoever "
+            "reads a new address can sign in as that person, so each is told at their previous "
+            "address, and the change is kept in the audit log."
+        )
     active = snapshot.active_count
     if plan.deactivate and len(plan.deactivate) > MASS_DEACTIVATION_SHARE * active:
         warnings.append(
