@@ -6,12 +6,15 @@ flag on their own.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from kith.core.registry import person_for_login
 
@@ -363,6 +366,15 @@ def can_ask_questions(viewer: Viewer) -> bool:
     return viewer.person is not None and bool(viewer.person.is_active)
 
 
+def can_ask_anonymously(viewer: Viewer, *, audience_is_large: bool) -> bool:
+    """Asking a town hall question anonymously: whoever may ask, where the people who could
+    have asked, besides its organisers and moderators, are many enough (k) that an anonymous
+    question points to nobody: every colleague for an open event; for an invitation-only
+    event its invitees, for a team's event the people who see it, for a confidential
+    community's event its members (kith/events/town_hall_selectors.anonymous_audience)."""
+    return can_ask_questions(viewer) and audience_is_large
+
+
 def can_moderate_questions(
     viewer: Viewer, *, is_organiser: bool, confidential: bool, invite_only: bool = False
 ) -> bool:
@@ -452,24 +464,43 @@ def can_view_relational_health(viewer: Viewer) -> bool:
 # --- Touchpoints: 1:1s, check-ins, span of control, journeys, the human-touch audit ----------
 
 
+PRIVATE_DATA_HOLD = dt.timedelta(days=7)
+
+
+def private_data_on_hold(person: PersonRecord | None) -> dt.datetime | None:
+    """Until when a person's private data (1:1s, private notes, check-ins) is held back from
+    their login, because their sign-in address changed recently and was not confirmed from the
+    previous one (decision 0011): whoever changed it (an HR import) must not read it through
+    the new address. None when nothing is held."""
+    changed = getattr(person, "email_changed_at", None)
+    if changed is None:
+        return None
+    until: dt.datetime = changed + PRIVATE_DATA_HOLD
+    return until if timezone.now() < until else None
+
+
 def _is_one_of(viewer: Viewer, person_ids: set[int]) -> bool:
     return viewer.person is not None and viewer.person.pk in person_ids
+
+
+def _is_one_of_unheld(viewer: Viewer, person_ids: set[int]) -> bool:
+    return _is_one_of(viewer, person_ids) and private_data_on_hold(viewer.person) is None
 
 
 def can_take_part_in_one_on_one(viewer: Viewer, *, participant_ids: set[int]) -> bool:
     """A 1:1 — its agenda, shared notes, action items and the check-ins written for it — is
     the two participants' alone. Not their manager's manager, not HR (DESIGN §4)."""
-    return _is_one_of(viewer, participant_ids)
+    return _is_one_of_unheld(viewer, participant_ids)
 
 
 def can_read_private_note(viewer: Viewer, *, author_id: int) -> bool:
     """A private note is its author's alone; the other participant cannot read it either."""
-    return _is_one_of(viewer, {author_id})
+    return _is_one_of_unheld(viewer, {author_id})
 
 
 def can_read_check_in(viewer: Viewer, *, author_id: int, shared_with_ids: set[int]) -> bool:
     """A check-in is its author's, and the other participant's when written for a 1:1."""
-    return _is_one_of(viewer, {author_id} | shared_with_ids)
+    return _is_one_of_unheld(viewer, {author_id} | shared_with_ids)
 
 
 def can_manage_touchpoints(viewer: Viewer) -> bool:

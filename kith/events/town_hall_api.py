@@ -5,7 +5,8 @@ Statuses: 404 when the viewer cannot see the event, it is not a town hall, or th
 is not theirs to see; 403 when they may not do this (moderate, withdraw someone else's);
 409 when it does not fit the town hall's state (questions closed, the same question already
 there, a vote on a question that is not shown, notes before the end); 422 naming the field
-when the text is not usable; 400 for a body that is not JSON.
+when the text is not usable, or `anonymous` when anonymous asking is not offered for so small
+an audience; 400 for a body that is not JSON.
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ from kith.directory.api import WholeNumber
 from kith.directory.schemas import ErrorOut, PersonRef, ValidationErrorOut
 from kith.events import town_hall_selectors as th_selectors
 from kith.events import town_hall_services as th_services
-from kith.events.engine.town_hall import MAX_NOTES, MAX_QUESTION, MAX_REASON
+from kith.events.engine.town_hall import (
+    MAX_NOTES,
+    MAX_QUESTION,
+    MAX_REASON,
+    MIN_ANONYMOUS_AUDIENCE,
+)
 
 router = Router()
 MAX_ID = 2**63 - 1
@@ -68,6 +74,13 @@ class TownHallQuestionsOut(Schema):
     asking_open: bool
     closes_at: dt.datetime = Field(..., description="When questions and votes close (UTC)")
     approval_needed: bool = Field(..., description="New questions wait for a moderator")
+    anonymous_offered: bool = Field(
+        ...,
+        description=f"You may ask anonymously: only where at least {MIN_ANONYMOUS_AUDIENCE} "
+        "people besides the "
+        "organisers and moderators can ask (an invitation-only event's invitees, a team's "
+        "people, a confidential community's members; every open event)",
+    )
     moderator: bool = Field(..., description="You moderate this town hall")
     organiser: bool = Field(..., description="You organise it (and write its notes)")
     notes: str | None = Field(
@@ -81,7 +94,9 @@ class TownHallQuestionIn(Schema):
     anonymous: StrictBool = Field(
         False,
         description="Anonymous: nobody, not even HR or the organisers, can see that you asked "
-        "it. Nothing records who asked, so it cannot be withdrawn later.",
+        "it. Nothing records who asked, so it cannot be withdrawn later. Offered only where at "
+        f"least {MIN_ANONYMOUS_AUDIENCE} people besides the organisers and moderators can ask "
+        "(`anonymous_offered` on the list): otherwise 422 on this field.",
     )
 
 
@@ -140,6 +155,7 @@ def _page_dict(page: th_selectors.QuestionsPage) -> dict[str, Any]:
         "asking_open": access.is_open,
         "closes_at": access.closes_at,
         "approval_needed": access.settings.approval_needed,
+        "anonymous_offered": access.anonymous_offered,
         "moderator": access.moderator,
         "organiser": access.organiser,
         "notes": access.settings.notes if access.notes_published else None,

@@ -6,6 +6,9 @@ whether they voted themselves, and the names of named questions' authors; the au
 named question also sees it while it waits or after it was hidden; moderators (organisers and
 HR, `can_moderate_questions`) see every question and why one was hidden. Voters are never
 listed, and nothing here can say who asked an anonymous question: nothing stores it.
+
+Anonymous asking is offered only where enough people could have asked (`anonymous_audience`):
+in an invitation-only town hall of three, an anonymous question is as good as signed.
 """
 
 from __future__ import annotations
@@ -13,15 +16,31 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from kith.core.permissions import Viewer, can_ask_questions, can_moderate_questions
+from kith.communities.models import Membership
+from kith.core.permissions import (
+    HR_ADMINS_GROUP,
+    Viewer,
+    can_ask_anonymously,
+    can_ask_questions,
+    can_moderate_questions,
+)
+from kith.directory.models import OrgUnit, Person
 from kith.events import selectors
-from kith.events.engine.town_hall import asking_open, is_live, questions_close_at
-from kith.events.models import Event, Question, QuestionVote, TownHall
+from kith.events.engine.town_hall import (
+    MIN_ANONYMOUS_AUDIENCE,
+    asking_open,
+    audience_hides_an_asker,
+    is_live,
+    questions_close_at,
+)
+from kith.events.models import Event, EventInvite, Question, QuestionVote, TownHall
 
 State = Question.State
 # The lists a viewer can choose: everyone sees the first two, moderators all four.
@@ -48,10 +67,25 @@ class TownHallAccess:
     may_ask: bool  # may ask and vote at all (an active colleague)
     now: dt.datetime
     me: int = 0  # the viewer's person id (0: none)
+    viewer: Viewer | None = field(default=None, repr=False, compare=False)
 
     @property
     def event(self) -> Event:
         return self.card.event
+
+    @cached_property
+    def anonymous_offered(self) -> bool:
+        """Whether this viewer may ask anonymously here: only where at least k people besides
+        the organisers and moderators could have asked (read on first use only: the list
+        that refreshes itself never needs it)."""
+        if self.viewer is None or not self.may_ask:
+            return False
+        audience = anonymous_audience(self.event)
+        return can_ask_anonymously(self.viewer, audience_is_large=audience_hides_an_asker(audience))
+
+    @property
+    def anonymous_minimum(self) -> int:
+        return MIN_ANONYMOUS_AUDIENCE
 
     @property
     def organiser(self) -> bool:
@@ -116,6 +150,53 @@ def town_hall_access(
         may_ask=can_ask_questions(viewer),
         now=now or timezone.now(),
         me=person.pk if person is not None and person.is_active else 0,
+        viewer=viewer,
+    )
+
+
+def anonymous_audience(event: Event) -> int | None:
+    """How many people other than the event's organisers and moderators can ask its
+    questions, or None when every colleague can (an open event). As `selectors.may_see`
+    decides who sees an event: an invitation-only event's active invitees (its creator, its
+    only organiser, aside); a confidential community's active members (its leaders and the
+    creator aside; an inactive community has none); a team's event, the active people of the
+    unit and the units below it (its creator, the unit's managers and HR admins aside: they
+    organise and moderate it). A few counting queries, asked only when needed."""
+    creator = event.created_by_id
+    if event.invite_only:
+        invited = EventInvite.objects.filter(event=event, person__is_active=True)
+        return invited.exclude(person_id=creator).count() if creator else invited.count()
+    community = event.community if event.community_id else None
+    if community is not None and community.visibility == selectors.CONFIDENTIAL:
+        if not community.is_active:
+            return 0
+        members = Membership.objects.filter(
+            community=community, status=Membership.Status.ACTIVE, person__is_active=True
+        ).exclude(role__in=selectors.LEADING_ROLES)
+        if creator:
+            members = members.exclude(person_id=creator)
+        return members.values("person_id").distinct().count()
+    if event.host == Event.Host.TEAM:
+        unit = None
+        if event.org_unit_id is not None:
+            unit = OrgUnit.objects.filter(pk=event.org_unit_id).only("path").first()
+        if unit is None:
+            return 0
+        managers = Person.objects.filter(
+            org_unit_id=unit.pk, is_active=True, manager__isnull=False
+        ).values("manager_id")
+        people = Person.objects.filter(is_active=True, org_unit__path__startswith=unit.path)
+        people = people.exclude(pk__in=managers).exclude(email__in=_hr_admin_emails())
+        return people.exclude(pk=creator).count() if creator is not None else people.count()
+    return None
+
+
+def _hr_admin_emails() -> list[str]:
+    """The emails behind HR admins' and administrators' logins (directory emails are stored
+    lower-case)."""
+    users = get_user_model().objects.filter(Q(groups__name=HR_ADMINS_GROUP) | Q(is_superuser=True))
+    return sorted(
+        {(email or "").strip().lower() for email in users.values_list("email", flat=True)}
     )
 
 

@@ -31,6 +31,7 @@ from kith.events.engine.town_hall import (
     MAX_OPEN_QUESTIONS,
     MAX_QUESTION,
     MAX_REASON,
+    MIN_ANONYMOUS_AUDIENCE,
     asking_open,
     clean_block,
     clean_line,
@@ -41,6 +42,13 @@ from kith.events.models import Event, Question, QuestionVote, Rsvp, TownHall
 from kith.events.town_hall_selectors import TownHallAccess, town_hall_access
 
 State = Question.State
+
+
+ANONYMOUS_NOT_OFFERED = (
+    "Anonymous asking is not offered for such a small audience: fewer than "
+    f"{MIN_ANONYMOUS_AUDIENCE} people besides the organisers can ask here, so an anonymous "
+    "question would point to whoever asked it. Ask with your name, or speak to an organiser."
+)
 
 
 class NoSuchTownHall(Exception):
@@ -128,9 +136,12 @@ def question_ask(
 ) -> Question:
     """Ask a question, named or anonymous. It is shown at once, or waits for a moderator when
     the town hall needs approval (the same rule for everyone, so a question's state never
-    tells who asked it)."""
+    tells who asked it). Anonymously only where at least k people besides the organisers
+    and moderators could have asked (`TownHallAccess.anonymous_offered`)."""
     access = _access(viewer, event_id, now)
     person = _require_asker(access)
+    if anonymous and not access.anonymous_offered:
+        raise ValidationError({"anonymous": ANONYMOUS_NOT_OFFERED})
     text = _text(text, field="text", limit=MAX_QUESTION, empty="Write your question first.")
     with transaction.atomic():
         settings = _lock(access)

@@ -98,7 +98,7 @@ def questions(request: HttpRequest, event_id: int) -> HttpResponse:
         except th_services.NoSuchTownHall as exc:
             raise Http404("No such town hall") from exc
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            _errors_onto(form, exc, aliases={"anonymous": "asker"})
         else:
             # The same answer for named and anonymous questions, and nothing stored.
             return _back(event_id, asked="1")
@@ -107,9 +107,14 @@ def questions(request: HttpRequest, event_id: int) -> HttpResponse:
     return render_event_page(request, event_id, question_form=form)
 
 
-def _errors_onto(form: forms.Form, exc: ValidationError) -> None:
+def _errors_onto(
+    form: forms.Form, exc: ValidationError, aliases: dict[str, str] | None = None
+) -> None:
+    """A service's refusal onto the form, each message on its field (`aliases`: the form's
+    name for a service's field)."""
     if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
+        for name, errors in exc.message_dict.items():
+            field = (aliases or {}).get(name, name)
             for message in errors:
                 form.add_error(field if field in form.fields else None, message)
     else:

@@ -17,6 +17,11 @@ MAX_NOTES = 10000
 # A bound on one event's questions (waiting and shown), so one person cannot flood it.
 MAX_OPEN_QUESTIONS = 500
 
+# Anonymous asking is offered only where at least this many people, besides the town hall's
+# organisers and moderators, could have asked: in a smaller audience an anonymous question
+# points to its asker (docs/events.md, "Town halls").
+MIN_ANONYMOUS_AUDIENCE = 5
+
 _NEWLINES = str.maketrans({"\r": "\n", "\u2028": "\n", "\u2029": "\n", "\x85": "\n"})
 
 
@@ -34,6 +39,12 @@ def asking_open(
 def is_live(now: dt.datetime, starts_at: dt.datetime, closes_at: dt.datetime) -> bool:
     """Around the event: worth refreshing the list on its own."""
     return starts_at - LIVE_FROM <= now < closes_at
+
+
+def audience_hides_an_asker(audience: int | None, k: int = MIN_ANONYMOUS_AUDIENCE) -> bool:
+    """Whether a town hall may take anonymous questions. `audience`: how many people other
+    than its organisers and moderators can ask (None: every colleague can, an open event)."""
+    return audience is None or audience >= k
 
 
 def is_storable(text: str) -> bool:
