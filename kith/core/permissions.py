@@ -7,7 +7,6 @@ flag on their own.
 from __future__ import annotations
 
 import datetime as dt
-
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any

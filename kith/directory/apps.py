@@ -6,9 +6,10 @@ class DirectoryConfig(AppConfig):
     label = "directory"
 
     def ready(self) -> None:
-        from kith.core.sensitive import register_personal_path
+        from kith.core.sensitive import register_personal_path, register_secret_path
 
         register_personal_path("/people/me/")
+        register_secret_path("/people/me/email-change/")
         register_personal_path("/api/v1/people/me")
 
         from kith.core import registry

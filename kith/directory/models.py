@@ -125,6 +125,9 @@ class Person(models.Model):
     search_text = models.CharField(max_length=600, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the work email (the sign-in address) last changed: private data is held back from
+    # the new address for a while (decision 0011), until confirmed from the previous one.
+    email_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["full_name", "id"]

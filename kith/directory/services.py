@@ -208,6 +208,7 @@ def person_email_changes_record(
     if not real:
         return 0
     people = Person.objects.in_bulk([c.person_id for c in real])
+    Person.objects.filter(pk__in=list(people)).update(email_changed_at=now)
     who = _actor_name(actor)
     by = f"{via}{f' run by {who}' if who else ''}"
     contact = str(getattr(settings, "KITH_SECURITY_CONTACT", "") or DEFAULT_SECURITY_CONTACT)
@@ -248,7 +249,12 @@ def person_email_changes_record(
                     f"From now on Kith sends sign-in codes to {change.new}, and this address "
                     "can no longer sign in.\n\n"
                     f"If you did not expect this, tell {contact} straight away: whoever reads "
-                    f"{change.new} can sign in to Kith as you.\n\n"
+                    f"{change.new} can sign in to Kith as you. Your 1:1s, private notes and "
+                    f"check-ins stay hidden from {change.new} for "
+                    f"{PRIVATE_HOLD.days} days.\n\n"
+                    "If you did expect it, sign in with your new address and open this link to "
+                    "see them again at once (it works for 7 days):\n"
+                    f"{_confirm_link(person.pk, now)}\n\n"
                     "— Kith\n"
                 ),
                 to=[change.old],
@@ -256,6 +262,38 @@ def person_email_changes_record(
         )
     transaction.on_commit(lambda: _send_to_previous_addresses(messages))
     return len(messages)
+
+
+PRIVATE_HOLD = dt.timedelta(days=7)
+CONFIRM_SALT = "kith.directory.email-change"
+
+
+def _confirm_link(person_id: int, changed_at: dt.datetime) -> str:
+    from django.core import signing
+    from django.urls import reverse
+
+    token = signing.dumps({"p": person_id, "at": changed_at.isoformat()}, salt=CONFIRM_SALT)
+    path = reverse("directory:email_change_confirm", args=[token])
+    return str(settings.KITH_BASE_URL).rstrip("/") + path
+
+
+def email_change_confirm(*, person: Person, token: str) -> bool:
+    """The person, signed in with the new address, shows they also read the previous one:
+    the hold on their private data ends. False for a link that is not theirs, expired, or
+    from an earlier change."""
+    from django.core import signing
+
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=PRIVATE_HOLD)
+    except signing.BadSignature:
+        return False
+    if data.get("p") != person.pk or person.email_changed_at is None:
+        return False
+    if data.get("at") != person.email_changed_at.isoformat():
+        return False
+    Person.objects.filter(pk=person.pk).update(email_changed_at=None)
+    person.email_changed_at = None
+    return True
 
 
 def _send_to_previous_addresses(messages: list[EmailMessage]) -> None:

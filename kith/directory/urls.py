@@ -9,6 +9,11 @@ urlpatterns = [
     path("", views.search, name="search"),
     path("<int:person_id>/", views.person_detail, name="person"),
     path("me/edit/", views.profile_edit, name="profile_edit"),
+    path(
+        "me/email-change/<str:token>/",
+        views.email_change_confirm,
+        name="email_change_confirm",
+    ),
     path("teams/", views.org_chart, name="org_chart"),
     path("teams/<int:unit_id>/", views.team_detail, name="team"),
     path("import/", import_views.import_upload, name="import"),

@@ -116,3 +116,18 @@ def org_chart(request: HttpRequest) -> HttpResponse:
         "nav": "org",
     }
     return render(request, "directory/org_chart.html", context)
+
+
+def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link emailed to the previous address after a change of sign-in address: opened while
+    signed in as that person, it ends the hold on their private data (decision 0011)."""
+    person = request.viewer.person  # type: ignore[attr-defined]
+    if person is None or not services.email_change_confirm(person=person, token=token):
+        messages.error(
+            request,
+            "This link does not work for you: it is for the person whose address changed, "
+            "signed in with the new address, within 7 days of the change.",
+        )
+        return redirect("home")
+    messages.success(request, "Thank you. Your 1:1s, private notes and check-ins are back.")
+    return redirect("touchpoints:home")

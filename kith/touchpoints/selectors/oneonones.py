@@ -21,6 +21,7 @@ from kith.core.permissions import (
     can_read_check_in,
     can_read_private_note,
     can_take_part_in_one_on_one,
+    private_data_on_hold,
 )
 from kith.touchpoints.models import (
     ActionItem,
@@ -96,7 +97,7 @@ def _participant_pairs(viewer: Viewer) -> Q:
 def my_one_on_ones_for_viewer(viewer: Viewer, *, now: dt.datetime | None = None) -> MyOneOnOnes:
     now = now or timezone.now()
     mine = MyOneOnOnes()
-    if viewer.person is None:
+    if viewer.person is None or private_data_on_hold(viewer.person) is not None:
         return mine
     planned = Meeting.objects.filter(
         status=Status.PLANNED, starts_at__gte=now - dt.timedelta(hours=12)
@@ -271,7 +272,7 @@ def _pair_check_ins(viewer: Viewer, pair: OneOnOne, *, limit: int = 10) -> list[
 
 def my_check_ins_for_viewer(viewer: Viewer, *, limit: int = 30) -> list[CheckInView]:
     """The viewer's own check-ins, and those written for the viewer's 1:1s by the other side."""
-    if viewer.person is None:
+    if viewer.person is None or private_data_on_hold(viewer.person) is not None:
         return []
     me = viewer.person.pk
     rows = (
@@ -295,7 +296,10 @@ def check_in_for_viewer(viewer: Viewer, check_in_id: int) -> CheckIn:
 def my_touchpoints_data(person: Any) -> dict[str, Any]:
     """The personal data export: the person's 1:1s with their agendas, shared notes and
     action items, their own private notes and their own check-ins (never anyone else's
-    private notes)."""
+    private notes). Held back while a changed sign-in address is unconfirmed (decision 0011)."""
+    held = private_data_on_hold(person)
+    if held is not None:
+        return {"held_until": held.isoformat()}
     pairs = OneOnOne.objects.filter(Q(manager=person) | Q(report=person)).select_related(
         "manager", "report"
     )

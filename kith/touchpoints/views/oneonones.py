@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from kith.core.http import error_text
 from kith.core.http import viewer_of as _viewer
-from kith.core.permissions import can_manage_touchpoints, require
+from kith.core.permissions import can_manage_touchpoints, private_data_on_hold, require
 from kith.touchpoints.models import ActionItem, AgendaItem, TouchpointSettings
 from kith.touchpoints.selectors import coverage as coverage_selectors
 from kith.touchpoints.selectors import oneonones as selectors
@@ -62,6 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "is_hr": can_manage_touchpoints(viewer),
             "skip_level": TouchpointSettings.current().skip_level_enabled
             and _has_skip_manager(viewer),
+            "held_until": private_data_on_hold(viewer.person),
         },
     )
 
