@@ -64,6 +64,8 @@ SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 # Seals private notes and check-ins at rest (kith.core.sealing); SECRET_KEY when unset.
 KITH_SEALING_KEY = env_str("KITH_SEALING_KEY", "")
 KITH_SEALING_KEY_FALLBACKS = env_list("KITH_SEALING_KEY_FALLBACKS", [])
+# Whom to tell when a sign-in address changed unexpectedly (decision 0011).
+KITH_SECURITY_CONTACT = env_str("KITH_SECURITY_CONTACT", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfiguredEnv("ALLOWED_HOSTS must be set in production, e.g. kith.example.org")
