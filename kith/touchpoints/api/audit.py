@@ -73,7 +73,11 @@ class AuditFigureOut(Schema):
     felt_human: float = Field(..., description="Share who answered yes, 0 to 1")
     partly: float
     not_human: float = Field(..., description="Share who answered no, 0 to 1")
-    published_at: dt.datetime
+    published_on: dt.date = Field(
+        ...,
+        description="The day (UTC) the hourly job published it; never a time, which could "
+        "mark when the answer that completed the batch came",
+    )
 
 
 class AuditStepOut(Schema):
@@ -149,7 +153,7 @@ def _figure(view: selectors.StepView) -> dict[str, Any] | None:
         "felt_human": round(f.felt_human, 4),
         "partly": round(f.partly, 4),
         "not_human": round(f.not_human, 4),
-        "published_at": f.published_at,
+        "published_on": f.published_on,
     }
 
 

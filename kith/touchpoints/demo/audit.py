@@ -1,7 +1,9 @@
 """Demo human-touch audit: Kith's example lifecycle loaded by the demo HR admin, and
 "did it feel human?" answers from demo colleagues given through the real service, so most
 steps have published figures (in batches of k), a few have not enough answers yet, and the
-automated steps with emotional weight are flagged, their feedback agreeing."""
+automated steps with emotional weight are flagged, their feedback agreeing. Figures are
+published as the hourly job does (answering never publishes): once for the answers of a
+fortnight ago, once for the rest, so some steps show their second batch."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import datetime as dt
 import random
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from kith.accounts.models import User
 from kith.core.permissions import HR_ADMINS_GROUP, Viewer, viewer_for_user
@@ -16,7 +19,11 @@ from kith.directory.models import Person
 from kith.touchpoints.engine.audit import Risk
 from kith.touchpoints.models.audit import LifecycleProcess, ProcessStep, StepFigure
 from kith.touchpoints.selectors.audit import lifecycle_map_for_viewer
-from kith.touchpoints.services.audit import example_map_load, step_feedback_submit
+from kith.touchpoints.services.audit import (
+    example_map_load,
+    step_feedback_submit,
+    step_figures_publish,
+)
 
 # How people answer, by how a step is run: (yes, partly, no) weights.
 LEANINGS = {
@@ -27,6 +34,16 @@ LEANINGS = {
     ("hybrid", False): (5, 4, 1),
     ("automated", False): (4, 4, 2),
 }
+
+
+# Answers before the first publication; a step with k more after it is published twice.
+FIRST_BATCH = 7
+
+
+def _answer(person: Person, step_id: int, answer: str) -> None:
+    step_feedback_submit(
+        viewer=Viewer(user=AnonymousUser(), person=person), step_id=step_id, answer=answer
+    )
 
 
 def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
@@ -43,16 +60,23 @@ def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
         .order_by("pk")
     )
     answers = 0
+    later: list[tuple[int, Person, str]] = []
     for step in ProcessStep.objects.filter(asks_feedback=True).order_by("process_id", "position"):
         # Most steps get one or two batches of answers; every fourth too few to show yet.
         count = rng.choice((2, 3)) if rng.random() < 0.25 else rng.randint(5, 14)
         weights = LEANINGS[(step.mode, step.needs_human_touch)]
-        for person in rng.sample(people, min(count, len(people))):
+        for n, person in enumerate(rng.sample(people, min(count, len(people)))):
             answer = rng.choices(("yes", "partly", "no"), weights=weights)[0]
-            step_feedback_submit(
-                viewer=Viewer(user=AnonymousUser(), person=person), step_id=step.pk, answer=answer
-            )
+            if n < FIRST_BATCH:
+                _answer(person, step.pk, answer)
+            else:
+                later.append((step.pk, person, answer))
             answers += 1
+    # The hourly job, a fortnight ago and today: steps with a second batch of k show it.
+    step_figures_publish(now=timezone.now() - dt.timedelta(days=14))
+    for step_id, person, answer in later:
+        _answer(person, step_id, answer)
+    step_figures_publish()
     view = lifecycle_map_for_viewer(viewer)
     high = sum(1 for s in view.flagged if s.assessment.risk is Risk.HIGH)
     return (

@@ -84,7 +84,7 @@ class FigureView:
     felt_human: float  # shares, 0..1
     partly: float
     not_human: float
-    published_at: dt.datetime
+    published_on: dt.date  # the day (UTC) only: a figure keeps no time
 
     @property
     def yes_percent(self) -> int:
@@ -196,7 +196,7 @@ def _figure_view(figure: StepFigure | None) -> FigureView | None:
         felt_human=figure.felt_human / n,
         partly=figure.partly / n,
         not_human=figure.not_human / n,
-        published_at=figure.published_at,
+        published_on=figure.published_at.astimezone(dt.UTC).date(),
     )
 
 

@@ -10,7 +10,10 @@ which answer the newest receipt gave either.
 
 Figures are published in batches: only when at least k more people answered since the last
 publication (engine.audit.due_for_publication), and only if the disclosure engine keeps the
-cell against what the ledger says this step published before.
+cell against what the ledger says this step published before. Only the hourly job publishes
+(tasks/audit.py), never the answer that completes a batch, and a figure keeps only the day it
+was published: a figure stamped with the moment of the k-th answer would tell whoever knows
+who went through the step at that moment what they answered.
 """
 
 from __future__ import annotations
@@ -465,7 +468,9 @@ def step_feedback_submit(*, viewer: Viewer, step_id: int, answer: str) -> None:
     """One colleague's answer for one step, once, without them: a keyed receipt and a +1 on
     a tally. Raises ProcessStep.DoesNotExist for a step that does not ask for feedback (or
     does not exist), AlreadyAnswered the second time, ValidationError for an unknown answer.
-    Then the step's figure is published again if a new batch of k answers is complete."""
+    Nothing is published here: the hourly `publish_human_touch_feedback` publishes a step
+    whose new batch of k answers is complete, so no figure appears, or is dated, at the
+    moment of the answer that completed it."""
     require(can_give_step_feedback(viewer), _("Only colleagues in the directory give feedback."))
     if answer not in ANSWERS:
         raise ValidationError({"answer": _("Choose yes, partly or no.")})
@@ -498,7 +503,6 @@ def step_feedback_submit(*, viewer: Viewer, step_id: int, answer: str) -> None:
         StepFeedback.objects.filter(step_id=step_id).update(
             count=F("count") + Case(When(answer=answer, then=Value(1)), default=Value(0))
         )
-    step_figures_publish(step_ids=[step_id])
 
 
 # --- Publishing figures through the disclosure layer ----------------------------------------------
@@ -517,13 +521,21 @@ def _bound_of(key: str) -> int:
     return int(key.rpartition("|receipts:")[2])
 
 
+def publication_day(now: dt.datetime) -> dt.datetime:
+    """What a figure (and its ledger row) keeps of when it was published: the day, in UTC, as
+    its midnight. Never the hour: even the hourly job's time narrows down when the answer
+    that completed a batch came."""
+    return dt.datetime.combine(now.astimezone(dt.UTC).date(), dt.time.min, tzinfo=dt.UTC)
+
+
 def step_figures_publish(
     *, step_ids: Iterable[int] | None = None, now: dt.datetime | None = None
 ) -> int:
     """Publish every step (or these) whose feedback has grown by a batch of k answers since
     it was last published, where the disclosure engine allows it. Returns how many figures
     were published. Safe to run any time, from anywhere: each step is checked under the
-    ledger's publishing lock and its own row lock."""
+    ledger's publishing lock and its own row lock. The hourly job calls it
+    (`publish_human_touch_feedback`); answering does not."""
     now = now or timezone.now()
     k = min_group()
     published = 0
@@ -583,6 +595,7 @@ def _publish_one(step_id: int, k: int, now: dt.datetime) -> int:
         log.info("step %s: withheld by the disclosure engine", step_id)
         return 0
     up_to = receipts[-1][0]
+    day = publication_day(now)
     StepFigure.objects.create(
         step=step,
         respondents=len(receipts),
@@ -590,9 +603,9 @@ def _publish_one(step_id: int, k: int, now: dt.datetime) -> int:
         partly=tallies.get("partly", 0),
         not_human=tallies.get("no", 0),
         up_to_receipt=up_to,
-        published_at=now,
+        published_at=day,
     )
-    ledger.record(source=SOURCE, batch=batch_of(step_id), keys=[key_of(step_id, up_to)], now=now)
+    ledger.record(source=SOURCE, batch=batch_of(step_id), keys=[key_of(step_id, up_to)], now=day)
     return 1
 
 

@@ -12,6 +12,8 @@ __all__ = ["publish_human_touch_feedback"]
 @task()
 def publish_human_touch_feedback() -> int:
     """Hourly: publishes each step whose "did it feel human?" answers grew by a batch of k
-    since its last figure. Answering publishes straight away; this catches up after k was
-    changed or a publication could not be made (a rotated key, a busy ledger)."""
+    since its last figure. The only place figures are published: answering never does, so a
+    figure's appearance does not mark the moment of the answer that completed its batch (and
+    it keeps only the day). Also catches up after k was changed or a publication could not
+    be made (a rotated key, a busy ledger)."""
     return audit_services.step_figures_publish()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -145,8 +146,15 @@ def test_colleagues_answer_once_and_hr_sees_figures_from_k(
             viewer=colleague, step_id=step_id, answer="yes" if i % 2 else "no"
         )
     [row] = hr_client.get(f"{API}/figures").json()
+    assert row["figure"] is None  # five answers, but only the hourly job publishes
+    moment = dt.datetime(2026, 5, 6, 14, 3, 9, 123456, tzinfo=dt.UTC)
+    assert services.step_figures_publish(now=moment) == 1
+    [row] = hr_client.get(f"{API}/figures").json()
     assert row["figure"]["respondents"] == 5
     assert row["figure"]["not_human"] == 0.6 and row["figure"]["felt_human"] == 0.4
+    # The day it was published, never the time.
+    assert row["figure"]["published_on"] == "2026-05-06" and "published_at" not in row["figure"]
+    assert "14:03" not in json.dumps(row)
     assert hr_client.get(f"{API}/map").json()["flagged"][0]["figure"]["respondents"] == 5
 
 

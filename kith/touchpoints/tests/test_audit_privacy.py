@@ -1,10 +1,12 @@
 """ "Did this feel human?" is answered once per step and unlinkably (decision 0008): nothing
 stored, audited or logged ties a person to an answer; figures go through the disclosure
 layer, never below k, and in batches of k so that watching a figure tells nobody the newest
-answer."""
+answer. Only the hourly job publishes: tests that watch a figure run it after each answer,
+the most often it could run."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
@@ -65,6 +67,12 @@ def answer(person, step, value="no"):
     s.step_feedback_submit(viewer=as_viewer(person), step_id=step.pk, answer=value)
 
 
+def answer_then_job(person, step, value="no"):
+    """An answer, then the hourly job at once: the soonest a figure could follow it."""
+    answer(person, step, value)
+    s.step_figures_publish()
+
+
 def tallies(step):
     return dict(StepFeedback.objects.filter(step=step).values_list("answer", "count"))
 
@@ -123,14 +131,17 @@ def test_the_dump_audit_log_and_logs_link_no_person_to_an_answer(step, people, c
     after = dump()
 
     changed = {key for key, fields in after.items() if before.get(key) != fields}
-    # Only the receipts, the tallies, the published figure and the ledger's row changed:
-    # nothing about any person, no audit row, no session, no notification.
+    # Only the receipts and the tallies changed: nothing about any person, no audit row, no
+    # session, no notification, and no figure (only the hourly job publishes).
     assert {model for model, _ in changed} == {
         "touchpoints.stepreceipt",
         "touchpoints.stepfeedback",
-        "touchpoints.stepfigure",
-        "core.disclosedcell",
     }
+    with caplog.at_level(logging.DEBUG):
+        assert s.step_figures_publish() == 1
+    published = {key for key, fields in dump().items() if after.get(key) != fields}
+    assert {model for model, _ in published} == {"touchpoints.stepfigure", "core.disclosedcell"}
+    after = dump()
     assert AuditEvent.objects.count() == audit_rows
     for (model, _), fields in after.items():
         if model == "touchpoints.stepreceipt":
@@ -186,7 +197,7 @@ def test_watching_the_figure_after_each_answer_tells_nothing_new(step, people):
     values = ["yes", "no", "no", "partly", "yes", "no", "no", "no", "yes", "partly", "no"]
     seen = []
     for person, value in zip(people, values, strict=False):
-        answer(person, step, value)
+        answer_then_job(person, step, value)
         figure = latest(step)
         seen.append(
             None
@@ -212,18 +223,18 @@ def test_the_engine_refuses_a_figure_that_would_single_someone_out(step, people,
     engine never publishes a change of fewer than k people."""
     monkeypatch.setattr(s, "due_for_publication", lambda n, last, k: n > last and n >= k)
     for person in people[:5]:
-        answer(person, step)
+        answer_then_job(person, step)
     assert latest(step).respondents == 5
     for i, person in enumerate(people[5:9]):
-        answer(person, step, "yes")
+        answer_then_job(person, step, "yes")
         assert latest(step).respondents == 5, f"published after {i + 1} more"
-    answer(people[9], step, "yes")
+    answer_then_job(people[9], step, "yes")
     assert latest(step).respondents == 10
 
 
 def test_the_ledger_resolves_each_figure_to_its_respondents(step, people):
     for person in people[:10]:
-        answer(person, step)
+        answer_then_job(person, step)
     prior = ledger.prior_signatures(now=latest(step).published_at, sources=(s.SOURCE,))
     assert prior.persons.tolist() == sorted(p.pk for p in people[:10])
     by_person = dict(zip(prior.persons.tolist(), prior.signatures.tolist(), strict=True))
@@ -235,11 +246,11 @@ def test_the_ledger_resolves_each_figure_to_its_respondents(step, people):
 
 def test_people_who_left_still_count_in_the_figures_they_were_part_of(step, people):
     for person in people[:5]:
-        answer(person, step)
+        answer_then_job(person, step)
     people[0].is_active = False
     people[0].save()
     for person in people[5:10]:
-        answer(person, step)
+        answer_then_job(person, step)
     assert latest(step).respondents == 10
 
 
@@ -251,6 +262,7 @@ def test_receipts_made_with_a_key_the_server_lost_withhold_the_figure(step, peop
     settings.SECRET_KEY_FALLBACKS = []
     for person in people[3:5]:
         answer(person, step)
+    assert s.step_figures_publish() == 0
     assert not StepFigure.objects.exists()  # fail closed: 3 receipts match nobody
     with pytest.raises(s.AlreadyAnswered):  # the fallback keeps "once per step"…
         settings.SECRET_KEY_FALLBACKS = [old]
@@ -262,9 +274,9 @@ def test_receipts_made_with_a_key_the_server_lost_withhold_the_figure(step, peop
 def test_each_step_is_checked_against_its_own_figures(hr, process, step, people):
     other = make_step(hr, process, name="Pay letter")
     for person in people[:5]:
-        answer(person, step)
+        answer_then_job(person, step)
     for person in people[2:7]:  # overlaps the first step's respondents by three
-        answer(person, other)
+        answer_then_job(person, other)
     assert latest(step).respondents == latest(other).respondents == 5
     everything = ledger.prior_signatures(now=latest(other).published_at)
     assert everything.persons.tolist() == sorted(p.pk for p in people[:7])
@@ -275,10 +287,55 @@ def test_each_step_is_checked_against_its_own_figures(hr, process, step, people)
 def test_k_follows_the_setting(step, people, settings):
     settings.KITH_AUDIT_MIN_GROUP = 3
     for person in people[:3]:
-        answer(person, step)
+        answer_then_job(person, step)
     assert latest(step).respondents == 3
     settings.KITH_AUDIT_MIN_GROUP = 1  # never below the engine's floor
     assert s.min_group() == 3
+
+
+def test_answering_never_publishes_only_the_hourly_job_does(hr, step, people):
+    """The answer that completes a batch publishes nothing: a figure appearing (or dated) at
+    that moment would tell whoever knows who went through the step then what they said."""
+    for person in people[:6]:
+        answer(person, step, "no")
+    assert not StepFigure.objects.exists() and not DisclosedCell.objects.exists()
+    assert lifecycle_map_for_viewer(hr).steps[0].figure is None
+    from kith.touchpoints.tasks.audit import publish_human_touch_feedback
+
+    assert publish_human_touch_feedback.call() == 1
+    assert latest(step).respondents == 6
+    assert publish_human_touch_feedback.call() == 0  # nothing new: nothing again
+
+
+def test_a_figure_keeps_only_the_day_it_was_published(hr, step, people):
+    for person in people[:5]:
+        answer(person, step)
+    moment = dt.datetime(2026, 3, 4, 23, 37, 12, 345678, tzinfo=dt.UTC)
+    assert s.step_figures_publish(now=moment) == 1
+    midnight = dt.datetime(2026, 3, 4, tzinfo=dt.UTC)
+    assert latest(step).published_at == midnight
+    assert list(DisclosedCell.objects.values_list("published_at", flat=True)) == [midnight]
+    figure = lifecycle_map_for_viewer(hr).steps[0].figure
+    assert figure is not None and figure.published_on == dt.date(2026, 3, 4)
+    assert not hasattr(figure, "published_at")
+
+
+def test_the_migration_moves_earlier_figures_to_their_day(step, people):
+    import importlib
+
+    from django.apps import apps
+
+    for person in people[:5]:
+        answer(person, step)
+    s.step_figures_publish()
+    exact = dt.datetime(2026, 12, 6, 5, 45, 46, 780001, tzinfo=dt.UTC)
+    StepFigure.objects.update(published_at=exact)
+    DisclosedCell.objects.filter(source=s.SOURCE).update(published_at=exact)
+    migration = importlib.import_module("kith.touchpoints.migrations.0005_audit_publication_day")
+    migration.to_the_day(apps, None)
+    midnight = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
+    assert latest(step).published_at == midnight
+    assert set(DisclosedCell.objects.values_list("published_at", flat=True)) == {midnight}
 
 
 def test_the_periodic_job_catches_up_after_k_is_lowered(step, people, settings):

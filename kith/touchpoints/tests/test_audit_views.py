@@ -198,3 +198,23 @@ def test_privacy_page_and_my_export_describe_the_feedback(employee_client, mappe
     assert export["human_touch_feedback"]["steps_answered"] == [
         {"stage": "perform", "process": "Performance review", "step": "Review form"}
     ]
+
+
+def test_the_map_shows_the_day_a_figure_was_published_never_the_time(hr_client, mapped):
+    import datetime as dt
+
+    from django.contrib.auth.models import AnonymousUser
+
+    from kith.core.permissions import Viewer
+    from kith.directory.tests.factories import PersonFactory
+    from kith.touchpoints.services import audit as services
+
+    step = ProcessStep.objects.get()
+    for value in ("no", "no", "yes", "partly", "no"):
+        colleague = Viewer(user=AnonymousUser(), person=PersonFactory())
+        services.step_feedback_submit(viewer=colleague, step_id=step.pk, answer=value)
+    assert "Not enough answers yet" in text(hr_client.get(MAP))  # the job has not run
+    services.step_figures_publish(now=dt.datetime(2026, 5, 6, 14, 3, 9, tzinfo=dt.UTC))
+    body = text(hr_client.get(reverse("touchpoints:audit_process", args=[mapped.pk])))
+    assert "5 answered: 20 % felt human" in body
+    assert "(published 6 May 2026)" in body and "14:03" not in body
