@@ -115,7 +115,7 @@ def _history(rng: random.Random, pair: OneOnOne, today: dt.date, *, overdue: boo
         held_day = _workday(day)
         if held_day >= today:
             break
-        starts = _local(pair.manager, held_day, rng.choice([10, 11, 14, 15]))
+        starts = _local(pair.manager, held_day, SLOTS[pair.pk % len(SLOTS)])
         out.append(
             Meeting(
                 one_on_one=pair,
@@ -128,9 +128,14 @@ def _history(rng: random.Random, pair: OneOnOne, today: dt.date, *, overdue: boo
         )
         day += dt.timedelta(days=pair.cadence_days)
     if not overdue:
-        nxt = _workday(max(day, today + dt.timedelta(days=1)))
-        out.append(Meeting(one_on_one=pair, starts_at=_local(pair.manager, nxt, 10), minutes=30))
+        # Spread over the days and hours a manager has, as real 1:1s are.
+        nxt = _workday(max(day, today + dt.timedelta(days=1)) + dt.timedelta(days=pair.pk % 4))
+        hour = SLOTS[pair.pk % len(SLOTS)]
+        out.append(Meeting(one_on_one=pair, starts_at=_local(pair.manager, nxt, hour), minutes=30))
     return out
+
+
+SLOTS = (10, 11, 14, 15, 16, 9)
 
 
 def _agenda(agenda: list[tuple[OneOnOne, str, int, bool]], meetings: list[Meeting]) -> None:

@@ -277,16 +277,39 @@ def propose_times(
     pair: OneOnOne, *, after: dt.datetime, minutes: int, count: int = 3
 ) -> list[dt.datetime]:
     """Slots inside both people's working hours and off their public holidays (Connect's
-    slot finder), from `after` on."""
+    slot finder), from `after` on, that clash with neither person's other planned 1:1s (a
+    manager with twelve reports is not booked twelve times on Wednesday at ten)."""
     people = [pair.manager, pair.report]
     years = tuple(sorted({after.year, (after + schedule.MAX_WINDOW).year}))
-    return schedule.suggest_times(
+    length = dt.timedelta(minutes=minutes)
+    candidates = schedule.suggest_times(
         connect_inputs.working_hours(people),
         after=after,
-        count=count,
-        duration=dt.timedelta(minutes=minutes),
+        count=count + CLASH_ALLOWANCE,
+        duration=length,
         holidays_by_person=[connect_inputs.holidays_of(p.country, years) for p in people],
     )
+    busy = _busy(pair, after, after + schedule.MAX_WINDOW + dt.timedelta(days=1))
+    free = [t for t in candidates if not any(t < end and start < t + length for start, end in busy)]
+    return sorted(free)[:count]
+
+
+CLASH_ALLOWANCE = 24  # extra candidates, of which clashing ones are dropped
+
+
+def _busy(
+    pair: OneOnOne, begin: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Both people's other planned 1:1s in [begin, end), as (start, end)."""
+    both = [pair.manager_id, pair.report_id]
+    rows = (
+        Meeting.objects.filter(status=Status.PLANNED, starts_at__lt=end)
+        .filter(starts_at__gte=begin - dt.timedelta(hours=3))
+        .filter(Q(one_on_one__manager_id__in=both) | Q(one_on_one__report_id__in=both))
+        .exclude(one_on_one=pair)
+        .values_list("starts_at", "minutes")
+    )
+    return [(start, start + dt.timedelta(minutes=m)) for start, m in rows]
 
 
 def _planned(pair: OneOnOne, now: dt.datetime) -> Meeting | None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -120,3 +121,14 @@ def test_skip_level(db, manager, employee):
     manager.save()
     pair = s.skip_level_start(viewer=viewer(employee), report=employee)
     assert (pair.manager, pair.kind, pair.cadence_days) == (boss, "skip_level", 91)
+
+
+def test_a_manager_is_not_booked_twice_at_the_same_time(db, manager, employee):
+    others = [PersonFactory(manager=manager) for _ in range(4)]
+    s.one_on_ones_sync()
+    meetings = [
+        s.meeting_schedule(one_on_one=OneOnOne.objects.get(report=p), not_before=NOW, now=NOW)
+        for p in [employee, *others]
+    ]
+    spans = sorted((m.starts_at, m.starts_at + dt.timedelta(minutes=m.minutes)) for m in meetings)
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
