@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(PY) bench/pulse.py --people 100000
 	$(PY) bench/bandmap.py --people 100000
 	$(PY) bench/insights.py
+	$(PY) bench/span.py
 
 lock: $(STAMP)
 	(echo "# Pinned versions for every install (pip -c). Regenerate with: make lock"; \
