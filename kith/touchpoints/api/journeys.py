@@ -66,7 +66,14 @@ class JourneyStepOut(Schema):
     kind: StepKindName
     special: SpecialName
     due_on: dt.date
-    done: bool
+    done: bool | None = Field(
+        ...,
+        description=(
+            "null for a welcome call, check-in or buddy step of someone else's journey "
+            "(you are not the joiner, their manager, their buddy or the step's owner): whether "
+            "a 1:1 was held or two people met stays with them; see booking"
+        ),
+    )
     done_at: dt.datetime | None
     overdue: bool
     can_tick: bool = Field(..., description="Whether you may tick this step off (or undo it)")
@@ -74,19 +81,38 @@ class JourneyStepOut(Schema):
         ..., description="The booked welcome call or check-in (UTC; show in your zone)"
     )
     waiting_for: str = Field(..., description="Why nobody owns the step yet, or empty")
+    booking: Literal["booked", "not_booked"] | None = Field(
+        ...,
+        description=(
+            "Where done is null: whether a 1:1 is booked for the step (or a buddy assigned); "
+            "null otherwise"
+        ),
+    )
+
+
+STATUS_HELP = (
+    "As you may know it: where you see steps only as booked (private_steps), completed once "
+    "every other step is done and their days have passed"
+)
+PRIVATE_HELP = (
+    "Welcome call, check-in and buddy steps you see only as booked or not; they are not in "
+    "done, total, percent or overdue"
+)
 
 
 class JourneyOut(Schema):
     id: int
     person: JourneyPersonOut
     start_date: dt.date
-    status: Literal["active", "completed", "cancelled"]
+    status: Literal["active", "completed", "cancelled"] = Field(..., description=STATUS_HELP)
     template: str
     manager: JourneyPersonOut | None
     buddy: JourneyPersonOut | None
     done: int
     total: int
     percent: int
+    private_steps: int = Field(..., description=PRIVATE_HELP)
+    private_booked: int = Field(..., description="Of private_steps, those booked")
     steps: list[JourneyStepOut]
 
 
@@ -94,12 +120,14 @@ class JourneySummaryOut(Schema):
     id: int
     person: JourneyPersonOut
     start_date: dt.date
-    status: Literal["active", "completed", "cancelled"]
+    status: Literal["active", "completed", "cancelled"] = Field(..., description=STATUS_HELP)
     done: int
     total: int
     percent: int
     overdue: int
     overdue_steps: list[str]
+    private_steps: int = Field(..., description=PRIVATE_HELP)
+    private_booked: int = Field(..., description="Of private_steps, those booked")
 
 
 class JourneyStepDoneIn(Schema):
@@ -231,12 +259,13 @@ def _step_dict(s: selectors.StepView) -> dict[str, Any]:
         "kind": step.kind,
         "special": step.special,
         "due_on": step.due_on,
-        "done": s.is_done,
-        "done_at": step.done_at,
+        "done": None if s.booking_only else s.is_done,
+        "done_at": None if s.booking_only else step.done_at,
         "overdue": s.is_overdue,
         "can_tick": s.can_tick,
         "meeting_starts_at": s.meeting_starts_at,
         "waiting_for": s.waiting_for,
+        "booking": ("booked" if s.is_booked else "not_booked") if s.booking_only else None,
     }
 
 
@@ -246,13 +275,15 @@ def _journey_dict(view: selectors.JourneyView) -> dict[str, Any]:
         "id": j.pk,
         "person": _brief(j.person),
         "start_date": j.start_date,
-        "status": j.status,
+        "status": view.status or j.status,
         "template": j.template.name if j.template else "",
         "manager": _brief(j.manager),
         "buddy": _brief(j.buddy),
         "done": view.done,
         "total": view.total,
         "percent": view.percent,
+        "private_steps": view.private_total,
+        "private_booked": view.private_booked,
         "steps": [_step_dict(s) for s in view.steps],
     }
 
@@ -263,12 +294,14 @@ def _summary_dict(row: selectors.JourneySummary) -> dict[str, Any]:
         "id": j.pk,
         "person": _brief(j.person),
         "start_date": j.start_date,
-        "status": j.status,
+        "status": row.status or j.status,
         "done": row.done,
         "total": row.total,
         "percent": row.percent,
         "overdue": row.overdue,
         "overdue_steps": row.overdue_titles,
+        "private_steps": row.private_total,
+        "private_booked": row.private_booked,
     }
 
 

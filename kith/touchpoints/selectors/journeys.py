@@ -2,7 +2,15 @@
 
 A journey is seen by its new joiner, by the people who own one of its steps (their manager,
 their buddy) and by HR (kith.core.permissions.can_see_journey). Lists are read in a fixed number
-of queries: the journeys, then one grouped count of their steps.
+of queries: the journeys, then their steps in one query.
+
+Welcome calls and check-ins are 1:1s, private to the pair; whether a joiner met their buddy is
+Connect's, and Connect promises HR never learns whether two named people met. So these steps
+(PRIVATE_SPECIALS) show "done" only to the joiner, their manager, their buddy and the step's
+owner. Anyone else who sees the journey (HR, looking at other people's journeys) sees them as
+booked or not booked yet (a 1:1 booked or a buddy assigned), never done, held or met, and they
+are left out of that viewer's progress counts, late steps and the journey's status: a journey
+is completed for them once every step they see is done and the days of the others have passed.
 """
 
 from __future__ import annotations
@@ -26,6 +34,10 @@ from kith.touchpoints.models import Journey, JourneyStep, JourneyTemplate, Meeti
 from kith.touchpoints.models.journeys import Owner, Special, StepKind
 
 OVERVIEW_LIMIT = 500
+# Steps whose "done" would tell whether a 1:1 was held or two people met.
+PRIVATE_SPECIALS = frozenset(
+    {Special.WELCOME_CALL.value, Special.CHECK_IN.value, Special.BUDDY.value}
+)
 # A booked welcome call or check-in is not late until a day after its time (as for nudges).
 BOOKED_GRACE = dt.timedelta(days=engine.NUDGE_AFTER_DAYS)
 HELD = Meeting.Status.HELD
@@ -41,6 +53,35 @@ def _is_done(step: JourneyStep) -> bool:
     )
 
 
+def sees_done(
+    me: int | None, *, joiner_id: int, manager_id: int | None, buddy_id: int | None, step: Any
+) -> bool:
+    """Whether `me` sees this step as done or open: any step but a private one; a private one
+    only as the joiner, their manager, their buddy or the step's owner."""
+    if step.special not in PRIVATE_SPECIALS:
+        return True
+    return me is not None and me in {joiner_id, manager_id, buddy_id, step.owner_id}
+
+
+def is_booked(*, special: str, meeting_id: int | None, done: bool, buddy_id: int | None) -> bool:
+    """What a private step shows to anyone else. A 1:1 step: a 1:1 is linked to it (planned,
+    held or called off alike), or its owner ticked it off before one was booked (Kith books
+    no 1:1 for a step that is done, so "not booked" must not follow from it). The buddy step:
+    the journey has a buddy. None of it depends on whether the 1:1 was held or the two met."""
+    if special == Special.BUDDY:
+        return buddy_id is not None
+    return meeting_id is not None or done
+
+
+def _status(journey: Journey, *, any_open: bool, private_ahead: bool) -> str:
+    """The journey's status as the viewer may know it: completed once every step they see as
+    done or open is done and the days of the steps they see only as booked have passed.
+    Without such steps, exactly the stored status."""
+    if journey.status == Journey.Status.CANCELLED:
+        return journey.status
+    return Journey.Status.ACTIVE if any_open or private_ahead else Journey.Status.COMPLETED
+
+
 # --- One journey ----------------------------------------------------------------------------
 
 
@@ -53,13 +94,39 @@ class StepView:
     is_mine: bool
     can_tick: bool
     waiting_for: str  # why nobody owns it yet ("" when someone does)
+    # A private step of someone else's journey: shown only as booked or not (is_booked);
+    # is_done and is_overdue are then always False and say nothing.
+    booking_only: bool = False
+    is_booked: bool = False
 
     @property
     def meeting_starts_at(self) -> dt.datetime | None:
         meeting = self.step.meeting
-        if meeting is None or meeting.status == Meeting.Status.CANCELLED:
+        if self.booking_only or meeting is None or meeting.status == Meeting.Status.CANCELLED:
             return None
         return meeting.starts_at
+
+    @property
+    def meeting_held(self) -> bool:
+        meeting = self.step.meeting
+        return not self.booking_only and meeting is not None and meeting.status == HELD
+
+    @property
+    def booking_label(self) -> str:
+        if self.step.special == Special.BUDDY:
+            return "Buddy assigned" if self.is_booked else "No buddy yet"
+        return "Booked" if self.is_booked else "Not booked yet"
+
+    @property
+    def booking_note(self) -> str:
+        if self.step.special == Special.BUDDY:
+            return (
+                "Whether they have met stays between the two of them: you see whether a "
+                "buddy is assigned."
+            )
+        return (
+            "A 1:1 is private to the pair: you see whether it is booked, never whether it was held."
+        )
 
     @property
     def meeting_is_past(self) -> bool:
@@ -72,6 +139,7 @@ class JourneyView:
     journey: Journey
     steps: list[StepView]
     viewer_is_joiner: bool
+    status: str = ""  # as the viewer may know it (_status); the stored one when empty
 
     @property
     def done(self) -> int:
@@ -79,7 +147,16 @@ class JourneyView:
 
     @property
     def total(self) -> int:
-        return len(self.steps)
+        """Steps the viewer sees as done or open (those shown only as booked are apart)."""
+        return sum(1 for s in self.steps if not s.booking_only)
+
+    @property
+    def private_total(self) -> int:
+        return sum(1 for s in self.steps if s.booking_only)
+
+    @property
+    def private_booked(self) -> int:
+        return sum(1 for s in self.steps if s.booking_only and s.is_booked)
 
     @property
     def percent(self) -> int:
@@ -133,8 +210,37 @@ def _view(viewer: Viewer, journey: Journey, steps: list[JourneyStep]) -> Journey
     today, now = _today(viewer), timezone.now()
     live = journey.status != Journey.Status.CANCELLED
     views = []
+    any_open = private_ahead = False
     for step in steps:
         done = _is_done(step)
+        if not sees_done(
+            me,
+            joiner_id=journey.person_id,
+            manager_id=journey.manager_id,
+            buddy_id=journey.buddy_id,
+            step=step,
+        ):
+            private_ahead |= not engine.is_overdue(step.due_on, today)
+            views.append(
+                StepView(
+                    step=step,
+                    owner_label=_owner_label(step, journey, me),
+                    is_done=False,
+                    is_overdue=False,
+                    is_mine=False,
+                    can_tick=False,
+                    waiting_for=_waiting_for(step, journey),
+                    booking_only=True,
+                    is_booked=is_booked(
+                        special=step.special,
+                        meeting_id=step.meeting_id,
+                        done=done,
+                        buddy_id=journey.buddy_id,
+                    ),
+                )
+            )
+            continue
+        any_open |= not done
         held = step.meeting is not None and step.meeting.status == HELD
         views.append(
             StepView(
@@ -155,7 +261,12 @@ def _view(viewer: Viewer, journey: Journey, steps: list[JourneyStep]) -> Journey
                 waiting_for=_waiting_for(step, journey),
             )
         )
-    return JourneyView(journey=journey, steps=views, viewer_is_joiner=me == journey.person_id)
+    return JourneyView(
+        journey=journey,
+        steps=views,
+        viewer_is_joiner=me == journey.person_id,
+        status=_status(journey, any_open=any_open, private_ahead=private_ahead),
+    )
 
 
 def _owner_label(step: JourneyStep, journey: Journey, me: int | None) -> str:
@@ -194,45 +305,119 @@ class JourneySummary:
     done: int
     overdue: int
     overdue_titles: list[str] = field(default_factory=list)
+    status: str = ""  # as the viewer may know it
+    private_total: int = 0  # steps shown to this viewer only as booked or not
+    private_booked: int = 0
 
     @property
     def percent(self) -> int:
         return engine.percent_done(self.done, self.total)
 
 
-def _summaries(journeys: list[Journey], today: dt.date) -> list[JourneySummary]:
+def _summaries(journeys: list[Journey], today: dt.date, me: int | None) -> list[JourneySummary]:
+    """Progress, late steps and status of each journey as `me` may see them, from one query
+    over their steps."""
     ids = [j.pk for j in journeys]
-    done_q = Q(done_at__isnull=False) | Q(meeting__status=HELD)
-    counts = {
-        row["journey_id"]: row
-        for row in JourneyStep.objects.filter(journey_id__in=ids)
-        .values("journey_id")
-        .annotate(total=Count("id"), done=Count("id", filter=done_q))
-    }
-    late: dict[int, list[str]] = {}
-    overdue_rows = (
-        JourneyStep.objects.filter(journey_id__in=ids, due_on__lt=today)
-        .exclude(done_q)
-        .exclude(kind=StepKind.AUTOMATED)
-        .exclude(
-            meeting__status=Meeting.Status.PLANNED,
-            meeting__starts_at__gte=timezone.now() - BOOKED_GRACE,
-        )
+    rows = (
+        JourneyStep.objects.filter(journey_id__in=ids)
         .order_by("due_on", "id")
-        .values_list("journey_id", "title")
-    )
-    for journey_id, title in overdue_rows:
-        late.setdefault(journey_id, []).append(title)
-    return [
-        JourneySummary(
-            journey=j,
-            total=counts.get(j.pk, {}).get("total", 0),
-            done=counts.get(j.pk, {}).get("done", 0),
-            overdue=len(late.get(j.pk, [])) if j.status == Journey.Status.ACTIVE else 0,
-            overdue_titles=late.get(j.pk, []) if j.status == Journey.Status.ACTIVE else [],
+        .values_list(
+            "journey_id",
+            "title",
+            "special",
+            "owner_id",
+            "kind",
+            "due_on",
+            "done_at",
+            "meeting_id",
+            "meeting__status",
+            "meeting__starts_at",
         )
-        for j in journeys
-    ]
+    )
+    steps: dict[int, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        steps.setdefault(row[0], []).append(row)
+    grace = timezone.now() - BOOKED_GRACE
+    out = []
+    for j in journeys:
+        total = done = private_total = private_booked = 0
+        late: list[str] = []
+        any_open = private_ahead = False
+        for (
+            _,
+            title,
+            special,
+            owner_id,
+            kind,
+            due_on,
+            done_at,
+            meeting_id,
+            status,
+            starts,
+        ) in steps.get(j.pk, []):
+            step = _StepFacts(special=special, owner_id=owner_id)
+            is_done = done_at is not None or status == HELD
+            if not sees_done(
+                me, joiner_id=j.person_id, manager_id=j.manager_id, buddy_id=j.buddy_id, step=step
+            ):
+                private_total += 1
+                private_booked += is_booked(
+                    special=special, meeting_id=meeting_id, done=is_done, buddy_id=j.buddy_id
+                )
+                private_ahead |= not engine.is_overdue(due_on, today)
+                continue
+            total += 1
+            done += is_done
+            any_open |= not is_done
+            booked_ahead = (
+                status == Meeting.Status.PLANNED and starts is not None and starts >= grace
+            )
+            if (
+                not is_done
+                and kind != StepKind.AUTOMATED
+                and not booked_ahead
+                and engine.is_overdue(due_on, today)
+                and j.status != Journey.Status.CANCELLED
+            ):
+                late.append(title)
+        out.append(
+            JourneySummary(
+                journey=j,
+                total=total,
+                done=done,
+                overdue=len(late),
+                overdue_titles=late,
+                status=_status(j, any_open=any_open, private_ahead=private_ahead),
+                private_total=private_total,
+                private_booked=private_booked,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class _StepFacts:
+    special: str
+    owner_id: int | None
+
+
+def _in_progress_for(me: int | None, today: dt.date) -> Q:
+    """Journeys in progress as `me` may know it (_status): not stopped, with a step they see
+    as open, or a step they see only as booked whose day is still to come."""
+    private = Q(special__in=PRIVATE_SPECIALS)
+    visible = ~private
+    if me is not None:
+        visible |= (
+            Q(owner_id=me)
+            | Q(journey__person_id=me)
+            | Q(journey__manager_id=me)
+            | Q(journey__buddy_id=me)
+        )
+    open_step = Q(done_at__isnull=True) & ~Q(meeting__status=HELD)
+    wanted = JourneyStep.objects.filter(journey=OuterRef("pk")).filter(
+        (visible & open_step) | (~visible & Q(due_on__gte=today))
+    )
+    return ~Q(status=Journey.Status.CANCELLED) & Q(Exists(wanted))
 
 
 def helping_for_viewer(viewer: Viewer) -> list[JourneySummary]:
@@ -241,14 +426,15 @@ def helping_for_viewer(viewer: Viewer) -> list[JourneySummary]:
     if person is None:
         return []
     owns = JourneyStep.objects.filter(journey=OuterRef("pk"), owner=person)
+    today = _today(viewer)
     journeys = (
-        Journey.objects.filter(status=Journey.Status.ACTIVE)
+        Journey.objects.filter(_in_progress_for(person.pk, today))
         .filter(Q(manager=person) | Q(buddy=person) | Exists(owns))
         .exclude(person=person)
         .select_related("person", "manager", "buddy")
         .order_by("start_date", "id")[:OVERVIEW_LIMIT]
     )
-    return _summaries(list(journeys), _today(viewer))
+    return _summaries(list(journeys), today, person.pk)
 
 
 @dataclass(frozen=True)
@@ -279,9 +465,12 @@ class Overview:
 
 def overview_for_viewer(viewer: Viewer, *, month: dt.date | None = None) -> Overview | None:
     """HR: journeys in progress (all, or of the people who start in `month`), with progress
-    and late steps. None for anyone else."""
+    and late steps as HR may see them (private steps only as booked or not). None for anyone
+    else."""
     if not can_manage_touchpoints(viewer):
         return None
+    me = viewer.person.pk if viewer.person is not None else None
+    today = _today(viewer)
     journeys: QuerySet[Journey] = Journey.objects.select_related("person", "manager", "buddy")
     if month is not None:
         first = month.replace(day=1)
@@ -290,11 +479,11 @@ def overview_for_viewer(viewer: Viewer, *, month: dt.date | None = None) -> Over
             status=Journey.Status.CANCELLED
         )
     else:
-        journeys = journeys.filter(status=Journey.Status.ACTIVE)
+        journeys = journeys.filter(_in_progress_for(me, today))
     rows = list(journeys.order_by("start_date", "id")[: OVERVIEW_LIMIT + 1])
     has_default = JourneyTemplate.objects.filter(is_default=True, is_active=True).exists()
     return Overview(
-        journeys=_summaries(rows[:OVERVIEW_LIMIT], _today(viewer)),
+        journeys=_summaries(rows[:OVERVIEW_LIMIT], today, me),
         month=month.replace(day=1) if month else None,
         more=len(rows) > OVERVIEW_LIMIT,
         has_default_template=has_default,
@@ -315,7 +504,8 @@ def visible_journeys_for_viewer(viewer: Viewer) -> list[JourneySummary]:
             "person", "manager", "buddy"
         )
         known = {s.journey.pk for s in listed}
-        listed = [*_summaries([j for j in own if j.pk not in known], _today(viewer)), *listed]
+        fresh = [j for j in own if j.pk not in known]
+        listed = [*_summaries(fresh, _today(viewer), viewer.person.pk), *listed]
     return listed
 
 
@@ -374,20 +564,48 @@ def my_journey_data(person: Person) -> dict[str, Any]:
     return {
         "my_journey": mine,
         "steps_for_others": [
-            {**_step_data(s), "journey_of": s.journey.person.display_name} for s in others
+            {
+                **_step_data(s, hidden=not _exported_in_full(person.pk, s)),
+                "journey_of": s.journey.person.display_name,
+            }
+            for s in others
         ],
     }
 
 
-def _step_data(step: JourneyStep) -> dict[str, Any]:
+def _exported_in_full(me: int, step: JourneyStep) -> bool:
+    journey = step.journey
+    return sees_done(
+        me,
+        joiner_id=journey.person_id,
+        manager_id=journey.manager_id,
+        buddy_id=journey.buddy_id,
+        step=step,
+    )
+
+
+def _step_data(step: JourneyStep, *, hidden: bool = False) -> dict[str, Any]:
+    """One step for an export; `hidden`: a private step of a journey the person may see only
+    as booked or not, so nothing about whether it happened."""
+    done = _is_done(step)
     return {
         "title": step.title,
         "owner": step.owner_role,
         "kind": step.kind,
         "special": step.special,
         "due_on": step.due_on.isoformat(),
-        "done_at": step.done_at.isoformat() if step.done_at else None,
-        "meeting_held": bool(step.meeting and step.meeting.status == HELD),
+        "done_at": step.done_at.isoformat() if step.done_at and not hidden else None,
+        "meeting_held": None if hidden else bool(step.meeting and step.meeting.status == HELD),
+        "booked": (
+            is_booked(
+                special=step.special,
+                meeting_id=step.meeting_id,
+                done=done,
+                buddy_id=step.journey.buddy_id,
+            )
+            if hidden
+            else None
+        ),
         "reminders_sent": step.nudged_at is not None,
     }
 

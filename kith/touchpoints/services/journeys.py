@@ -35,6 +35,7 @@ from kith.notify.services import notification_send
 from kith.touchpoints.engine import journeys as engine
 from kith.touchpoints.models import Journey, JourneyStep, JourneyTemplate, Meeting, StepTemplate
 from kith.touchpoints.models.journeys import Owner, Special, StepKind
+from kith.touchpoints.selectors.journeys import PRIVATE_SPECIALS
 from kith.touchpoints.services.oneonones import meeting_schedule, one_on_one_ensure
 
 log = logging.getLogger(__name__)
@@ -657,13 +658,17 @@ def _late_steps(now: dt.datetime) -> QuerySet[JourneyStep]:
 def journey_nudges_send(*, now: dt.datetime | None = None) -> int:
     """Remind owners of late human and hybrid steps: the day after a step was due, then every
     few days, at most engine.MAX_NUDGES times. HR and IT steps (and steps whose owner is
-    missing) go to the HR admins. One message per person per run, listing their steps;
-    notification_send holds it until their working hours. Returns the messages sent."""
+    missing) go to the HR admins, except welcome calls, check-ins and meeting the buddy: a
+    reminder that one is late would tell HR that a 1:1 was not held or two people have not
+    met. One message per person per run, listing their steps; notification_send holds it
+    until their working hours. Returns the messages sent."""
     now = now or timezone.now()
     hr_people: list[Person] | None = None
     due: list[_Late] = []
     for step in _late_steps(now):
         owner = step.owner if step.owner is not None and step.owner.is_active else None
+        if owner is None and step.special in PRIVATE_SPECIALS:
+            continue  # only the people in it may learn it is late; HR may not
         today = local_date(owner, now)  # the organisation's day for HR's steps
         last = local_date(owner, step.nudged_at) if step.nudged_at else None
         if not engine.nudge_due(step.due_on, last, today):
