@@ -449,12 +449,17 @@ def journey_step_complete(
         step.done_by = viewer.person if done else None
         step.save(update_fields=["done_at", "done_by"])
         settle_status(step.journey)
-        audit.record(
-            actor=viewer.user,
-            action="touchpoints.journey_step_done" if done else "touchpoints.journey_step_reopened",
-            target=f"journey:{step.journey_id}",
-            step=step.pk,
-        )
+        if not step.special:
+            # A welcome call, check-in or buddy step ticked would tell the audit log's readers
+            # (HR) that two named people met: those are never audited (review finding).
+            audit.record(
+                actor=viewer.user,
+                action="touchpoints.journey_step_done"
+                if done
+                else "touchpoints.journey_step_reopened",
+                target=f"journey:{step.journey_id}",
+                step=step.pk,
+            )
     return step
 
 

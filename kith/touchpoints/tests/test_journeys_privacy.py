@@ -262,3 +262,12 @@ def test_an_export_of_someone_elses_private_step_says_only_whether_it_was_booked
         s for s in boss["onboarding_journey"]["steps_for_others"] if s["special"] == "welcome_call"
     )
     assert call["meeting_held"] is True and call["done_at"] is not None
+
+
+def test_ticking_a_welcome_call_by_hand_writes_no_audit_row(welcome):
+    from kith.core.models import AuditEvent
+
+    step = _step(welcome.journey, "welcome_call")
+    services.journey_step_complete(viewer=viewer_for_user(login_for(welcome.manager)), step=step)
+    assert JourneyStep.objects.get(pk=step.pk).done_at is not None
+    assert not AuditEvent.objects.filter(action__startswith="touchpoints.journey_step").exists()
