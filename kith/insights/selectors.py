@@ -56,11 +56,14 @@ HEALTH_COLUMNS = (
     "kudos_share",
 )
 PULSE_COLUMNS = (
-    ("edmondson", "Psychological safety"),
-    ("cbi_work", "Burnout"),
-    ("loneliness3", "Loneliness"),
-    ("connection", "Connection"),
+    ("edmondson", "Psychological safety (1–7, higher is better)"),
+    ("cbi_work", "Burnout (0–100, lower is better)"),
+    ("loneliness3", "Loneliness (3–9, lower is better)"),
+    ("connection", "Someone to talk to (% agreeing)"),
 )
+# Pulse publishes the connection instrument per question only (no instrument score): the
+# column shows the published share agreeing with its first question.
+CONNECTION_ITEM = "connection.1"
 TREND_POINTS = 12
 # Close vs diverse ties depend on whether your contacts talk to each other: with only a few
 # ties the split would tell you that about two named colleagues, so it waits for five.
@@ -239,7 +242,7 @@ def pulse_scores(week: dt.date, unit_ids: list[int]) -> dict[int, dict[str, floa
     waves = {w.pk: w for w in chosen.values() if w is not None}
     fill_units(waves.values())  # Pulse's decoded snapshots, cached per process
     cells = ResultCell.objects.filter(wave__in=waves, attr=-1, value=-1).only(
-        "wave", "unit", "scores"
+        "wave", "unit", "scores", "items"
     )
     wanted = set(unit_ids)
     for cell in cells:
@@ -250,9 +253,14 @@ def pulse_scores(week: dt.date, unit_ids: list[int]) -> dict[int, dict[str, floa
             continue
         for key, _label in PULSE_COLUMNS:
             if chosen[key] is wave:
-                stat = cell.scores.get(key) or {}
-                found.setdefault(unit_id, {})[key] = stat.get("mean")
+                found.setdefault(unit_id, {})[key] = _published_value(cell, key)
     return found
+
+
+def _published_value(cell: Any, key: str) -> float | None:
+    if key == "connection":
+        return ((cell.items or {}).get(CONNECTION_ITEM) or {}).get("favourable")
+    return ((cell.scores or {}).get(key) or {}).get("mean")
 
 
 def export_rows(viewer: Viewer, week: dt.date) -> tuple[list[str], list[list[Any]]]:

@@ -71,13 +71,17 @@ def _table(view: selectors.HealthView) -> list[tuple[Any, list[tuple[str, bool]]
     out = []
     for row in view.rows:
         values = [(display(c, row.values.get(c.key)), c.key in row.off) for c in view.columns]
-        pulse = [_score(row.pulse.get(key)) for key, _ in view.pulse_columns]
+        pulse = [_score(row.pulse.get(key), key) for key, _ in view.pulse_columns]
         out.append((row, values, pulse))
     return out
 
 
-def _score(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+def _score(value: float | None, key: str = "") -> str:
+    if value is None:
+        return "–"
+    if key == "connection":
+        return f"{value:.0f} %"  # a share agreeing, as Pulse publishes it
+    return f"{value:.1f}" if key == "cbi_work" else f"{value:.2f}"
 
 
 def _trend_rows(view: selectors.HealthView) -> list[tuple[dt.date, list[str]]]:

@@ -165,7 +165,8 @@ def test_relational_health_shows_pulse_scores_as_pulse_published_them(org):
     from kith.pulse.tests.builders import answer_all, campaign
 
     hr_user = login_for(org.hr, hr=True)
-    wave = campaign(hr_user, today=org_today()).waves.get(number=1)
+    survey = campaign(hr_user, today=org_today(), instruments=("edmondson", "connection"))
+    wave = survey.waves.get(number=1)
     pulse.wave_send(wave=wave)
     wave.refresh_from_db()
     answer_all(wave, org.platform_people + org.direct_people + org.data_people)
@@ -177,3 +178,8 @@ def test_relational_health_shows_pulse_scores_as_pulse_published_them(org):
     organisation = next(u for u in body["units"] if u["unit"] == 0)
     published = ResultCell.objects.get(wave=wave, unit=0, attr=-1, value=-1)
     assert organisation["pulse"]["edmondson"] == published.scores["edmondson"]["mean"]
+    # Connection is published per question: the column is the share agreeing with the first.
+    agreeing = published.items["connection.1"]["favourable"]
+    assert agreeing is not None and organisation["pulse"]["connection"] == agreeing
+    page = client_for(org.hr, hr=True).get("/insights/").content.decode()
+    assert f"{agreeing:.0f} %" in page and "Burnout (0–100, lower is better)" in page
