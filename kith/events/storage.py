@@ -8,17 +8,18 @@ of the transaction that wrote it (`xmin`), so `rows_shuffle` rewrites a set of r
 statement, in random order: an event's questions after each new question, a question's
 votes after each vote. The rewritten rows then share one position and one transaction.
 
-The same technique as kith/pulse/storage.py (survey answers), kept here because apps do not
-import each other's internals.
+The SQLite part is kith.core.storage's, shared with kith/pulse/storage.py (survey answers).
 """
 
 from __future__ import annotations
 
-import re
 import uuid
-from typing import Any
 
 from django.db import connection
+
+from kith.core.storage import is_without_rowid, sqlite_without_rowid
+
+__all__ = ["is_without_rowid", "rows_shuffle", "sqlite_without_rowid"]
 
 
 def rows_shuffle(table: str, *, column: str, value: int | uuid.UUID) -> None:
@@ -35,36 +36,3 @@ def rows_shuffle(table: str, *, column: str, value: int | uuid.UUID) -> None:
             f"INSERT INTO {quoted} SELECT * FROM gone ORDER BY gen_random_uuid()",
             [value],
         )
-
-
-def sqlite_without_rowid(schema_editor: Any, table: str) -> None:
-    """SQLite: remake `table` as a WITHOUT ROWID table keyed by its primary key, with the
-    same columns, constraints and indexes (a no-op elsewhere, or when it already is one).
-    Any later migration that makes SQLite remake the table must call this again."""
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
-        (create,) = cursor.fetchone()
-        if is_without_rowid(create):
-            return
-        cursor.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-            "AND sql IS NOT NULL",
-            [table],
-        )
-        indexes = [row[0] for row in cursor.fetchall()]
-    scratch = f"{table}__without_rowid"
-    name = re.compile(r'^CREATE TABLE\s+("?)' + re.escape(table) + r"\1", re.IGNORECASE)
-    if not name.match(create):
-        raise RuntimeError(f"unexpected schema for {table}: {create[:80]}")
-    schema_editor.execute(name.sub(f'CREATE TABLE "{scratch}"', create, 1) + " WITHOUT ROWID")
-    schema_editor.execute(f'INSERT INTO "{scratch}" SELECT * FROM "{table}"')
-    schema_editor.execute(f'DROP TABLE "{table}"')
-    schema_editor.execute(f'ALTER TABLE "{scratch}" RENAME TO "{table}"')
-    for index in indexes:
-        schema_editor.execute(index)
-
-
-def is_without_rowid(create_sql: str) -> bool:
-    return bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*$", create_sql.strip(), re.IGNORECASE))

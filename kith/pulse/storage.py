@@ -9,13 +9,15 @@ which people answered. A PostgreSQL heap keeps rows where they were written, so
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db import connection, transaction
 
+from kith.core.storage import is_without_rowid, sqlite_without_rowid
 from kith.pulse.models import Comment, Receipt, Wave
 from kith.pulse.models import Response as SurveyResponse
+
+__all__ = ["is_without_rowid", "shuffle_table", "sqlite_without_rowid", "wave_rows_shuffle"]
 
 SHUFFLED_TABLES = (SurveyResponse, Comment, Receipt)
 
@@ -41,36 +43,3 @@ def shuffle_table(cursor: Any, table: str, *, wave_id: int | None = None) -> Non
     cursor.execute(f"DELETE FROM {quoted} {where}", params)
     cursor.execute(f"INSERT INTO {quoted} SELECT * FROM {scratch} ORDER BY gen_random_uuid()")
     cursor.execute(f"DROP TABLE {scratch}")
-
-
-def sqlite_without_rowid(schema_editor: Any, table: str) -> None:
-    """SQLite: remake `table` as a WITHOUT ROWID table keyed by its primary key, with the
-    same columns, constraints and indexes (a no-op elsewhere, or when it already is one).
-    Any later migration that makes SQLite remake the table must call this again."""
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
-        (create,) = cursor.fetchone()
-        if is_without_rowid(create):
-            return
-        cursor.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-            "AND sql IS NOT NULL",
-            [table],
-        )
-        indexes = [row[0] for row in cursor.fetchall()]
-    scratch = f"{table}__without_rowid"
-    name = re.compile(r'^CREATE TABLE\s+("?)' + re.escape(table) + r"\1", re.IGNORECASE)
-    if not name.match(create):
-        raise RuntimeError(f"unexpected schema for {table}: {create[:80]}")
-    schema_editor.execute(name.sub(f'CREATE TABLE "{scratch}"', create, 1) + " WITHOUT ROWID")
-    schema_editor.execute(f'INSERT INTO "{scratch}" SELECT * FROM "{table}"')
-    schema_editor.execute(f'DROP TABLE "{table}"')
-    schema_editor.execute(f'ALTER TABLE "{scratch}" RENAME TO "{table}"')
-    for index in indexes:
-        schema_editor.execute(index)
-
-
-def is_without_rowid(create_sql: str) -> bool:
-    return bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*$", create_sql.strip(), re.IGNORECASE))
