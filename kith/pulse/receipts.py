@@ -9,14 +9,11 @@ SECRET_KEY_FALLBACKS still count, so rotating the key during an open wave loses 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from django.conf import settings
-from django.utils.crypto import salted_hmac
 
+from kith.core import keyed
 from kith.pulse.models import Invitation, Receipt
 
 SALT = "kith.pulse.receipt"
@@ -24,22 +21,11 @@ SALT = "kith.pulse.receipt"
 
 def receipt_digest(wave_id: int, token: str, secret: str | None = None) -> str:
     """The receipt of one invitation's answer (64 hex characters)."""
-    return salted_hmac(SALT, f"{wave_id}:{token}", secret=secret, algorithm="sha256").hexdigest()
-
-
-def _keys() -> list[bytes]:
-    """salted_hmac's derived keys for SECRET_KEY and each fallback, newest first."""
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    return [hashlib.sha256(SALT.encode() + _bytes(secret)).digest() for secret in secrets]
-
-
-def _bytes(secret: str | bytes) -> bytes:
-    return secret if isinstance(secret, bytes) else secret.encode()
+    return keyed.digest(SALT, f"{wave_id}:{token}", secret=secret)
 
 
 def _digests(wave_id: int, token: str) -> list[str]:
-    message = f"{wave_id}:{token}".encode()
-    return [hmac.digest(key, message, "sha256").hex() for key in _keys()]
+    return keyed.all_digests(SALT, f"{wave_id}:{token}".encode())
 
 
 def answered_mask(wave_id: int, tokens: Sequence[str]) -> np.ndarray:
@@ -53,27 +39,11 @@ def answered_mask(wave_id: int, tokens: Sequence[str]) -> np.ndarray:
     if not stored:
         return mask
     messages = [f"{wave_id}:{token}".encode() for token in tokens]
-    for key in _keys():
+    for key in keyed.keys(SALT):
         mask |= np.fromiter(
-            (d in stored for d in _hmac_many(key, messages)), dtype=np.bool_, count=len(tokens)
+            (d in stored for d in keyed.hmac_many(key, messages)), dtype=np.bool_, count=len(tokens)
         )
     return mask
-
-
-def _hmac_many(key: bytes, messages: Iterable[bytes]) -> Iterable[bytes]:
-    """HMAC-SHA256 of each message, from precomputed pad states (RFC 2104): 2.5 times
-    faster than hmac.digest, which derives the pads again for every message."""
-    if len(key) > 64:  # RFC 2104 would hash it first; salted_hmac's keys are 32 bytes
-        raise ValueError("HMAC-SHA256 keys longer than the block are not supported here")
-    block = key.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
-    for message in messages:
-        i = inner.copy()
-        i.update(message)
-        o = outer.copy()
-        o.update(i.digest())
-        yield o.digest()
 
 
 def has_answered(invitation: Invitation) -> bool:
