@@ -17,7 +17,10 @@ from kith.core.middleware import too_big_detail
 from kith.core.throttle import Throttled
 from kith.directory.api import router as people_router
 from kith.events.api import router as events_router
+from kith.gatherings.api import router as gatherings_router
+from kith.guidelines.api import router as guidelines_router
 from kith.insights.api import router as insights_router
+from kith.places.api import router as places_router
 from kith.pulse.api import router as pulse_router
 from kith.touchpoints.api import router as touchpoints_router
 
@@ -41,6 +44,9 @@ api.add_router("/events", events_router, tags=["events"])
 api.add_router("/celebrate", celebrate_router, tags=["celebrate"])
 api.add_router("/insights", insights_router, tags=["insights"])
 api.add_router("/touchpoints", touchpoints_router, tags=["touchpoints"])
+api.add_router("/places", places_router, tags=["places"])
+api.add_router("/gatherings", gatherings_router, tags=["gatherings"])
+api.add_router("/guidelines", guidelines_router, tags=["guidelines"])
 
 
 @api.exception_handler(AuthenticationError)

@@ -104,6 +104,9 @@ INSTALLED_APPS = [
     "kith.celebrate",
     "kith.insights",
     "kith.touchpoints",
+    "kith.places",
+    "kith.gatherings",
+    "kith.guidelines",
 ]
 
 MIDDLEWARE = [

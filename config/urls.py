@@ -29,4 +29,7 @@ urlpatterns = [
     path("celebrate/", include("kith.celebrate.urls")),
     path("insights/", include("kith.insights.urls")),
     path("touchpoints/", include("kith.touchpoints.urls")),
+    path("places/", include("kith.places.urls")),
+    path("gatherings/", include("kith.gatherings.urls")),
+    path("guidelines/", include("kith.guidelines.urls")),
 ]

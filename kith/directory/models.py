@@ -55,7 +55,16 @@ class Office(models.Model):
     latitude = models.FloatField()
     longitude = models.FloatField()
     timezone = models.CharField(max_length=64)
-    capacity = models.PositiveIntegerField(default=0)
+    capacity = models.PositiveIntegerField(default=0, help_text="Desks or seats; 0 = not set")
+    # Offices are managed by HR in the places app (kith/places); the model lives here because
+    # the directory, the Band Map and events all point at it (decision 0012).
+    address = models.CharField(max_length=300, blank=True, help_text="The office's address line")
+    amenities = models.JSONField(
+        default=list, blank=True, help_text="Short labels"
+    )
+    photo = models.BinaryField(null=True, blank=True, editable=True)
+    photo_type = models.CharField(max_length=40, blank=True, help_text="The photo's content type")
+    updated_at = models.DateTimeField(auto_now=True, null=True)
 
     class Meta:
         ordering = ["name"]
@@ -112,6 +121,9 @@ class Person(models.Model):
     )
     city = models.CharField(max_length=200, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    # The subdivision whose public holidays apply (the `holidays` package's code, e.g. "BY"
+    # in DE, "CA" in US); empty means the country's national holidays only.
+    region = models.CharField(max_length=10, blank=True)
     latitude = models.FloatField(null=True, blank=True, help_text="The city's, never an address")
     longitude = models.FloatField(null=True, blank=True)
     timezone = models.CharField(max_length=64, blank=True)
@@ -186,3 +198,41 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
+
+
+class ContactPreference(models.Model):
+    """How a person likes to be reached and to meet: respected by Connect, events, office-day
+    nudges and every notification. No row means the defaults. Edited on the guidelines
+    app's "My boundaries" page; kept here because every app reads it (decision 0012)."""
+
+    class MeetingMode(models.TextChoices):
+        EITHER = "either", "In person or virtually"
+        IN_PERSON = "in_person", "In person when possible"
+        VIRTUAL = "virtual", "Virtually"
+
+    class IntroFrequency(models.TextChoices):
+        EVERY_ROUND = "every_round", "Every round of the programs I am in"
+        MONTHLY = "monthly", "At most once a month"
+        QUARTERLY = "quarterly", "At most once a quarter"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email (and in Kith)"
+        IN_APP = "in_app", "Only in Kith"
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="contact_preference"
+    )
+    meeting_mode = models.CharField(
+        max_length=10, choices=MeetingMode.choices, default=MeetingMode.EITHER
+    )
+    intro_frequency = models.CharField(
+        max_length=12, choices=IntroFrequency.choices, default=IntroFrequency.EVERY_ROUND
+    )
+    preferred_channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    office_day_nudges = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"contact preferences of person {self.person_id}"
