@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from kith.guidelines.views import boundaries, guide
 
 app_name = "guidelines"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    *guide.urlpatterns,
+    *boundaries.urlpatterns,
+]

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from kith.places.views import days, offices
 
 app_name = "places"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    *offices.urlpatterns,
+    *days.urlpatterns,
+]
