@@ -1,0 +1,1 @@
+"""Pure guidelines engines (no database): the channel advisor (advisor.py) and boundaries."""

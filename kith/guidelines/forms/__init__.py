@@ -1,0 +1,1 @@
+"""Guidelines forms: the channel guide (guide.py) and boundaries (boundaries.py)."""

@@ -1,0 +1,1 @@
+"""Guidelines services: the channel guide (guide.py) and boundaries (boundaries.py)."""
