@@ -1,0 +1,1 @@
+"""Places forms: one module per part (offices, days)."""

@@ -1,0 +1,1 @@
+"""Places selectors: one module per part (offices, days), already authorised reads."""

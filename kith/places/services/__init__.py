@@ -1,0 +1,1 @@
+"""Places services: one module per part (offices, days), keyword-only writes."""
