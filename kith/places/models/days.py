@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from django.db import models
+
+from kith.directory.models import Office, OrgUnit, Person
+
+
+class AnchorDay(models.Model):
+    """A team's day in an office ("Team Tools is in Lisbon on Tuesdays"), set by a manager of
+    the team's people or by HR. One office per weekday per team; members see it on their
+    office-days page and join it with one click (a recurring plan)."""
+
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="anchor_days")
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="anchor_days")
+    weekday = models.PositiveSmallIntegerField(help_text="ISO weekday, 1 = Monday")
+    set_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["org_unit_id", "weekday"]
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "weekday"], name="anchor_day_once"),
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=1, weekday__lte=7), name="anchor_day_weekday"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"anchor day {self.weekday} of unit {self.org_unit_id}"
+
+
+class OfficeDay(models.Model):
+    """A day (one-off) or a weekday (recurring) a person plans to be in an office.
+
+    One-off: `weekday` is null and `ends_on` equals `starts_on`. Recurring: `weekday` is set,
+    from `starts_on`, until `ends_on` (inclusive) or open-ended. On a given date a one-off plan
+    wins over a recurring one, and declared leave wins over both
+    (kith.places.selectors.days resolves it)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="office_days")
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="office_days")
+    weekday = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="ISO weekday of a recurring plan; empty for one day"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text="The last day (inclusive)")
+    anchor = models.ForeignKey(
+        AnchorDay, null=True, blank=True, on_delete=models.SET_NULL, related_name="plans"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        indexes = [
+            models.Index(fields=["office", "starts_on"], name="office_day_office_start"),
+            models.Index(fields=["person", "starts_on"], name="office_day_person_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(weekday__isnull=True, ends_on=models.F("starts_on"))
+                | models.Q(weekday__gte=1, weekday__lte=7),
+                name="office_day_once_or_weekly",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="office_day_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"office day {self.pk} of person {self.person_id}"
+
+    @property
+    def is_recurring(self) -> bool:
+        return self.weekday is not None
+
+
+class OfficeDayNudge(models.Model):
+    """The one nudge a person got in a week (Monday `week_start`): its unique row is the claim
+    that makes the periodic job idempotent. Only the person sees it (their export)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField()
+    office = models.ForeignKey(Office, null=True, on_delete=models.SET_NULL, related_name="+")
+    on_date = models.DateField()
+    people = models.PositiveIntegerField(help_text="How many people they know were counted")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "week_start"], name="office_nudge_weekly")
+        ]
+
+    def __str__(self) -> str:
+        return f"office-day nudge of person {self.person_id} for {self.week_start}"
