@@ -1,0 +1,1 @@
+"""Pure computation of the places app (no Django imports): typed dataclasses in, out."""

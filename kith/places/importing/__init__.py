@@ -1,0 +1,2 @@
+"""Reading files of places (offices) for the import commands. Pure Python but for the
+geocoder; writing is the services' job."""
