@@ -6,8 +6,9 @@ from django.db import models
 class Notification(models.Model):
     """A message to one person: shown in the app and, when asked, emailed.
 
-    `deliver_at` is the first moment inside the person's working hours; before it the message is
-    neither shown nor emailed, so nobody is pinged in their quiet hours.
+    `deliver_at` is the first moment inside the person's working hours and outside their
+    boundaries (tech-free hours, a wellness week); before it the message is neither shown nor
+    emailed, so nobody is pinged in their quiet hours.
     """
 
     class EmailState(models.TextChoices):
@@ -26,6 +27,12 @@ class Notification(models.Model):
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     deliver_at = models.DateTimeField(db_index=True)
+    due_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the sender wanted it to arrive; deliver_at is recomputed from it when "
+        "the person's boundaries change.",
+    )
     read_at = models.DateTimeField(null=True, blank=True)
     email_state = models.CharField(
         max_length=10, choices=EmailState.choices, default=EmailState.NONE

@@ -4,6 +4,11 @@ Messages wait for the person's working hours (their own time zone and days). Ema
 at most once: a sender first claims the row with a conditional update, so two workers (or a
 worker and the periodic sweep) can never both send it. A failed email is retried with growing
 delays, each retry again inside the person's working hours, up to MAX_EMAIL_ATTEMPTS.
+
+Boundaries (kith.core.boundaries, filled by the guidelines app): nothing is delivered inside a
+person's quiet periods (their team's tech-free hours, a wellness week); a message due then
+waits for the first working moment after it. A person who prefers to be reached in Kith only
+gets no email. Security notices in EXEMPT_KINDS ignore both: they must not wait.
 """
 
 from __future__ import annotations
@@ -22,8 +27,14 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from kith.directory.models import Person
-from kith.notify.engine.delivery import WorkingHours, next_delivery_time
+from kith.core import boundaries
+from kith.directory.models import ContactPreference, OrgUnit, Person
+from kith.notify.engine.delivery import (
+    WorkingHours,
+    inside,
+    next_delivery_time,
+    next_delivery_time_outside,
+)
 from kith.notify.models import Notification
 
 log = logging.getLogger(__name__)
@@ -40,6 +51,13 @@ RETRY_DELAYS = (
 SENDING_LEASE = dt.timedelta(minutes=15)
 # After this many failures in a row a sweep stops: the mail server is down, the rest can wait.
 MAX_FAILURES_IN_A_ROW = 3
+
+# Far enough to see past a wellness week and the tech-free hours right after it.
+QUIET_HORIZON = dt.timedelta(days=60)
+# Notices about the security of a person's account: delivered in-app and by email whatever the
+# boundaries and the preferred channel say (the sign-in address change of decision 0011).
+EXEMPT_KINDS = frozenset({"directory.email_changed"})
+RESCHEDULE_BATCH = 2000
 
 EmailState = Notification.EmailState
 
@@ -82,12 +100,14 @@ def notification_send(
     _validate_url(url)
     if due is not None and timezone.is_naive(due):
         raise ValueError("notification due time must be an aware datetime")
-    deliver_at = next_delivery_time(max(due or now, now), working_hours_of(person))
-    wants_email = email and _can_email(person)
+    wanted = max(due or now, now)
+    deliver_at = delivery_time(person, wanted, kind=kind)
+    wants_email = email and _can_email(person) and _wants_email(person.pk, kind)
     with transaction.atomic():
         notification = Notification.objects.create(
             person=person,
             kind=kind,
+            due_at=wanted,
             subject=_one_line(subject)[:200],
             body=body,
             url=url,
@@ -98,6 +118,68 @@ def notification_send(
         if wants_email and deliver_at <= now:
             _enqueue_email_on_commit(notification.pk)
     return notification
+
+
+def delivery_time(person: Person, due: dt.datetime, *, kind: str = "general") -> dt.datetime:
+    """When a message due at `due` may reach the person: working hours, outside boundaries."""
+    hours = working_hours_of(person)
+    if kind in EXEMPT_KINDS:
+        return next_delivery_time(due, hours)
+    quiet = boundaries.quiet_periods([person.pk], due, due + QUIET_HORIZON).get(person.pk, [])
+    return next_delivery_time_outside(due, hours, quiet)
+
+
+def notifications_reschedule(
+    *,
+    person_ids: Sequence[int] | None = None,
+    org_unit_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Recompute when every undelivered notification arrives, after boundaries changed: of
+    these people, or of everyone in an org unit and below it, or (neither given) of everyone.
+    Works in batches of people sharing one query for their quiet periods and one bulk update;
+    returns how many notifications moved."""
+    now = now or timezone.now()
+    waiting = Notification.objects.filter(deliver_at__gt=now).exclude(kind__in=EXEMPT_KINDS)
+    if person_ids is not None:
+        ids = sorted(set(person_ids))
+    else:
+        scope = waiting
+        if org_unit_id is not None:
+            unit = OrgUnit.objects.filter(pk=org_unit_id).only("path").first()
+            if unit is None:
+                return 0
+            scope = scope.filter(person__org_unit__path__startswith=unit.path)
+        ids = sorted(set(scope.order_by().values_list("person_id", flat=True).distinct()))
+    moved = 0
+    for start in range(0, len(ids), RESCHEDULE_BATCH):
+        batch = ids[start : start + RESCHEDULE_BATCH]
+        moved += _reschedule_batch(waiting.filter(person_id__in=batch), batch, now)
+    return moved
+
+
+def _reschedule_batch(rows: Any, person_ids: list[int], now: dt.datetime) -> int:
+    people = {
+        p.pk: p
+        for p in Person.objects.filter(pk__in=person_ids).only(
+            "timezone", "work_start", "work_end", "work_days"
+        )
+    }
+    quiet = boundaries.quiet_periods(person_ids, now, now + QUIET_HORIZON + QUIET_HORIZON)
+    hours_of: dict[int, WorkingHours] = {}
+    changed: list[Notification] = []
+    for note in rows.only("pk", "person_id", "deliver_at", "due_at").iterator(chunk_size=2000):
+        person = people.get(note.person_id)
+        if person is None:
+            continue
+        hours = hours_of.get(person.pk) or hours_of.setdefault(person.pk, working_hours_of(person))
+        wanted = max(note.due_at or note.deliver_at, now)
+        new = next_delivery_time_outside(wanted, hours, quiet.get(person.pk, []))
+        if new != note.deliver_at:
+            note.deliver_at = new
+            changed.append(note)
+    Notification.objects.bulk_update(changed, ["deliver_at"], batch_size=1000)
+    return len(changed)
 
 
 def notification_mark_read(
@@ -156,8 +238,12 @@ def _deliver_email(notification_id: int, now: dt.datetime, *, connection: Any) -
     if not _claim_for_email(notification_id, now):
         return None
     notification = Notification.objects.select_related("person").get(pk=notification_id)
-    if not _can_email(notification.person):  # they left, or lost their address, meanwhile
+    if not _can_email(notification.person) or not _wants_email(
+        notification.person_id, notification.kind
+    ):  # they left, lost their address, or chose to be reached in Kith only, meanwhile
         _set_email_state(notification_id, EmailState.NONE, email_retry_at=None)
+        return None
+    if _held_by_boundaries(notification, now):
         return None
     try:
         if connection is not None:
@@ -170,6 +256,26 @@ def _deliver_email(notification_id: int, now: dt.datetime, *, connection: Any) -
                 connection.close()  # the next message opens a fresh connection
         return False
     _set_email_state(notification_id, EmailState.SENT, email_retry_at=None, emailed_at=now)
+    return True
+
+
+def _held_by_boundaries(notification: Notification, now: dt.datetime) -> bool:
+    """The last check before sending: a quiet period that began after the message was queued
+    (tech-free hours just set, a wellness week just announced) moves it instead."""
+    if notification.kind in EXEMPT_KINDS:
+        return False
+    person = notification.person
+    quiet = boundaries.quiet_periods([person.pk], now, now + QUIET_HORIZON).get(person.pk, [])
+    if not inside(now, quiet):
+        return False
+    later = next_delivery_time_outside(now, working_hours_of(person), quiet)
+    Notification.objects.filter(pk=notification.pk).update(
+        email_state=EmailState.PENDING,
+        email_attempts=F("email_attempts") - 1,  # the claim counted an attempt never made
+        email_retry_at=None,
+        deliver_at=later,
+    )
+    log.info("email for notification %s held until %s", notification.pk, later.isoformat())
     return True
 
 
@@ -246,6 +352,17 @@ def _enqueue_email_on_commit(notification_id: int) -> None:
     from kith.notify.tasks import deliver_email
 
     transaction.on_commit(lambda: deliver_email.enqueue(notification_id))
+
+
+def _wants_email(person_id: int, kind: str) -> bool:
+    if kind in EXEMPT_KINDS:
+        return True
+    channel = (
+        ContactPreference.objects.filter(person_id=person_id)
+        .values_list("preferred_channel", flat=True)
+        .first()
+    )
+    return channel != ContactPreference.Channel.IN_APP
 
 
 def _can_email(person: Person) -> bool:

@@ -15,3 +15,9 @@ def deliver_email(notification_id: int) -> bool:
 @task()
 def deliver_due_notifications() -> int:
     return services.notifications_deliver_due()
+
+
+@task()
+def reschedule_notifications(org_unit_id: int | None = None) -> int:
+    """After tech-free hours (of a unit) or a wellness week (everyone) changed."""
+    return services.notifications_reschedule(org_unit_id=org_unit_id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -105,6 +105,30 @@ def next_delivery_time(due: dt.datetime, hours: WorkingHours) -> dt.datetime:
         if is_within(change, hours):
             return change
     return opening
+
+
+def next_delivery_time_outside(
+    due: dt.datetime,
+    hours: WorkingHours,
+    quiet: Sequence[tuple[dt.datetime, dt.datetime]] = (),
+) -> dt.datetime:
+    """The first moment at or after `due` inside working hours and outside every quiet period.
+
+    `quiet` are the person's boundaries (tech-free hours, a wellness week) as sorted, disjoint
+    UTC intervals [start, end). A message held by one arrives at the first working moment
+    after it ends. Each step moves past one interval, so this ends after len(quiet) + 1 steps.
+    """
+    moment = next_delivery_time(due, hours)
+    for _ in range(len(quiet) + 1):
+        blocking = next((end for start, end in quiet if start <= moment < end), None)
+        if blocking is None:
+            return moment
+        moment = next_delivery_time(blocking, hours)
+    return moment
+
+
+def inside(moment: dt.datetime, quiet: Sequence[tuple[dt.datetime, dt.datetime]]) -> bool:
+    return any(start <= moment < end for start, end in quiet)
 
 
 def _first_start_crossing(after: dt.datetime, hours: WorkingHours) -> dt.datetime:
