@@ -23,6 +23,8 @@ class Event(models.Model):
         LISTENING = "listening", "Listening session"
         TOWN_HALL = "town_hall", "Town hall"
         INTRODAY = "introday", "Introday (new joiners meet)"
+        CORE_WEEK = "core_week", "Core week (a team meets in person)"
+        OFFSITE = "offsite", "Offsite"
         OTHER = "other", "Other"
 
     class Host(models.TextChoices):
