@@ -58,6 +58,8 @@ QUIET_HORIZON = dt.timedelta(days=60)
 # boundaries and the preferred channel say (the sign-in address change of decision 0011).
 EXEMPT_KINDS = frozenset({"directory.email_changed"})
 RESCHEDULE_BATCH = 2000
+# Messages queued further ahead than this are rescheduled against the boundaries known then.
+MAX_RESCHEDULE_SPAN = dt.timedelta(days=366)
 
 EmailState = Notification.EmailState
 
@@ -165,16 +167,24 @@ def _reschedule_batch(rows: Any, person_ids: list[int], now: dt.datetime) -> int
             "timezone", "work_start", "work_end", "work_days"
         )
     }
-    quiet = boundaries.quiet_periods(person_ids, now, now + QUIET_HORIZON + QUIET_HORIZON)
+    notes = list(rows.only("pk", "person_id", "deliver_at", "due_at"))
+    if not notes:
+        return 0
+    wanted = {n.pk: max(n.due_at or n.deliver_at, now) for n in notes}
+    begin = min(wanted.values())
+    end = min(max(wanted.values()), begin + MAX_RESCHEDULE_SPAN) + QUIET_HORIZON
+    quiet = boundaries.quiet_periods(person_ids, begin, end)
     hours_of: dict[int, WorkingHours] = {}
     changed: list[Notification] = []
-    for note in rows.only("pk", "person_id", "deliver_at", "due_at").iterator(chunk_size=2000):
+    for note in notes:
         person = people.get(note.person_id)
         if person is None:
             continue
-        hours = hours_of.get(person.pk) or hours_of.setdefault(person.pk, working_hours_of(person))
-        wanted = max(note.due_at or note.deliver_at, now)
-        new = next_delivery_time_outside(wanted, hours, quiet.get(person.pk, []))
+        if person.pk not in hours_of:
+            hours_of[person.pk] = working_hours_of(person)
+        new = next_delivery_time_outside(
+            wanted[note.pk], hours_of[person.pk], quiet.get(person.pk, [])
+        )
         if new != note.deliver_at:
             note.deliver_at = new
             changed.append(note)
