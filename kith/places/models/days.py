@@ -1,8 +1,23 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kith.directory.models import Office, OrgUnit, Person
+
+WEEKDAY_NAMES = (
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+)
+
+
+def weekday_name(weekday: int | None) -> str:
+    return str(WEEKDAY_NAMES[weekday - 1]) if weekday and 1 <= weekday <= 7 else ""
 
 
 class AnchorDay(models.Model):
@@ -29,6 +44,10 @@ class AnchorDay(models.Model):
 
     def __str__(self) -> str:
         return f"anchor day {self.weekday} of unit {self.org_unit_id}"
+
+    @property
+    def weekday_name(self) -> str:
+        return weekday_name(self.weekday)
 
 
 class OfficeDay(models.Model):
@@ -76,6 +95,10 @@ class OfficeDay(models.Model):
     @property
     def is_recurring(self) -> bool:
         return self.weekday is not None
+
+    @property
+    def weekday_name(self) -> str:
+        return weekday_name(self.weekday)
 
 
 class OfficeDayNudge(models.Model):
