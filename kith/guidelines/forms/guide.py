@@ -37,7 +37,7 @@ class AdvisorForm(forms.Form):
         label=_("How sensitive is it?"), choices=SENSITIVITY_CHOICES, required=False
     )
     urgency = forms.ChoiceField(
-        label=_("How urgent?"), choices=URGENCY_CHOICES, initial="this_week"
+        label=_("How urgent?"), choices=URGENCY_CHOICES, initial="this_week", required=False
     )
     distance = forms.ChoiceField(
         label=_("How far apart are you?"), choices=DISTANCE_CHOICES, required=False
@@ -58,6 +58,9 @@ class AdvisorForm(forms.Form):
             ("", _("Nobody in particular")),
             *[(p.pk, p.display_name) for p in colleagues],
         ]
+
+    def clean_urgency(self) -> str:
+        return str(self.cleaned_data.get("urgency") or "this_week")
 
     def clean_colleague(self) -> int | None:
         value = self.cleaned_data.get("colleague")

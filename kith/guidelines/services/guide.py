@@ -41,9 +41,9 @@ MAX_KINDS = 60
 PROPOSAL_SCOPE = "guidelines_proposal"  # settings.KITH_RATE_LIMITS, per proposing person
 CALL_MINUTES = (15, 30, 45, 60)
 CHANNEL_MEETING = {
-    "in_person": "Meeting in person",
-    "video": "Video call",
-    "phone": "Phone call",
+    "in_person": "a meeting in person",
+    "video": "a video call",
+    "phone": "a phone call",
 }
 
 
@@ -396,7 +396,7 @@ def _send_proposal(
             uid=uid,
             start=starts_at,
             duration=dt.timedelta(minutes=minutes),
-            summary=f"{what}: {me.display_name} and {colleague.display_name}",
+            summary=f"{LABELS[channel]}: {me.display_name} and {colleague.display_name}",
             description=f"{me.display_name} proposes {about}. Accept or suggest another time.",
             organizer_email=parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1],
             organizer_name=me.display_name,
@@ -406,11 +406,11 @@ def _send_proposal(
         )
         when = starts_at.astimezone(_zone(reader)).strftime("%a %d %b, %H:%M")
         if reader is me:
-            subject = f"Copy: you proposed {what.lower()} with {other.display_name}"
+            subject = f"Copy: you proposed {what} with {other.display_name}"
             zone = reader.timezone or "UTC"
             body = f"You proposed {about} with {other.display_name} on {when} ({zone})."
         else:
-            subject = f"{me.display_name} proposes {what.lower()}"
+            subject = f"{me.display_name} proposes {what}"
             body = (
                 f"{me.display_name} would like {about} with you on {when} "
                 f"({reader.timezone or 'UTC'}), inside both your working hours. "
