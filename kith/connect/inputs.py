@@ -16,11 +16,13 @@ from django.conf import settings
 from kith.connect.engine import schedule
 from kith.connect.engine.types import BuddyCandidate, Joiner, Mentee, Mentor, Participant
 from kith.connect.models import Match, MatchMember, Program
-from kith.directory.models import Person, Tag
+from kith.core import boundaries
+from kith.directory.models import ContactPreference, Person, Tag
 from kith.notify.engine.delivery import WorkingHours
 from kith.notify.services import working_hours_of
 
 UNKNOWN = -1
+WEEK = dt.timedelta(days=7)
 
 
 def week_start(day: dt.date) -> dt.datetime:
@@ -55,10 +57,32 @@ def tenure_days(person: Person, on: dt.date) -> int:
     return max((on - person.start_date).days, 0) if person.start_date else 0
 
 
+def meeting_modes(people: Sequence[Person]) -> dict[int, str]:
+    """Each person's contact preference for meeting (only those who chose one)."""
+    rows = ContactPreference.objects.filter(person_id__in=[p.pk for p in people]).exclude(
+        meeting_mode=ContactPreference.MeetingMode.EITHER
+    )
+    return dict(rows.values_list("person_id", "meeting_mode"))
+
+
+def busy_by_person(
+    people: Sequence[Person], after: dt.datetime, *, span: dt.timedelta = schedule.MAX_WINDOW
+) -> list[list[tuple[dt.datetime, dt.datetime]]]:
+    """When Kith may propose no meeting to each person, in order: their boundaries (team
+    tech-free hours, a wellness week) over the scheduler's window. Pass it to
+    `schedule.suggest_times(..., busy_by_person=...)`."""
+    quiet = boundaries.quiet_periods([p.pk for p in people], after, after + span + WEEK)
+    return [list(quiet.get(p.pk, [])) for p in people]
+
+
 def participants_for(
     people: Sequence[Person], *, program: Program, round_date: dt.date
 ) -> list[Participant]:
+    """A person who prefers to meet virtually takes part without a city: the engine then
+    never suggests meeting in person; one who prefers in person gets a shared city counted
+    more."""
     interests = interests_by_person(people)
+    modes = meeting_modes(people)
     origin = week_start(round_date)
     joiner_since = round_date - dt.timedelta(days=program.new_joiner_days)
     return [
@@ -66,12 +90,13 @@ def participants_for(
             id=p.pk,
             team=p.org_unit_id or UNKNOWN,
             department=department_of(p),
-            city=city_key(p),
+            city="" if modes.get(p.pk) == ContactPreference.MeetingMode.VIRTUAL else city_key(p),
             work_windows=schedule.overlap_windows_for_week(working_hours_of(p), origin),
             interests=interests.get(p.pk, frozenset()),
             tenure_days=tenure_days(p, round_date),
             is_new_joiner=bool(p.start_date and p.start_date >= joiner_since),
             manager=p.manager_id,
+            prefers_in_person=modes.get(p.pk) == ContactPreference.MeetingMode.IN_PERSON,
         )
         for p in people
     ]

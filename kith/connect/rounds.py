@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from kith.connect import inputs, messages
@@ -37,7 +37,7 @@ from kith.connect.models import (
 )
 from kith.connect.selectors import eligible_for_round
 from kith.core import audit
-from kith.directory.models import Person
+from kith.directory.models import ContactPreference, Person
 from kith.notify.services import notification_send
 
 log = logging.getLogger(__name__)
@@ -150,13 +150,70 @@ def round_plan(program: Program, round_date: dt.date, *, seed: int | None = None
         excluded += [(p, "asked whether they still want intros") for p in to_confirm]
         people = [p for p in people if p.pk not in ignored]
     plan = RoundPlan(program, round_date, seed, people, excluded, [], [], to_confirm=to_confirm)
+    resting: list[tuple[Person, str, str]] = []
+    if program.is_pairing:
+        resting = _resting_by_preference(people, round_date)
+        rested = {p.pk for p, _code, _detail in resting}
+        plan.eligible = [p for p in people if p.pk not in rested]
     if program.kind == Program.Kind.MENTORING:
         _plan_mentoring(plan)
     elif program.kind == Program.Kind.BUDDY:
         _plan_buddies(plan)
     else:
         _plan_intros(plan)
+    plan.unmatched += resting
     return plan
+
+
+RESTING = "intro_frequency"  # left out by their own "how often" preference
+REST_DAYS = {
+    ContactPreference.IntroFrequency.MONTHLY: 30,
+    ContactPreference.IntroFrequency.QUARTERLY: 91,
+}
+
+
+LONGEST_REST = dt.timedelta(days=max(REST_DAYS.values()))
+
+
+def _resting_by_preference(
+    people: Sequence[Person], round_date: dt.date
+) -> list[tuple[Person, str, str]]:
+    """People who asked to be introduced at most monthly (quarterly) and were introduced in
+    any program within the last 30 (91) days: this round skips them, and says why."""
+    wanted = dict(
+        ContactPreference.objects.filter(
+            person_id__in=[p.pk for p in people], intro_frequency__in=list(REST_DAYS)
+        ).values_list("person_id", "intro_frequency")
+    )
+    if not wanted:
+        return []
+    last = dict(
+        MatchMember.objects.filter(
+            person_id__in=list(wanted),
+            match__kind=Match.Kind.INTRO,
+            match__round__scheduled_for__lt=round_date,
+            match__round__scheduled_for__gte=round_date - LONGEST_REST,
+        )
+        .values_list("person_id")
+        .annotate(last=Max("match__round__scheduled_for"))
+        .values_list("person_id", "last")
+    )
+    resting = []
+    for person in people:
+        frequency, previous = wanted.get(person.pk), last.get(person.pk)
+        if frequency is None or previous is None:
+            continue
+        if (round_date - previous).days < REST_DAYS[frequency]:
+            how = "once a month" if frequency == "monthly" else "once a quarter"
+            resting.append(
+                (
+                    person,
+                    RESTING,
+                    f"You asked to be introduced at most {how}, and your last introduction "
+                    f"was on {previous:%-d %B %Y}: this round skips you.",
+                )
+            )
+    return resting
 
 
 def _plan_intros(plan: RoundPlan) -> None:
@@ -304,12 +361,19 @@ def _plan_buddies(plan: RoundPlan) -> None:
         forbidden_pairs=frozenset(declined_pairs | do_not_pair_pairs(list(joiner_ids))),
     )
     by_id = {p.pk: p for p in [*joiners, *helpers]}
+    virtual = {
+        pk
+        for pk, mode in inputs.meeting_modes(list(by_id.values())).items()
+        if mode == ContactPreference.MeetingMode.VIRTUAL
+    }
     plan.algorithm = "linear assignment"
     plan.matches = [
         PlannedMatch(
             people=[by_id[a.joiner], by_id[a.buddy]],
             explanation=" · ".join(a.reasons),
-            meet_in_person_city=inputs.city_key(by_id[a.joiner]) if a.same_city else "",
+            meet_in_person_city=inputs.city_key(by_id[a.joiner])
+            if a.same_city and not {a.joiner, a.buddy} & virtual
+            else "",
             roles={a.joiner: MatchMember.Role.JOINER, a.buddy: MatchMember.Role.BUDDY},
         )
         for a in result.assignments
@@ -466,6 +530,7 @@ def suggested_times(plan: RoundPlan, planned: PlannedMatch) -> list[dt.datetime]
         count=3,
         duration=dt.timedelta(minutes=program.meeting_minutes),
         holidays_by_person=[inputs.holidays_of(p.country, tuple(sorted(years))) for p in people],
+        busy_by_person=inputs.busy_by_person(people, after),  # tech-free hours, wellness weeks
     )
 
 
@@ -533,8 +598,8 @@ def _tell_unmatched(plan: RoundPlan, drawn: Round, now: dt.datetime) -> None:
     if previous is not None and plan.program.kind == Program.Kind.MENTORING:
         # A waitlisted mentee hears it once, not every round.
         already_told = set(previous.unmatched.values_list("person_id", flat=True))
-    for person, _code, detail in plan.unmatched:
-        if person.pk in already_told:
+    for person, code, detail in plan.unmatched:
+        if person.pk in already_told or code == RESTING:  # their own choice: no message
             continue
         notification_send(
             person=person,

@@ -21,6 +21,7 @@ from kith.connect.models import (
     Round,
     Unmatched,
 )
+from kith.core import boundaries
 from kith.core.dates import org_today, seen_today
 from kith.core.permissions import Viewer, can_manage_programs, can_view_match, require
 from kith.directory.models import Person
@@ -74,7 +75,8 @@ def eligible_for_round(program: Program, round_date: dt.date) -> Eligibility:
 
 
 def next_round_date(program: Program, today: dt.date | None = None) -> dt.date:
-    """The next date without a drawn round, from today on."""
+    """The next date without a drawn round, from today on, outside every wellness week (the
+    organisation has logged off: no round is drawn with a date inside one)."""
     day = today or org_today()
     drawn = set(
         program.rounds.filter(scheduled_for__gte=day).values_list("scheduled_for", flat=True)
@@ -86,9 +88,29 @@ def next_round_date(program: Program, today: dt.date | None = None) -> dt.date:
             weekday=program.weekday,
             cadence=program.cadence,  # type: ignore[arg-type]
         )
-        if date not in drawn:
+        if date not in drawn and not boundaries.organisation_paused_on(date):
             return date
         day = date + dt.timedelta(days=1)
+
+
+def skipped_for_wellness(program: Program, today: dt.date | None = None) -> list[dt.date]:
+    """Round dates before the next one that a wellness week skips (said on the program page)."""
+    day = today or org_today()
+    upcoming = next_round_date(program, day)
+    skipped = []
+    while day < upcoming:
+        date = round_date_on_or_after(
+            day,
+            starts_on=program.starts_on,
+            weekday=program.weekday,
+            cadence=program.cadence,  # type: ignore[arg-type]
+        )
+        if date >= upcoming:
+            break
+        if boundaries.organisation_paused_on(date):
+            skipped.append(date)
+        day = date + dt.timedelta(days=1)
+    return skipped
 
 
 @dataclass
@@ -142,6 +164,7 @@ class ProgramCard:
     program: Program
     standing: MyStanding
     next_round: dt.date
+    skipped_for_wellness: list[dt.date] = field(default_factory=list)
 
 
 def programs_for_viewer(viewer: Viewer) -> list[ProgramCard]:
@@ -167,7 +190,7 @@ def program_for_viewer(viewer: Viewer, program_id: int) -> ProgramCard | None:
     standing = standing_of(program, viewer.person)
     if not (standing.in_audience or standing.taking_part or can_manage_programs(viewer)):
         return None
-    return ProgramCard(program, standing, next_round_date(program))
+    return ProgramCard(program, standing, next_round_date(program), skipped_for_wellness(program))
 
 
 @dataclass

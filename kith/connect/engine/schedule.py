@@ -50,8 +50,12 @@ def suggest_times(
     working_days: int = 5,
     holidays_by_person: Sequence[frozenset[dt.date]] | None = None,
     step: dt.timedelta = dt.timedelta(minutes=30),
+    busy_by_person: Sequence[Sequence[Interval]] | None = None,
 ) -> list[dt.datetime]:
     """Up to `count` slot starts (UTC, sorted) when everyone is at work for the whole slot.
+
+    `busy_by_person` are times, per person, when no meeting may be proposed (their team's
+    tech-free hours, a wellness week, other meetings): UTC intervals, any order.
 
     The search runs from `after` to the end of the first person's `working_days`-th working
     day (a day counts when some of its working hours are still ahead, holidays excluded),
@@ -73,6 +77,11 @@ def suggest_times(
     common: list[Interval] = [(start, end)] if end > start else []
     for hours, off in zip(people, days_off, strict=True):
         common = _intersect(common, working_intervals(hours, start, end, holidays=off))
+    if busy_by_person is not None:
+        if len(busy_by_person) != len(people):
+            raise ValueError("busy_by_person needs one list of intervals per person")
+        for busy in busy_by_person:
+            common = _subtract(common, busy)
     starts = list(_slot_starts(common, duration, step))
     return _spread(starts, people, max(count, 0))
 
@@ -232,6 +241,24 @@ def _intersect(first: Sequence[Interval], second: Sequence[Interval]) -> list[In
             i += 1
         else:
             j += 1
+    return result
+
+
+def _subtract(intervals: Sequence[Interval], busy: Sequence[Interval]) -> list[Interval]:
+    """Sorted disjoint `intervals` minus every interval of `busy` (any order, may overlap)."""
+    result = list(intervals)
+    for left, right in busy:
+        left, right = _utc(left), _utc(right)
+        kept: list[Interval] = []
+        for a, b in result:
+            if right <= a or b <= left:
+                kept.append((a, b))
+                continue
+            if a < left:
+                kept.append((a, left))
+            if right < b:
+                kept.append((right, b))
+        result = kept
     return result
 
 

@@ -13,7 +13,8 @@ Score of a pair (every term is 0..1 times its weight; negative weights count as 
   many interests; three shared interests is plenty to start a conversation.
 - working_hours_overlap: min(overlap, 8 h) / 8 h, overlap = minutes both are at work in the
   week. Unknown hours on either side score 0.
-- same_city: 1 when both cities are known and equal.
+- same_city: 1 when both cities are known and equal, plus IN_PERSON_BONUS when one of them
+  prefers to meet in person (their contact preference).
 - seniority_mix: 1 when tenure bands differ (< 1 y, 1-3 y, 3-7 y, 7 y+); new joiners are in
   the first band; unknown tenure (0 days, not a new joiner) scores 0.
 - new_joiners_first: 1 when either is a new joiner, so joiners are placed before others.
@@ -34,6 +35,8 @@ from kith.connect.engine.types import Participant, Rules, Weights
 TENURE_BAND_EDGES_DAYS = (365, 3 * 365, 7 * 365)
 OVERLAP_FULL_MINUTES = 8 * 60
 SHARED_INTERESTS_FULL = 3
+# How much more a shared city counts when someone in the pair prefers meeting in person.
+IN_PERSON_BONUS = 1.0
 _CHUNK = 1 << 19  # pairs scored per numpy pass; bounds the temporaries (~40 MB)
 # Working-hour patterns repeat (a city, a usual start time): with at most this many distinct
 # patterns the overlap of every two patterns is computed once, up front, as a table.
@@ -110,7 +113,11 @@ def pair_score(a: Participant, b: Participant, weights: Weights) -> float:
     score += _positive(weights.working_hours_overlap) * (
         min(overlap, OVERLAP_FULL_MINUTES) / OVERLAP_FULL_MINUTES
     )
-    score += _positive(weights.same_city) * float(bool(a.city) and a.city == b.city)
+    same_city = bool(a.city) and a.city == b.city
+    score += _positive(weights.same_city) * float(same_city)
+    score += (_positive(weights.same_city) * IN_PERSON_BONUS) * float(
+        same_city and (a.prefers_in_person or b.prefers_in_person)
+    )
     score += _positive(weights.seniority_mix) * float(
         band_a >= 0 and band_b >= 0 and band_a != band_b
     )
@@ -144,6 +151,7 @@ class Population:
     city: IntArray  # code per distinct city; -1 when unknown
     band: IntArray  # tenure band, -1 when unknown
     joiner: BoolArray
+    in_person: BoolArray  # prefers meeting in person
     manager: IntArray  # index of their manager in this round, -1 when absent
     pattern: IntArray  # index of their working-hours pattern (distinct merged windows)
     starts: IntArray  # (w, patterns): each pattern's windows, padded with empty intervals
@@ -176,6 +184,7 @@ class Population:
             city=_codes([p.city for p in people]),
             band=np.array([tenure_band(p) for p in people], dtype=np.int64),
             joiner=np.array([p.is_new_joiner for p in people], dtype=np.bool_),
+            in_person=np.array([p.prefers_in_person for p in people], dtype=np.bool_),
             manager=np.array(
                 [index.get(p.manager, -1) if p.manager is not None else -1 for p in people],
                 dtype=np.int64,
@@ -286,7 +295,11 @@ class Population:
             score += w_overlap * (capped / OVERLAP_FULL_MINUTES)
         if w_city:
             cu = self.city[u]
-            np.add(score, w_city, out=score, where=(cu >= 0) & (cu == self.city[v]))
+            same = (cu >= 0) & (cu == self.city[v])
+            np.add(score, w_city, out=score, where=same)
+            if self.in_person.any():
+                keen = same & (self.in_person[u] | self.in_person[v])
+                np.add(score, w_city * IN_PERSON_BONUS, out=score, where=keen)
         if w_seniority:
             bu, bv = self.band[u], self.band[v]
             np.add(score, w_seniority, out=score, where=(bu >= 0) & (bv >= 0) & (bu != bv))

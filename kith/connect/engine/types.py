@@ -25,6 +25,8 @@ class Participant:
     tenure_days: int = 0  # days since start date (0 when unknown)
     is_new_joiner: bool = False  # joined within the program's new-joiner window
     manager: int | None = None  # their manager's person id
+    # Their contact preference says "in person when possible": a shared city counts more.
+    prefers_in_person: bool = False
 
 
 @dataclass(frozen=True, slots=True)
