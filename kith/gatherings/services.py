@@ -76,8 +76,23 @@ class GatheringInput:
     days: int = 5
 
 
+def range_errors(first_day: dt.date, last_day: dt.date, days: int) -> dict[str, str]:
+    """What is wrong with a range and a length (field -> message); empty when fine."""
+    if not planner.MIN_DAYS <= days <= planner.MAX_DAYS:
+        return {"days": f"A gathering lasts {planner.MIN_DAYS} to {planner.MAX_DAYS} days."}
+    if first_day > last_day:
+        return {"last_day": "The range ends before it starts."}
+    if (last_day - first_day).days > 366:
+        return {"last_day": "Plan within a year at most."}
+    if not planner.candidate_weeks(first_day, last_day, days):
+        return {
+            "last_day": f"No week fits: the range needs a Monday followed by {days} days inside it."
+        }
+    return {}
+
+
 def _validated(data: GatheringInput) -> str:
-    errors: dict[str, str] = {}
+    errors = range_errors(data.first_day, data.last_day, data.days)
     name = " ".join(data.name.replace("\x00", "").split())
     if not name:
         errors["name"] = "Give the gathering a name."
@@ -85,18 +100,6 @@ def _validated(data: GatheringInput) -> str:
         errors["name"] = f"Keep the name under {MAX_NAME} characters."
     if data.kind not in Gathering.Kind.values:
         errors["kind"] = f"Choose a kind: {', '.join(Gathering.Kind.values)}."
-    if not planner.MIN_DAYS <= data.days <= planner.MAX_DAYS:
-        errors["days"] = f"A gathering lasts {planner.MIN_DAYS} to {planner.MAX_DAYS} days."
-    if data.first_day > data.last_day:
-        errors["last_day"] = "The range ends before it starts."
-    elif (data.last_day - data.first_day).days > 366:
-        errors["last_day"] = "Plan within a year at most."
-    elif not errors.get("days") and not planner.candidate_weeks(
-        data.first_day, data.last_day, data.days
-    ):
-        errors["last_day"] = (
-            f"No week fits: the range needs a Monday followed by {data.days} days inside it."
-        )
     if errors:
         raise ValidationError(errors)
     return name
