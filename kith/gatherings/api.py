@@ -310,7 +310,7 @@ def create(request: HttpRequest, payload: CreateIn) -> Any:
         )
     except ValidationError as exc:
         return _invalid(exc)
-    return 201, _detail(request, gathering.pk)
+    return Status(201, _detail(request, gathering.pk))
 
 
 @router.get(
