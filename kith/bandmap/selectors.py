@@ -293,6 +293,35 @@ def _near_cities(rows: list[tuple], ranked: list[tuple[float, str, int, int]]) -
     return cities
 
 
+# --- Offices -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficeMarker:
+    """An office on the map: a place, not a person, so it is shown whatever the counts."""
+
+    id: int
+    name: str
+    city: str
+    country: str
+    latitude: float
+    longitude: float
+
+    @property
+    def key(self) -> str:
+        return f"{self.city}|{self.country}"
+
+
+def offices_for_map(viewer: Viewer) -> list[OfficeMarker]:
+    """Every office (HR manages them under /places/offices/), by name."""
+    if not can_view_map(viewer):
+        return []
+    rows = Office.objects.order_by("name", "id").values_list(
+        "id", "name", "city", "country", "latitude", "longitude"
+    )
+    return [OfficeMarker(*row) for row in rows]
+
+
 # --- Hubs ----------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from kith.bandmap import selectors, services
@@ -27,6 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
         near = selectors.near_me_for_viewer(viewer, query, request.GET.get("page", 1))
     city_map = selectors.cities_for_viewer(viewer)
     hubs = selectors.hubs_for_viewer(viewer)
+    offices = selectors.offices_for_map(viewer)
     me = viewer.person if can_set_map_preference(viewer) else None
     context = {
         "city_map": city_map,
@@ -38,7 +40,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "me": me,
         "hidden": me is not None and selectors.is_hidden(me),
         "interests": selectors.interest_names(),
-        "map_data": map_data(city_map, near, hubs, focus_near=form.is_bound),
+        "offices": offices,
+        "map_data": map_data(city_map, near, hubs, offices, focus_near=form.is_bound),
         "filters": _filters_query(form),
         "min_count": selectors.MIN_CITY_COUNT,
         "nav": "map",
@@ -58,11 +61,12 @@ def map_data(
     city_map: selectors.CityMap,
     near: selectors.NearMe | None,
     hubs: list[selectors.Hub] | None,
+    offices: list[selectors.OfficeMarker] | None = None,
     *,
     focus_near: bool = False,
 ) -> dict[str, Any]:
-    """What the map's script draws: cities (never people), the near-me circle and which
-    cities to highlight. Read by bandmap.js from a JSON script element."""
+    """What the map's script draws: cities (never people), offices, the near-me circle and
+    which cities to highlight. Read by bandmap.js from a JSON script element."""
     return {
         "tiles": {
             "url": getattr(settings, "KITH_MAP_TILES_URL", DEFAULT_TILES_URL),
@@ -81,6 +85,18 @@ def map_data(
         ],
         "near": _near_data(near, focus_near),
         "hubs": [h.city.key for h in hubs or []],
+        "offices_url": reverse("places:offices"),
+        "offices": [
+            {
+                "id": o.id,
+                "name": o.name,
+                "city": o.city,
+                "country": o.country,
+                "lat": round(o.latitude, 5),
+                "lon": round(o.longitude, 5),
+            }
+            for o in offices or []
+        ],
     }
 
 

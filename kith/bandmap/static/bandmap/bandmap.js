@@ -99,6 +99,32 @@
   });
   map.addLayer(clusters);
 
+  // Offices: places, not people, so never clustered with the counts and always shown.
+  var officeMarkers = {};
+  (data.offices || []).forEach(function (office) {
+    var label = "Office: " + office.name + ", " + office.city;
+    var marker = L.marker([office.lat, office.lon], {
+      icon: L.divIcon({ html: "", className: "bandmap-office", iconSize: [22, 22] }),
+      title: label,
+      alt: label,
+      keyboard: true,
+      zIndexOffset: 1000,
+    });
+    var box = document.createElement("div");
+    box.appendChild(line(office.name, true));
+    box.appendChild(line(office.city + (office.country ? ", " + office.country : "")));
+    var link = document.createElement("a");
+    link.href = data.offices_url + "#office-" + office.id;
+    link.textContent = "About this office";
+    var p = document.createElement("p");
+    p.appendChild(link);
+    box.appendChild(p);
+    marker.bindPopup(box);
+    marker.addTo(map);
+    officeMarkers["office-" + office.id] = marker;
+    points.push([office.lat, office.lon]);
+  });
+
   if (near) {
     var centre = L.latLng(near.lat, near.lon);
     L.circle(centre, {
@@ -113,6 +139,12 @@
     map.fitBounds(L.latLngBounds(points), { padding: [48, 48], maxZoom: 8 });
   } else {
     map.setView([30, 0], 2);
+  }
+  // /map/#office-12 (the offices page's "on the map" link) opens that office.
+  var wanted = officeMarkers[window.location.hash.replace("#", "")];
+  if (wanted) {
+    map.setView(wanted.getLatLng(), 10);
+    wanted.openPopup();
   }
   holder.classList.add("is-ready");
 })();
