@@ -72,16 +72,17 @@ def suggest_times(
     days_off = list(holidays_by_person)
     if len(days_off) != len(people):
         raise ValueError("holidays_by_person needs one set of dates per person")
+    if busy_by_person is not None and len(busy_by_person) != len(people):
+        raise ValueError("busy_by_person needs one list of intervals per person")
     start = _utc(after)
-    end = _window_end(people[0], days_off[0], start, working_days)
+    # Whole days the first person is busy (a wellness week) do not count as working days.
+    blocked = _whole_days(people[0].zone, busy_by_person[0]) if busy_by_person else frozenset()
+    end = _window_end(people[0], days_off[0] | blocked, start, working_days)
     common: list[Interval] = [(start, end)] if end > start else []
     for hours, off in zip(people, days_off, strict=True):
         common = _intersect(common, working_intervals(hours, start, end, holidays=off))
-    if busy_by_person is not None:
-        if len(busy_by_person) != len(people):
-            raise ValueError("busy_by_person needs one list of intervals per person")
-        for busy in busy_by_person:
-            common = _subtract(common, busy)
+    for busy in busy_by_person or ():
+        common = _subtract(common, busy)
     starts = list(_slot_starts(common, duration, step))
     return _spread(starts, people, max(count, 0))
 
@@ -242,6 +243,18 @@ def _intersect(first: Sequence[Interval], second: Sequence[Interval]) -> list[In
         else:
             j += 1
     return result
+
+
+def _whole_days(zone: ZoneInfo, busy: Sequence[Interval]) -> frozenset[dt.date]:
+    """Local dates entirely inside one of the busy intervals."""
+    days: set[dt.date] = set()
+    for left, right in busy:
+        day = _utc(left).astimezone(zone).date()
+        while _at(zone, day, dt.time()) < right:
+            if _at(zone, day, dt.time()) >= left and _at(zone, day + DAY, dt.time()) <= right:
+                days.add(day)
+            day += DAY
+    return frozenset(days)
 
 
 def _subtract(intervals: Sequence[Interval], busy: Sequence[Interval]) -> list[Interval]:

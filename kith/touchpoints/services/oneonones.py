@@ -277,8 +277,9 @@ def propose_times(
     pair: OneOnOne, *, after: dt.datetime, minutes: int, count: int = 3
 ) -> list[dt.datetime]:
     """Slots inside both people's working hours and off their public holidays (Connect's
-    slot finder), from `after` on, that clash with neither person's other planned 1:1s (a
-    manager with twelve reports is not booked twelve times on Wednesday at ten)."""
+    slot finder), from `after` on, outside both people's boundaries (team tech-free hours, a
+    wellness week), that clash with neither person's other planned 1:1s (a manager with
+    twelve reports is not booked twelve times on Wednesday at ten)."""
     people = [pair.manager, pair.report]
     years = tuple(sorted({after.year, (after + schedule.MAX_WINDOW).year}))
     length = dt.timedelta(minutes=minutes)
@@ -288,6 +289,7 @@ def propose_times(
         count=count + CLASH_ALLOWANCE,
         duration=length,
         holidays_by_person=[connect_inputs.holidays_of(p.country, years) for p in people],
+        busy_by_person=connect_inputs.busy_by_person(people, after),
     )
     busy = _busy(pair, after, after + schedule.MAX_WINDOW + dt.timedelta(days=1))
     free = [t for t in candidates if not any(t < end and start < t + length for start, end in busy)]
