@@ -200,7 +200,7 @@ def _there(there: selectors.DayAtOffice) -> dict[str, Any]:
 
 
 class WhoIsThereQuery(Schema):
-    office: Id
+    office: int = Field(..., ge=1, le=MAX_ID, description="The office's id")
     date: dt.date
 
 
