@@ -40,6 +40,29 @@ class LocalDateTimeField(forms.DateTimeField):
         raise forms.ValidationError("Enter a date and time, e.g. 2026-06-04 18:30.", code="invalid")
 
 
+class OfficeSelect(forms.Select):
+    """Each office's option carries its city, country and zone, so picking it can fill those
+    fields in the browser (places/office_fill.js); the service fills them anyway when empty."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        office = getattr(option["value"], "instance", None)
+        if isinstance(office, Office):
+            option["attrs"].update(
+                {
+                    "data-city": office.city,
+                    "data-country": office.country,
+                    "data-timezone": office.timezone,
+                }
+            )
+        return option
+
+
+class OfficeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.city}, {obj.country})" if obj.city else str(obj.name)
+
+
 class EventForm(forms.Form):
     """An event's fields; times are wall-clock times in the event's zone."""
 
@@ -57,8 +80,12 @@ class EventForm(forms.Form):
         required=False,
         help_text="Where it happens. Empty: the office's zone, or yours.",
     )
-    office = forms.ModelChoiceField(
-        queryset=Office.objects.order_by("name"),
+    office = OfficeChoiceField(
+        # Every office HR manages under /places/offices/, without its photo's bytes.
+        queryset=Office.objects.only("id", "name", "city", "country", "timezone").order_by(
+            "name", "id"
+        ),
+        widget=OfficeSelect,
         required=False,
         empty_label="Not in an office",
         help_text="In person or hybrid: an office…",
