@@ -1,7 +1,8 @@
 """Per-person facts from the rest of Kith that the relational-health view counts per unit:
-isolated in the network, taking part in Connect (and meeting), going to events, receiving
-kudos. Each is a small category per person, kept in memory only; a unit shows the share
-only where the disclosure layer allows it (compute.figure_cells).
+isolated in the network, taking part in Connect (and meeting), going to events, meeting
+someone at a gathering (an introday, core week or offsite), receiving kudos. Each is a small
+category per person, kept in memory only; a unit shows the share only where the disclosure
+layer allows it (compute.figure_cells).
 
 Insights reads other apps' models here, read-only: it is the one app whose job is to join
 them (docs/decisions/0009-insights.md)."""
@@ -17,7 +18,7 @@ from kith.celebrate.models import KudosRecipient
 from kith.communities.models import Community
 from kith.connect.models import MatchMember
 from kith.core.disclosure.tree import ancestors
-from kith.events.models import Rsvp
+from kith.events.models import Met, Rsvp
 from kith.insights import engine
 from kith.insights.org import IntArray, Org
 
@@ -25,6 +26,7 @@ from kith.insights.org import IntArray, Org
 SOURCE_OF = {
     "connect_share": "connect",
     "event_share": "events",
+    "gathering_met_share": "gatherings",
     "kudos_share": "kudos",
 }
 NOT_MATCHED, MET, NOT_MET = 0, 1, 2
@@ -66,6 +68,13 @@ def categories(
             Community.Visibility.CONFIDENTIAL,
         ]
     )
+    # "Who did you meet?" at a gathering's event (kith.gatherings): whoever said they met at
+    # least one person there. Private to each person; only the unit's share is published.
+    met_at_gathering = Met.objects.filter(
+        event__gathering__isnull=False,
+        event__starts_at__date__gte=start,
+        event__starts_at__date__lt=end,
+    )
     kudos = KudosRecipient.objects.filter(
         kudos__created_at__date__gte=start, kudos__created_at__date__lt=end
     )
@@ -74,6 +83,7 @@ def categories(
         "active": (window.interactions > 0).astype(np.int64),
         "connect": connect.astype(np.int64),
         "events": _mask(org, going.values_list("person_id", flat=True).distinct()),
+        "gatherings": _mask(org, met_at_gathering.values_list("person_id", flat=True).distinct()),
         "kudos": _mask(org, kudos.values_list("person_id", flat=True).distinct()),
     }
 
@@ -94,5 +104,6 @@ def shares(org: Org, found: dict[str, IntArray]) -> dict[str, NDArray[np.float64
         return {
             "connect_share": matched / people,
             "event_share": total(found["events"]) / people,
+            "gathering_met_share": total(found["gatherings"]) / people,
             "kudos_share": total(found["kudos"]) / people,
         }

@@ -92,6 +92,14 @@ METRICS: dict[str, Metric] = {
             "(confidential groups' events excluded).",
         ),
         Metric(
+            "gathering_met_share",
+            "Met at gatherings",
+            "share",
+            True,
+            "Share of people who said they met someone at an introday, core week or offsite "
+            "in the window.",
+        ),
+        Metric(
             "kudos_share",
             "Kudos received",
             "share",

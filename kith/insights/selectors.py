@@ -53,6 +53,7 @@ HEALTH_COLUMNS = (
     "meeting_hours",
     "connect_share",
     "event_share",
+    "gathering_met_share",
     "kudos_share",
 )
 PULSE_COLUMNS = (
