@@ -70,9 +70,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "page": page,
         "today": today,
         "has_person": viewer.person is not None,
-        "day_form": OfficeDayForm(initial={"on_date": today}),
-        "leave_form": LeaveForm(),
-        "anchor_form": AnchorDaysForm(units=page.managed_units) if page.managed_units else None,
+        "day_form": OfficeDayForm(initial={"on_date": today}, auto_id="day_%s"),
+        "leave_form": LeaveForm(auto_id="leave_%s"),
+        "anchor_form": AnchorDaysForm(units=page.managed_units, auto_id="anchor_%s")
+        if page.managed_units
+        else None,
         "min_count": selectors.MIN_CITY_COUNT,
     }
     return render(request, "places/days/home.html", context)
