@@ -25,9 +25,8 @@ from kith.notify.engine.calendar import (
     invite_ics,
     require_calendar_times,
 )
-from kith.notify.engine.delivery import next_delivery_time
 from kith.notify.models import Notification
-from kith.notify.services import Attachment, notification_send, working_hours_of
+from kith.notify.services import Attachment, delivery_time, notification_send
 
 log = logging.getLogger(__name__)
 
@@ -248,12 +247,13 @@ def uninvited_tell(*, event: Event, person: Person) -> None:
 
 
 def reminder_send(*, rsvp_id: int, now: dt.datetime) -> bool:
-    """Tomorrow's event: sent a day before, but never in the person's quiet hours. When the
-    first working hour comes only after the start, no reminder is better than a late one."""
+    """Tomorrow's event: sent a day before, but never in the person's quiet hours, tech-free
+    hours or a wellness week. When the first moment it may arrive comes only after the start,
+    no reminder is better than a late one."""
     rsvp = Rsvp.objects.select_related("event", "person", "event__office").get(pk=rsvp_id)
     event, person = rsvp.event, rsvp.person
     due = max(reminder_due(event.starts_at), now)
-    if next_delivery_time(due, working_hours_of(person)) >= event.starts_at:
+    if delivery_time(person, due, kind="events.reminder") >= event.starts_at:
         return False
     notification_send(
         person=person,
