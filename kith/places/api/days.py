@@ -32,10 +32,17 @@ BODY_ERRORS: dict[int, Any] = {**ERRORS, 400: ErrorOut}
 GONE = (OfficeDay.DoesNotExist, Leave.DoesNotExist, AnchorDay.DoesNotExist)
 
 
+API_NAMES = {"on_date": "date"}  # the services' field names, as the API bodies spell them
+
+
 def _errors_by_field(exc: ValidationError) -> list[dict[str, object]]:
     by_field = exc.message_dict if hasattr(exc, "error_dict") else {"payload": exc.messages}
     return [
-        {"loc": ["body", "payload", name], "msg": message, "type": "value_error"}
+        {
+            "loc": ["body", "payload", API_NAMES.get(name, name)],
+            "msg": message,
+            "type": "value_error",
+        }
         for name, messages in by_field.items()
         for message in messages
     ]
