@@ -32,6 +32,7 @@ FIELD_LABELS: dict[str, str | None] = {
     "latitude": "city",
     "longitude": "city",
     "timezone": "time zone",
+    "region": "holiday region",
     "search_text": None,
     "org_unit": "team",
     "manager": "manager",
@@ -49,6 +50,7 @@ DEFAULTS: dict[str, object] = {
     "latitude": None,
     "longitude": None,
     "timezone": "",
+    "region": "",
 }
 
 

@@ -20,6 +20,7 @@ COMPARED_FIELDS = (
     "latitude",
     "longitude",
     "timezone",
+    "region",
     "search_text",
 )
 # Filled in for new people only: after that the person owns them on their profile page.

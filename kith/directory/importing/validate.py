@@ -9,11 +9,13 @@ taken by someone else, manager cycles). Every problem is collected; nothing stop
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import holidays as holiday_calendars
 from email_validator import EmailNotValidError, validate_email
 
 from kith.directory.engine.geocoding import Geocoder, GeocodingError, Place
@@ -163,6 +165,32 @@ def _ambiguous_date_reason(first: str, second: str, year: str) -> str:
 
 _ZONES = {name.casefold(): name for name in zoneinfo.available_timezones()}
 _ZONE_IN_LABEL = re.compile(r"\(([A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+)\)")
+
+
+@functools.lru_cache(maxsize=512)
+def holiday_region(country: str, text: str) -> str | None:
+    """The `holidays` package's subdivision code for `text` (a code or a name, any case) in
+    this country: what decides a person's regional public holidays. "" when the package has
+    no subdivisions for the country (the column then only helps find the city); None when
+    the country has them and `text` is none of them."""
+    try:
+        calendar = holiday_calendars.country_holidays(country)
+    except NotImplementedError:
+        return ""
+    codes = {str(c).casefold(): str(c) for c in getattr(calendar, "subdivisions", ())}
+    if not codes:
+        return ""
+    aliases = getattr(calendar, "subdivisions_aliases", {}) or {}
+    names = {fold(str(name)): str(code) for name, code in aliases.items()}
+    wanted = text.strip()
+    return codes.get(wanted.casefold()) or names.get(fold(wanted))
+
+
+def holiday_region_codes(country: str) -> list[str]:
+    try:
+        return sorted(str(c) for c in holiday_calendars.country_holidays(country).subdivisions)
+    except NotImplementedError:
+        return []
 
 
 def parse_timezone(text: str) -> str:
@@ -385,6 +413,10 @@ class RowChecker:
             fields["longitude"] = place.longitude if place else None
         if self.parsed.has("country"):
             fields["country"] = place.country if place else code
+        if self.parsed.has("region"):
+            fields["region"] = self._region(
+                cell("region"), place.country if place else code, problem
+            )
         if zone or place:
             fields["timezone"] = zone or (place.timezone if place else "")
         elif self.parsed.has("timezone") or self.parsed.has("city"):
@@ -407,6 +439,22 @@ class RowChecker:
             except GeocodingError as exc:
                 self._places[key] = Problem(None, "city", city, str(exc))
         return self._places[key]
+
+    def _region(self, text: str, country: str, problem: Callable[..., None]) -> str:
+        """The holiday subdivision code, checked against the `holidays` package's list for
+        the country ("" when empty or when the country has no subdivisions there)."""
+        if not text.strip() or not country:
+            return ""
+        found = holiday_region(country, text)
+        if found is None:
+            codes = holiday_region_codes(country)
+            shown = ", ".join(codes[:12]) + (", …" if len(codes) > 12 else "")
+            problem(
+                "region",
+                f"not a region of {country} for public holidays: use its code or name ({shown})",
+            )
+            return ""
+        return found
 
     def _zone(self, text: str) -> str:
         if text not in self._zones:
