@@ -130,7 +130,7 @@ def gathering_create(
             days=data.days,
         )
         Participant.objects.bulk_create(Participant(gathering=gathering, person=p) for p in people)
-        _store_options(gathering, people, now)
+        options_store(gathering, people, now)
         audit.record(
             actor=viewer.user,
             action="gatherings.planned",
@@ -140,7 +140,7 @@ def gathering_create(
     return gathering
 
 
-def _store_options(gathering: Gathering, people: Sequence[Person], now: dt.datetime) -> None:
+def options_store(gathering: Gathering, people: Sequence[Person], now: dt.datetime) -> None:
     result = inputs.plan_for(
         people,
         first=gathering.first_day,
@@ -182,7 +182,7 @@ def gathering_replan(
     _require_organiser(viewer, gathering)
     _require_open(gathering, Gathering.Status.DRAFT, Gathering.Status.PLANNED)
     with transaction.atomic():
-        _store_options(gathering, participants_of(gathering), now or timezone.now())
+        options_store(gathering, participants_of(gathering), now or timezone.now())
     return gathering
 
 
