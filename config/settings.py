@@ -364,6 +364,8 @@ KITH_RATE_LIMITS = {
     "token_failed": "30/10m",
     # Calls with one personal API token, per token.
     "api_token": "600/m",
+    # Calls proposed from the channel advisor, per proposing person.
+    "guidelines_proposal": "20/h",
 }
 
 # --- Logging ----------------------------------------------------------------------------------

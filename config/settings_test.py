@@ -19,7 +19,12 @@ STORAGES = {
 ACCOUNT_RATE_LIMITS = False
 # Throttles still count in every test (the code path runs), with limits no test reaches by
 # accident; kith/core/tests/test_throttle.py sets real ones.
-KITH_RATE_LIMITS = {"secret_path": "100000/m", "token_failed": "100000/m", "api_token": "100000/m"}
+KITH_RATE_LIMITS = {
+    "secret_path": "100000/m",
+    "token_failed": "100000/m",
+    "api_token": "100000/m",
+    "guidelines_proposal": "100000/m",
+}
 # Static files come from the apps (finders) in tests; an empty root keeps WhiteNoise quiet.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 WHITENOISE_USE_FINDERS = True
