@@ -1,7 +1,8 @@
 """Office days, leave and anchor days over JSON: the same selectors, services and permissions
 as the /places/ pages. Another person's plan, leave or anchor day answers 404, exactly like
 one that does not exist. A rule a request breaks (a day that has passed, an overlap) answers
-422 in the shape of the API's own validation errors, naming the field."""
+422 in the shape of the API's own validation errors, naming the field, with the type
+"places_rule"."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ GONE = (OfficeDay.DoesNotExist, Leave.DoesNotExist, AnchorDay.DoesNotExist)
 
 
 API_NAMES = {"on_date": "date"}  # the services' field names, as the API bodies spell them
+# A rule JSON Schema cannot say (a day that has passed, an overlap with another plan) is a 422
+# of this type, so clients (and the schema test) can tell it from malformed input.
+RULE_ERROR = "places_rule"
 
 
 def _errors_by_field(exc: ValidationError) -> list[dict[str, object]]:
@@ -41,7 +45,7 @@ def _errors_by_field(exc: ValidationError) -> list[dict[str, object]]:
         {
             "loc": ["body", "payload", API_NAMES.get(name, name)],
             "msg": message,
-            "type": "value_error",
+            "type": RULE_ERROR,
         }
         for name, messages in by_field.items()
         for message in messages

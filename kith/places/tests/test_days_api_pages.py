@@ -106,6 +106,7 @@ def test_api_office_days_crud_and_field_errors(employee_client, employee, lisbon
     )
     assert past.status_code == 422
     assert past.json()["detail"][0]["loc"][-1] == "date"
+    assert past.json()["detail"][0]["type"] == "places_rule"
     assert (
         _post(employee_client, f"{API}/office-days", {"office": 77777, "weekday": 2}).status_code
         == 404
