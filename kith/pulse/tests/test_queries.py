@@ -27,10 +27,10 @@ pytestmark = pytest.mark.django_db
 
 # Whole requests (session, viewer and navigation included) with a cold snapshot cache, plus
 # one for headroom; what matters most is that they do not grow with the organisation.
-HOME_QUERIES = 10  # 9: the viewer's 4, open surveys and their receipts, closed waves, nav
+HOME_QUERIES = 11  # 10: the viewer's 4, open surveys and receipts, closed waves, nav, wellness
 SURVEY_QUERIES = 3  # 2: the invitation with its wave and campaign, whether it was answered
 ANSWER_QUERIES = 12  # 11: those, the wave's lock, receipt, response, savepoints
-RESULTS_QUERIES = 15  # 14: the viewer's, the wave, its snapshot, cells, audit, the trend
+RESULTS_QUERIES = 16  # 15: the viewer's, wave, snapshot, cells, audit, trend, wellness banner
 
 
 @pytest.fixture(autouse=True)
