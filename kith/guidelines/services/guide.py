@@ -26,7 +26,7 @@ from django.utils.text import slugify
 
 from kith.connect import inputs as connect_inputs
 from kith.connect.engine import schedule
-from kith.core import audit, boundaries, throttle
+from kith.core import audit, throttle
 from kith.core.permissions import Viewer
 from kith.directory.models import Person
 from kith.guidelines import defaults
@@ -322,21 +322,14 @@ def call_times(
     week)."""
     years = tuple(sorted({after.year, (after + schedule.MAX_WINDOW).year}))
     length = dt.timedelta(minutes=minutes)
-    candidates = schedule.suggest_times(
+    return schedule.suggest_times(
         connect_inputs.working_hours(people),
         after=after,
-        count=count + 12,
+        count=count,
         duration=length,
         holidays_by_person=[connect_inputs.holidays_of(p.country, years) for p in people],
+        busy_by_person=connect_inputs.busy_by_person(people, after),
     )
-    quiet = boundaries.quiet_periods(
-        [p.pk for p in people], after, after + schedule.MAX_WINDOW + dt.timedelta(days=1)
-    )
-    spans = [span for intervals in quiet.values() for span in intervals]
-    free = [
-        t for t in candidates if not any(t < end and start < t + length for start, end in spans)
-    ]
-    return sorted(free)[:count]
 
 
 def _absolute(path: str) -> str:
