@@ -5,16 +5,17 @@ the pages. Photos are uploaded on the page only; the API gives their address."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import BeforeValidator
 
 from kith.core.http import viewer_of as _viewer
-from kith.core.jsonschema import WholeInt
+from kith.core.jsonschema import whole_number
 from kith.core.permissions import require
 from kith.directory.api import ERRORS as BASE_ERRORS
 from kith.directory.api import WholeNumber
@@ -25,12 +26,14 @@ from kith.places.selectors import offices as selectors
 from kith.places.services import offices as services
 
 router = Router()
-ERRORS: dict[int, Any] = {**BASE_ERRORS, 403: ErrorOut}
-# A body Kith cannot use names the field: 400 from the rules (a city the geocoder does not
-# know, a name taken), 422 from the schema (a missing field, a string for a number).
-BODY_ERRORS: dict[int, Any] = {**ERRORS, 400: ErrorOut, 422: ValidationErrorOut}
+# 422 from the schema (an id that is no number, a missing field, a string for a number).
+ERRORS: dict[int, Any] = {**BASE_ERRORS, 403: ErrorOut, 422: ValidationErrorOut}
+# A body that breaks a rule names the field: 400 (a city the geocoder does not know, a name
+# taken).
+BODY_ERRORS: dict[int, Any] = {**ERRORS, 400: ErrorOut}
 
-Capacity = Field(..., ge=0, le=services.MAX_CAPACITY, description="Desks or seats; 0 = not set")
+# Bounds inside the Annotated reach the OpenAPI document for the optional (PATCH) field too.
+CapacityValue = Annotated[int, Field(ge=0, le=services.MAX_CAPACITY), BeforeValidator(whole_number)]
 AMENITIES_HELP = (
     f"Short labels, at most {engine.MAX_AMENITIES} of {engine.MAX_AMENITY_LENGTH} characters each"
 )
@@ -57,7 +60,7 @@ class OfficeIn(Schema):
     country: str = Field(
         ..., min_length=1, max_length=100, description="A name or an ISO code, e.g. PT"
     )
-    capacity: WholeInt = Capacity
+    capacity: CapacityValue = Field(..., description="Desks or seats; 0 = not set")
     address: str = Field("", max_length=services.MAX_ADDRESS)
     amenities: list[str] = Field(
         [], max_length=engine.MAX_AMENITIES * 4, description=AMENITIES_HELP
@@ -76,7 +79,7 @@ class OfficePatchIn(Schema):
     name: str | None = Field(None, min_length=1, max_length=services.MAX_NAME)
     city: str | None = Field(None, min_length=1, max_length=200)
     country: str | None = Field(None, min_length=1, max_length=100)
-    capacity: WholeInt | None = Field(None, ge=0, le=services.MAX_CAPACITY)
+    capacity: CapacityValue | None = None
     address: str | None = Field(None, max_length=services.MAX_ADDRESS)
     amenities: list[str] | None = Field(None, max_length=engine.MAX_AMENITIES * 4)
     timezone: str | None = Field(None, max_length=64)
