@@ -49,6 +49,8 @@ MAX_AGENDA_TITLE = 120
 MAX_AGENDA_NOTES = 2000
 GROUP_SIZE = 4  # Connect's lunch-group path: groups of 3 to 4
 DAY_STARTS, DAY_ENDS = dt.time(9, 0), dt.time(17, 0)
+# Public holiday calendars and calendar files hold these years comfortably.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 EVENT_KINDS = {
     Gathering.Kind.INTRODAY: Event.Kind.INTRODAY,
     Gathering.Kind.CORE_WEEK: Event.Kind.CORE_WEEK,
@@ -78,6 +80,9 @@ class GatheringInput:
 
 def range_errors(first_day: dt.date, last_day: dt.date, days: int) -> dict[str, str]:
     """What is wrong with a range and a length (field -> message); empty when fine."""
+    for name, day in (("first_day", first_day), ("last_day", last_day)):
+        if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            return {name: f"Choose a date between {EARLIEST_YEAR} and {LATEST_YEAR}."}
     if not planner.MIN_DAYS <= days <= planner.MAX_DAYS:
         return {"days": f"A gathering lasts {planner.MIN_DAYS} to {planner.MAX_DAYS} days."}
     if first_day > last_day:
@@ -306,7 +311,7 @@ def agenda_update(*, viewer: Viewer, gathering: Gathering, days: Sequence[DayInp
     for i, day in enumerate(days, start=1):
         if day.kind not in AgendaDay.Kind.values:
             errors[f"days[{i}].kind"] = f"Choose {', '.join(AgendaDay.Kind.values)}."
-        if not " ".join(day.title.split()):
+        if not " ".join(day.title.replace("\x00", "").split()):
             errors[f"days[{i}].title"] = "Give the day a title."
         elif len(day.title) > MAX_AGENDA_TITLE:
             errors[f"days[{i}].title"] = f"Keep it under {MAX_AGENDA_TITLE} characters."
@@ -321,7 +326,7 @@ def agenda_update(*, viewer: Viewer, gathering: Gathering, days: Sequence[DayInp
                 gathering=gathering,
                 position=i,
                 kind=d.kind,
-                title=" ".join(d.title.split()),
+                title=" ".join(d.title.replace("\x00", "").split()),
                 notes=d.notes.replace("\x00", "").strip(),
             )
             for i, d in enumerate(days)

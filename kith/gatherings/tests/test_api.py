@@ -93,6 +93,12 @@ def test_errors_name_the_field(setup):
         == 422
     )
     assert api.post(f"{BASE}/plan", "{", content_type="application/json").status_code == 400
+    far = api.post(
+        f"{BASE}/plan",
+        {**BODY, "from": "9999-12-27", "to": "9999-12-31"},
+        content_type="application/json",
+    )
+    assert far.status_code == 422 and far.json()["detail"][0]["loc"] == ["body", "first_day"]
 
 
 def test_only_planners_plan(setup):

@@ -87,7 +87,10 @@ def test_table(people):
             ),
             "--days",
         ),
-        (("--emails", "a@x.org,b@y.org", "--from", "2027-06-02", "--to", "2027-06-06"), "no week"),
+        (
+            ("--emails", "a@x.org,b@y.org", "--from", "2027-06-02", "--to", "2027-06-06"),
+            "No week fits",
+        ),
         (("--emails", "a@x.org,b@y.org", "--from", "June", "--to", "2027-06-06"), "--from"),
     ],
 )

@@ -14,8 +14,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kith.gatherings import inputs, selectors
+from kith.gatherings import inputs, selectors, services
 from kith.gatherings.engine import planner
+
+OPTIONS = {"first_day": "--from", "last_day": "--to", "days": "--days"}
 
 
 def _date(option: str, text: str) -> dt.date:
@@ -42,21 +44,12 @@ class Command(BaseCommand):
         first = _date("from", options["first"])
         last = _date("to", options["last"])
         days, top = options["days"], options["top"]
-        if first > last:
-            raise CommandError("--to: the range ends before it starts.", returncode=2)
-        if not planner.MIN_DAYS <= days <= planner.MAX_DAYS:
-            raise CommandError(
-                f"--days: a gathering lasts {planner.MIN_DAYS} to {planner.MAX_DAYS} days.",
-                returncode=2,
-            )
         if top < 1:
             raise CommandError("--top: show at least one option.", returncode=2)
-        if not planner.candidate_weeks(first, last, days):
-            raise CommandError(
-                f"--from/--to: no week fits — the range needs a Monday followed by {days} days "
-                "inside it.",
-                returncode=2,
-            )
+        errors = services.range_errors(first, last, days)
+        if errors:
+            field, message = next(iter(errors.items()))
+            raise CommandError(f"{OPTIONS[field]}: {message}", returncode=2)
         emails = selectors.parse_emails(options["emails"])
         if not emails:
             raise CommandError("--emails: name at least one person.", returncode=2)
