@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from kith.directory.models import Office
 from kith.directory.tests.factories import PersonFactory, login_for
-from kith.gatherings.models import Gathering
+from kith.events.models import Event, EventInvite
+from kith.gatherings.models import Gathering, Participant
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +89,40 @@ def test_employees_cannot_plan_and_strangers_see_nothing(people):
     # Not invited yet: the draft is the organiser's alone.
     assert employee.get(reverse("gatherings:detail", args=[gathering.pk])).status_code == 404
     assert employee.get(reverse("gatherings:options", args=[gathering.pk])).status_code == 404
+
+
+def test_who_did_you_meet_is_linked_from_the_start_and_export_and_privacy_say_it(people):
+    a = people[0]
+    organiser = PersonFactory()
+    starts = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    event = Event.objects.create(
+        title="Introday",
+        kind="introday",
+        host="hr",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=8),
+        timezone="UTC",
+        invite_only=True,
+        created_by=organiser,
+    )
+    EventInvite.objects.create(event=event, person=a)
+    gathering = Gathering.objects.create(
+        name="Introday",
+        kind="introday",
+        organiser=organiser,
+        first_day=starts.date(),
+        last_day=starts.date(),
+        days=1,
+        status="invited",
+        event=event,
+        week_start=starts.date(),
+        city="Berlin",
+        country="DE",
+    )
+    Participant.objects.create(gathering=gathering, person=a)
+    client = client_for(a)
+    page = client.get(reverse("gatherings:detail", args=[gathering.pk])).content.decode()
+    assert reverse("events:met", args=[event.pk]) in page
+    exported = client.get("/me/export.json").json()
+    assert exported["gatherings"]["gatherings"][0]["name"] == "Introday"
+    assert "Gatherings" in client.get("/privacy/").content.decode()
