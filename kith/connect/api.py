@@ -410,7 +410,7 @@ def draw_round(request: HttpRequest, program_id: WholeNumber) -> Status:
     program = _manager_program(request, program_id)
     try:
         drawn = rounds.round_run(program=program, round_date=selectors.next_round_date(program))
-    except rounds.RoundAlreadyDrawn as exc:
+    except (rounds.RoundAlreadyDrawn, rounds.RoundPaused) as exc:
         return Status(409, {"detail": str(exc)})
     rows = selectors.program_stats_for_viewer(_viewer(request), program, limit=1000)
     return Status(201, _stats_dict(next(r for r in rows if r.round.pk == drawn.pk)))

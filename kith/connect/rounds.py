@@ -36,7 +36,7 @@ from kith.connect.models import (
     Unmatched,
 )
 from kith.connect.selectors import eligible_for_round
-from kith.core import audit
+from kith.core import audit, boundaries
 from kith.directory.models import ContactPreference, Person
 from kith.notify.services import notification_send
 
@@ -429,6 +429,26 @@ class RoundAlreadyDrawn(Exception):
         self.existing = existing
 
 
+class RoundPaused(Exception):
+    """The date falls in a wellness week: the organisation has logged off, so no round."""
+
+    def __init__(self, program: Program, round_date: dt.date, week: str) -> None:
+        super().__init__(
+            f"{round_date:%a %-d %b %Y} is inside the wellness week {week}: the organisation "
+            f"has logged off, so no round of {program.name} is drawn then. Pick a date after it."
+        )
+        self.round_date = round_date
+        self.week = week
+
+
+def refuse_if_paused(program: Program, round_date: dt.date) -> None:
+    """Raise RoundPaused when a wellness week covers `round_date` (manual draws: the
+    command, HR's Draw; the scheduler never picks such a date, see next_round_date)."""
+    if boundaries.organisation_paused_on(round_date):
+        week = boundaries.pause_name_on(round_date) or "planned by HR"
+        raise RoundPaused(program, round_date, week)
+
+
 def round_run(
     *,
     program: Program,
@@ -437,9 +457,12 @@ def round_run(
     seed: int | None = None,
     notify: bool = True,
 ) -> Round:
-    """Draw and store the round for `round_date`, once. Raises RoundAlreadyDrawn otherwise.
+    """Draw and store the round for `round_date`, once. Raises RoundAlreadyDrawn otherwise,
+    and RoundPaused for a date inside a wellness week (nothing is drawn or sent).
     `notify=False` stores a round without telling anyone (demo history, imports)."""
     now = now or timezone.now()
+    if notify:
+        refuse_if_paused(program, round_date)
     existing = Round.objects.filter(program=program, scheduled_for=round_date).first()
     if existing is not None:
         raise RoundAlreadyDrawn(existing)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.contrib import messages as flash
@@ -253,13 +254,23 @@ def preview(request: HttpRequest, program_id: int) -> HttpResponse:
     program = _program_or_404(program_id)
     date = selectors.next_round_date(program)
     if request.method == "POST":
-        if request.POST.get("date") != date.isoformat():
+        posted = _posted_date(request.POST.get("date", ""))
+        if posted is not None and posted != date:
+            try:  # a wellness week planned since the preview: say so, not "drawn meanwhile"
+                rounds.refuse_if_paused(program, posted)
+            except rounds.RoundPaused as exc:
+                flash.error(request, f"{exc} Nothing was sent. Here is the next round: check it.")
+                return redirect("connect:preview", program.pk)
+        if posted != date:
             flash.error(request, "That round was drawn meanwhile. Here is the next one: check it.")
             return redirect("connect:preview", program.pk)
         try:
             drawn = rounds.round_run(program=program, round_date=date)
         except rounds.RoundAlreadyDrawn:
             flash.error(request, "That round was already drawn; nothing was sent twice.")
+        except rounds.RoundPaused as exc:
+            flash.error(request, f"{exc} Nothing was sent.")
+            return redirect("connect:preview", program.pk)
         else:
             flash.success(
                 request,
@@ -273,6 +284,13 @@ def preview(request: HttpRequest, program_id: int) -> HttpResponse:
     )
     context = {"program": program, "plan": plan, "date": date, "nav": "connect"}
     return render(request, "connect/preview.html", context)
+
+
+def _posted_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def stats(request: HttpRequest, program_id: int) -> HttpResponse:

@@ -10,6 +10,8 @@ asks this module:
   week), sorted and disjoint. People without any are left out of the answer.
 - `organisation_paused_on(day)`: whether the whole organisation has logged off on that date (a
   wellness week), so that no matching round is drawn with it.
+- `pause_name_on(day)`: what that pause is called ("Summer log-off"), for a message that
+  refuses something on that date (a manual round); "" when there is none.
 
 With nothing registered (an installation without the guidelines app) there are no quiet
 periods and no pauses.
@@ -23,9 +25,11 @@ from collections.abc import Callable, Sequence
 Interval = tuple[dt.datetime, dt.datetime]
 QuietSource = Callable[[Sequence[int], dt.datetime, dt.datetime], dict[int, list[Interval]]]
 PauseCheck = Callable[[dt.date], bool]
+PauseName = Callable[[dt.date], str]
 
 _quiet_sources: dict[str, QuietSource] = {}
 _pause_checks: dict[str, PauseCheck] = {}
+_pause_names: dict[str, PauseName] = {}
 
 
 def register_quiet_periods(*, app_label: str, source: QuietSource) -> None:
@@ -36,6 +40,11 @@ def register_quiet_periods(*, app_label: str, source: QuietSource) -> None:
 def register_pause_check(*, app_label: str, check: PauseCheck) -> None:
     """`check(day)` is True when the organisation is paused (logged off) on `day`."""
     _pause_checks[app_label] = check
+
+
+def register_pause_name(*, app_label: str, name_of: PauseName) -> None:
+    """`name_of(day)` names the pause covering `day`, or returns "" when none does."""
+    _pause_names[app_label] = name_of
 
 
 def quiet_periods(
@@ -54,6 +63,15 @@ def quiet_periods(
 
 def organisation_paused_on(day: dt.date) -> bool:
     return any(check(day) for check in _pause_checks.values())
+
+
+def pause_name_on(day: dt.date) -> str:
+    """The name of the pause covering `day` ("" when none, or when it is not named)."""
+    for name_of in _pause_names.values():
+        name = name_of(day)
+        if name:
+            return name
+    return ""
 
 
 def merged(intervals: Sequence[Interval], begin: dt.datetime, end: dt.datetime) -> list[Interval]:

@@ -26,10 +26,12 @@ def register(app_label: str) -> None:
         my_boundaries_data,
         organisation_paused_on,
         quiet_periods_for,
+        wellness_week_name_on,
     )
 
     boundaries.register_quiet_periods(app_label=app_label, source=quiet_periods_for)
     boundaries.register_pause_check(app_label=app_label, check=organisation_paused_on)
+    boundaries.register_pause_name(app_label=app_label, name_of=wellness_week_name_on)
     # Keyed apart from the channel guide's own page context, should it register one.
     registry.register_page_context(app_label=f"{app_label}.boundaries", build=_wellness_banner)
     registry.register_export_section(

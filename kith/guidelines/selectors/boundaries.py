@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from kith.core import permissions
 from kith.core.permissions import Viewer, require
 from kith.directory.models import ContactPreference, OrgUnit, Person
 from kith.guidelines.engine.boundaries import DaysOff, WeeklyQuiet, quiet_intervals
@@ -68,6 +69,16 @@ def quiet_periods_for(
 
 def organisation_paused_on(day: dt.date) -> bool:
     return WellnessWeek.objects.filter(starts_on__lte=day, ends_on__gte=day).exists()
+
+
+def wellness_week_name_on(day: dt.date) -> str:
+    """The name of the wellness week covering `day`, or ""."""
+    found = WellnessWeek.objects.filter(starts_on__lte=day, ends_on__gte=day).values_list(
+        "name", "starts_on", "ends_on"
+    )
+    for name, first, last in found[:1]:
+        return f"{name} ({first:%-d %b} – {last:%-d %b %Y})"
+    return ""
 
 
 def _known_zone(name: str) -> str:
@@ -160,14 +171,13 @@ def managed_unit_ids(viewer: Viewer) -> set[int]:
 
 
 def can_set_tech_free_hours(viewer: Viewer, unit_id: int | None = None) -> bool:
-    if viewer.is_hr:
-        return True
-    units = managed_unit_ids(viewer)
-    return bool(units) if unit_id is None else unit_id in units
+    """kith.core.permissions.can_set_tech_free_hours, for that unit (or for any unit)."""
+    units = set() if viewer.is_hr else managed_unit_ids(viewer)
+    manages = bool(units) if unit_id is None else unit_id in units
+    return permissions.can_set_tech_free_hours(viewer, manages_unit=manages)
 
 
-def can_manage_wellness_weeks(viewer: Viewer) -> bool:
-    return viewer.is_hr
+can_manage_wellness_weeks = permissions.can_manage_wellness_weeks
 
 
 def settable_units_for_viewer(viewer: Viewer) -> QuerySet[OrgUnit]:

@@ -15,7 +15,7 @@ from kith.connect.selectors import next_round_date
 class Command(BaseCommand):
     help = (
         "Draw a program's next round now (or show it with --dry-run). PROGRAM is the program's "
-        "id or its exact name."
+        "id or its exact name. A date inside a wellness week is refused."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,6 +31,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--date {date} is in the past: its intros would arrive late. Nothing was sent."
             )
+        try:
+            rounds.refuse_if_paused(program, date)
+        except rounds.RoundPaused as exc:
+            raise CommandError(f"{exc} Nothing was drawn or sent.") from exc
         if options["dry_run"]:
             plan = rounds.round_plan(program, date, seed=options["seed"])
             self._print_plan(plan)
@@ -39,6 +43,8 @@ class Command(BaseCommand):
             drawn = rounds.round_run(program=program, round_date=date, seed=options["seed"])
         except rounds.RoundAlreadyDrawn as exc:
             raise CommandError(f"{exc}. Nothing was sent again.") from exc
+        except rounds.RoundPaused as exc:  # a wellness week planned meanwhile
+            raise CommandError(f"{exc} Nothing was drawn or sent.") from exc
         stats = drawn.stats
         self.stdout.write(
             self.style.SUCCESS(
