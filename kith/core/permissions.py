@@ -570,3 +570,45 @@ def can_facilitate_focus_group(
     going by name; HR sees counts only, and naming itself (or another HR admin) would hand
     HR the names of the people drawn."""
     return not candidate_is_hr and not candidate_is_viewer
+
+
+# --- Places: offices and office days ------------------------------------------------------------
+
+
+def can_view_offices(viewer: Viewer) -> bool:
+    """Offices are the organisation's places, not personal data: anyone signed in sees every
+    one (and its photo)."""
+    return viewer.is_authenticated
+
+
+def can_manage_offices(viewer: Viewer) -> bool:
+    """HR admins add, change and remove offices (pages, API, `kith import_offices`)."""
+    return viewer.is_hr
+
+
+def can_set_anchor_days(viewer: Viewer, *, manages_team: bool) -> bool:
+    """A team's anchor days are set by the managers of its active people and by HR: the same
+    people who host a team's events (`can_host_team_events`)."""
+    return viewer.is_hr or (manages_team and _is_active(viewer))
+
+
+# --- Guidelines: the channel guide and boundaries -----------------------------------------------
+
+
+def can_edit_channel_guide(viewer: Viewer) -> bool:
+    """HR admins edit the organisation's channel guide; everyone reads it."""
+    return viewer.is_hr
+
+
+def can_set_tech_free_hours(viewer: Viewer, *, manages_unit: bool) -> bool:
+    """A unit's tech-free hours are set by the managers of its active people and by HR."""
+    return viewer.is_hr or (manages_unit and _is_active(viewer))
+
+
+def can_manage_wellness_weeks(viewer: Viewer) -> bool:
+    """The organisation logs off when HR says so."""
+    return viewer.is_hr
+
+
+def _is_active(viewer: Viewer) -> bool:
+    return viewer.person is not None and bool(viewer.person.is_active)

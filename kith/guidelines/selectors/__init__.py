@@ -1,1 +1,2 @@
-"""Guidelines selectors, already authorised: the channel guide (guide.py) and boundaries (boundaries.py)."""
+"""Guidelines selectors, already authorised: the channel guide (guide.py) and boundaries
+(boundaries.py)."""

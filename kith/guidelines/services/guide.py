@@ -26,7 +26,7 @@ from django.utils.text import slugify
 
 from kith.connect import inputs as connect_inputs
 from kith.connect.engine import schedule
-from kith.core import audit, throttle
+from kith.core import audit, permissions, throttle
 from kith.core.permissions import Viewer
 from kith.directory.models import Person
 from kith.guidelines import defaults
@@ -47,9 +47,7 @@ CHANNEL_MEETING = {
 }
 
 
-def can_edit_guide(viewer: Viewer) -> bool:
-    """HR admins edit the organisation's channel guide; everyone reads it."""
-    return viewer.is_hr
+can_edit_guide = permissions.can_edit_channel_guide
 
 
 def _require_hr(viewer: Viewer) -> None:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from kith.bandmap.models import MapPreference
 from kith.bandmap.selectors import MIN_CITY_COUNT, shown_count
+from kith.core import permissions
 from kith.core.permissions import Viewer, can_browse_directory, can_see_community_members
 from kith.directory.models import Office, OrgUnit, Person
 from kith.places.engine import days as engine
@@ -270,14 +271,14 @@ def team_anchor_days_for_viewer(viewer: Viewer, *, today: dt.date) -> list[Ancho
 
 
 def can_set_anchor_days(viewer: Viewer, org_unit_id: int) -> bool:
-    """A team's anchor days are set by managers of its active people, and by HR (the same
-    people who host a team's events: kith.core.permissions.can_host_team_events)."""
-    if viewer.is_hr:
-        return True
+    """kith.core.permissions.can_set_anchor_days, with whether the viewer manages someone
+    active in that team."""
     me = viewer.person
-    if me is None or not me.is_active:
-        return False
-    return Person.objects.filter(manager=me, is_active=True, org_unit_id=org_unit_id).exists()
+    manages = (
+        me is not None
+        and Person.objects.filter(manager=me, is_active=True, org_unit_id=org_unit_id).exists()
+    )
+    return permissions.can_set_anchor_days(viewer, manages_team=manages)
 
 
 def managed_units_for_viewer(viewer: Viewer) -> list[OrgUnit]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
+from kith.core import permissions
 from kith.core.permissions import Viewer, require
 from kith.directory.models import Office
 
@@ -20,16 +21,9 @@ ONLY_HR = "Only HR admins add, change or remove offices."
 SIGN_IN = "Sign in to see the offices."
 
 
-# Permission rules of this part. They belong in kith.core.permissions (the lead moves them
-# there); until then every view, endpoint and service asks these two.
-def can_view_offices(viewer: Viewer) -> bool:
-    """Offices are not personal data: anyone signed in sees every one (and its photo)."""
-    return viewer.is_authenticated
-
-
-def can_manage_offices(viewer: Viewer) -> bool:
-    """HR admins add, change and remove offices (pages, API, import)."""
-    return viewer.is_hr
+# Every view, endpoint and service of this part asks these two (kith.core.permissions).
+can_view_offices = permissions.can_view_offices
+can_manage_offices = permissions.can_manage_offices
 
 
 def _offices() -> QuerySet[Office]:
