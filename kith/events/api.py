@@ -61,6 +61,12 @@ class EventSummaryOut(Schema):
         ..., description="How many are invited to an invitation-only event; null otherwise"
     )
     invited_me: bool = Field(..., description="You are on an invitation-only event's list")
+    for_you: bool = Field(
+        False,
+        description="In the list: it suits your meeting preference (virtual and hybrid events "
+        "for virtually; in-person and hybrid ones in or near your city for in person) and is "
+        "listed first. Always false for 'either' and on a single event",
+    )
 
 
 class EventOut(EventSummaryOut):
@@ -153,6 +159,7 @@ def _summary(card: selectors.EventCard) -> dict[str, Any]:
         "invite_only": e.invite_only,
         "invited": card.invited if e.invite_only else None,
         "invited_me": card.invitee,
+        "for_you": card.for_you,
     }
 
 
@@ -173,7 +180,9 @@ def _detail(request: HttpRequest, event_id: int) -> dict[str, Any]:
 
 
 @router.get(
-    "", response={200: list[EventSummaryOut], **ERRORS}, summary="Upcoming events I can see"
+    "",
+    response={200: list[EventSummaryOut], **ERRORS},
+    summary="Upcoming events I can see, those suiting my meeting preference first",
 )
 def list_events(request: HttpRequest) -> list[dict[str, Any]]:
     return [_summary(c) for c in selectors.upcoming_for_viewer(_viewer(request))]

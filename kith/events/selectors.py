@@ -34,7 +34,9 @@ from kith.core.permissions import (
     can_see_every_team_event,
     can_take_part_in_event,
 )
-from kith.directory.models import OrgUnit, Person
+from kith.directory.engine.text import fold
+from kith.directory.models import ContactPreference, OrgUnit, Person
+from kith.events.engine import for_you
 from kith.events.engine.times import in_check_in_window
 from kith.events.models import Event, EventInvite, FeedToken, Met, Rsvp
 from kith.notify.engine.calendar import EARLIEST as CALENDAR_EARLIEST
@@ -216,6 +218,7 @@ class EventCard:
     invited: int = 0  # how many are on an invitation-only event's list
     invitee: bool = False  # the viewer is on it
     takes_part: bool = True  # more than its existence and counts (`takes_part`)
+    for_you: bool = False  # suits the viewer's meeting preference (listed first)
 
     @property
     def is_full(self) -> bool:
@@ -244,20 +247,75 @@ def _card(viewer: Viewer, event: Event, facts: ViewerFacts) -> EventCard:
 
 @dataclass
 class EventsHome:
-    upcoming: list[EventCard]
+    upcoming: list[EventCard]  # those suiting the viewer's preference first ("For you")
     mine: list[EventCard]
     past: list[EventCard]
     may_host: bool
     more_upcoming: bool
+    # The viewer's meeting preference when it orders the list: "virtual" or "in_person"
+    # ("" for either, or no preference saved); `for_you_city` is their city, if any.
+    for_you_mode: str = ""
+    for_you_city: str = ""
+
+    @property
+    def for_you(self) -> list[EventCard]:
+        return [c for c in self.upcoming if c.for_you]
+
+    @property
+    def others(self) -> list[EventCard]:
+        return [c for c in self.upcoming if not c.for_you]
+
+
+def taste_of(viewer: Viewer) -> for_you.Taste:
+    """The viewer's meeting preference and city (one query; no row means "either")."""
+    person = viewer.person
+    if person is None:
+        return for_you.Taste()
+    mode = (
+        ContactPreference.objects.filter(person=person)
+        .values_list("meeting_mode", flat=True)
+        .first()
+    )
+    return for_you.Taste(
+        meeting_mode=mode or for_you.EITHER,
+        city=fold(person.city or ""),
+        country=(person.country or "").upper(),
+        latitude=person.latitude,
+        longitude=person.longitude,
+    )
+
+
+def _where(event: Event) -> for_you.Where:
+    office = event.office if event.office_id else None
+    return for_you.Where(
+        mode=event.mode,
+        city=fold(event.city or ""),
+        country=(event.country or "").upper(),
+        latitude=office.latitude if office else None,
+        longitude=office.longitude if office else None,
+    )
+
+
+def _for_you_first(cards: list[EventCard], taste: for_you.Taste) -> list[EventCard]:
+    """Mark the cards that suit the preference and put them first; nothing is left out."""
+    for card in cards:
+        card.for_you = for_you.suits(taste, _where(card.event))
+    return for_you.for_you_first(cards, [c.for_you for c in cards])
 
 
 def events_home_for_viewer(viewer: Viewer, *, now: dt.datetime | None = None) -> EventsHome:
+    """The events home and the API's list. The upcoming events are the same for every
+    preference (the soonest LIST_LIMIT the viewer may see); a preference for virtual or in
+    person only puts those that suit it first (docs/events.md, "For you")."""
     now = now or timezone.now()
     facts = facts_for(viewer)
+    taste = taste_of(viewer)
     visible = _with_counts(visible_events(viewer, facts), viewer).filter(_FITS_A_CALENDAR)
     soonest_first = visible.filter(ends_at__gte=now).order_by("starts_at", "id")
     upcoming = [_card(viewer, e, facts) for e in soonest_first[: LIST_LIMIT + 1]]
+    more_upcoming = len(upcoming) > LIST_LIMIT
     mine = [c for c in upcoming if c.my_status in (Rsvp.Status.GOING, Rsvp.Status.WAITLISTED)]
+    upcoming = _for_you_first(upcoming[:LIST_LIMIT], taste)
     me = _person_id(viewer)
     past_rows = (
         visible.filter(ends_at__lt=now)
@@ -265,12 +323,15 @@ def events_home_for_viewer(viewer: Viewer, *, now: dt.datetime | None = None) ->
         .distinct()
         .order_by("-starts_at", "-id")[:PAST_LIMIT]
     )
+    ordering = taste.meeting_mode if taste.meeting_mode != for_you.EITHER else ""
     return EventsHome(
-        upcoming=upcoming[:LIST_LIMIT],
+        upcoming=upcoming,
         mine=mine,
         past=[_card(viewer, e, facts) for e in past_rows],
         may_host=viewer_may_host(viewer, facts),
-        more_upcoming=len(upcoming) > LIST_LIMIT,
+        more_upcoming=more_upcoming,
+        for_you_mode=ordering,
+        for_you_city=(viewer.person.city if viewer.person and ordering else "") or "",
     )
 
 
