@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(PY) bench/bandmap.py --people 100000
 	$(PY) bench/insights.py
 	$(PY) bench/span.py
+	$(PY) bench/gatherings.py
 
 lock: $(STAMP)
 	(echo "# Pinned versions for every install (pip -c). Regenerate with: make lock"; \
