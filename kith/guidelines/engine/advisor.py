@@ -3,8 +3,10 @@
 The organisation's guide gives each channel a fit for the kind of conversation (best, fine,
 avoid) and a reason. The advisor starts from those cells and weighs the situation: how
 sensitive this conversation is, how soon it must happen, how far apart the two people are
-(and whether their working days overlap), and the colleague's own preference between
-meeting in person and virtually. Two rules hold whatever the guide says:
+(and whether their working days overlap). It never reads the colleague's own preference
+between meeting in person and virtually: that preference is private to them (only Kith's own
+matching, events, nudges and notifications read it), and an answer that moved with it would
+tell the asker. Two rules hold whatever the guide says:
 
 - a highly sensitive conversation is never recommended in chat or email;
 - in person is only offered when the two can actually be in one place in time.
@@ -34,7 +36,6 @@ WRITTEN = frozenset({"chat", "email"})
 SENSITIVITIES = ("low", "medium", "high")
 URGENCIES = ("today", "this_week", "no_rush")
 DISTANCES = ("same_place", "same_zone", "few_hours", "far_apart")
-PREFERENCES = ("either", "in_person", "virtual")
 
 FIT_SCORE = {"best": 3.0, "good": 2.0, "avoid": 0.0}
 # Time-zone gaps (hours) up to this are "a few hours"; beyond, "far apart".
@@ -47,14 +48,12 @@ class Situation:
     urgency: str = "this_week"
     distance: str = "same_zone"
     hours_overlap: bool | None = None  # do both working days overlap? None: unknown
-    colleague_prefers: str = "either"
 
     def __post_init__(self) -> None:
         for value, allowed, name in (
             (self.sensitivity, SENSITIVITIES, "sensitivity"),
             (self.urgency, URGENCIES, "urgency"),
             (self.distance, DISTANCES, "distance"),
-            (self.colleague_prefers, PREFERENCES, "colleague_prefers"),
         ):
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}")
@@ -165,12 +164,6 @@ def _weigh_in_person(option: Option, s: Situation) -> None:
         option.excluded = "You are too far apart to meet in time."
     else:
         _adjust(option, -1.5, "Only when you next meet, e.g. at a core week.")
-    if option.excluded:
-        return
-    if s.colleague_prefers == "virtual":
-        _adjust(option, -1.0, "Your colleague prefers to meet virtually.")
-    elif s.colleague_prefers == "in_person":
-        _adjust(option, 0.5, "Your colleague likes to meet in person.")
 
 
 def _weigh_time_zones(option: Option, s: Situation) -> None:
@@ -181,8 +174,6 @@ def _weigh_time_zones(option: Option, s: Situation) -> None:
         _adjust(option, delta, "Your days barely meet: one of you may need to stretch theirs.")
     if s.hours_overlap is False:
         _adjust(option, -0.5, "Your working hours do not overlap.")
-    if s.colleague_prefers == "virtual" and option.channel == "video":
-        _adjust(option, 0.25, "Your colleague prefers to meet virtually.")
 
 
 def _weigh_written(option: Option, s: Situation) -> None:

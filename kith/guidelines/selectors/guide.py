@@ -1,9 +1,10 @@
 """Reads of the channel guide and the advisor, already authorised for the viewer.
 
 The guide is for every signed-in colleague; HR edits it. The advisor reads two people's
-city, time zone, working hours and the colleague's in-person/virtual preference from the
-directory, and whether they share a 1:1 (touchpoints), to suggest the next step. It stores
-nothing.
+city, time zone and working hours from the directory, and whether they share a 1:1
+(touchpoints), to suggest the next step. It never reads the colleague's contact preference
+(private to them: only Kith's own matching, events, nudges and notifications read it). It
+stores nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from kith.core.permissions import Viewer, can_browse_directory, can_view_person, require
-from kith.directory.models import ContactPreference, Person
+from kith.directory.models import Person
 from kith.guidelines.engine import advisor
 from kith.guidelines.models import Channel, ChannelAdvice, ConversationKind
 from kith.guidelines.services import guide as services
@@ -126,7 +127,7 @@ def colleague_for_viewer(
         if person_id is not None
         else Person.objects.filter(email__iexact=email)
     )
-    person = people.select_related("contact_preference").first()
+    person = people.first()
     if person is None or not person.is_active or not can_view_person(viewer, person):
         raise ValidationError({field_name: "Colleague: nobody active in the directory by that."})
     if viewer.person is not None and person.pk == viewer.person.pk:
@@ -153,14 +154,6 @@ class AdvicePage:
     distance_worked_out: bool
     zone_gap_hours: float | None
     next_step: NextStep | None
-
-
-def _preference_of(person: Person) -> str:
-    try:
-        mode = person.contact_preference.meeting_mode
-    except ContactPreference.DoesNotExist:
-        return "either"
-    return mode if mode in advisor.PREFERENCES else "either"
 
 
 def _shared_one_on_one(me: Person, other: Person) -> tuple[int, str] | None:
@@ -223,7 +216,6 @@ def advice_for_viewer(
         urgency=urgency,
         distance=distance,
         hours_overlap=bool(times) if colleague is not None else None,
-        colleague_prefers=_preference_of(colleague) if colleague is not None else "either",
     )
     advice = advisor.advise(
         kind_name=row.kind.name, cells=row.as_engine_cells(), situation=situation

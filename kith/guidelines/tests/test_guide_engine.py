@@ -69,18 +69,15 @@ def test_in_person_is_never_offered_today_unless_in_the_same_place() -> None:
         assert "in_person" not in {o.channel for o in advice.alternatives}
 
 
-def test_colleague_who_prefers_virtual_tips_an_in_person_tie_to_video() -> None:
-    base = _advice("career", sensitivity="medium", urgency="no_rush", distance="same_place")
-    assert base.recommended.channel == "in_person"
-    virtual = _advice(
-        "career",
-        sensitivity="medium",
-        urgency="no_rush",
-        distance="same_place",
-        colleague_prefers="virtual",
-    )
-    assert virtual.recommended.channel == "video"
-    assert "prefers to meet virtually" in virtual.reason
+def test_the_situation_has_no_colleague_preference() -> None:
+    """The colleague's in-person / virtual preference is private to them: the engine takes no
+    such input, so neither the ranking nor a note can tell the asker."""
+    with pytest.raises(TypeError):
+        Situation(colleague_prefers="virtual")  # type: ignore[call-arg]
+    advice = _advice("career", sensitivity="medium", urgency="no_rush", distance="same_place")
+    assert advice.recommended.channel == "in_person"
+    notes = " ".join(n for o in (advice.recommended, *advice.alternatives) for n in o.notes)
+    assert "colleague" not in (advice.reason + notes).lower()
 
 
 def test_status_update_is_written_when_not_sensitive() -> None:
