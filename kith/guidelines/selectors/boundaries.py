@@ -159,15 +159,47 @@ def my_tech_free_hours_for_viewer(viewer: Viewer) -> list[TechFreeHours]:
 
 
 def managed_unit_ids(viewer: Viewer) -> set[int]:
-    """Units whose tech-free hours the viewer may set: any for HR; for a manager, the units
-    their active reports are in (the rule for team events too)."""
-    if viewer.person is None:
+    """Units whose tech-free hours a manager may set: a unit's hours hold everyone in it and in
+    every unit below it, so the manager must have a report in that subtree and every active
+    person there must be in their reporting line (their reports, recursively, or they
+    themselves). One report placed in a department does not let them silence the department.
+
+    Three queries: the reporting line, where its people sit, and who else sits there.
+    (HR may set any unit; see can_set_tech_free_hours.)"""
+    from kith.gatherings.selectors import reporting_line_ids
+
+    me = viewer.person
+    if me is None:
         return set()
-    return set(
-        Person.objects.filter(manager=viewer.person, is_active=True, org_unit__isnull=False)
-        .values_list("org_unit_id", flat=True)
+    line = reporting_line_ids(me)  # the manager and everyone below them, active
+    report_paths = set(
+        Person.objects.filter(pk__in=line - {me.pk}, org_unit__isnull=False)
+        .values_list("org_unit__path", flat=True)
         .distinct()
     )
+    # Every unit holding a report, and every unit above one, is a candidate: path -> id.
+    candidates: dict[str, int] = {}
+    for path in report_paths:
+        ids = _path_ids(path or "")
+        for depth, unit_id in enumerate(ids, start=1):
+            candidates[".".join(str(i) for i in ids[:depth]) + "."] = unit_id
+    if not candidates:
+        return set()
+    roots = [p for p in candidates if not any(p != q and p.startswith(q) for q in candidates)]
+    within = Q()
+    for path in roots:
+        within |= Q(org_unit__path__startswith=path)
+    outsider_paths = set(
+        Person.objects.filter(within, is_active=True)
+        .exclude(pk__in=line)
+        .values_list("org_unit__path", flat=True)
+        .distinct()
+    )
+    return {
+        unit_id
+        for path, unit_id in candidates.items()
+        if not any(other.startswith(path) for other in outsider_paths)
+    }
 
 
 def can_set_tech_free_hours(viewer: Viewer, unit_id: int | None = None) -> bool:
