@@ -41,4 +41,6 @@ def register(app_label: str) -> None:
         app_label=app_label, template="guidelines/boundaries/_privacy.html"
     )
     register_personal_path("/guidelines/boundaries/")
-    register_personal_path("/api/v1/guidelines/boundaries/preferences")
+    # The whole boundaries API: my preferences, the tech-free hours that apply to me or that I
+    # manage (with their teams), my pause on my own date. Wellness weeks go along: harmless.
+    register_personal_path("/api/v1/guidelines/boundaries/")

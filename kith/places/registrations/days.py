@@ -5,12 +5,16 @@ PERSONAL_PATHS = (
     "/places/leave/",
     "/api/v1/places/office-days",
     "/api/v1/places/leave",
+    # Answers that name people: who will be in an office on a day, and teams' anchor days.
+    "/api/v1/places/who-is-there",
+    "/api/v1/places/anchor-days",
 )
 
 
 def register(app_label: str) -> None:
     """Office days, leave and nudges are the person's own data: in their export, on the
-    privacy page, and never cached by a browser or proxy."""
+    privacy page, and never cached by a browser or proxy; nor is any answer naming people
+    (who is there, anchor days)."""
     from kith.core import registry
     from kith.core.sensitive import register_personal_path
     from kith.places.selectors import days
