@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from pydantic import BeforeValidator
 from pydantic import Field as PydanticField
 
+from kith.core import throttle
 from kith.core.dates import org_today
 from kith.core.http import viewer_of as _viewer
 from kith.core.jsonschema import Id, whole_number
@@ -27,6 +28,8 @@ from kith.gatherings.models import Gathering
 router = Router()
 ERRORS: dict[int, Any] = {**BASE_ERRORS, 403: ErrorOut, 422: ValidationErrorOut}
 BODY_ERRORS: dict[int, Any] = {**ERRORS, 400: ErrorOut}
+# Computing options is throttled per organiser (services.PLAN_SCOPE).
+PLAN_ERRORS: dict[int, Any] = {**BODY_ERRORS, 429: ErrorOut}
 Days = Annotated[
     int,
     PydanticField(ge=planner.MIN_DAYS, le=planner.MAX_DAYS),
@@ -55,6 +58,8 @@ def _call(action: Any) -> Any:
         return action()
     except PermissionDenied as exc:
         raise HttpError(403, str(exc) or "Not allowed.") from exc
+    except throttle.Throttled as exc:
+        raise HttpError(429, exc.detail) from exc
 
 
 # --- schemas ------------------------------------------------------------------------------------
@@ -109,6 +114,10 @@ class PlanOut(Schema):
     options: list[OptionOut]
     avoided: list[str] = Field(..., description="In aggregate: never whose holiday or leave")
     not_counted: int = Field(..., description="Participants without a city: not in distances")
+    leave_counted: bool = Field(
+        ..., description="Declared leave taken into account (k or more people besides you)"
+    )
+    note: str = Field(..., description="Why leave was not taken into account; empty if it was")
 
 
 class AgendaDayOut(Schema):
@@ -152,6 +161,8 @@ class GatheringOut(Schema):
 class GatheringDetailOut(GatheringOut):
     options: list[OptionOut] = Field(..., description="Organiser only; empty for others")
     avoided: list[str]
+    leave_counted: bool
+    note: str = Field(..., description="Organiser only: why leave was not taken into account")
     agenda: list[AgendaDayOut]
     groups: list[GroupOut] = Field(..., description="All for the organiser; one's own otherwise")
     rsvps: RsvpCountsOut | None = Field(None, description="Organiser only, once invited")
@@ -215,6 +226,8 @@ def _detail(request: HttpRequest, gathering_id: int) -> dict[str, Any]:
         **_summary(g, viewer.person.pk, len(page.people)),
         "options": g.options if page.is_organiser else [],
         "avoided": g.avoided if page.is_organiser else [],
+        "leave_counted": g.leave_counted,
+        "note": inputs.leave_note(g.leave_counted) if page.is_organiser else "",
         "agenda": [
             {
                 "day": d.position + 1,
@@ -257,36 +270,39 @@ def gathering_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/plan",
-    response={200: PlanOut, **BODY_ERRORS},
-    summary="Rank places and weeks for these people (nothing is saved)",
+    response={200: PlanOut, **PLAN_ERRORS},
+    summary="Rank places and weeks for these people (no gathering is saved; audited)",
 )
 def plan(request: HttpRequest, payload: PlanIn) -> Any:
     viewer = _viewer(request)
     if not selectors.can_plan(viewer):
         raise HttpError(403, selectors.ONLY_PLANNERS)
     try:
-        people = selectors.people_for(_selection(payload))
-        selectors.require_may_plan_for(viewer, people)
-        errors = services.range_errors(payload.first_day, payload.last_day, payload.days)
-        if errors:
-            raise ValidationError(errors)
+        people = _call(lambda: selectors.people_for(_selection(payload), viewer=viewer))
+        result = _call(
+            lambda: services.plan_compute(
+                viewer=viewer,
+                people=people,
+                first_day=payload.first_day,
+                last_day=payload.last_day,
+                days=payload.days,
+                top=payload.top,
+            )
+        )
     except ValidationError as exc:
         return _invalid(exc)
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
-    result = inputs.plan_for(
-        people, first=payload.first_day, last=payload.last_day, days=payload.days, top=payload.top
-    )
     return {
         "options": inputs.plan_json(result, people),
         "avoided": result.avoided.sentences(),
         "not_counted": result.not_counted,
+        "leave_counted": result.avoided.leave_counted,
+        "note": inputs.leave_note(result.avoided.leave_counted),
     }
 
 
 @router.post(
     "",
-    response={201: GatheringDetailOut, **BODY_ERRORS},
+    response={201: GatheringDetailOut, **PLAN_ERRORS},
     summary="Create a gathering (a draft with its options computed)",
 )
 def create(request: HttpRequest, payload: CreateIn) -> Any:
@@ -294,7 +310,7 @@ def create(request: HttpRequest, payload: CreateIn) -> Any:
     if not selectors.can_plan(viewer):
         raise HttpError(403, selectors.ONLY_PLANNERS)
     try:
-        people = selectors.people_for(_selection(payload))
+        people = _call(lambda: selectors.people_for(_selection(payload), viewer=viewer))
         gathering = _call(
             lambda: services.gathering_create(
                 viewer=viewer,
@@ -331,7 +347,7 @@ def _act(request: HttpRequest, gathering_id: int, action: Any) -> Any:
 
 @router.post(
     "/{gathering_id}/options",
-    response={200: GatheringDetailOut, **ERRORS},
+    response={200: GatheringDetailOut, 429: ErrorOut, **ERRORS},
     summary="Compute the options again",
 )
 def replan(request: HttpRequest, gathering_id: int) -> Any:

@@ -2,7 +2,12 @@
 
 The one path the page, the API and `kith plan_gathering` share: `plan_for` reads the
 people's leave and the offices' bookings, calls the engine, and `option_json` writes what the
-page compares and the command prints."""
+page compares and the command prints.
+
+Declared leave counts only when the group has at least k people besides the organiser (k =
+KITH_INSIGHTS_MIN_GROUP, the minimum group size of DESIGN §4): in a smaller plan a week
+missing from the options would tell the organiser whose leave it is (docs/gatherings.md,
+"Privacy"). Public holidays always count: they are public calendars."""
 
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from kith.directory.models import Office, Person
 from kith.gatherings.engine import planner
@@ -22,12 +29,36 @@ from kith.places.models import Leave
 BOOKED = (Gathering.Status.PLANNED, Gathering.Status.INVITED)
 
 
-def travellers(people: Sequence[Person], first: dt.date, last: dt.date) -> list[Traveller]:
+def min_group() -> int:
+    """k: the smallest group whose declared leave the planner takes into account."""
+    return max(int(getattr(settings, "KITH_INSIGHTS_MIN_GROUP", 5)), 2)
+
+
+def leave_counts(people: Sequence[Person], organiser_id: int | None) -> bool:
+    """Whether declared leave is taken into account: at least k people besides the organiser
+    (an operator's CLI run has no organiser: every participant counts)."""
+    return sum(1 for p in people if p.pk != organiser_id) >= min_group()
+
+
+def leave_note(leave_counted: bool) -> str:
+    """The one sentence a plan that ignored leave carries ("" when leave counted)."""
+    if leave_counted:
+        return ""
+    return _(
+        "Declared leave is only taken into account for groups of %(k)d or more people besides "
+        "the organiser, so nobody's leave can be read from the options: check dates with the "
+        "people."
+    ) % {"k": min_group()}
+
+
+def travellers(
+    people: Sequence[Person], first: dt.date, last: dt.date, *, with_leave: bool = True
+) -> list[Traveller]:
     leave: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     rows = Leave.objects.filter(
         person_id__in=[p.pk for p in people], starts_on__lte=last, ends_on__gte=first
     ).values_list("person_id", "starts_on", "ends_on")
-    for person_id, starts, ends in rows:
+    for person_id, starts, ends in rows if with_leave else ():
         leave[person_id].append((starts, ends))
     return [
         Traveller(
@@ -101,15 +132,19 @@ def plan_for(
     days: int,
     top: int = planner.DEFAULT_TOP,
     excluding: int | None = None,
+    organiser_id: int | None,
 ) -> Plan:
-    """ValueError for a bad range or days (the callers name the field)."""
+    """ValueError for a bad range or days (the callers name the field). Leave is read only
+    when it counts (`leave_counts`); `plan.avoided.leave_counted` says which."""
+    count_leave = leave_counts(people, organiser_id)
     request = PlanRequest(
-        people=tuple(travellers(people, first, last)),
+        people=tuple(travellers(people, first, last, with_leave=count_leave)),
         offices=tuple(venues(first, last, excluding=excluding)),
         first=first,
         last=last,
         days=days,
         top=top,
+        count_leave=count_leave,
     )
     return planner.plan(request)
 

@@ -36,6 +36,9 @@ class Gathering(models.Model):
     options = models.JSONField(default=list, blank=True)
     avoided = models.JSONField(default=list, blank=True)
     not_counted = models.PositiveIntegerField(default=0)
+    # Whether declared leave was taken into account (only for k or more people besides the
+    # organiser: inputs.leave_counts).
+    leave_counted = models.BooleanField(default=True)
     options_at = models.DateTimeField(null=True, blank=True)
     # The chosen place: an office, or a venue in a city (its coordinates city-level).
     office = models.ForeignKey(

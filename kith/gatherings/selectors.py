@@ -93,8 +93,15 @@ def parse_emails(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in parts if p))
 
 
-def people_for(selection: Selection) -> list[Person]:
-    """The active people a selection names; ValidationError naming the field otherwise."""
+NOBODY_IN_LINE = "No one in your reporting line matches."
+
+
+def people_for(selection: Selection, *, viewer: Viewer | None = None) -> list[Person]:
+    """The active people a selection names; ValidationError naming the field otherwise.
+
+    A cohort chosen by a manager (a viewer who is not HR) is looked for in their reporting
+    line only, before anything is counted: the answer never depends on people outside it (an
+    exact start date is private to the person, their manager and HR)."""
     active = Person.objects.filter(is_active=True).select_related("org_unit")
     if selection.emails:
         return _by_email(active, selection.emails)
@@ -117,12 +124,18 @@ def people_for(selection: Selection) -> list[Person]:
             raise ValidationError(
                 {"joined_to": "The cohort's last start date is before its first."}
             )
-        people = list(
-            active.filter(
-                start_date__gte=selection.joined_from, start_date__lte=selection.joined_to
-            )
+        cohort = active.filter(
+            start_date__gte=selection.joined_from, start_date__lte=selection.joined_to
         )
         field_name = "joined_from"
+        if viewer is not None and not viewer.is_hr:
+            if viewer.person is None:
+                raise PermissionDenied(ONLY_PLANNERS)
+            people = list(cohort.filter(pk__in=reporting_line_ids(viewer.person)))
+            if not people:
+                raise ValidationError({field_name: NOBODY_IN_LINE})
+            return _capped(people, field_name)
+        people = list(cohort)
     else:
         raise ValidationError(
             {"participants": "Choose a team, a department, a cohort of new joiners or emails."}
@@ -165,15 +178,18 @@ def _capped(people: list[Person], field_name: str) -> list[Person]:
 # --- reading gatherings -------------------------------------------------------------------------
 
 
+# Participants see a gathering once invited (and a cancellation of what they were invited to);
+# the export holds the same ones.
+_SENT = Q(status=Gathering.Status.INVITED) | Q(
+    status=Gathering.Status.CANCELLED, event__isnull=False
+)
+
+
 def _visible(viewer: Viewer) -> Q:
     person = viewer.person
     if person is None:
         return Q(pk__in=[])
-    # Participants see it once invited (and a cancellation of what they were invited to).
-    sent = Q(status=Gathering.Status.INVITED) | Q(
-        status=Gathering.Status.CANCELLED, event__isnull=False
-    )
-    return Q(organiser=person) | (Q(people__person=person) & sent)
+    return Q(organiser=person) | (Q(people__person=person) & _SENT)
 
 
 def gatherings_for_viewer(viewer: Viewer) -> list[Gathering]:
@@ -297,7 +313,7 @@ def gatherings_data_of_person(person: Person) -> dict[str, object]:
     """A person's gatherings (those they organise, and those they were invited to) and their
     own group in each: what the export holds about them."""
     mine = Gathering.objects.filter(
-        Q(organiser=person) | Q(people__person=person, status=Gathering.Status.INVITED)
+        Q(organiser=person) | (Q(people__person=person) & _SENT)
     ).distinct()
     group_of = {
         m.gathering_id: m.group

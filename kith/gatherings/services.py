@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from kith.connect.engine.matching import match_round
 from kith.connect.engine.types import Participant as MatchParticipant
@@ -32,7 +36,7 @@ from kith.connect.inputs import (
     tenure_days,
 )
 from kith.connect.models import MatchMember
-from kith.core import audit
+from kith.core import audit, throttle
 from kith.core.permissions import Viewer
 from kith.directory.models import Office, Person
 from kith.events import messages as event_messages
@@ -112,6 +116,75 @@ def _validated(data: GatheringInput) -> str:
 
 # --- planning -------------------------------------------------------------------------------------
 
+# Plans an organiser may compute (page, API: new, again, or without saving), per window. Each
+# plan is audited too: comparing plans that differ by one person is slow and visible.
+PLAN_SCOPE = "gatherings_plan"
+PLAN_RATE = "60/h"  # used until settings.KITH_RATE_LIMITS names PLAN_SCOPE
+
+
+def plan_throttle(*, viewer: Viewer, now: float | None = None) -> None:
+    """Count one plan of the organiser; throttle.Throttled once over the limit."""
+    who = f"person:{viewer.person.pk if viewer.person else 0}"
+    if PLAN_SCOPE in settings.KITH_RATE_LIMITS:
+        throttle.check(PLAN_SCOPE, who)
+        return
+    # kith.core.throttle reads its rates from settings only: the same fixed-window counter in
+    # the shared cache, with the default rate.
+    rate = throttle.Rate.parse(PLAN_RATE)
+    now = time.time() if now is None else now
+    window = int(now // rate.seconds)
+    digest = salted_hmac("kith.gatherings.plan_throttle", who).hexdigest()[:32]
+    key = f"kith:throttle:{PLAN_SCOPE}:{rate.seconds}:{window}:{digest}"
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        count = 1 if cache.add(key, 1, timeout=rate.seconds + 5) else cache.incr(key)
+    if count > rate.limit:
+        raise throttle.Throttled(PLAN_SCOPE, max(1, int((window + 1) * rate.seconds - now)))
+
+
+def _audit_plan(
+    viewer: Viewer, action: str, people: int, first: dt.date, last: dt.date, **more: Any
+) -> None:
+    """A plan computed by an organiser: how many people and which range, never who."""
+    audit.record(
+        actor=viewer.user,
+        action=action,
+        people=people,
+        first_day=first.isoformat(),
+        last_day=last.isoformat(),
+        **more,
+    )
+
+
+def plan_compute(
+    *,
+    viewer: Viewer,
+    people: Sequence[Person],
+    first_day: dt.date,
+    last_day: dt.date,
+    days: int,
+    top: int = planner.DEFAULT_TOP,
+) -> planner.Plan:
+    """The ranked options for these people, saving no gathering: checked (who may plan for
+    them, the range), throttled per organiser and audited (count and range only)."""
+    selectors.require_may_plan_for(viewer, people)
+    errors = range_errors(first_day, last_day, days)
+    if errors:
+        raise ValidationError(errors)
+    assert viewer.person is not None
+    plan_throttle(viewer=viewer)
+    result = inputs.plan_for(
+        people,
+        first=first_day,
+        last=last_day,
+        days=days,
+        top=top,
+        organiser_id=viewer.person.pk,
+    )
+    _audit_plan(viewer, "gatherings.plan_computed", len(people), first_day, last_day, days=days)
+    return result
+
 
 def gathering_create(
     *,
@@ -125,6 +198,7 @@ def gathering_create(
     selectors.require_may_plan_for(viewer, people)
     name = _validated(data)
     assert viewer.person is not None
+    plan_throttle(viewer=viewer)
     with transaction.atomic():
         gathering = Gathering.objects.create(
             name=name,
@@ -136,11 +210,14 @@ def gathering_create(
         )
         Participant.objects.bulk_create(Participant(gathering=gathering, person=p) for p in people)
         options_store(gathering, people, now)
-        audit.record(
-            actor=viewer.user,
-            action="gatherings.planned",
+        _audit_plan(
+            viewer,
+            "gatherings.planned",
+            len(people),
+            data.first_day,
+            data.last_day,
             target=f"gathering:{gathering.pk}",
-            people=len(people),
+            days=data.days,
         )
     return gathering
 
@@ -152,12 +229,23 @@ def options_store(gathering: Gathering, people: Sequence[Person], now: dt.dateti
         last=gathering.last_day,
         days=gathering.days,
         excluding=gathering.pk,
+        organiser_id=gathering.organiser_id,
     )
     gathering.options = inputs.plan_json(result, people)
     gathering.avoided = result.avoided.sentences()
     gathering.not_counted = result.not_counted
+    gathering.leave_counted = result.avoided.leave_counted
     gathering.options_at = now
-    gathering.save(update_fields=["options", "avoided", "not_counted", "options_at", "updated_at"])
+    gathering.save(
+        update_fields=[
+            "options",
+            "avoided",
+            "not_counted",
+            "leave_counted",
+            "options_at",
+            "updated_at",
+        ]
+    )
 
 
 def participants_of(gathering: Gathering) -> list[Person]:
@@ -186,8 +274,19 @@ def gathering_replan(
     """Compute the options again (leave, holidays or offices may have changed)."""
     _require_organiser(viewer, gathering)
     _require_open(gathering, Gathering.Status.DRAFT, Gathering.Status.PLANNED)
+    plan_throttle(viewer=viewer)
+    people = participants_of(gathering)
     with transaction.atomic():
-        options_store(gathering, participants_of(gathering), now or timezone.now())
+        options_store(gathering, people, now or timezone.now())
+        _audit_plan(
+            viewer,
+            "gatherings.replanned",
+            len(people),
+            gathering.first_day,
+            gathering.last_day,
+            target=f"gathering:{gathering.pk}",
+            days=gathering.days,
+        )
     return gathering
 
 
@@ -244,6 +343,7 @@ def _require_still_possible(gathering: Gathering, chosen: dict[str, Any], week: 
         days=gathering.days,
         top=10**6,
         excluding=gathering.pk,
+        organiser_id=gathering.organiser_id,
     )
     for option in result.options:
         venue = option.venue

@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kith.core import throttle
 from kith.core.dates import org_today
 from kith.core.http import error_text
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import require
-from kith.gatherings import selectors, services
+from kith.gatherings import inputs, selectors, services
 from kith.gatherings.engine import planner
 from kith.gatherings.models import AgendaDay, Gathering
 
@@ -124,7 +125,7 @@ def plan(request: HttpRequest) -> HttpResponse:
     form = PlanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            people = selectors.people_for(form.selection())
+            people = selectors.people_for(form.selection(), viewer=viewer)
             data = services.GatheringInput(
                 name=form.cleaned_data["name"],
                 kind=form.cleaned_data["kind"],
@@ -135,6 +136,8 @@ def plan(request: HttpRequest) -> HttpResponse:
             gathering = services.gathering_create(viewer=viewer, data=data, people=people)
         except ValidationError as exc:
             _add_errors(form, exc)
+        except throttle.Throttled as exc:
+            form.add_error(None, exc.detail)
         else:
             return redirect("gatherings:options", gathering.pk)
     return render(request, "gatherings/plan.html", {"nav": NAV, "form": form})
@@ -149,6 +152,7 @@ def options(request: HttpRequest, gathering_id: int) -> HttpResponse:
         "gathering": gathering,
         "options": _numbered(gathering.options),
         "people": len(services.participants_of(gathering)),
+        "leave_note": inputs.leave_note(gathering.leave_counted),
         "can_choose": gathering.status in (Gathering.Status.DRAFT, Gathering.Status.PLANNED),
     }
     return render(request, "gatherings/options.html", context)
@@ -212,6 +216,9 @@ def _act(request: HttpRequest, action: Any) -> bool:
         return False
     except PermissionDenied as exc:
         flash.error(request, str(exc))
+        return False
+    except throttle.Throttled as exc:
+        flash.error(request, exc.detail)
         return False
     return True
 

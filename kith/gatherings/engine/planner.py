@@ -91,6 +91,9 @@ class PlanRequest:
     last: dt.date
     days: int = 5
     top: int = DEFAULT_TOP
+    # False: declared leave is ignored (the caller's small-group rule: a plan about few people
+    # must not tell anyone's leave). Public holidays always count.
+    count_leave: bool = True
 
 
 # --- outputs ------------------------------------------------------------------------------------
@@ -133,11 +136,13 @@ class Avoided:
     place_weeks_closed: int = 0  # (place, week) with a public holiday where the place is
     place_weeks_full: int = 0  # (office, week) over the office's capacity
     places: int = 0  # candidate places
+    leave_counted: bool = True  # False: only public holidays made weeks_people_away
 
     def sentences(self) -> list[str]:
         out = []
         if self.weeks_people_away:
-            out.append(f"{_n(self.weeks_people_away, 'week')} avoided: public holidays or leave")
+            why = "public holidays or leave" if self.leave_counted else "public holidays"
+            out.append(f"{_n(self.weeks_people_away, 'week')} avoided: {why}")
         if self.place_weeks_closed:
             out.append(
                 f"{_n(self.place_weeks_closed, 'place-week')} avoided: a public holiday "
@@ -265,12 +270,16 @@ def city_venues(people: Sequence[Traveller], offices: Sequence[Venue]) -> list[V
 
 
 def _away_days(
-    people: Iterable[Traveller], years: tuple[int, ...], lookup: HolidayLookup
+    people: Iterable[Traveller],
+    years: tuple[int, ...],
+    lookup: HolidayLookup,
+    *,
+    count_leave: bool = True,
 ) -> set[dt.date]:
     away: set[dt.date] = set()
     for person in people:
         away |= lookup(person.country, person.region, years)
-        for start, end in person.leave:
+        for start, end in person.leave if count_leave else ():
             day = start
             while day <= end:
                 away.add(day)
@@ -301,7 +310,7 @@ def plan(request: PlanRequest, *, holidays: HolidayLookup = public_holidays) -> 
     weeks = candidate_weeks(request.first, request.last, request.days)
     venues = list(request.offices) + city_venues(people, request.offices)
     years = tuple(range(request.first.year, request.last.year + 1))
-    away = _away_days(people, years, holidays)
+    away = _away_days(people, years, holidays, count_leave=request.count_leave)
     free_weeks = [w for w in weeks if not any(d in away for d in gathering_days(w, request.days))]
     located = [p for p in people if p.located]
     closed = full = 0
@@ -328,6 +337,7 @@ def plan(request: PlanRequest, *, holidays: HolidayLookup = public_holidays) -> 
             place_weeks_closed=closed,
             place_weeks_full=full,
             places=len(venues),
+            leave_counted=request.count_leave,
         ),
         not_counted=len(people) - len(located),
         participants=len(people),

@@ -70,9 +70,10 @@ def create(organiser, people, *, hr=True, days=5, kind="core_week", first=FIRST,
 
 
 def test_hr_plans_for_anyone_and_the_options_avoid_leave(hr, office):
-    people = people_in([BERLIN, BERLIN, MUNICH, LISBON])
+    # Five people besides the organiser: declared leave counts (k = 5).
+    people = people_in([BERLIN, BERLIN, BERLIN, MUNICH, LISBON])
     Leave.objects.create(
-        person=people[3], starts_on=dt.date(2027, 5, 5), ends_on=dt.date(2027, 5, 5)
+        person=people[4], starts_on=dt.date(2027, 5, 5), ends_on=dt.date(2027, 5, 5)
     )
     gathering = create(hr, people)
     assert gathering.status == "draft" and len(gathering.options) >= 2
@@ -84,7 +85,8 @@ def test_hr_plans_for_anyone_and_the_options_avoid_leave(hr, office):
     assert {p["email"] for p in best["per_person"]} == {p.email for p in people}
     # A city venue for home cities without an office; nobody's leave is named.
     assert any(o["office"] is None and o["city"] == "Munich" for o in gathering.options)
-    assert people[3].email not in " ".join(gathering.avoided)
+    assert people[4].email not in " ".join(gathering.avoided)
+    assert gathering.leave_counted
 
 
 def test_a_manager_plans_only_for_their_reporting_line(team):
@@ -167,7 +169,7 @@ def test_choose_send_and_participants_see_it_once_invited(hr, office, mailoutbox
 
 
 def test_choosing_a_week_that_no_longer_works_is_refused(hr, office):
-    people = people_in([BERLIN, MUNICH])
+    people = people_in([BERLIN, MUNICH, BERLIN, BERLIN, BERLIN])  # k: leave counts
     gathering = create(hr, people)
     week = dt.date.fromisoformat(gathering.options[0]["week_start"])
     Leave.objects.create(person=people[1], starts_on=week, ends_on=week)

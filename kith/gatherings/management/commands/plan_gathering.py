@@ -58,10 +58,17 @@ class Command(BaseCommand):
         except ValidationError as exc:
             message = " ".join(m for ms in exc.message_dict.values() for m in ms)
             raise CommandError(f"--emails: {message}", returncode=2) from None
-        result = inputs.plan_for(people, first=first, last=last, days=days, top=top)
+        # No organiser at the shell: leave counts from k participants (the same rule as the
+        # page and the API, so an operator's run tells nobody's leave either).
+        result = inputs.plan_for(
+            people, first=first, last=last, days=days, top=top, organiser_id=None
+        )
         rows = inputs.plan_json(result, people)
+        note = inputs.leave_note(result.avoided.leave_counted)
         if options["json"]:
             self.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False))
+            if note:
+                self.stderr.write(note)
             return
         self._table(rows, result)
 
@@ -79,6 +86,9 @@ class Command(BaseCommand):
             )
         for line in result.avoided.sentences():
             self.stdout.write(f"- {line}")
+        note = inputs.leave_note(result.avoided.leave_counted)
+        if note:
+            self.stdout.write(f"- {note}")
         if result.not_counted:
             self.stdout.write(
                 f"- {result.not_counted} of {result.participants} people have no city in the "
