@@ -199,5 +199,9 @@ def profile_dict(person: Person, *, private: bool) -> dict[str, object]:
             employment_type=person.employment_type,
             start_date=person.start_date,
             is_active=person.is_active,
+            # The holiday subdivision HR's import sets (read by the gatherings planner). It is
+            # in the person's own export; PersonPrivateOut does not list it, so no API answer
+            # (not /people/{id}/private, which a manager may read) carries it.
+            region=person.region,
         )
     return data
