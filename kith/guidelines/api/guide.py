@@ -6,15 +6,16 @@ Everyone signed in reads the guide and asks the advisor; HR edits the guide. Err
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
+from pydantic import BeforeValidator
 
 from kith.core.http import viewer_of as _viewer
-from kith.core.jsonschema import Id, JsonBool, WholeInt
+from kith.core.jsonschema import Id, JsonBool, whole_number
 from kith.directory.api import ERRORS as BASE_ERRORS
 from kith.directory.schemas import ErrorOut, ValidationErrorOut
 from kith.guidelines.engine.advisor import Option
@@ -41,7 +42,7 @@ def _call(action: Any) -> Any:
     try:
         return action()
     except ValidationError as exc:
-        raise HttpError(422, _detail(exc)) from exc
+        raise HttpError(400, _detail(exc)) from exc
     except PermissionDenied as exc:
         raise HttpError(403, str(exc) or "Not allowed.") from exc
 
@@ -105,12 +106,16 @@ def add_kind(request: HttpRequest, payload: KindIn) -> tuple[int, Any]:
     return 201, _kind(selectors.kind_for_viewer(viewer, kind.pk))
 
 
+# Bounds inside the Annotated, so they reach the OpenAPI document (kith/core/jsonschema.py).
+Position = Annotated[int, Field(ge=0, le=1000), BeforeValidator(whole_number)]
+
+
 class KindPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = Field(None, max_length=300)
     sensitivity: SensitivityName | None = None
-    position: WholeInt | None = Field(
-        None, ge=0, le=1000, description="Move to this place in the guide (0 = first)"
+    position: Position | None = Field(
+        None, description="Move to this place in the guide (0 = first)"
     )
 
 
@@ -140,7 +145,7 @@ def patch_kind(request: HttpRequest, kind_id: int, payload: KindPatch) -> dict[s
 
 @router.delete(
     "/guide/kinds/{kind_id}",
-    response={204: None, **ERRORS},
+    response={204: None, **BODY_ERRORS},
     summary="Remove a kind and its cells (HR)",
 )
 def delete_kind(request: HttpRequest, kind_id: int) -> tuple[int, None]:
@@ -171,7 +176,7 @@ def put_cells(request: HttpRequest, kind_id: int, payload: CellsIn) -> dict[str,
     row = selectors.kind_for_viewer(viewer, kind_id)
     channels = [c.channel for c in payload.cells]
     if len(channels) != len(set(channels)):
-        raise HttpError(422, "cells: name each channel once.")
+        raise HttpError(400, "cells: name each channel once.")
     cells = {c.channel: (c.fit, c.why) for c in payload.cells}
     _call(lambda: services.cells_update(viewer=viewer, kind=row.kind, cells=cells))
     return _kind(selectors.kind_for_viewer(viewer, kind_id))
@@ -179,7 +184,7 @@ def put_cells(request: HttpRequest, kind_id: int, payload: CellsIn) -> dict[str,
 
 @router.post(
     "/guide/reset",
-    response={200: list[KindOut], **ERRORS},
+    response={200: list[KindOut], **BODY_ERRORS},
     summary="Reset to the default guide (HR)",
 )
 def reset_guide(request: HttpRequest) -> list[dict[str, Any]]:
@@ -322,7 +327,7 @@ class ProposeOut(Schema):
 def propose_call(request: HttpRequest, payload: ProposeIn) -> tuple[int, Any]:
     viewer = _viewer(request)
     if payload.starts_at.tzinfo is None:
-        raise HttpError(422, "starts_at: give the time with its offset, e.g. 2026-12-08T10:30Z.")
+        raise HttpError(400, "starts_at: give the time with its offset, e.g. 2026-12-08T10:30Z.")
 
     def act() -> dict[str, Any]:
         colleague = selectors.colleague_for_viewer(viewer, person_id=payload.colleague)

@@ -54,7 +54,7 @@ def test_kind_lifecycle(hr_client) -> None:
     duplicate = hr_client.patch(
         f"{API}/guide/kinds/{kind_id}", {"name": "Feedback"}, content_type="application/json"
     )
-    assert duplicate.status_code == 422
+    assert duplicate.status_code == 400
     assert duplicate.json()["detail"].startswith("Name:")
     assert hr_client.delete(f"{API}/guide/kinds/{kind_id}").status_code == 204
     assert hr_client.post(f"{API}/guide/reset").status_code == 200
@@ -93,7 +93,7 @@ def test_advice_errors_name_the_field(employee_client) -> None:
     response = employee_client.post(
         f"{API}/advice", {"kind": "health"}, content_type="application/json"
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert "How far apart" in response.json()["detail"]
     missing = employee_client.post(
         f"{API}/advice", {"kind": "nope", "distance": "same_zone"}, content_type="application/json"
