@@ -366,6 +366,9 @@ KITH_RATE_LIMITS = {
     "api_token": "600/m",
     # Calls proposed from the channel advisor, per proposing person.
     "guidelines_proposal": "20/h",
+    # Plans an organiser computes (gatherings: plan, create, options again), per organiser:
+    # comparing plans that differ by one person is how leave would leak (docs/gatherings.md).
+    "gatherings_plan": "60/h",
 }
 
 # --- Logging ----------------------------------------------------------------------------------

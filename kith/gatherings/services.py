@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from kith.connect.engine.matching import match_round
 from kith.connect.engine.types import Participant as MatchParticipant
@@ -119,28 +115,11 @@ def _validated(data: GatheringInput) -> str:
 # Plans an organiser may compute (page, API: new, again, or without saving), per window. Each
 # plan is audited too: comparing plans that differ by one person is slow and visible.
 PLAN_SCOPE = "gatherings_plan"
-PLAN_RATE = "60/h"  # used until settings.KITH_RATE_LIMITS names PLAN_SCOPE
 
 
-def plan_throttle(*, viewer: Viewer, now: float | None = None) -> None:
+def plan_throttle(*, viewer: Viewer) -> None:
     """Count one plan of the organiser; throttle.Throttled once over the limit."""
-    who = f"person:{viewer.person.pk if viewer.person else 0}"
-    if PLAN_SCOPE in settings.KITH_RATE_LIMITS:
-        throttle.check(PLAN_SCOPE, who)
-        return
-    # kith.core.throttle reads its rates from settings only: the same fixed-window counter in
-    # the shared cache, with the default rate.
-    rate = throttle.Rate.parse(PLAN_RATE)
-    now = time.time() if now is None else now
-    window = int(now // rate.seconds)
-    digest = salted_hmac("kith.gatherings.plan_throttle", who).hexdigest()[:32]
-    key = f"kith:throttle:{PLAN_SCOPE}:{rate.seconds}:{window}:{digest}"
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        count = 1 if cache.add(key, 1, timeout=rate.seconds + 5) else cache.incr(key)
-    if count > rate.limit:
-        raise throttle.Throttled(PLAN_SCOPE, max(1, int((window + 1) * rate.seconds - now)))
+    throttle.check(PLAN_SCOPE, f"person:{viewer.person.pk if viewer.person else 0}")
 
 
 def _audit_plan(

@@ -209,20 +209,6 @@ def test_plans_are_throttled_per_organiser(office, settings) -> None:
     assert _plan(client_for(other, hr=True), body)["options"]
 
 
-def test_the_default_rate_holds_when_settings_name_none(office, settings, monkeypatch) -> None:
-    settings.KITH_RATE_LIMITS = {
-        k: v for k, v in settings.KITH_RATE_LIMITS.items() if k != services.PLAN_SCOPE
-    }
-    monkeypatch.setattr(services, "PLAN_RATE", "1/h")
-    hr = PersonFactory(email="hr@x.org", **BERLIN)
-    PersonFactory(email="b@x.org", **BERLIN)
-    api = client_for(hr, hr=True)
-    body = {**PLAN, "emails": ["hr@x.org", "b@x.org"]}
-    first = api.post(f"{GATHERINGS}/plan", body, content_type="application/json")
-    second = api.post(f"{GATHERINGS}/plan", body, content_type="application/json")
-    assert (first.status_code, second.status_code) == (200, 429)
-
-
 # --- 2. start dates through a cohort ------------------------------------------------------------
 
 
