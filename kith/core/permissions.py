@@ -601,7 +601,8 @@ def can_edit_channel_guide(viewer: Viewer) -> bool:
 
 
 def can_set_tech_free_hours(viewer: Viewer, *, manages_unit: bool) -> bool:
-    """A unit's tech-free hours are set by the managers of its active people and by HR."""
+    """A unit's tech-free hours are set by HR, and by a manager whose reporting line holds
+    every active person in the unit and the units below it (they hold them all)."""
     return viewer.is_hr or (manages_unit and _is_active(viewer))
 
 

@@ -303,20 +303,33 @@ def tags_by_kind(person: Person) -> dict[str, list[Tag]]:
     return grouped
 
 
-def reporting_line_units(person: Person) -> set[int]:
-    """Org unit ids of everyone in a manager's reporting line (all levels), in one recursive
-    query (UNION, not UNION ALL: a cycle in bad data ends instead of looping)."""
+_REPORTING_LINE = """
+    WITH RECURSIVE line(id) AS (
+        SELECT id FROM {table} WHERE manager_id = %s AND is_active = %s
+        UNION
+        SELECT p.id FROM {table} p JOIN line ON p.manager_id = line.id
+        WHERE p.is_active = %s
+    )
+"""
+
+
+def reporting_line_ids(person: Person) -> set[int]:
+    """The person and everyone active below them (all levels), in one recursive query (UNION,
+    not UNION ALL: a cycle in bad data ends instead of looping)."""
     table = connection.ops.quote_name(Person._meta.db_table)
-    sql = f"""
-        WITH RECURSIVE line(id) AS (
-            SELECT id FROM {table} WHERE manager_id = %s AND is_active = %s
-            UNION
-            SELECT p.id FROM {table} p JOIN line ON p.manager_id = line.id
-            WHERE p.is_active = %s
-        )
-        SELECT DISTINCT org_unit_id FROM {table}
-        WHERE id IN (SELECT id FROM line) AND org_unit_id IS NOT NULL
-    """
+    sql = _REPORTING_LINE.format(table=table) + "SELECT id FROM line"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person.pk, True, True])
+        return {int(row[0]) for row in cursor.fetchall()} | {person.pk}
+
+
+def reporting_line_units(person: Person) -> set[int]:
+    """Org unit ids of everyone in a manager's reporting line (all levels), in one query."""
+    table = connection.ops.quote_name(Person._meta.db_table)
+    sql = _REPORTING_LINE.format(table=table) + (
+        f"SELECT DISTINCT org_unit_id FROM {table} "
+        "WHERE id IN (SELECT id FROM line) AND org_unit_id IS NOT NULL"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [person.pk, True, True])
         return {int(row[0]) for row in cursor.fetchall()}

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from kith.core.permissions import Viewer
 from kith.directory.models import OrgUnit, Person
+from kith.directory.selectors import reporting_line_ids
 from kith.events.models import Rsvp
 from kith.gatherings.models import AgendaDay, Gathering, Group, GroupMember, Participant
 
@@ -26,24 +26,6 @@ ONLY_PLANNERS = "Only HR admins and managers (for their reporting line) plan gat
 
 
 # --- who may plan for whom ----------------------------------------------------------------------
-
-
-def reporting_line_ids(person: Person) -> set[int]:
-    """The person and everyone below them (all levels), active, in one recursive query
-    (UNION: a cycle in bad data ends instead of looping)."""
-    table = connection.ops.quote_name(Person._meta.db_table)
-    sql = f"""
-        WITH RECURSIVE line(id) AS (
-            SELECT id FROM {table} WHERE manager_id = %s AND is_active = %s
-            UNION
-            SELECT p.id FROM {table} p JOIN line ON p.manager_id = line.id
-            WHERE p.is_active = %s
-        )
-        SELECT id FROM line
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [person.pk, True, True])
-        return {int(row[0]) for row in cursor.fetchall()} | {person.pk}
 
 
 def can_plan(viewer: Viewer) -> bool:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from kith.core import permissions
 from kith.core.permissions import Viewer, require
 from kith.directory.models import ContactPreference, OrgUnit, Person
+from kith.directory.selectors import reporting_line_ids
 from kith.guidelines.engine.boundaries import DaysOff, WeeklyQuiet, quiet_intervals
 from kith.guidelines.models import TechFreeHours, WellnessWeek
 
@@ -166,8 +167,6 @@ def managed_unit_ids(viewer: Viewer) -> set[int]:
 
     Three queries: the reporting line, where its people sit, and who else sits there.
     (HR may set any unit; see can_set_tech_free_hours.)"""
-    from kith.gatherings.selectors import reporting_line_ids
-
     me = viewer.person
     if me is None:
         return set()
