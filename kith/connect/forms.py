@@ -7,17 +7,8 @@ from django import forms
 from django.utils import timezone
 
 from kith.connect.models import WEIGHT_FIELDS, Program
+from kith.core.weekdays import WEEKDAY_CHOICES as WEEKDAYS
 from kith.directory.models import OrgUnit
-
-WEEKDAYS = [
-    (1, "Monday"),
-    (2, "Tuesday"),
-    (3, "Wednesday"),
-    (4, "Thursday"),
-    (5, "Friday"),
-    (6, "Saturday"),
-    (7, "Sunday"),
-]
 
 
 def split_topics(value: str) -> list[str]:

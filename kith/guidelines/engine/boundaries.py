@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from kith.core.boundaries import merged
+from kith.core.zones import zone as zone_named
+
 UTC = dt.UTC
 DAY = dt.timedelta(days=1)
 Interval = tuple[dt.datetime, dt.datetime]
@@ -38,7 +41,7 @@ def quiet_intervals(
     end: dt.datetime,
 ) -> list[Interval]:
     """Sorted, disjoint UTC intervals inside [begin, end) when the person's boundaries hold."""
-    tz = ZoneInfo(zone)
+    tz = zone_named(zone)
     spans: list[Interval] = []
     if weekly:
         day = begin.astimezone(tz).date() - DAY
@@ -51,19 +54,6 @@ def quiet_intervals(
     for off in days_off:
         spans.append((_at(tz, off.first, dt.time()), _at(tz, off.last + DAY, dt.time())))
     return merged(spans, begin.astimezone(UTC), end.astimezone(UTC))
-
-
-def merged(intervals: Sequence[Interval], begin: dt.datetime, end: dt.datetime) -> list[Interval]:
-    result: list[Interval] = []
-    for left, right in sorted(intervals):
-        left, right = max(left, begin), min(right, end)
-        if right <= left:
-            continue
-        if result and left <= result[-1][1]:
-            result[-1] = (result[-1][0], max(result[-1][1], right))
-        else:
-            result.append((left, right))
-    return result
 
 
 def _at(tz: ZoneInfo, day: dt.date, wall: dt.time) -> dt.datetime:

@@ -3,17 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kith.core.weekdays import WEEKDAY_CHOICES as WEEKDAYS
 from kith.directory.models import ContactPreference
-
-WEEKDAYS = [
-    (1, _("Monday")),
-    (2, _("Tuesday")),
-    (3, _("Wednesday")),
-    (4, _("Thursday")),
-    (5, _("Friday")),
-    (6, _("Saturday")),
-    (7, _("Sunday")),
-]
 
 
 class PreferencesForm(forms.Form):

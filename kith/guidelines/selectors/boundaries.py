@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from kith.core import permissions
 from kith.core.permissions import Viewer, require
+from kith.core.zones import zone as zone_named
 from kith.directory.models import ContactPreference, OrgUnit, Person
 from kith.directory.selectors import reporting_line_ids
 from kith.guidelines.engine.boundaries import DaysOff, WeeklyQuiet, quiet_intervals
@@ -84,7 +85,7 @@ def wellness_week_name_on(day: dt.date) -> str:
 
 def _known_zone(name: str) -> str:
     try:
-        return name if name and ZoneInfo(name) else ""
+        return name if name and zone_named(name) else ""
     except (ZoneInfoNotFoundError, ValueError):
         return ""
 
@@ -116,7 +117,7 @@ def local_today(viewer: Viewer) -> dt.date:
     zone = _known_zone(getattr(viewer.person, "timezone", "") or "")
     if not zone:
         return timezone.localdate()
-    return timezone.now().astimezone(ZoneInfo(zone)).date()
+    return timezone.now().astimezone(zone_named(zone)).date()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kith.core.zones import zone
+
 DEFAULT_START = dt.time(9)
 DEFAULT_END = dt.time(17)
 DEFAULT_DAYS = frozenset(range(1, 6))
@@ -40,7 +42,7 @@ class WorkingHours:
             raise ValueError("working days must be ISO weekdays 1–7, at least one")
         if self.start.tzinfo is not None or self.end.tzinfo is not None:
             raise ValueError("working hours are wall-clock times, without a time zone")
-        ZoneInfo(self.timezone)  # fails early on an unknown zone
+        zone(self.timezone)  # fails early on an unknown zone
 
     @classmethod
     def of(
@@ -70,7 +72,7 @@ class WorkingHours:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)  # ZoneInfo caches instances by key
+        return zone(self.timezone)  # kept by name (kith.core.zones)
 
     def includes_wall_clock(self, day: dt.date, time: dt.time) -> bool:
         """Whether a clock in this zone showing `day` `time` shows a working moment."""
@@ -208,7 +210,7 @@ def _known_zone(name: str) -> str:
     if not name:
         return ""
     try:
-        ZoneInfo(name)
+        zone(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ""
     return name

@@ -1,23 +1,9 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
+from kith.core.weekdays import weekday_name
 from kith.directory.models import Office, OrgUnit, Person
-
-WEEKDAY_NAMES = (
-    _("Monday"),
-    _("Tuesday"),
-    _("Wednesday"),
-    _("Thursday"),
-    _("Friday"),
-    _("Saturday"),
-    _("Sunday"),
-)
-
-
-def weekday_name(weekday: int | None) -> str:
-    return str(WEEKDAY_NAMES[weekday - 1]) if weekday and 1 <= weekday <= 7 else ""
 
 
 class AnchorDay(models.Model):
