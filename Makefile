@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(PY) bench/insights.py
 	$(PY) bench/span.py
 	$(PY) bench/gatherings.py
+	$(PY) bench/boundaries.py --people 100000
 
 lock: $(STAMP)
 	(echo "# Pinned versions for every install (pip -c). Regenerate with: make lock"; \
