@@ -752,8 +752,8 @@ def rounds_run_due(*, now: dt.datetime | None = None) -> list[Round]:
             continue
         try:
             drawn.append(round_run(program=program, round_date=date, now=now))
-        except RoundAlreadyDrawn:
-            continue
+        except (RoundAlreadyDrawn, RoundPaused):
+            continue  # drawn meanwhile, or a wellness week announced meanwhile
         except Exception:
             # One broken program must not hold up every other program's round.
             log.exception("could not draw round %s of program %s", date, program.pk)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +54,7 @@ MAX_FAILURES_IN_A_ROW = 3
 
 # Far enough to see past a wellness week and the tech-free hours right after it.
 QUIET_HORIZON = dt.timedelta(days=60)
+QUIET_HORIZONS_READ = 3
 # Notices about the security of a person's account: delivered in-app and by email whatever the
 # boundaries and the preferred channel say (the sign-in address change of decision 0011).
 EXEMPT_KINDS = frozenset({"directory.email_changed"})
@@ -127,8 +128,17 @@ def delivery_time(person: Person, due: dt.datetime, *, kind: str = "general") ->
     hours = working_hours_of(person)
     if kind in EXEMPT_KINDS:
         return next_delivery_time(due, hours)
-    quiet = boundaries.quiet_periods([person.pk], due, due + QUIET_HORIZON).get(person.pk, [])
-    return next_delivery_time_outside(due, hours, quiet)
+    moment = due
+    # Quiet periods are read a horizon at a time; a moment found past the horizon is only free
+    # because nothing was read there yet, so read on (rules that cover every working hour for
+    # months cannot hold a message longer than these few horizons).
+    for _ in range(QUIET_HORIZONS_READ):
+        horizon = moment + QUIET_HORIZON
+        quiet = boundaries.quiet_periods([person.pk], moment, horizon).get(person.pk, [])
+        moment = next_delivery_time_outside(moment, hours, quiet)
+        if moment < horizon:
+            break
+    return moment
 
 
 def notifications_reschedule(
@@ -141,8 +151,11 @@ def notifications_reschedule(
     these people, or of everyone in an org unit and below it, or (neither given) of everyone.
     Works in batches of people sharing one query for their quiet periods and one bulk update;
     returns how many notifications moved."""
-    now = now or timezone.now()
-    waiting = Notification.objects.filter(deliver_at__gt=now).exclude(kind__in=EXEMPT_KINDS)
+
+    def clock() -> dt.datetime:  # a long run at 100k people: each batch sees its own now
+        return now or timezone.now()
+
+    waiting = Notification.objects.filter(deliver_at__gt=clock()).exclude(kind__in=EXEMPT_KINDS)
     if person_ids is not None:
         ids = sorted(set(person_ids))
     else:
@@ -156,11 +169,13 @@ def notifications_reschedule(
     moved = 0
     for start in range(0, len(ids), RESCHEDULE_BATCH):
         batch = ids[start : start + RESCHEDULE_BATCH]
-        moved += _reschedule_batch(waiting.filter(person_id__in=batch), batch, now)
+        rows = Notification.objects.filter(deliver_at__gt=clock(), person_id__in=batch)
+        moved += _reschedule_batch(rows.exclude(kind__in=EXEMPT_KINDS), batch, clock)
     return moved
 
 
-def _reschedule_batch(rows: Any, person_ids: list[int], now: dt.datetime) -> int:
+def _reschedule_batch(rows: Any, person_ids: list[int], clock: Callable[[], dt.datetime]) -> int:
+    now = clock()
     people = {
         p.pk: p
         for p in Person.objects.filter(pk__in=person_ids).only(
@@ -188,6 +203,13 @@ def _reschedule_batch(rows: Any, person_ids: list[int], now: dt.datetime) -> int
         if new != note.deliver_at:
             note.deliver_at = new
             changed.append(note)
+    # What arrived while this batch was computed stays where it is: it may have been read.
+    still_waiting = set(
+        Notification.objects.filter(
+            pk__in=[n.pk for n in changed], deliver_at__gt=clock()
+        ).values_list("pk", flat=True)
+    )
+    changed = [n for n in changed if n.pk in still_waiting]
     Notification.objects.bulk_update(changed, ["deliver_at"], batch_size=1000)
     return len(changed)
 
@@ -278,12 +300,13 @@ def _held_by_boundaries(notification: Notification, now: dt.datetime) -> bool:
     quiet = boundaries.quiet_periods([person.pk], now, now + QUIET_HORIZON).get(person.pk, [])
     if not inside(now, quiet):
         return False
-    later = next_delivery_time_outside(now, working_hours_of(person), quiet)
+    later = delivery_time(person, now, kind=notification.kind)
+    # Only the email waits: the message is already in the inbox (it may have been read), so
+    # it stays there rather than vanish and come back.
     Notification.objects.filter(pk=notification.pk).update(
         email_state=EmailState.PENDING,
         email_attempts=F("email_attempts") - 1,  # the claim counted an attempt never made
-        email_retry_at=None,
-        deliver_at=later,
+        email_retry_at=later,
     )
     log.info("email for notification %s held until %s", notification.pk, later.isoformat())
     return True
@@ -312,7 +335,7 @@ def _record_failure(notification: Notification, now: dt.datetime, exc: Exception
     retry_at = None
     if attempts < MAX_EMAIL_ATTEMPTS:
         delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-        retry_at = next_delivery_time(now + delay, working_hours_of(notification.person))
+        retry_at = delivery_time(notification.person, now + delay, kind=notification.kind)
     # No address or content in the log line: the id is enough to find it.
     log.warning(
         "email for notification %s failed (attempt %s of %s, %s)%s",

@@ -104,10 +104,32 @@ def test_the_sweep_moves_an_email_that_became_due_inside_a_new_quiet_period(
     note.refresh_from_db()
     assert note.email_state == Notification.EmailState.PENDING
     assert note.email_attempts == 0
-    assert note.deliver_at == dt.datetime(2030, 6, 10, 9, tzinfo=UTC)  # Friday ends at 17
+    # Only the email waits: the message is already in the inbox and stays there.
+    assert note.deliver_at == at(7, 12)
+    assert note.email_retry_at == dt.datetime(2030, 6, 10, 9, tzinfo=UTC)  # Friday ends at 17
     assert smtp_server.messages() == []
     assert notify.notifications_deliver_due(now=dt.datetime(2030, 6, 10, 9, tzinfo=UTC)) == 1
     smtp_server.wait_for(1)
+
+
+def test_tech_free_hours_over_every_working_hour_never_release_a_message_inside_them(
+    make_person,
+):
+    """Quiet periods are read a horizon (60 days) at a time: a moment past the horizon is not
+    free just because nothing was read there."""
+    team = OrgUnitFactory()
+    ana = make_person(email="ana@example.org", org_unit=team, **OFFICE_HOURS)
+    for weekday in range(1, 6):
+        TechFreeHours.objects.create(
+            org_unit=team, weekday=weekday, starts_at=dt.time(0), ends_at=dt.time(23, 59)
+        )
+    TechFreeHours.objects.filter(org_unit=team, weekday=3).delete()
+    WellnessWeek.objects.create(
+        name="Long log-off", starts_on=dt.date(2030, 6, 10), ends_on=dt.date(2030, 8, 31)
+    )
+    note = notify.notification_send(person=ana, subject="Hello", now=at(7, 12))
+    # The first Wednesday after the wellness week (past the first 60-day horizon), at 9.
+    assert note.deliver_at == dt.datetime(2030, 9, 4, 9, tzinfo=UTC)
 
 
 def test_a_new_wellness_week_reschedules_waiting_notifications_and_cancelling_it_brings_them_back(
