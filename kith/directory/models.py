@@ -59,9 +59,7 @@ class Office(models.Model):
     # Offices are managed by HR in the places app (kith/places); the model lives here because
     # the directory, the Band Map and events all point at it (decision 0012).
     address = models.CharField(max_length=300, blank=True, help_text="The office's address line")
-    amenities = models.JSONField(
-        default=list, blank=True, help_text="Short labels"
-    )
+    amenities = models.JSONField(default=list, blank=True, help_text="Short labels")
     photo = models.BinaryField(null=True, blank=True, editable=True)
     photo_type = models.CharField(max_length=40, blank=True, help_text="The photo's content type")
     updated_at = models.DateTimeField(auto_now=True, null=True)
