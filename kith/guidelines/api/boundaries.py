@@ -80,7 +80,9 @@ def preferences(request: HttpRequest) -> dict[str, Any]:
 def preferences_put(request: HttpRequest, body: PreferencesIn) -> dict[str, Any]:
     viewer = _viewer(request)
     _call(lambda: selectors.preferences_for_viewer(viewer))
-    return _prefs(_call(lambda: services.preferences_update(person=viewer.person, **body.dict())))
+    person = viewer.person
+    assert person is not None  # preferences_for_viewer refuses a viewer without one
+    return _prefs(_call(lambda: services.preferences_update(person=person, **body.dict())))
 
 
 # --- Tech-free hours ----------------------------------------------------------------------------

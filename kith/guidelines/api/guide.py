@@ -177,7 +177,7 @@ def put_cells(request: HttpRequest, kind_id: int, payload: CellsIn) -> dict[str,
     channels = [c.channel for c in payload.cells]
     if len(channels) != len(set(channels)):
         raise HttpError(400, "cells: name each channel once.")
-    cells = {c.channel: (c.fit, c.why) for c in payload.cells}
+    cells: dict[str, tuple[str, str]] = {c.channel: (c.fit, c.why) for c in payload.cells}
     _call(lambda: services.cells_update(viewer=viewer, kind=row.kind, cells=cells))
     return _kind(selectors.kind_for_viewer(viewer, kind_id))
 

@@ -53,8 +53,10 @@ class AdvisorForm(forms.Form):
         self, *args: Any, kinds: list[ConversationKind], colleagues: list[Any], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k.slug, k.name) for k in kinds]
-        self.fields["colleague"].choices = [
+        kind, colleague = self.fields["kind"], self.fields["colleague"]
+        assert isinstance(kind, forms.ChoiceField) and isinstance(colleague, forms.ChoiceField)
+        kind.choices = [(k.slug, k.name) for k in kinds]
+        colleague.choices = [
             ("", _("Nobody in particular")),
             *[(p.pk, p.display_name) for p in colleagues],
         ]

@@ -105,6 +105,7 @@ def preferences_of(person: Person) -> ContactPreference:
 
 def preferences_for_viewer(viewer: Viewer) -> ContactPreference:
     require(viewer.person is not None, "Only people in the directory have preferences.")
+    assert viewer.person is not None
     return preferences_of(viewer.person)
 
 

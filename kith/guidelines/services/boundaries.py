@@ -84,7 +84,9 @@ def _overlapping_hours(
 ) -> None:
     clash = TechFreeHours.objects.filter(
         org_unit=unit, weekday=weekday, starts_at__lt=ends_at, ends_at__gt=starts_at
-    ).exclude(pk=exclude)
+    )
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude)
     if clash.exists():
         _fail("starts_at", "These hours overlap tech-free hours this team already has that day.")
 
@@ -176,11 +178,10 @@ def _validated_week(
         _fail("ends_on", "The last day cannot be before the first.")
     if (ends_on - starts_on).days + 1 > MAX_WELLNESS_DAYS:
         _fail("ends_on", f"A wellness week lasts at most {MAX_WELLNESS_DAYS} days.")
-    clash = (
-        WellnessWeek.objects.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
-        .exclude(pk=exclude)
-        .first()
-    )
+    overlapping = WellnessWeek.objects.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
+    if exclude is not None:
+        overlapping = overlapping.exclude(pk=exclude)
+    clash = overlapping.first()
     if clash is not None:
         _fail(
             "starts_on",

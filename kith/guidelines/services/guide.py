@@ -131,11 +131,10 @@ def _clean_kind_fields(*, name: str, description: str, sensitivity: str) -> tupl
 
 def _unique_slug(name: str, *, exclude: int | None = None) -> str:
     base = (slugify(name) or "kind")[:50]
-    taken = set(
-        ConversationKind.objects.filter(slug__startswith=base)
-        .exclude(pk=exclude)
-        .values_list("slug", flat=True)
-    )
+    kinds = ConversationKind.objects.filter(slug__startswith=base)
+    if exclude is not None:
+        kinds = kinds.exclude(pk=exclude)
+    taken = set(kinds.values_list("slug", flat=True))
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1

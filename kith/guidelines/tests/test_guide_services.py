@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +12,7 @@ from django.utils import timezone
 from kith.core import throttle
 from kith.core.models import AuditEvent
 from kith.core.permissions import viewer_for_user
+from kith.directory.models import Person
 from kith.directory.tests.factories import PersonFactory, login_for
 from kith.guidelines import defaults
 from kith.guidelines.models import ChannelAdvice, ConversationKind
@@ -127,7 +129,7 @@ def _monday_morning() -> dt.datetime:
 
 
 def test_propose_call_sends_the_colleague_an_ics_and_the_viewer_a_copy(me, employee) -> None:
-    other = PersonFactory(full_name="Rui Costa")
+    other = cast(Person, PersonFactory(full_name="Rui Costa"))
     when = services.call_times([employee, other], after=timezone.now())[0]
     services.call_propose(viewer=me, colleague=other, starts_at=when, channel="video")
     theirs = Notification.objects.get(person=other)

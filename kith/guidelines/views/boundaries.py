@@ -45,6 +45,8 @@ def _saved(request: HttpRequest, form: Any, action: Any, done: str) -> bool:
 def my_boundaries(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     prefs = selectors.preferences_for_viewer(viewer)
+    person = viewer.person
+    assert person is not None  # preferences_for_viewer refuses a viewer without one
     initial = {
         "meeting_mode": prefs.meeting_mode,
         "intro_frequency": prefs.intro_frequency,
@@ -57,7 +59,7 @@ def my_boundaries(request: HttpRequest) -> HttpResponse:
         if _saved(
             request,
             form,
-            lambda: services.preferences_update(person=viewer.person, **data),
+            lambda: services.preferences_update(person=person, **data),
             _("Your preferences are saved."),
         ):
             return redirect("guidelines:boundaries")

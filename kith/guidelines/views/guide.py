@@ -194,7 +194,7 @@ def advisor(request: HttpRequest) -> HttpResponse:
     rows = selectors.guide_for_viewer(viewer)
     colleagues = selectors.advisor_colleagues_for_viewer(viewer)
     data = request.GET if "kind" in request.GET else None
-    initial = {"urgency": "this_week", "kind": request.GET.get("about", "")}
+    initial: dict[str, Any] = {"urgency": "this_week", "kind": request.GET.get("about", "")}
     if request.GET.get("with", "").isdigit():
         initial["colleague"] = int(request.GET["with"])
     form = AdvisorForm(data, initial=initial, kinds=[r.kind for r in rows], colleagues=colleagues)
@@ -263,7 +263,7 @@ def propose(request: HttpRequest) -> HttpResponse:
     target = back if back.startswith("/guidelines/advisor/") else _advisor_url()
     if not form.is_valid():
         for field, errors in form.errors.items():
-            flash.error(request, f"{field}: {' '.join(errors)}")
+            flash.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
         return redirect(target)
     data = form.cleaned_data
     try:
