@@ -166,7 +166,7 @@ def round_plan(program: Program, round_date: dt.date, *, seed: int | None = None
 
 
 RESTING = "intro_frequency"  # left out by their own "how often" preference
-REST_DAYS = {
+REST_DAYS: dict[str, int] = {
     ContactPreference.IntroFrequency.MONTHLY: 30,
     ContactPreference.IntroFrequency.QUARTERLY: 91,
 }

@@ -34,7 +34,7 @@ def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
     offices = {(o.city, o.country): o for o in Office.objects.order_by("id")}
     if not offices:
         return ""
-    rows = list(
+    rows: list[tuple[int, int | None, str, str, str]] = list(
         Person.objects.filter(is_active=True)
         .order_by("id")
         .values_list("id", "org_unit_id", "city", "country", "email")

@@ -64,11 +64,11 @@ def whereabouts(
             if current is None or _rank(plan) < _rank(current):
                 days[day] = plan
     for leave in away:
-        days = chosen.get(leave.person_id)
-        if not days:
+        held = chosen.get(leave.person_id)
+        if not held:
             continue
         for day in days_between(max(start, leave.starts_on), min(end, leave.ends_on)):
-            days.pop(day, None)
+            held.pop(day, None)
     return {person: days for person, days in chosen.items() if days}
 
 

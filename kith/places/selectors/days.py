@@ -41,7 +41,7 @@ def office_day_path(office_id: int, day: dt.date) -> str:
     return reverse("places:office_day", args=[office_id, day.isoformat()])
 
 
-def _hidden() -> QuerySet[MapPreference]:
+def _hidden() -> QuerySet[MapPreference, Any]:
     return MapPreference.objects.filter(hidden=True).values("person_id")
 
 
@@ -388,13 +388,16 @@ def nudge_facts(start: dt.date, end: dt.date) -> NudgeFacts:
         )
     hidden = set(_hidden().values_list("person_id", flat=True))
     visible = {pk: days for pk, days in where.items() if pk not in hidden}
-    unit_of = dict(Person.objects.filter(pk__in=list(visible)).values_list("pk", "org_unit_id"))
+    unit_of: dict[int, int | None] = dict(
+        Person.objects.filter(pk__in=list(visible)).values_list("pk", "org_unit_id")
+    )
     counts: Counter[tuple[int, int, dt.date]] = Counter()
     there: dict[int, list[Key]] = {}
     for pk, days in visible.items():
         there[pk] = [(plan.office_id, day) for day, plan in days.items()]
-        if unit_of.get(pk):
-            counts.update((unit_of[pk], office_id, day) for office_id, day in there[pk])
+        unit = unit_of.get(pk)
+        if unit:
+            counts.update((unit, office_id, day) for office_id, day in there[pk])
     team_days: dict[int, list[tuple[int, dt.date, int]]] = defaultdict(list)
     for (unit, office_id, day), count in counts.items():
         team_days[unit].append((office_id, day, count))

@@ -64,7 +64,7 @@ def office_photo_for_viewer(viewer: Viewer, office_id: int) -> OfficePhoto | Non
     )
     if row is None or not row[1]:
         return None
-    return OfficePhoto(content=bytes(row[0]), content_type=row[1], updated_at=row[2])
+    return OfficePhoto(content=bytes(row[0] or b""), content_type=row[1], updated_at=row[2])
 
 
 @dataclass(frozen=True)
@@ -81,4 +81,4 @@ def office_delete_preview_for_viewer(viewer: Viewer, office_id: int) -> DeletePr
         return None
     # The reverse of events.Event.office (SET_NULL): read through the relation, so places
     # need not import the events app.
-    return DeletePreview(office=office, events=office.events.count())  # type: ignore[attr-defined]
+    return DeletePreview(office=office, events=office.events.count())

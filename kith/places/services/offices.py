@@ -287,7 +287,7 @@ def office_delete(*, viewer: Viewer, office_id: int) -> str:
     require(can_manage_offices(viewer), ONLY_HR)
     with transaction.atomic():
         office = _locked(office_id)
-        events = office.events.count()  # type: ignore[attr-defined]
+        events = office.events.count()
         name = office.name
         _record(viewer, "places.office_deleted", office, events=events)
         office.delete()
