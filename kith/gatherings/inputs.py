@@ -79,19 +79,19 @@ def booked_by_office(
 ) -> dict[int, dict[dt.date, int]]:
     """People other planned or invited gatherings put in each office, per day."""
     found: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
-    rows = (
-        Gathering.objects.filter(
-            status__in=BOOKED,
-            office__isnull=False,
-            week_start__lte=last,
-            week_start__gte=first - dt.timedelta(days=7),
-        )
-        .exclude(pk=excluding)
-        .values_list("pk", "office_id", "week_start", "days")
+    booked = Gathering.objects.filter(
+        status__in=BOOKED,
+        office__isnull=False,
+        week_start__lte=last,
+        week_start__gte=first - dt.timedelta(days=7),
     )
+    if excluding is not None:
+        booked = booked.exclude(pk=excluding)
+    rows = booked.values_list("pk", "office_id", "week_start", "days")
     gatherings = list(rows)
     counts = _counts([g[0] for g in gatherings])
     for pk, office_id, week_start, days in gatherings:
+        assert week_start is not None  # filtered on week_start above
         for i in range(days):
             found[office_id][week_start + dt.timedelta(days=i)] += counts.get(pk, 0)
     return found

@@ -26,7 +26,9 @@ class Gathering(models.Model):
     name = models.CharField(max_length=160)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     organiser = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    participants = models.ManyToManyField(Person, through="Participant", related_name="gatherings")
+    participants: models.ManyToManyField[Person, Participant] = models.ManyToManyField(
+        Person, through="Participant", related_name="gatherings"
+    )
     first_day = models.DateField(help_text="The earliest day it may start")
     last_day = models.DateField(help_text="The latest day it may end")
     days = models.PositiveSmallIntegerField(default=5)

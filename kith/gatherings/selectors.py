@@ -255,13 +255,14 @@ def groups_of(gathering: Gathering) -> list[GroupView]:
 
 def rsvp_counts(gathering: Gathering) -> dict[str, int]:
     counts = {s: 0 for s in Rsvp.Status.values}
-    rows = (
-        Rsvp.objects.filter(event_id=gathering.event_id)
-        .values("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
-    counts.update(dict(rows))
+    if gathering.event_id is not None:
+        rows = (
+            Rsvp.objects.filter(event_id=gathering.event_id)
+            .values("status")
+            .annotate(n=Count("id"))
+            .values_list("status", "n")
+        )
+        counts.update(dict(rows))
     answered = sum(counts.values())
     counts["no_answer"] = max(Participant.objects.filter(gathering=gathering).count() - answered, 0)
     return counts

@@ -51,7 +51,7 @@ GROUP_SIZE = 4  # Connect's lunch-group path: groups of 3 to 4
 DAY_STARTS, DAY_ENDS = dt.time(9, 0), dt.time(17, 0)
 # Public holiday calendars and calendar files hold these years comfortably.
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
-EVENT_KINDS = {
+EVENT_KINDS: dict[str, Event.Kind] = {
     Gathering.Kind.INTRODAY: Event.Kind.INTRODAY,
     Gathering.Kind.CORE_WEEK: Event.Kind.CORE_WEEK,
     Gathering.Kind.OFFSITE: Event.Kind.OFFSITE,
@@ -349,7 +349,7 @@ def template_days(kind: str, days: int) -> list[tuple[str, str]]:
     2 structured days, the rest unstructured; an introday: one structured day (and any more
     days unstructured)."""
     if kind == Gathering.Kind.INTRODAY or days < 3:
-        plan = [(AgendaDay.Kind.STRUCTURED, "Welcome and introductions")]
+        plan: list[tuple[str, str]] = [(AgendaDay.Kind.STRUCTURED, "Welcome and introductions")]
         plan += [(AgendaDay.Kind.UNSTRUCTURED, "Time together")] * (days - 1)
         return plan[:days]
     middle = days - 2

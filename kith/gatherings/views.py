@@ -5,7 +5,7 @@ selectors decide who sees what, the services write."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages as flash
@@ -78,8 +78,12 @@ class PlanForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         teams, departments = selectors.teams_and_departments()
-        self.fields["team"].choices = [("", "—")] + [(u.pk, u.name) for u in teams]
-        self.fields["department"].choices = [("", "—")] + [(u.pk, u.name) for u in departments]
+        cast(forms.ChoiceField, self.fields["team"]).choices = [("", "—")] + [
+            (u.pk, u.name) for u in teams
+        ]
+        cast(forms.ChoiceField, self.fields["department"]).choices = [("", "—")] + [
+            (u.pk, u.name) for u in departments
+        ]
 
     def selection(self) -> selectors.Selection:
         data = self.cleaned_data

@@ -81,7 +81,7 @@ def cases(draw):
     for i in range(n):
         city, country, lat, lon = draw(st.sampled_from(CITIES))
         located = draw(st.integers(0, 5)) > 0
-        leave = ()
+        leave: tuple[tuple[dt.date, dt.date], ...] = ()
         if draw(st.booleans()):
             start = MONDAY + dt.timedelta(days=draw(st.integers(0, 40)))
             leave = ((start, start + dt.timedelta(days=draw(st.integers(0, 6)))),)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from io import StringIO
+from typing import Any, cast
 
 import pytest
 from django.core.management import call_command
@@ -291,4 +292,5 @@ def test_export_leaves_out_a_draft_cancelled_before_invitations(office) -> None:
     gid = created.json()["id"]
     assert api.post(f"{GATHERINGS}/{gid}/cancel").status_code == 200
     assert selectors.gatherings_data_of_person(guest) == {"gatherings": []}
-    assert selectors.gatherings_data_of_person(hr)["gatherings"][0]["name"] == "Quiet plan"
+    export = cast(list[dict[str, Any]], selectors.gatherings_data_of_person(hr)["gatherings"])
+    assert export[0]["name"] == "Quiet plan"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -286,7 +287,8 @@ def test_each_participant_sees_only_their_own_group(hr, office):
     services.gathering_send_invitations(viewer=organiser, gathering=gathering)
     page = selectors.gathering_for_viewer(viewer(people[0]), gathering.pk, today=FIRST)
     assert len(page.groups) == 1 and people[0] in page.groups[0].members
-    export = selectors.gatherings_data_of_person(people[0])["gatherings"]
+    data = selectors.gatherings_data_of_person(people[0])
+    export = cast(list[dict[str, Any]], data["gatherings"])
     assert (
         export[0]["role"] == "participant"
         and export[0]["my_group"]["number"] == page.groups[0].number
