@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import holidays as holiday_calendars
+from kith.connect.engine import schedule
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 DAY = dt.timedelta(days=1)
@@ -211,20 +211,9 @@ def person_cost(person: Traveller, venue: Venue) -> PersonCost:
 
 @lru_cache(maxsize=2048)
 def public_holidays(country: str, region: str, years: tuple[int, ...]) -> frozenset[dt.date]:
-    """Public holidays of a country (and subdivision) in these years; an unknown country has
-    none, an unknown subdivision falls back to the national ones."""
-    code = country.strip().upper()
-    if not code:
-        return frozenset()
-    try:
-        calendar = holiday_calendars.country_holidays(
-            code, subdiv=region.strip() or None, years=list(years)
-        )
-    except NotImplementedError:
-        if region.strip():
-            return public_holidays(code, "", years)
-        return frozenset()
-    return frozenset(calendar.keys())
+    """Connect's public holidays of a country (and subdivision), cached per process: an
+    unknown country has none, an unknown subdivision falls back to the national ones."""
+    return schedule.public_holidays(country, years, subdivision=region)
 
 
 def candidate_weeks(first: dt.date, last: dt.date, days: int) -> list[dt.date]:
