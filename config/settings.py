@@ -107,6 +107,11 @@ INSTALLED_APPS = [
     "kith.places",
     "kith.gatherings",
     "kith.guidelines",
+    "kith.calendars",
+    "kith.slack",
+    "kith.matrix",
+    "kith.scim",
+    "kith.webhooks",
 ]
 
 MIDDLEWARE = [

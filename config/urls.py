@@ -32,4 +32,9 @@ urlpatterns = [
     path("places/", include("kith.places.urls")),
     path("gatherings/", include("kith.gatherings.urls")),
     path("guidelines/", include("kith.guidelines.urls")),
+    path("calendars/", include("kith.calendars.urls")),
+    path("integrations/slack/", include("kith.slack.urls")),
+    path("integrations/matrix/", include("kith.matrix.urls")),
+    path("integrations/webhooks/", include("kith.webhooks.urls")),
+    path("scim/v2/", include("kith.scim.urls")),
 ]
