@@ -216,6 +216,8 @@ class ContactPreference(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", "Email (and in Kith)"
         IN_APP = "in_app", "Only in Kith"
+        SLACK = "slack", "Slack (and in Kith)"
+        MATRIX = "matrix", "Matrix (and in Kith)"
 
     person = models.OneToOneField(
         Person, on_delete=models.CASCADE, related_name="contact_preference"

@@ -47,13 +47,71 @@ class Notification(models.Model):
     attachments = models.JSONField(
         default=list, blank=True, help_text="[{filename, content_type, content}] for the email"
     )
+    # Chat delivery (kith.notify.channels): instead of the email, when the person chose a chat
+    # tool that is configured. Same states, claim and retries as the email.
+    chat_provider = models.CharField(max_length=20, blank=True)
+    chat_state = models.CharField(
+        max_length=10, choices=EmailState.choices, default=EmailState.NONE
+    )
+    chat_attempts = models.PositiveSmallIntegerField(default=0)
+    chatted_at = models.DateTimeField(null=True, blank=True)
+    chat_retry_at = models.DateTimeField(null=True, blank=True)
+    group_key = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Members of one group (connect.match:12) share one chat conversation.",
+    )
 
     class Meta:
         ordering = ["-deliver_at", "-id"]
         indexes = [
             models.Index(fields=["person", "read_at", "deliver_at"], name="notification_inbox"),
             models.Index(fields=["email_state", "deliver_at"], name="notification_outbox"),
+            models.Index(fields=["chat_state", "deliver_at"], name="notification_chat_outbox"),
+            models.Index(fields=["group_key"], name="notification_group"),
         ]
 
     def __str__(self) -> str:
         return self.subject
+
+
+class ChatIdentity(models.Model):
+    """A person's account on a chat provider (their Slack user id, their Matrix id), found by
+    their email or set by them. Kept so every message does not look them up again."""
+
+    person = models.ForeignKey(
+        "directory.Person", on_delete=models.CASCADE, related_name="chat_identities"
+    )
+    provider = models.CharField(max_length=20)
+    external_id = models.CharField(max_length=255)
+    linked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "provider"], name="chat_identity_person"),
+            models.UniqueConstraint(
+                fields=["provider", "external_id"], name="chat_identity_external"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} account of person {self.person_id}"
+
+
+class ChatThread(models.Model):
+    """The conversation a group's messages go to (a Slack group DM, a Matrix room), so the
+    follow-up lands where the intro was. Only ids: no message is kept."""
+
+    provider = models.CharField(max_length=20)
+    group_key = models.CharField(max_length=100)
+    conversation_id = models.CharField(max_length=255)
+    members = models.JSONField(default=list, help_text="Person ids in the conversation.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "group_key"], name="chat_thread_group")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} conversation of {self.group_key}"
