@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 
 PeopleAdded = Callable[[list[int]], None]
+PeopleLeft = Callable[[list[int]], None]
 
 _people_added: dict[str, PeopleAdded] = {}
+_people_left: dict[str, PeopleLeft] = {}
 
 
 def register_people_added(callback: PeopleAdded, *, key: str | None = None) -> None:
@@ -31,6 +33,23 @@ def people_added(person_ids: Iterable[int]) -> None:
     if not ids:
         return
     for callback in list(_people_added.values()):
+        transaction.on_commit(_bound(callback, ids), robust=True)
+
+
+def register_people_left(callback: PeopleLeft, *, key: str | None = None) -> None:
+    """Call `callback(person_ids)` after people leave the directory (an import or SCIM switched
+    them off). Registering the same key again (a second `ready()` in tests) replaces it."""
+    _people_left[key or f"{callback.__module__}.{callback.__qualname__}"] = callback
+
+
+def people_left(person_ids: Iterable[int]) -> None:
+    """Tell every registered app that people left, once the current transaction commits (at
+    once outside one). A failing callback is logged and the others still run, as for
+    `people_added`."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return
+    for callback in list(_people_left.values()):
         transaction.on_commit(_bound(callback, ids), robust=True)
 
 

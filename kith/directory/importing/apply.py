@@ -26,7 +26,7 @@ from django.utils import timezone
 from kith.accounts.services import users_sync_from_people
 from kith.core.audit import record
 from kith.directory.engine.geocoding import Geocoder
-from kith.directory.hooks import people_added
+from kith.directory.hooks import people_added, people_left
 from kith.directory.importing.parse import ParsedFile, Problem, parse_csv
 from kith.directory.importing.plan import PersonChange, Plan, build_plan
 from kith.directory.importing.progress import STAGE_WRITE, NoProgress, Progress
@@ -319,8 +319,10 @@ def write_plan(plan: Plan, snapshot: Snapshot, progress: Progress | None = None)
     _link_managers(links, pks, now, progress)
     _deactivate(plan.deactivate, now, progress)
     progress.finish()
-    # Apps that welcome new people (onboarding journeys) hear of them once this commits.
+    # Apps that welcome new people (onboarding journeys) hear of them once this commits, and
+    # apps that follow departures (webhooks) hear of the people switched off.
     people_added(created.values())
+    people_left(p.pk for p in plan.deactivate)
 
 
 def _create_units(plan: Plan, units: ExistingUnits) -> ExistingUnits:
