@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/kith_test
 
-.PHONY: run test test-fast test-postgres test-browser lint bench lock setup clean
+.PHONY: synapse run test test-fast test-postgres test-browser lint bench lock setup clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Kith needs Python 3.11, found " + sys.version.split()[0]'
@@ -18,6 +18,19 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# A real Matrix homeserver for the Matrix contract tests, in its own virtualenv: Synapse's
+# dependencies (Twisted and friends) stay out of Kith's.
+SYNAPSE_VENV := .venv-synapse
+SYNAPSE_VERSION := 1.163.2
+SYNAPSE_STAMP := $(SYNAPSE_VENV)/.installed-$(SYNAPSE_VERSION)
+
+$(SYNAPSE_STAMP):
+	@test -x $(SYNAPSE_VENV)/bin/python || $(PYTHON) -m venv $(SYNAPSE_VENV)
+	$(SYNAPSE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "matrix-synapse==$(SYNAPSE_VERSION)"
+	@touch $(SYNAPSE_STAMP)
+
+synapse: $(SYNAPSE_STAMP)
 
 var/secret_key:
 	@mkdir -p var
@@ -32,14 +45,14 @@ run: $(STAMP) var/secret_key
 
 # The whole suite on SQLite (and on PostgreSQL too when KITH_TEST_DATABASE_URL is set),
 # then the browser tests in headless Chromium (skipped with a message if it is missing).
-test: $(STAMP)
+test: $(STAMP) $(SYNAPSE_STAMP)
 	$(PY) -m pytest -m "not browser" -n $(PYTEST_WORKERS) -q
 	$(MAKE) --no-print-directory test-browser
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not browser" -n $(PYTEST_WORKERS) -q
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(SYNAPSE_STAMP)
 	KITH_TEST_DATABASE_URL=$${KITH_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(PY) -m pytest -m "not browser" -n $(PYTEST_WORKERS) -q
 
 test-browser: $(STAMP)
@@ -66,4 +79,4 @@ lock: $(STAMP)
 	 $(PY) -m pip freeze --exclude-editable | grep -v '^-e') > requirements.lock
 
 clean:
-	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SYNAPSE_VENV) var/static .pytest_cache .mypy_cache .ruff_cache
