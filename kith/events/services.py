@@ -37,6 +37,7 @@ from kith.directory.models import Office, OrgUnit, Person
 from kith.events import messages, selectors
 from kith.events.engine.seats import has_room, places_to_fill
 from kith.events.engine.times import in_check_in_window, local_to_utc, zone_or_error
+from kith.events.hooks import event_created
 from kith.events.models import Event, EventInvite, FeedToken, Met, Rsvp
 from kith.notify.engine.calendar import EARLIEST as CALENDAR_EARLIEST
 
@@ -129,6 +130,7 @@ def event_save(
             event.save()
             action = "events.event_created"
             _add_invites(event, {p.pk for p in invitees})
+            event_created(event.pk)  # apps downstream (webhooks) hear of it once this commits
         else:
             event = Event.objects.select_for_update().get(pk=event.pk)
             opening_to_invitations = fields["invite_only"] and not event.invite_only

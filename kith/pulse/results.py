@@ -24,6 +24,7 @@ from kith.pulse.ai import ai_cells_compute
 from kith.pulse.engine import results as engine
 from kith.pulse.engine import suppression
 from kith.pulse.engine.instruments import INSTRUMENTS, ITEMS
+from kith.pulse.hooks import wave_closed
 from kith.pulse.models import AICell, CommentCell, Invitation, Receipt, ResultCell, Wave
 from kith.pulse.models import Comment as SurveyComment
 from kith.pulse.models import Response as SurveyResponse
@@ -427,9 +428,12 @@ def _compute(wave: Wave, now: dt.datetime) -> int:
             keys=[cell_key(wave, cell) for cell in computed],
             now=now,
         )
+        first_publication = wave.results_at is None
         wave.results_at = now
         wave.results_error = ""
         wave.save(update_fields=["results_at", "results_error"])
+        if first_publication:  # a recompute is not a second closing
+            wave_closed(wave.pk)  # apps downstream (webhooks) hear of it once this commits
     log.info("computed wave %s of campaign %s: %d cells", wave.number, campaign.pk, len(cells))
     return len(cells)
 
