@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0005_alter_contactpreference_preferred_channel'),
+        ('directory', '0005_chat_channels'),
         ('notify', '0003_notification_due_at'),
     ]
 
