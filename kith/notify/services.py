@@ -1,4 +1,4 @@
-"""The one way any Kith feature reaches a person: in-app, and by email when asked.
+"""The one way any Kith feature reaches a person: in-app, and by email or chat when asked.
 
 Messages wait for the person's working hours (their own time zone and days). Emails are sent
 at most once: a sender first claims the row with a conditional update, so two workers (or a
@@ -9,6 +9,14 @@ Boundaries (kith.core.boundaries, filled by the guidelines app): nothing is deli
 person's quiet periods (their team's tech-free hours, a wellness week); a message due then
 waits for the first working moment after it. A person who prefers to be reached in Kith only
 gets no email. Security notices in EXEMPT_KINDS ignore both: they must not wait.
+
+Chat (kith.notify.channels): a person whose preferred channel is a configured chat provider
+(Slack, Matrix) gets the message there instead of by email, under the same rules: due time,
+working hours, quiet periods checked again at sending, one claim, retries. Members of a group
+(`group="connect.match:12"`) who use the same provider get one shared message in one
+conversation once all of them are due (waiting at most GROUP_WAIT for a member whose working
+day starts later). A person the provider cannot find, or a message that failed its last
+attempt, falls back to email, so nothing is lost.
 """
 
 from __future__ import annotations
@@ -29,13 +37,14 @@ from django.utils import timezone
 
 from kith.core import boundaries
 from kith.directory.models import ContactPreference, OrgUnit, Person
+from kith.notify import channels
 from kith.notify.engine.delivery import (
     WorkingHours,
     inside,
     next_delivery_time,
     next_delivery_time_outside,
 )
-from kith.notify.models import Notification
+from kith.notify.models import ChatThread, Notification
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +70,10 @@ EXEMPT_KINDS = frozenset({"directory.email_changed"})
 RESCHEDULE_BATCH = 2000
 # Messages queued further ahead than this are rescheduled against the boundaries known then.
 MAX_RESCHEDULE_SPAN = dt.timedelta(days=366)
+
+# A group's chat message waits this long for a member whose working hours start later.
+GROUP_WAIT = dt.timedelta(days=2)
+EMAIL, IN_APP = ContactPreference.Channel.EMAIL.value, ContactPreference.Channel.IN_APP.value
 
 EmailState = Notification.EmailState
 
@@ -92,12 +105,15 @@ def notification_send(
     email: bool = True,
     due: dt.datetime | None = None,
     attachments: Sequence[Attachment] = (),
+    group: str = "",
     now: dt.datetime | None = None,
 ) -> Notification:
     """Queue a message for one person; it is delivered at `due` or their next working hour.
 
     `url` is a path inside Kith ("/people/7/") or an http(s) address. A `due` in the past means
-    "as soon as possible", which still waits for working hours.
+    "as soon as possible", which still waits for working hours. `email=False` keeps it in
+    Kith (no email, no chat). `group` ("connect.match:12") joins the chat messages of one
+    group's members into one conversation (see kith.notify.channels).
     """
     now = now or timezone.now()
     _validate_url(url)
@@ -105,7 +121,9 @@ def notification_send(
         raise ValueError("notification due time must be an aware datetime")
     wanted = max(due or now, now)
     deliver_at = delivery_time(person, wanted, kind=kind)
-    wants_email = email and _can_email(person) and _wants_email(person.pk, kind)
+    channel = channel_of(person.pk, kind) if email else IN_APP
+    wants_chat = channel not in (EMAIL, IN_APP)
+    wants_email = channel == EMAIL and _can_email(person)
     with transaction.atomic():
         notification = Notification.objects.create(
             person=person,
@@ -117,10 +135,30 @@ def notification_send(
             deliver_at=deliver_at,
             email_state=EmailState.PENDING if wants_email else EmailState.NONE,
             attachments=[dataclasses.asdict(a) for a in attachments],
+            chat_provider=channel if wants_chat else "",
+            chat_state=EmailState.PENDING if wants_chat else EmailState.NONE,
+            group_key=group[:100],
         )
         if wants_email and deliver_at <= now:
             _enqueue_email_on_commit(notification.pk)
+        if wants_chat and deliver_at <= now:
+            _enqueue_chat_on_commit(notification.pk)
     return notification
+
+
+def channel_of(person_id: int, kind: str = "general") -> str:
+    """How this person is reached now: "email", "in_app", or a configured chat provider's
+    name. A chat tool that is not (or no longer) configured means email."""
+    if kind in EXEMPT_KINDS:
+        return EMAIL
+    channel = (
+        ContactPreference.objects.filter(person_id=person_id)
+        .values_list("preferred_channel", flat=True)
+        .first()
+    ) or EMAIL
+    if channel in (EMAIL, IN_APP):
+        return channel
+    return channel if channels.configured_provider(channel) is not None else EMAIL
 
 
 def delivery_time(person: Person, due: dt.datetime, *, kind: str = "general") -> dt.datetime:
@@ -231,11 +269,15 @@ def notification_deliver_email(*, notification_id: int, now: dt.datetime | None 
 
 
 def notifications_deliver_due(*, limit: int = 500, now: dt.datetime | None = None) -> int:
-    """Send every email whose time has come (including retries of failed ones).
-
-    Returns how many were sent. One SMTP connection serves the whole sweep.
+    """Send every email and chat message whose time has come (including retries of failed
+    ones). Returns how many were sent. One SMTP connection serves the whole sweep.
     """
     now = now or timezone.now()
+    chats = notifications_deliver_chat_due(limit=limit, now=now)
+    return chats + _deliver_emails_due(limit=limit, now=now)
+
+
+def _deliver_emails_due(*, limit: int, now: dt.datetime) -> int:
     _give_up_abandoned(now)
     due_ids = list(
         Notification.objects.filter(_due_for_email(now))
@@ -262,6 +304,239 @@ def notifications_deliver_due(*, limit: int = 500, now: dt.datetime | None = Non
     return sent
 
 
+# --- Chat ---------------------------------------------------------------------------------------
+
+
+def notification_deliver_chat(*, notification_id: int, now: dt.datetime | None = None) -> bool:
+    """Send one due chat message (with its group's, if it belongs to one) exactly once.
+    Returns True when this call sent it."""
+    return _deliver_chat(notification_id, now or timezone.now()) is True
+
+
+def notifications_deliver_chat_due(*, limit: int = 500, now: dt.datetime | None = None) -> int:
+    """Send every chat message whose time has come; returns how many notifications went."""
+    now = now or timezone.now()
+    _give_up_abandoned_chats(now)
+    due_ids = list(
+        Notification.objects.filter(_due_for_chat(now))
+        .order_by("deliver_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = failures_in_a_row = 0
+    for pk in due_ids:
+        outcome = _deliver_chat(pk, now)
+        if outcome is None:
+            continue
+        sent += outcome if outcome is not True else 1
+        failures_in_a_row = 0 if outcome else failures_in_a_row + 1
+        if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
+            log.warning("chat sweep stopped after %s failures in a row", failures_in_a_row)
+            break
+    return sent
+
+
+def _due_for_chat(now: dt.datetime) -> Q:
+    waiting = Q(chat_state__in=[EmailState.PENDING, EmailState.FAILED]) & (
+        Q(chat_retry_at__isnull=True) | Q(chat_retry_at__lte=now)
+    )
+    abandoned = Q(chat_state=EmailState.SENDING, chat_retry_at__lte=now)
+    return (waiting | abandoned) & Q(deliver_at__lte=now, chat_attempts__lt=MAX_EMAIL_ATTEMPTS)
+
+
+def _group_ready(note: Notification, now: dt.datetime) -> list[int]:
+    """The notifications to send together with this one: the group's members on the same
+    provider whose time has come. Empty while a member due within GROUP_WAIT is awaited."""
+    if not note.group_key:
+        return [note.pk]
+    siblings = Notification.objects.filter(
+        group_key=note.group_key,
+        kind=note.kind,
+        chat_provider=note.chat_provider,
+        chat_state__in=[EmailState.PENDING, EmailState.FAILED, EmailState.SENDING],
+    ).values_list("pk", "deliver_at", "chat_state", "chat_retry_at")
+    ready, later = [], []
+    for pk, deliver_at, state, retry_at in siblings:
+        if state == EmailState.SENDING and retry_at and retry_at > now:
+            continue  # another sender has it
+        if deliver_at <= now and (retry_at is None or retry_at <= now):
+            ready.append(pk)
+        else:
+            later.append(max(deliver_at, retry_at or deliver_at))
+    if later and min(later) <= now + GROUP_WAIT and note.deliver_at + GROUP_WAIT > now:
+        return []  # a member's working day starts soon: one message for all, then
+    return ready
+
+
+def _deliver_chat(notification_id: int, now: dt.datetime) -> bool | int | None:
+    """True or a count: sent. False: this attempt failed. None: nothing sent (not due, taken,
+    waiting for the group, or handed back to email)."""
+    note = Notification.objects.filter(pk=notification_id).first()
+    if note is None or not note.chat_provider:
+        return None
+    ids = _group_ready(note, now)
+    if not ids:
+        return None
+    lease = now + SENDING_LEASE
+    claimed = Notification.objects.filter(_due_for_chat(now), pk__in=ids).update(
+        chat_state=EmailState.SENDING, chat_attempts=F("chat_attempts") + 1, chat_retry_at=lease
+    )
+    if not claimed:
+        return None
+    notes = list(
+        Notification.objects.filter(
+            pk__in=ids, chat_state=EmailState.SENDING, chat_retry_at=lease
+        ).select_related("person")
+    )
+    provider = channels.configured_provider(note.chat_provider)
+    sendable: list[tuple[Notification, str]] = []
+    for item in notes:
+        if provider is None or channel_of(item.person_id, item.kind) != item.chat_provider:
+            _chat_falls_back(item)  # chat no longer configured, or they chose another channel
+            continue
+        if not item.person.is_active:
+            Notification.objects.filter(pk=item.pk).update(chat_state=EmailState.NONE)
+            continue
+        if _chat_held_by_boundaries(item, now):
+            continue
+        try:
+            sendable.append((item, provider.address_of(item.person)))
+        except channels.Unreachable:
+            _chat_falls_back(item)
+        except channels.ChatFailed as exc:
+            _record_chat_failure(item, now, exc)
+    if not sendable or provider is None:
+        return None
+    return _send_chat(provider, note, sendable, now)
+
+
+def _send_chat(
+    provider: channels.ChatProvider,
+    note: Notification,
+    sendable: list[tuple[Notification, str]],
+    now: dt.datetime,
+) -> bool | int:
+    people = [item.person for item, _ in sendable]
+    message = None
+    if note.group_key:
+        message = channels.render_group(note.group_key, note.kind, people)
+    if message is None and len(sendable) > 1:
+        # No shared wording for this group: each member gets their own message.
+        return sum(int(_send_chat(provider, item, [(item, a)], now)) for item, a in sendable)
+    if message is None:
+        message = message_of(note)
+    thread = None
+    if note.group_key:
+        thread = ChatThread.objects.filter(provider=provider.name, group_key=note.group_key).first()
+    member_ids = sorted(p.pk for p in people)
+    same_people = thread is not None and sorted(thread.members) == member_ids
+    try:
+        conversation = provider.send(
+            [address for _, address in sendable],
+            message,
+            thread=thread.conversation_id if thread is not None and same_people else "",
+        )
+    except (channels.ChatFailed, channels.Unreachable) as exc:
+        for item, _ in sendable:
+            if isinstance(exc, channels.Unreachable) and len(sendable) == 1:
+                _chat_falls_back(item)
+            else:
+                _record_chat_failure(item, now, exc)
+        return False
+    except Exception as exc:  # a provider's bug must not stop the sweep
+        log.exception("chat provider %s failed for notification %s", provider.name, note.pk)
+        for item, _ in sendable:
+            _record_chat_failure(item, now, exc)
+        return False
+    if note.group_key and conversation and not same_people:
+        ChatThread.objects.update_or_create(
+            provider=provider.name,
+            group_key=note.group_key,
+            defaults={"conversation_id": conversation[:255], "members": member_ids},
+        )
+    Notification.objects.filter(pk__in=[item.pk for item, _ in sendable]).update(
+        chat_state=EmailState.SENT, chat_retry_at=None, chatted_at=now
+    )
+    return len(sendable)
+
+
+def message_of(note: Notification) -> channels.ChatMessage:
+    """A notification as a chat message of its own (no buttons: the link leads to Kith)."""
+    url = note.url
+    if url.startswith("/"):
+        url = settings.KITH_BASE_URL + url
+    return channels.ChatMessage(subject=note.subject, body=note.body, url=url)
+
+
+def _chat_held_by_boundaries(note: Notification, now: dt.datetime) -> bool:
+    """As for email: a quiet period that began after the message was queued holds the chat
+    message (the in-app copy stays where it is)."""
+    person = note.person
+    quiet = boundaries.quiet_periods([person.pk], now, now + QUIET_HORIZON).get(person.pk, [])
+    if not inside(now, quiet):
+        return False
+    later = delivery_time(person, now, kind=note.kind)
+    Notification.objects.filter(pk=note.pk).update(
+        chat_state=EmailState.PENDING,
+        chat_attempts=F("chat_attempts") - 1,
+        chat_retry_at=later,
+    )
+    log.info("chat message for notification %s held until %s", note.pk, later.isoformat())
+    return True
+
+
+def _record_chat_failure(note: Notification, now: dt.datetime, exc: Exception) -> None:
+    attempts = note.chat_attempts
+    if attempts >= MAX_EMAIL_ATTEMPTS:
+        log.warning(
+            "chat message for notification %s failed for good (%s); falling back to email",
+            note.pk,
+            type(exc).__name__,
+        )
+        _chat_falls_back(note, state=EmailState.FAILED)
+        return
+    delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+    retry_at = delivery_time(note.person, now + delay, kind=note.kind)
+    log.warning(
+        "chat message for notification %s failed (attempt %s of %s, %s); retrying at %s",
+        note.pk,
+        attempts,
+        MAX_EMAIL_ATTEMPTS,
+        type(exc).__name__,
+        retry_at.isoformat(),
+    )
+    Notification.objects.filter(pk=note.pk).update(
+        chat_state=EmailState.FAILED, chat_retry_at=retry_at
+    )
+
+
+def _chat_falls_back(note: Notification, *, state: str = EmailState.NONE) -> None:
+    """The chat tool cannot take it: the email goes instead (unless Kith only was chosen)."""
+    email = _can_email(note.person) and channel_of(note.person_id, note.kind) != IN_APP
+    Notification.objects.filter(pk=note.pk).update(
+        chat_state=state,
+        chat_retry_at=None,
+        email_state=EmailState.PENDING if email else EmailState.NONE,
+        email_retry_at=None,
+    )
+    if email:
+        _enqueue_email_on_commit(note.pk)
+
+
+def _give_up_abandoned_chats(now: dt.datetime) -> None:
+    for note in Notification.objects.filter(
+        chat_state=EmailState.SENDING,
+        chat_retry_at__lte=now,
+        chat_attempts__gte=MAX_EMAIL_ATTEMPTS,
+    ).select_related("person"):
+        _chat_falls_back(note, state=EmailState.FAILED)
+
+
+def _enqueue_chat_on_commit(notification_id: int) -> None:
+    from kith.notify.tasks import deliver_chat
+
+    transaction.on_commit(lambda: deliver_chat.enqueue(notification_id))
+
+
 # --- internals --------------------------------------------------------------------------------
 
 
@@ -270,9 +545,12 @@ def _deliver_email(notification_id: int, now: dt.datetime, *, connection: Any) -
     if not _claim_for_email(notification_id, now):
         return None
     notification = Notification.objects.select_related("person").get(pk=notification_id)
-    if not _can_email(notification.person) or not _wants_email(
-        notification.person_id, notification.kind
-    ):  # they left, lost their address, or chose to be reached in Kith only, meanwhile
+    wanted = _wants_email(notification.person_id, notification.kind) or (
+        bool(notification.chat_provider)  # a chat message that fell back to email
+        and channel_of(notification.person_id, notification.kind) != IN_APP
+    )
+    if not _can_email(notification.person) or not wanted:
+        # they left, lost their address, or chose to be reached in Kith only, meanwhile
         _set_email_state(notification_id, EmailState.NONE, email_retry_at=None)
         return None
     if _held_by_boundaries(notification, now):
@@ -388,14 +666,7 @@ def _enqueue_email_on_commit(notification_id: int) -> None:
 
 
 def _wants_email(person_id: int, kind: str) -> bool:
-    if kind in EXEMPT_KINDS:
-        return True
-    channel = (
-        ContactPreference.objects.filter(person_id=person_id)
-        .values_list("preferred_channel", flat=True)
-        .first()
-    )
-    return channel != ContactPreference.Channel.IN_APP
+    return channel_of(person_id, kind) == EMAIL
 
 
 def _can_email(person: Person) -> bool:

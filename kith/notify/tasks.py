@@ -11,6 +11,11 @@ def deliver_email(notification_id: int) -> bool:
     return services.notification_deliver_email(notification_id=notification_id)
 
 
+@task()
+def deliver_chat(notification_id: int) -> bool:
+    return services.notification_deliver_chat(notification_id=notification_id)
+
+
 @periodic(every_seconds=60)
 @task()
 def deliver_due_notifications() -> int:
