@@ -16,7 +16,7 @@ from django.conf import settings
 from kith.connect.engine import schedule
 from kith.connect.engine.types import BuddyCandidate, Joiner, Mentee, Mentor, Participant
 from kith.connect.models import Match, MatchMember, Program
-from kith.core import boundaries
+from kith.core import boundaries, calendars
 from kith.directory.models import ContactPreference, Person, Tag
 from kith.notify.engine.delivery import WorkingHours
 from kith.notify.services import working_hours_of
@@ -69,10 +69,14 @@ def busy_by_person(
     people: Sequence[Person], after: dt.datetime, *, span: dt.timedelta = schedule.MAX_WINDOW
 ) -> list[list[tuple[dt.datetime, dt.datetime]]]:
     """When Kith may propose no meeting to each person, in order: their boundaries (team
-    tech-free hours, a wellness week) over the scheduler's window. Pass it to
-    `schedule.suggest_times(..., busy_by_person=...)`."""
-    quiet = boundaries.quiet_periods([p.pk for p in people], after, after + span + WEEK)
-    return [list(quiet.get(p.pk, [])) for p in people]
+    tech-free hours, a wellness week) and the busy time of their connected calendar (through
+    kith.core.calendars: start and end only) over the scheduler's window. Pass it to
+    `schedule.suggest_times(..., busy_by_person=...)`, which intersects it with working
+    hours and time zones. Call it for the few people of one meeting: calendars are remote."""
+    ids, end = [p.pk for p in people], after + span + WEEK
+    quiet = boundaries.quiet_periods(ids, after, end)
+    meetings = calendars.busy_intervals(ids, after, end)
+    return [[*quiet.get(p.pk, []), *meetings.get(p.pk, [])] for p in people]
 
 
 def participants_for(
