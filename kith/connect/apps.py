@@ -20,3 +20,10 @@ class ConnectConfig(AppConfig):
         registry.register_export_section(
             app_label=self.label, key="connect", build=registry.of_person(my_connect_data)
         )
+
+        from kith.connect import chat
+        from kith.notify import channels
+
+        channels.register_group_renderer("connect.match", chat.render_group)
+        channels.register_action(chat.FOLLOW_UP, chat.answer_follow_up)
+        channels.register_action(chat.PAUSE, chat.pause_me)

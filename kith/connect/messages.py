@@ -53,6 +53,11 @@ def absolute(path: str) -> str:
     return str(settings.KITH_BASE_URL).rstrip("/") + path
 
 
+def group_key(match_id: int) -> str:
+    """One chat conversation per match (kith.notify.channels)."""
+    return f"connect.match:{match_id}"
+
+
 def match_path(match_id: int) -> str:
     return reverse("connect:match", args=[match_id])
 

@@ -230,6 +230,10 @@ class MatchMember(models.Model):
     met = models.CharField(max_length=3, choices=Met.choices, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     follow_up_sent_at = models.DateTimeField(null=True, blank=True)
+    # One reminder when "did you meet?" goes unanswered; one re-ask after "Not yet".
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    reask_at = models.DateTimeField(null=True, blank=True)
+    reasked_at = models.DateTimeField(null=True, blank=True)
     # Mentoring and buddies: both sides confirm before the pairing starts.
     confirmed_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)

@@ -597,6 +597,7 @@ def _send_intros(
             kind="connect.intro",
             due=intro_due(program, plan.round_date, reader),
             attachments=attachments,
+            group=messages.group_key(match.pk),
             now=now,
         )
 
@@ -692,18 +693,21 @@ def round_stats(plan: RoundPlan) -> dict[str, float]:
 # --- Follow-ups ---------------------------------------------------------------------------------
 
 
+REMIND_AFTER = dt.timedelta(days=3)
+REMINDER_WINDOW = dt.timedelta(days=7)
+
+
 def follow_ups_send_due(*, now: dt.datetime | None = None) -> int:
     """Send "did you meet?" to members whose follow-up moment (the program's local hour,
-    `follow_up_days` after the round, in their zone) has come and who have not answered.
-    Each member is claimed with a conditional update, so it is asked at most once."""
+    `follow_up_days` after the round, in their zone) has come and who have not answered; one
+    reminder REMIND_AFTER later if they still have not; and the one re-ask a "Not yet" asked
+    for. Each ask is claimed with a conditional update, so it goes at most once."""
     now = now or timezone.now()
-    members = (
+    unanswered = (
         MatchMember.objects.filter(
-            follow_up_sent_at__isnull=True,
             met="",
             person__is_active=True,
             match__kind__in=[Match.Kind.INTRO, Match.Kind.BUDDY],
-            match__round__scheduled_for__lte=now.date() + dt.timedelta(days=1),
         )
         .exclude(declined_at__isnull=False)
         .select_related("match__program", "match__round", "person")
@@ -711,30 +715,51 @@ def follow_ups_send_due(*, now: dt.datetime | None = None) -> int:
         .order_by("id")
     )
     sent = 0
-    for member in members:
+    first = unanswered.filter(
+        follow_up_sent_at__isnull=True,
+        match__round__scheduled_for__lte=now.date() + dt.timedelta(days=1),
+    )
+    for member in first:
         program = member.match.program
         day = member.match.round.scheduled_for + dt.timedelta(days=program.follow_up_days)
-        due = intro_due(program, day, member.person)
-        if due > now:
+        if intro_due(program, day, member.person) > now:
             continue
-        claimed = MatchMember.objects.filter(pk=member.pk, follow_up_sent_at__isnull=True).update(
-            follow_up_sent_at=now
-        )
-        if not claimed:
-            continue
-        others = [m.person for m in member.match.members.all() if m.pk != member.pk]
-        notification_send(
-            person=member.person,
-            subject=f"Did you meet {messages.names(others)}?",
-            body=messages.follow_up_body(
-                program=program, reader=member.person, others=others, match_id=member.match_id
-            ),
-            url=messages.match_path(member.match_id),
-            kind="connect.follow_up",
-            now=now,
-        )
-        sent += 1
+        sent += _ask(member, "follow_up_sent_at", now, again="")
+    reminders = unanswered.filter(
+        follow_up_sent_at__lte=now - REMIND_AFTER,
+        # not the backlog of follow-ups from before reminders existed, nor a stuck sweep's
+        follow_up_sent_at__gt=now - REMIND_AFTER - REMINDER_WINDOW,
+        reminded_at__isnull=True,
+        reask_at=None,
+    )
+    for member in reminders:
+        sent += _ask(member, "reminded_at", now, again="Reminder: ")
+    reasks = unanswered.filter(reask_at__lte=now, reasked_at__isnull=True)
+    for member in reasks:
+        sent += _ask(member, "reasked_at", now, again="Once more: ")
     return sent
+
+
+def _ask(member: MatchMember, claim_field: str, now: dt.datetime, *, again: str) -> int:
+    claimed = MatchMember.objects.filter(pk=member.pk, **{f"{claim_field}__isnull": True}).update(
+        **{claim_field: now}
+    )
+    if not claimed:
+        return 0
+    program = member.match.program
+    others = [m.person for m in member.match.members.all() if m.pk != member.pk]
+    notification_send(
+        person=member.person,
+        subject=f"{again}Did you meet {messages.names(others)}?",
+        body=messages.follow_up_body(
+            program=program, reader=member.person, others=others, match_id=member.match_id
+        ),
+        url=messages.match_path(member.match_id),
+        kind="connect.follow_up",
+        group=messages.group_key(member.match_id),
+        now=now,
+    )
+    return 1
 
 
 def rounds_run_due(*, now: dt.datetime | None = None) -> list[Round]:

@@ -185,6 +185,20 @@ def match_answer_follow_up(*, member: MatchMember, met: bool) -> MatchMember:
     return member
 
 
+REASK_AFTER = dt.timedelta(days=7)
+
+
+def match_answer_not_yet(*, member: MatchMember, now: dt.datetime | None = None) -> MatchMember:
+    """ "Not yet": no answer recorded, and "did you meet?" comes once more a week later (only
+    once: a second "not yet" just leaves it open)."""
+    if member.match.kind != Match.Kind.INTRO and member.match.kind != Match.Kind.BUDDY:
+        raise ValidationError("This match has no follow-up question.")
+    if member.reasked_at is None and not member.met:
+        member.reask_at = (now or timezone.now()) + REASK_AFTER
+        member.save(update_fields=["reask_at"])
+    return member
+
+
 @transaction.atomic
 def match_confirm(*, member: MatchMember, accept: bool) -> MatchMember:
     """Mentoring and buddies: each side confirms. A decline ends the match for both; the pair
