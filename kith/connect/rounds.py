@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from kith.connect import inputs, messages
+from kith.connect import hooks, inputs, messages
 from kith.connect.engine import schedule
 from kith.connect.engine.buddies import assign_buddies
 from kith.connect.engine.cadence import local_moment
@@ -530,6 +530,7 @@ def _store(plan: RoundPlan, now: dt.datetime, *, notify: bool) -> Round:
     if notify:
         _tell_unmatched(plan, drawn, now)
         _ask_to_confirm(plan, now)
+    hooks.round_drawn(drawn.pk)  # webhooks, once committed
     return drawn
 
 
