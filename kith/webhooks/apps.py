@@ -5,3 +5,25 @@ class WebhooksConfig(AppConfig):
     name = "kith.webhooks"
     label = "webhooks"
     verbose_name = "Webhooks"
+
+    def ready(self) -> None:
+        # The domain apps never import webhooks (DESIGN §2): webhooks listens to their hooks.
+        from kith.connect import hooks as connect_hooks
+        from kith.directory import hooks as directory_hooks
+        from kith.events import hooks as events_hooks
+        from kith.pulse import hooks as pulse_hooks
+        from kith.webhooks import events
+        from kith.webhooks.services import emitter
+
+        key = "webhooks"
+        directory_hooks.register_people_added(
+            emitter(events.PERSON_JOINED, events.people_joined), key=key
+        )
+        directory_hooks.register_people_left(
+            emitter(events.PERSON_LEFT, events.people_left), key=key
+        )
+        connect_hooks.register_round_drawn(emitter(events.ROUND_DRAWN, events.round_drawn), key=key)
+        events_hooks.register_event_created(
+            emitter(events.EVENT_CREATED, events.event_created), key=key
+        )
+        pulse_hooks.register_wave_closed(emitter(events.WAVE_CLOSED, events.wave_closed), key=key)
