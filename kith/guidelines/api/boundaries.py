@@ -51,7 +51,9 @@ def _call(action: Any) -> Any:
 class PreferencesIn(Schema):
     meeting_mode: Literal["either", "in_person", "virtual"]
     intro_frequency: Literal["every_round", "monthly", "quarterly"]
-    preferred_channel: Literal["email", "in_app"]
+    preferred_channel: Literal["email", "in_app", "slack", "matrix"] = Field(
+        ..., description="slack and matrix only where HR connected that chat tool"
+    )
     office_day_nudges: JsonBool
 
 

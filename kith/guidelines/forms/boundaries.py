@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kith.core.weekdays import WEEKDAY_CHOICES as WEEKDAYS
 from kith.directory.models import ContactPreference
+from kith.notify import channels
 
 
 class PreferencesForm(forms.Form):
@@ -26,6 +29,17 @@ class PreferencesForm(forms.Form):
     office_day_nudges = forms.BooleanField(
         label=_("Tell me when teammates plan to be in the office"), required=False
     )
+
+    def __init__(self, *args: Any, current_channel: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Chat tools only where HR connected them (and the one already chosen, so a choice
+        # made while it was connected is shown rather than silently replaced).
+        offered: set[str] = {ContactPreference.Channel.EMAIL, ContactPreference.Channel.IN_APP}
+        offered |= {p.name for p in channels.providers() if p.is_configured()}
+        offered.add(current_channel)
+        self.fields["preferred_channel"].choices = [  # type: ignore[attr-defined]
+            (value, label) for value, label in ContactPreference.Channel.choices if value in offered
+        ]
 
 
 class TechFreeHoursForm(forms.Form):

@@ -19,6 +19,7 @@ from kith.core.permissions import Viewer
 from kith.directory.models import ContactPreference, OrgUnit, Person
 from kith.guidelines.models import TechFreeHours, WellnessWeek
 from kith.guidelines.selectors.boundaries import can_manage_wellness_weeks, can_set_tech_free_hours
+from kith.notify import channels
 
 MAX_WELLNESS_DAYS = 14
 
@@ -55,6 +56,15 @@ def preferences_update(
         ),
         "office_day_nudges": bool(office_day_nudges),
     }
+    if preferred_channel not in (ContactPreference.Channel.EMAIL, ContactPreference.Channel.IN_APP):
+        tool = channels.provider(preferred_channel)
+        if tool is None or not tool.is_configured():
+            label = ContactPreference.Channel(preferred_channel).label.split(" (")[0]
+            _fail(
+                "preferred_channel",
+                f"{label} is not connected to Kith here: choose email or Kith only, or ask HR "
+                "to connect it.",
+            )
     with transaction.atomic():
         prefs, _created = ContactPreference.objects.update_or_create(person=person, defaults=values)
     return prefs

@@ -53,7 +53,9 @@ def my_boundaries(request: HttpRequest) -> HttpResponse:
         "preferred_channel": prefs.preferred_channel,
         "office_day_nudges": prefs.office_day_nudges,
     }
-    form = PreferencesForm(request.POST or None, initial=initial)
+    form = PreferencesForm(
+        request.POST or None, initial=initial, current_channel=prefs.preferred_channel
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _saved(
