@@ -5,3 +5,9 @@ class SlackConfig(AppConfig):
     name = "kith.slack"
     label = "slack"
     verbose_name = "Slack"
+
+    def ready(self) -> None:
+        from kith.notify import channels
+        from kith.slack.provider import SlackProvider
+
+        channels.register_provider(SlackProvider())
