@@ -1,0 +1,237 @@
+"""Chat delivery in notify: who gets chat instead of email, one conversation per group, the
+same quiet hours, retries and the fall back to email. The provider here records calls in
+process: it tests notify's own rules. The real providers are tested against a fake Slack Web
+API server (kith/slack) and a real Synapse (kith/matrix)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+
+from kith.directory.models import ContactPreference, Person
+from kith.notify import channels, services
+from kith.notify.models import ChatIdentity, ChatThread, Notification
+from kith.notify.services import MAX_EMAIL_ATTEMPTS
+from kith.notify.tests.conftest import ALWAYS_AT_WORK
+
+LISBON = ZoneInfo("Europe/Lisbon")
+State = Notification.EmailState
+TUESDAY_NIGHT = dt.datetime(2030, 5, 14, 22, 0, tzinfo=LISBON)
+WEDNESDAY_MORNING = dt.datetime(2030, 5, 15, 9, 0, tzinfo=LISBON)
+WEDNESDAY_NOON = dt.datetime(2030, 5, 15, 12, 0, tzinfo=LISBON)
+
+
+class Recorder:
+    """A chat provider that keeps what it was asked to send."""
+
+    name = "slack"
+    label = "Recorder"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[list[str], channels.ChatMessage, str]] = []
+        self.unknown: set[str] = set()
+        self.failing = False
+        self.configured = True
+
+    def is_configured(self) -> bool:
+        return self.configured
+
+    def address_of(self, person: Person) -> str:
+        if person.email in self.unknown:
+            raise channels.Unreachable(person.email)
+        row, _ = ChatIdentity.objects.get_or_create(
+            person=person, provider=self.name, defaults={"external_id": f"U{person.pk}"}
+        )
+        return row.external_id
+
+    def send(self, addresses: Sequence[str], message: channels.ChatMessage, *, thread=""):
+        if self.failing:
+            raise channels.ChatFailed("503")
+        self.sent.append((sorted(addresses), message, thread))
+        return thread or f"C{len(self.sent)}"
+
+
+@pytest.fixture
+def recorder(monkeypatch) -> Recorder:
+    provider = Recorder()
+    monkeypatch.setitem(channels._providers, "slack", provider)
+    return provider
+
+
+def on_chat(person: Person, channel: str = "slack") -> Person:
+    ContactPreference.objects.update_or_create(
+        person=person, defaults={"preferred_channel": channel}
+    )
+    return person
+
+
+def test_a_person_on_chat_gets_the_chat_message_instead_of_the_email(make_person, recorder):
+    ana = on_chat(make_person(**ALWAYS_AT_WORK))
+    note = services.notification_send(
+        person=ana, subject="Meet Bea", body="Coffee?", url="/people/2/", now=WEDNESDAY_NOON
+    )
+    assert (note.chat_state, note.email_state) == (State.PENDING, State.NONE)
+    assert services.notifications_deliver_due(now=WEDNESDAY_NOON) == 1
+    [(addresses, message, thread)] = recorder.sent
+    assert addresses == [f"U{ana.pk}"] and thread == ""
+    assert message.subject == "Meet Bea" and message.url.endswith("/people/2/")
+    note.refresh_from_db()
+    assert note.chat_state == State.SENT and note.chatted_at == WEDNESDAY_NOON
+    assert mail.outbox == []
+    # Sent once: a second sweep finds nothing.
+    assert services.notifications_deliver_due(now=WEDNESDAY_NOON) == 0
+    assert len(recorder.sent) == 1
+
+
+def test_chat_waits_for_working_hours_like_email(make_person, recorder):
+    ana = on_chat(make_person())  # Lisbon, 9–17 on weekdays
+    note = services.notification_send(person=ana, subject="Hello", now=TUESDAY_NIGHT)
+    assert note.deliver_at == WEDNESDAY_MORNING
+    assert services.notifications_deliver_due(now=TUESDAY_NIGHT) == 0
+    assert recorder.sent == []
+    assert services.notifications_deliver_due(now=WEDNESDAY_MORNING) == 1
+
+
+def test_a_chat_tool_that_is_not_configured_means_email(make_person, recorder):
+    recorder.configured = False
+    ana = on_chat(make_person(**ALWAYS_AT_WORK))
+    note = services.notification_send(person=ana, subject="Hello", now=WEDNESDAY_NOON)
+    assert (note.chat_state, note.email_state) == (State.NONE, State.PENDING)
+
+
+def test_kith_only_gets_neither_and_security_notices_always_email(make_person, recorder):
+    ana = on_chat(make_person(**ALWAYS_AT_WORK), ContactPreference.Channel.IN_APP)
+    quiet = services.notification_send(person=ana, subject="Hello", now=WEDNESDAY_NOON)
+    assert (quiet.chat_state, quiet.email_state) == (State.NONE, State.NONE)
+    bea = on_chat(make_person(**ALWAYS_AT_WORK))
+    notice = services.notification_send(
+        person=bea, subject="Your sign-in address changed", kind="directory.email_changed"
+    )
+    assert (notice.chat_state, notice.email_state) == (State.NONE, State.PENDING)
+
+
+def test_email_false_keeps_it_in_kith(make_person, recorder):
+    ana = on_chat(make_person(**ALWAYS_AT_WORK))
+    note = services.notification_send(person=ana, subject="Hi", email=False, now=WEDNESDAY_NOON)
+    assert note.chat_state == State.NONE
+
+
+def test_a_group_shares_one_conversation_and_its_follow_up_lands_there(
+    make_person, recorder, monkeypatch
+):
+    people = [on_chat(make_person(**ALWAYS_AT_WORK)) for _ in range(3)]
+    by_email = make_person(**ALWAYS_AT_WORK)
+    rendered: list[tuple[str, str, list[int]]] = []
+
+    def render(key: str, kind: str, members: Sequence[Person]) -> channels.ChatMessage:
+        rendered.append((key, kind, sorted(p.pk for p in members)))
+        return channels.ChatMessage(subject=f"{kind} for the group", body="")
+
+    monkeypatch.setitem(channels._renderers, "test.group", render)
+    for person in [*people, by_email]:
+        services.notification_send(
+            person=person, subject="Meet", kind="test.intro", group="test.group:1",
+            now=WEDNESDAY_NOON,
+        )  # fmt: skip
+    assert services.notifications_deliver_due(now=WEDNESDAY_NOON) == 4  # 3 by chat, 1 email
+    [(addresses, message, thread)] = recorder.sent
+    assert addresses == sorted(f"U{p.pk}" for p in people)
+    assert message.subject == "test.intro for the group" and thread == ""
+    assert rendered == [("test.group:1", "test.intro", sorted(p.pk for p in people))]
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [by_email.email]
+    stored = ChatThread.objects.get(group_key="test.group:1")
+    assert stored.conversation_id == "C1" and stored.members == sorted(p.pk for p in people)
+
+    later = WEDNESDAY_NOON + dt.timedelta(days=7)
+    for person in people:
+        services.notification_send(
+            person=person, subject="Did you meet?", kind="test.follow_up",
+            group="test.group:1", now=later,
+        )  # fmt: skip
+    assert services.notifications_deliver_due(now=later) == 3
+    assert len(recorder.sent) == 2
+    assert recorder.sent[1][2] == "C1"  # into the intro's conversation
+
+
+def test_a_group_waits_for_a_member_whose_day_starts_soon(make_person, recorder, monkeypatch):
+    monkeypatch.setitem(
+        channels._renderers, "test.group", lambda k, kind, m: channels.ChatMessage("Hi", "")
+    )
+    early = on_chat(make_person(**ALWAYS_AT_WORK))
+    lisbon = on_chat(make_person())  # not at work on Tuesday night
+    for person in (early, lisbon):
+        services.notification_send(
+            person=person, subject="Meet", kind="test.intro", group="test.group:2",
+            now=TUESDAY_NIGHT,
+        )  # fmt: skip
+    assert services.notifications_deliver_due(now=TUESDAY_NIGHT) == 0
+    assert recorder.sent == []
+    assert services.notifications_deliver_due(now=WEDNESDAY_MORNING) == 2
+    [(addresses, _, _)] = recorder.sent
+    assert addresses == sorted([f"U{early.pk}", f"U{lisbon.pk}"])
+
+
+def test_someone_the_chat_tool_cannot_find_gets_the_email(make_person, recorder):
+    ana = on_chat(make_person(**ALWAYS_AT_WORK))
+    recorder.unknown.add(ana.email)
+    note = services.notification_send(person=ana, subject="Hello", now=WEDNESDAY_NOON)
+    services.notifications_deliver_due(now=WEDNESDAY_NOON)
+    note.refresh_from_db()
+    assert note.chat_state == State.NONE and note.email_state == State.SENT
+    assert [m.to for m in mail.outbox] == [[ana.email]]
+
+
+def test_failed_chat_is_retried_then_falls_back_to_email(make_person, recorder):
+    ana = on_chat(make_person(**ALWAYS_AT_WORK))
+    recorder.failing = True
+    note = services.notification_send(person=ana, subject="Hello", now=WEDNESDAY_NOON)
+    moment = WEDNESDAY_NOON
+    for attempt in range(1, MAX_EMAIL_ATTEMPTS):
+        services.notifications_deliver_due(now=moment)
+        note.refresh_from_db()
+        assert (note.chat_state, note.chat_attempts) == (State.FAILED, attempt)
+        assert note.chat_retry_at > moment
+        moment = note.chat_retry_at
+    services.notifications_deliver_due(now=moment)
+    note.refresh_from_db()
+    assert note.chat_state == State.FAILED and note.email_state == State.SENT
+    assert [m.to for m in mail.outbox] == [[ana.email]]
+
+
+def test_no_chat_for_someone_who_switched_to_kith_only_meanwhile(make_person, recorder):
+    ana = on_chat(make_person(**ALWAYS_AT_WORK))
+    note = services.notification_send(person=ana, subject="Hello", now=TUESDAY_NIGHT)
+    on_chat(ana, ContactPreference.Channel.IN_APP)
+    services.notifications_deliver_due(now=WEDNESDAY_NOON)
+    note.refresh_from_db()
+    assert recorder.sent == [] and mail.outbox == []
+    assert (note.chat_state, note.email_state) == (State.NONE, State.NONE)
+
+
+def test_an_unknown_action_is_refused_politely(make_person):
+    with pytest.raises(channels.ActionRefused, match="no longer in use"):
+        channels.handle_action(make_person(), "nobody.registered.this", "1")
+
+
+def test_a_wellness_week_holds_chat_like_email(make_person, recorder):
+    from kith.guidelines.models import WellnessWeek
+
+    ana = on_chat(make_person(**ALWAYS_AT_WORK))
+    # Queued before the week was announced: the send-time check holds it.
+    early = services.notification_send(person=ana, subject="Early", now=TUESDAY_NIGHT)
+    WellnessWeek.objects.create(
+        name="Rest", starts_on=dt.date(2030, 5, 15), ends_on=dt.date(2030, 5, 19)
+    )
+    during = services.notification_send(person=ana, subject="During", now=WEDNESDAY_NOON)
+    assert during.deliver_at.date() == dt.date(2030, 5, 20)
+    assert services.notifications_deliver_due(now=WEDNESDAY_NOON) == 0
+    assert recorder.sent == []
+    early.refresh_from_db()
+    assert early.chat_state == State.PENDING and early.chat_retry_at.date() == dt.date(2030, 5, 20)
+    after = dt.datetime(2030, 5, 20, 12, 0, tzinfo=LISBON)
+    assert services.notifications_deliver_due(now=after) == 2
+    assert sorted(m.subject for _, m, _ in recorder.sent) == ["During", "Early"]
