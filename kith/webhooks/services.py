@@ -88,18 +88,26 @@ def _is_loopback(host: str) -> bool:
 
 
 def _validated(name: str, url: str, event_types: Iterable[str]) -> dict[str, Any]:
+    """Every field checked at once, so the form names every fault in one go."""
+    errors: dict[str, str] = {}
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Give the endpoint a name."})
-    if len(name) > MAX_NAME:
-        raise ValidationError({"name": f"Use at most {MAX_NAME} characters."})
+        errors["name"] = "Give the endpoint a name."
+    elif len(name) > MAX_NAME:
+        errors["name"] = f"Use at most {MAX_NAME} characters."
     chosen = sorted(set(event_types))
-    if not chosen:
-        raise ValidationError({"events": "Choose at least one event."})
     unknown = [e for e in chosen if e not in events.EVENT_TYPES]
-    if unknown:
-        raise ValidationError({"events": f"Unknown event type {unknown[0]!r}."})
-    return {"name": name, "url": validated_url(url), "events": chosen}
+    if not chosen:
+        errors["events"] = "Choose at least one event."
+    elif unknown:
+        errors["events"] = f"Unknown event type {unknown[0]!r}."
+    try:
+        url = validated_url(url)
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    return {"name": name, "url": url, "events": chosen}
 
 
 def endpoint_create(
@@ -110,9 +118,9 @@ def endpoint_create(
     fields = _validated(name, url, event_types)
     secret = new_secret()
     with transaction.atomic():
-        endpoint = Endpoint.objects.create(secret=secret, **fields)
+        endpoint = Endpoint(secret=secret, **fields)
         endpoint.created_by_id = viewer.user.pk
-        endpoint.save(update_fields=["created_by"])
+        endpoint.save()
         audit.record(
             actor=viewer.user,
             action="webhooks.endpoint_created",

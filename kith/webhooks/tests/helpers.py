@@ -11,8 +11,10 @@ from kith.webhooks.models import Delivery, Endpoint
 ALL_EVENTS = sorted(events.EVENT_TYPES)
 
 
-def hr_viewer() -> Viewer:
-    person = PersonFactory(org_unit=OrgUnitFactory(name="People", kind="department"))
+def hr_viewer(person: Any = None) -> Viewer:
+    if person is None:
+        unit = OrgUnitFactory(name="Integrations team", kind="department")
+        person = PersonFactory(org_unit=unit)
     return viewer_for_user(login_for(person, hr=True))
 
 

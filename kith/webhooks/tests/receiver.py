@@ -24,8 +24,8 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/kith"
+        port = self.server.server_address[1]
+        return f"http://127.0.0.1:{port}/kith"
 
     def of_type(self, event_type: str) -> list[Received]:
         return [r for r in self.received if r.headers.get("Kith-Event-Type") == event_type]
