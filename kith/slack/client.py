@@ -17,6 +17,11 @@ from kith.notify.channels import ChatFailed, Unreachable
 
 log = logging.getLogger(__name__)
 
+# slack-sdk logs every request's body at DEBUG (message text, blocks, emails): its client
+# gets a logger that never goes below WARNING, whatever the deployment's logging says.
+sdk_log = logging.getLogger("kith.slack.sdk")
+sdk_log.setLevel(logging.WARNING)
+
 DEFAULT_API_URL = "https://slack.com/api/"
 TIMEOUT_SECONDS = 10
 
@@ -48,7 +53,9 @@ def api_url() -> str:
 
 
 def web_client(token: str = "") -> WebClient:
-    return WebClient(token=token or None, base_url=api_url(), timeout=TIMEOUT_SECONDS)
+    return WebClient(
+        token=token or None, base_url=api_url(), timeout=TIMEOUT_SECONDS, logger=sdk_log
+    )
 
 
 class SlackError(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
 
 from kith.core.permissions import Viewer, viewer_for_user
 from kith.directory.models import Person
@@ -92,4 +93,18 @@ def slack_status_for(person: Person) -> str:
     return (
         "Your Slack account is not linked yet: choose Slack as your channel and Kith finds "
         "it by your work email."
+    )
+
+
+def kith_url(viewname: str, *args: object) -> str:
+    """An absolute link into Kith (KITH_BASE_URL), for messages and the App Home."""
+    base = str(getattr(settings, "KITH_BASE_URL", "")).rstrip("/")
+    return base + reverse(viewname, args=args)
+
+
+def link_your_account_text() -> str:
+    boundaries = kith_url("guidelines:boundaries")
+    return (
+        "Kith does not know your Slack account yet. Choose Slack as your channel on "
+        f"<{boundaries}|My boundaries> in Kith: it links your account by your work email."
     )

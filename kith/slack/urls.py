@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from kith.slack import views
 
 app_name = "slack"
 
-urlpatterns: list = []
+urlpatterns = views.urlpatterns

@@ -1,0 +1,221 @@
+"""What Slack sends Kith: events, interactions (button presses), slash commands.
+
+Every request is verified with the signing secret before it is read. Nothing a person wrote is
+stored or logged: only ids and the kind of request. A button carries a Kith action id and
+value, which go to `kith.notify.channels.handle_action` — the feature's own service records
+the answer, exactly as on the page."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from slack_sdk.signature import SignatureVerifier
+
+from kith.celebrate.services import kudos_give
+from kith.directory.models import Person
+from kith.notify import channels
+from kith.notify.channels import ActionRefused, ChatFailed
+from kith.slack import blocks, client, home, selectors
+from kith.slack.client import SlackError
+from kith.slack.services import person_for_slack_user_looked_up
+
+log = logging.getLogger(__name__)
+
+# Answers only the person who gave them should see (a group DM does not learn who paused).
+PRIVATE_ACTIONS = frozenset({"connect.pause"})
+
+
+def is_signed(body: bytes, headers: Mapping[str, str]) -> bool:
+    """Slack's v0 signature over the raw body, with a timestamp at most five minutes old."""
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not timestamp or not signature:
+        return False
+    return any(
+        SignatureVerifier(secret).is_valid(body=body, timestamp=timestamp, signature=signature)
+        for secret in selectors.signing_secrets()
+    )
+
+
+def _say_privately(team_id: str, channel: str, user_id: str, text: str) -> None:
+    workspace = selectors.workspace_for_team(team_id)
+    if workspace is None or not channel:
+        return
+    try:
+        client.call(
+            client.web_client(workspace.bot_token),
+            "chat.postEphemeral",
+            channel=channel,
+            user=user_id,
+            text=text,
+        )
+    except (SlackError, ChatFailed):
+        log.warning("slack ephemeral reply failed team=%s", team_id)
+
+
+# --- Interactions --------------------------------------------------------------------------------
+
+
+def handle_interaction(payload: Mapping[str, Any]) -> None:
+    kind = str(payload.get("type") or "")
+    team_id = str((payload.get("team") or {}).get("id") or "")
+    log.info("slack interaction %s team=%s", kind, team_id)
+    if kind != "block_actions":
+        return
+    user_id = str((payload.get("user") or {}).get("id") or "")
+    channel = str((payload.get("channel") or {}).get("id") or "")
+    message = payload.get("message") or {}
+    for action in payload.get("actions") or []:
+        action_id = blocks.kith_action_of(str(action.get("action_id") or ""))
+        if action_id is None:  # "Open in Kith" and other links: nothing to do
+            continue
+        person = selectors.person_for_slack_user(team_id, user_id)
+        if person is None:
+            _say_privately(team_id, channel, user_id, selectors.link_your_account_text())
+            return
+        try:
+            reply = channels.handle_action(person, action_id, str(action.get("value") or ""))
+        except ActionRefused as exc:
+            _say_privately(team_id, channel, user_id, blocks.escape(str(exc)))
+            continue
+        log.info("slack action %s person=%s", action_id, person.pk)
+        label = str((action.get("text") or {}).get("text") or "")
+        if action_id not in PRIVATE_ACTIONS and message.get("ts") and channel:
+            _show_answer(team_id, channel, message, f"{person.display_name}: {label} ✓")
+        if reply:
+            _say_privately(team_id, channel, user_id, blocks.escape(reply))
+
+
+def _show_answer(team_id: str, channel: str, message: Mapping[str, Any], line: str) -> None:
+    """Update the message in place: the blocks Slack sent back, one "who answered" line more.
+    The message's text is not read or kept."""
+    workspace = selectors.workspace_for_team(team_id)
+    if workspace is None:
+        return
+    try:
+        client.call(
+            client.web_client(workspace.bot_token),
+            "chat.update",
+            channel=channel,
+            ts=str(message["ts"]),
+            text=line,
+            blocks=blocks.answered_blocks(message.get("blocks") or [], line),
+        )
+    except (SlackError, ChatFailed):
+        log.warning("slack chat.update failed team=%s channel=%s", team_id, channel)
+
+
+# --- Events --------------------------------------------------------------------------------------
+
+
+def handle_event(payload: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The response body (the url_verification challenge), or None for an empty 200."""
+    kind = str(payload.get("type") or "")
+    if kind == "url_verification":
+        return {"challenge": str(payload.get("challenge") or "")}
+    if kind != "event_callback":
+        return None
+    team_id = str(payload.get("team_id") or "")
+    event = payload.get("event") or {}
+    event_type = str(event.get("type") or "")
+    log.info("slack event %s team=%s", event_type, team_id)
+    if event_type == "app_home_opened" and event.get("tab", "home") == "home":
+        publish_home(team_id, str(event.get("user") or ""))
+    return None
+
+
+def publish_home(team_id: str, user_id: str) -> None:
+    workspace = selectors.workspace_for_team(team_id)
+    if workspace is None or not user_id:
+        return
+    person = selectors.person_for_slack_user(team_id, user_id)
+    try:
+        client.call(
+            client.web_client(workspace.bot_token),
+            "views.publish",
+            user_id=user_id,
+            view=home.home_view(person),
+        )
+    except (SlackError, ChatFailed):
+        log.warning("slack views.publish failed team=%s", team_id)
+
+
+# --- Slash commands ------------------------------------------------------------------------------
+
+# <@U123|name> or <@U123> (with the command's "Escape channels, users, and links" on).
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+LEADING_MENTIONS = re.compile(r"^\s*((?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>[\s,]*)+)(.*)$", re.DOTALL)
+
+
+def _ephemeral(text: str) -> dict[str, Any]:
+    return {"response_type": "ephemeral", "text": text}
+
+
+def help_text() -> str:
+    return "\n".join(
+        [
+            "*Kith in Slack*",
+            "• `/kudos @colleague what they did` thanks a colleague (as on "
+            f"{blocks.link(selectors.kith_url('celebrate:home'), 'Celebrate')}).",
+            "• Intros and reminders arrive here when you choose Slack on "
+            f"{blocks.link(selectors.kith_url('guidelines:boundaries'), 'My boundaries')}; "
+            "answer with the buttons.",
+            "• The Home tab lists your intros and your upcoming events.",
+            f"• {blocks.link(selectors.kith_url('connect:home'), 'Connect')} · "
+            f"{blocks.link(selectors.kith_url('events:home'), 'Events')} · "
+            f"{blocks.link(selectors.kith_url('home'), 'Kith')}",
+        ]
+    )
+
+
+def handle_command(form: Mapping[str, str]) -> dict[str, Any]:
+    command = str(form.get("command") or "")
+    team_id = str(form.get("team_id") or "")
+    log.info("slack command %s team=%s", command, team_id)
+    if command == "/kudos":
+        return _kudos(team_id, str(form.get("user_id") or ""), str(form.get("text") or ""))
+    return _ephemeral(help_text())
+
+
+def _kudos(team_id: str, user_id: str, text: str) -> dict[str, Any]:
+    usage = "Write `/kudos @colleague what they did and why it mattered`."
+    found = LEADING_MENTIONS.match(text)
+    if found is None:
+        return _ephemeral(f"Name the colleague to thank first. {usage}")
+    sender = person_for_slack_user_looked_up(team_id, user_id)
+    if sender is None:
+        return _ephemeral(selectors.link_your_account_text())
+    recipients: list[Person] = []
+    for slack_id in MENTION.findall(found.group(1)):
+        person = person_for_slack_user_looked_up(team_id, slack_id)
+        if person is None:
+            return _ephemeral(
+                f"<@{slack_id}> is not in Kith's directory, so Kith cannot thank them."
+            )
+        recipients.append(person)
+    login = selectors.viewer_for_person(sender).user
+    try:
+        kudos = kudos_give(
+            sender=sender,
+            recipients=recipients,
+            message=found.group(2).strip(),
+            actor=login if login.is_authenticated else None,
+        )
+    except ValidationError as exc:
+        return _ephemeral(blocks.escape(" ".join(exc.messages)))
+    names = ", ".join(blocks.escape(p.display_name) for p in recipients)
+    link = blocks.link(selectors.kith_url("celebrate:kudos", kudos.pk), "See it in Kith")
+    return _ephemeral(f"Kudos sent to {names}. {link}")
+
+
+def parse_interaction(body: Mapping[str, str]) -> dict[str, Any] | None:
+    try:
+        payload = json.loads(body.get("payload") or "")
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
