@@ -16,6 +16,7 @@ urlpatterns = [
     path("favicon.ico", core_views.favicon),
     path("privacy/", core_views.privacy, name="privacy"),
     path("audit/", core_views.audit_log, name="audit_log"),
+    path("integrations/", core_views.integrations, name="integrations"),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("people/", include("kith.directory.urls")),

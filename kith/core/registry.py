@@ -131,3 +131,41 @@ def register_person_lookup(lookup: Callable[[Any], Any]) -> None:
 def person_for_login(user: Any) -> Any:
     """The directory entry behind a signed-in login, or None (no directory app, no entry)."""
     return _person_lookup[0](user) if _person_lookup else None
+
+
+# --- Integrations -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Integration:
+    """One entry of HR's integrations page (/integrations/): what it connects, where it is set
+    up, and whether it is connected now (`status()` → (connected?, one short line))."""
+
+    app_label: str
+    key: str
+    title: str
+    description: str
+    url_name: str
+    status: Callable[[], tuple[bool, str]]
+    order: int = 100
+
+
+_integrations: dict[str, Integration] = {}
+
+
+def register_integration(
+    *,
+    app_label: str,
+    key: str,
+    title: str,
+    description: str,
+    url_name: str,
+    status: Callable[[], tuple[bool, str]],
+    order: int = 100,
+) -> None:
+    _claim(_integrations, key, app_label, "Integration")
+    _integrations[key] = Integration(app_label, key, title, description, url_name, status, order)
+
+
+def integrations() -> list[Integration]:
+    return sorted(_integrations.values(), key=lambda i: (i.order, i.title))

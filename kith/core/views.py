@@ -60,3 +60,25 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     events = audit_events_for_viewer(request.viewer)  # type: ignore[attr-defined]
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_log.html", {"page": page, "nav": "audit"})
+
+
+def integrations(request: HttpRequest) -> HttpResponse:
+    """HR's one page for everything Kith connects to: chat, calendars, provisioning,
+    webhooks. Each app registers its entry (kith.core.registry.register_integration)."""
+    import logging
+
+    from django.core.exceptions import PermissionDenied
+
+    from kith.core.registry import integrations as registered
+
+    if not request.viewer.is_hr:  # type: ignore[attr-defined]
+        raise PermissionDenied("Only HR admins set up integrations.")
+    rows = []
+    for entry in registered():
+        try:
+            connected, detail = entry.status()
+        except Exception:  # one broken integration must not hide the others
+            logging.getLogger(__name__).exception("integration status %s failed", entry.key)
+            connected, detail = False, "Its status could not be read; see the server log."
+        rows.append({"entry": entry, "connected": connected, "detail": detail})
+    return render(request, "core/integrations.html", {"rows": rows, "nav": "integrations"})
