@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from kith.matrix.views import urlpatterns
 
 app_name = "matrix"
 
-urlpatterns: list = []
+__all__ = ["app_name", "urlpatterns"]

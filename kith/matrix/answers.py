@@ -1,0 +1,199 @@
+"""Answers given in Matrix: "1", "2", "3" replies and ✅ ⏳ ❌ reactions in rooms Kith made.
+
+`answers_read()` (every minute, kith.matrix.tasks) reads the bot's new events with /sync from
+where the last read stopped. For each reply or reaction, in a room whose last message offered
+choices, after that message, by someone Kith knows (ChatIdentity → person), it calls
+`channels.handle_action(person, action id, value)`, the feature's own service, and posts the
+handler's answer in the room as a reply. Everything else is ignored: other rooms (invites from
+strangers are never accepted), other text, edits, the bot's own messages. No text is kept
+and only ids are logged; a reply's text is read in memory to see whether it is a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from kith.matrix import account
+from kith.matrix.client import MatrixError, call, quote
+from kith.matrix.models import MatrixRoom, MatrixSyncState
+from kith.matrix.provider import REACTIONS, post
+from kith.notify import channels
+from kith.notify.models import ChatIdentity
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=2)
+TIMELINE_LIMIT = 100
+# Only what answers need: the timeline's messages and reactions, nothing of state, presence,
+# receipts, typing or account data.
+SYNC_FILTER = {
+    "presence": {"types": []},
+    "account_data": {"types": []},
+    "room": {
+        "timeline": {"types": ["m.room.message", "m.reaction"], "limit": TIMELINE_LIMIT},
+        "state": {"types": []},
+        "ephemeral": {"types": []},
+        "account_data": {"types": []},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    room_id: str
+    event_id: str
+    sender: str
+    action_id: str
+    value: str
+
+
+def answers_read(*, now: dt.datetime | None = None) -> int:
+    """Read new events once; returns how many answers went to a handler."""
+    bot = account.current()
+    if bot is None:
+        return 0
+    now = now or timezone.now()
+    lease = _claim(now)
+    if lease is None:
+        return 0  # another worker is reading
+    state = MatrixSyncState.objects.get(pk=1)
+    try:
+        data = _sync(bot, state.next_batch)
+    except MatrixError as exc:
+        log.warning("matrix sync failed (%s %s)", exc.status, exc.errcode)
+        MatrixSyncState.objects.filter(pk=1, claimed_until=lease).update(claimed_until=None)
+        return 0
+    handled = 0
+    for answer in answers_in(data, bot.credentials.user_id):
+        handled += _handle(bot, answer)
+    MatrixSyncState.objects.filter(pk=1, claimed_until=lease).update(
+        next_batch=str(data.get("next_batch", state.next_batch))[:255], claimed_until=None
+    )
+    return handled
+
+
+def _claim(now: dt.datetime) -> dt.datetime | None:
+    MatrixSyncState.objects.get_or_create(pk=1)
+    lease = now + LEASE
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    claimed = MatrixSyncState.objects.filter(free, pk=1).update(claimed_until=lease)
+    return lease if claimed else None
+
+
+def _sync(bot: account.Account, since: str) -> dict[str, Any]:
+    query = f"?timeout=0&filter={quote(json.dumps(SYNC_FILTER, separators=(',', ':')))}"
+    if since:
+        query += f"&since={quote(since)}"
+    answer: dict[str, Any] = call(
+        bot.credentials, lambda s: s.raw("GET", "/_matrix/client/v3/sync" + query)
+    )
+    return answer
+
+
+def answers_in(data: dict[str, Any], bot_id: str) -> list[Answer]:
+    """The answers in a /sync response: only in rooms Kith made that offered choices."""
+    joined = (data.get("rooms") or {}).get("join") or {}
+    rooms = {
+        r.room_id: r
+        for r in MatrixRoom.objects.filter(room_id__in=list(joined), offered_at__isnull=False)
+    }
+    found = []
+    for room_id, room in joined.items():
+        known = rooms.get(room_id)
+        if known is None:
+            continue
+        for event in (room.get("timeline") or {}).get("events") or []:
+            choice = _choice(event, known, bot_id)
+            if choice is not None:
+                action_id, value = choice
+                found.append(
+                    Answer(
+                        room_id, str(event.get("event_id", "")), event["sender"], action_id, value
+                    )
+                )
+    return found
+
+
+def _choice(event: dict[str, Any], room: MatrixRoom, bot_id: str) -> tuple[str, str] | None:
+    """The offered (action id, value) this event picks, if it picks one."""
+    sender = event.get("sender")
+    if not isinstance(sender, str) or sender == bot_id or room.offered_at is None:
+        return None
+    sent_ms = event.get("origin_server_ts")
+    if not isinstance(sent_ms, int) or sent_ms < room.offered_at.timestamp() * 1000:
+        return None  # an answer to an earlier message
+    content = event.get("content") or {}
+    index = _reaction_index(event, content, room) if event.get("type") == "m.reaction" else None
+    if event.get("type") == "m.room.message":
+        index = _reply_index(content)
+    if index is None or not 0 <= index < len(room.offered):
+        return None
+    action_id, value = room.offered[index]
+    return str(action_id), str(value)
+
+
+def _reaction_index(event: dict[str, Any], content: dict[str, Any], room: MatrixRoom) -> int | None:
+    relates = content.get("m.relates_to") or {}
+    if (
+        relates.get("rel_type") != "m.annotation"
+        or relates.get("event_id") != room.offered_event_id
+    ):
+        return None
+    key = str(relates.get("key", "")).replace("\ufe0f", "").strip()
+    return REACTIONS.index(key) if key in REACTIONS else None
+
+
+def _reply_index(content: dict[str, Any]) -> int | None:
+    relates = content.get("m.relates_to") or {}
+    if relates.get("rel_type") == "m.replace" or content.get("msgtype") != "m.text":
+        return None  # an edit, an image, a notice
+    body = content.get("body")
+    if not isinstance(body, str) or len(body) > 4000:
+        return None
+    # A reply in most clients starts with the quoted message ("> <@kith:…> …"): skip it.
+    text = "\n".join(line for line in body.splitlines() if not line.startswith(">")).strip()
+    text = text.rstrip(".!").strip()
+    if not (text.isdecimal() and len(text) <= 2):
+        return None
+    return int(text) - 1
+
+
+def _handle(bot: account.Account, answer: Answer) -> int:
+    identity = (
+        ChatIdentity.objects.filter(provider=account.PROVIDER, external_id=answer.sender)
+        .select_related("person")
+        .first()
+    )
+    if identity is None or not identity.person.is_active:
+        return 0  # someone Kith does not know: no answer, no reply
+    try:
+        reply = channels.handle_action(identity.person, answer.action_id, answer.value)
+    except channels.ActionRefused as exc:
+        reply = str(exc)
+    except Exception:  # a handler's bug must not stop the reading (nor repeat it forever)
+        log.exception("matrix answer %s: action %s failed", answer.event_id, answer.action_id)
+        return 0
+    log.info(
+        "matrix answer %s in room %s for action %s",
+        answer.event_id,
+        answer.room_id,
+        answer.action_id,
+    )
+    if reply:
+        content = {
+            "msgtype": "m.notice",
+            "body": reply,
+            "m.relates_to": {"m.in_reply_to": {"event_id": answer.event_id}},
+        }
+        try:
+            call(bot.credentials, lambda s: post(s, answer.room_id, content))
+        except MatrixError as exc:
+            log.warning("matrix reply in room %s failed (%s)", answer.room_id, exc.status)
+    return 1

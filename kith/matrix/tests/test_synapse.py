@@ -1,0 +1,234 @@
+"""Matrix against a real Synapse (kith/matrix/tests/synapse.py, one server per test session):
+what the provider sends shows up in people's own /sync, and their answers come back through
+the features' action handlers. Every Synapse test lives in this module, so pytest-xdist starts
+at most one Synapse per worker that runs any of them."""
+
+from __future__ import annotations
+
+import pytest
+
+from kith.matrix import answers
+from kith.matrix.models import MatrixRoom
+from kith.matrix.provider import MatrixProvider
+from kith.matrix.tests.synapse import MatrixUser, Synapse
+from kith.notify import channels
+from kith.notify.models import ChatIdentity
+
+PLANTED = "PLANTED-marmalade-7Q"
+
+
+def choices(match: str = "7") -> tuple[channels.ChatAction, ...]:
+    return (
+        channels.ChatAction("test.follow_up", f"{match}:yes", "We met", "primary"),
+        channels.ChatAction("test.follow_up", f"{match}:not_yet", "Not yet"),
+        channels.ChatAction("test.follow_up", f"{match}:no", "Couldn't", "danger"),
+        channels.ChatAction("test.pause", "3", "Pause me"),
+    )
+
+
+@pytest.fixture
+def answered(monkeypatch) -> list[tuple[int, str, str]]:
+    """Registers test actions; each call is kept as (person id, action id, value)."""
+    calls: list[tuple[int, str, str]] = []
+
+    def handler(action_id: str):
+        def handle(person, value: str) -> str:
+            calls.append((person.pk, action_id, value))
+            if value.endswith(":no"):
+                raise channels.ActionRefused("Already answered.")
+            return "Thanks, noted."
+
+        return handle
+
+    for action_id in ("test.follow_up", "test.pause"):
+        monkeypatch.setitem(channels._actions, action_id, handler(action_id))
+    return calls
+
+
+def invites(synapse: Synapse, user: MatrixUser) -> dict:
+    return synapse.sync(user).get("rooms", {}).get("invite", {})
+
+
+def timeline(synapse: Synapse, user: MatrixUser, room_id: str) -> list[dict]:
+    room = synapse.sync(user).get("rooms", {}).get("join", {}).get(room_id, {})
+    return room.get("timeline", {}).get("events", [])
+
+
+def messages_in(synapse: Synapse, user: MatrixUser, room_id: str) -> list[dict]:
+    return [e["content"] for e in timeline(synapse, user, room_id) if e["type"] == "m.room.message"]
+
+
+def test_one_person_gets_a_direct_room_reused_for_the_next_message(
+    synapse, matrix_account, matrix_bot, matrix_person
+):
+    person, user = matrix_person("amy")
+    provider = MatrixProvider()
+    assert provider.is_configured()
+
+    address = provider.address_of(person)
+    assert address == user.user_id
+    assert ChatIdentity.objects.get(person=person, provider="matrix").external_id == address
+
+    message = channels.ChatMessage("Meet <Bea> & Co", "Coffee?\nSoon.", "https://kith.example/x")
+    room_id = provider.send([address], message)
+
+    invite = invites(synapse, user)[room_id]["invite_state"]["events"]
+    mine = [e for e in invite if e["type"] == "m.room.member" and e["state_key"] == user.user_id]
+    assert mine and mine[0]["content"]["membership"] == "invite"
+    assert mine[0]["content"].get("is_direct") is True
+    direct = synapse.api(
+        "GET",
+        f"/_matrix/client/v3/user/{matrix_bot.user_id}/account_data/m.direct",
+        token=matrix_bot.access_token,
+    )
+    assert room_id in direct[user.user_id]
+
+    assert provider.send([address], channels.ChatMessage("Again", "Still here?")) == room_id
+    synapse.join(user, room_id)
+    first, second = messages_in(synapse, user, room_id)
+    assert first["body"] == "Meet <Bea> & Co\n\nCoffee?\nSoon.\n\nhttps://kith.example/x"
+    assert "<strong>Meet &lt;Bea&gt; &amp; Co</strong>" in first["formatted_body"]
+    assert "Coffee?<br>Soon." in first["formatted_body"]
+    assert '<a href="https://kith.example/x">' in first["formatted_body"]
+    assert second["body"] == "Again\n\nStill here?"
+    assert MatrixRoom.objects.filter(room_id=room_id, is_group=False).count() == 1
+
+
+def test_a_person_who_left_their_room_gets_a_new_one(synapse, matrix_account, matrix_person):
+    person, user = matrix_person("cy")
+    provider = MatrixProvider()
+    address = provider.address_of(person)
+    first = provider.send([address], channels.ChatMessage("Hello", ""))
+    synapse.api("POST", f"/_matrix/client/v3/rooms/{first}/leave", token=user.access_token, body={})
+    second = provider.send([address], channels.ChatMessage("Hello again", ""))
+    assert second != first
+    assert second in invites(synapse, user)
+
+
+def test_someone_without_an_account_is_unreachable(matrix_account):
+    from kith.directory.tests.factories import PersonFactory
+
+    nobody = PersonFactory(email="nobody-here@example.com")
+    with pytest.raises(channels.Unreachable):
+        MatrixProvider().address_of(nobody)
+    assert not ChatIdentity.objects.filter(person=nobody).exists()
+
+
+def test_a_group_gets_one_private_room_and_the_thread_gets_the_follow_up(
+    synapse, matrix_account, matrix_person
+):
+    members = [matrix_person(name) for name in ("dee", "eli", "fay")]
+    provider = MatrixProvider()
+    addresses = [provider.address_of(person) for person, _ in members]
+
+    intro = channels.ChatMessage("Meet each other", "Coffee?", actions=choices())
+    room_id = provider.send(addresses, intro)
+    for _, user in members:
+        assert room_id in invites(synapse, user)
+    assert MatrixRoom.objects.get(room_id=room_id).is_group
+
+    assert provider.send(addresses, channels.ChatMessage("Did you meet?", ""), thread=room_id) == (
+        room_id
+    )
+    _, dee = members[0]
+    synapse.join(dee, room_id)
+    bodies = [m["body"] for m in messages_in(synapse, dee, room_id)]
+    assert bodies[0] == (
+        "Meet each other\n\nCoffee?\n\nReply 1 for We met, 2 for Not yet, 3 for Couldn't, "
+        "4 for Pause me, or react ✅ ⏳ ❌"
+    )
+    assert bodies[1] == "Did you meet?"
+    state = synapse.api("GET", f"/_matrix/client/v3/rooms/{room_id}/state", token=dee.access_token)
+    rules = [e["content"]["join_rule"] for e in state if e["type"] == "m.room.join_rules"]
+    assert rules == ["invite"]  # private_chat
+
+
+def test_replies_and_reactions_run_the_offered_actions_once(
+    synapse, matrix_account, matrix_bot, matrix_person, answered
+):
+    (ana, ana_user), (ben, ben_user), (cat, cat_user) = (
+        matrix_person(n) for n in ("ana", "ben", "cat")
+    )
+    provider = MatrixProvider()
+    addresses = [provider.address_of(p) for p in (ana, ben, cat)]
+    room_id = provider.send(addresses, channels.ChatMessage("Did you meet?", "", actions=choices()))
+    offered_event = MatrixRoom.objects.get(room_id=room_id).offered_event_id
+    # Someone in the room Kith does not know (no ChatIdentity): their answer counts for nobody.
+    outsider = synapse.register(f"outsider{ana.pk}")
+    synapse.api(
+        "POST",
+        f"/_matrix/client/v3/rooms/{room_id}/invite",
+        token=matrix_bot.access_token,
+        body={"user_id": outsider.user_id},
+    )
+    for user in (ana_user, ben_user, cat_user, outsider):
+        synapse.join(user, room_id)
+
+    synapse.send_text(ana_user, room_id, "1")
+    synapse.send_text(ana_user, room_id, f"{PLANTED} we had coffee, 2 hours")
+    synapse.react(ben_user, room_id, offered_event, "⏳")
+    synapse.send_text(cat_user, room_id, "9")  # not offered
+    synapse.send_text(cat_user, room_id, "3")
+    synapse.send_text(outsider, room_id, "4")
+
+    assert answers.answers_read() == 3
+    assert answered == [
+        (ana.pk, "test.follow_up", "7:yes"),
+        (ben.pk, "test.follow_up", "7:not_yet"),
+        (cat.pk, "test.follow_up", "7:no"),
+    ]
+    notices = [m for m in messages_in(synapse, ana_user, room_id) if m["msgtype"] == "m.notice"]
+    assert [n["body"] for n in notices] == ["Thanks, noted.", "Thanks, noted.", "Already answered."]
+    assert all("m.in_reply_to" in n["m.relates_to"] for n in notices)
+
+    assert answers.answers_read() == 0  # read from where it stopped: nothing twice
+    assert len(answered) == 3
+
+
+def test_answers_to_an_earlier_message_or_elsewhere_are_ignored(
+    synapse, matrix_account, matrix_person, answered
+):
+    (ana, ana_user), (ben, ben_user) = matrix_person("gil"), matrix_person("hal")
+    provider = MatrixProvider()
+    addresses = [provider.address_of(p) for p in (ana, ben)]
+    room_id = provider.send(addresses, channels.ChatMessage("Intro", "", actions=choices("8")))
+    synapse.join(ana_user, room_id)
+    synapse.send_text(ana_user, room_id, "2")
+    assert answers.answers_read() == 1
+    # A message without choices: the room offers nothing now, "1" means nothing.
+    provider.send(addresses, channels.ChatMessage("Just news", ""), thread=room_id)
+    synapse.send_text(ana_user, room_id, "1")
+    # A stranger's room, the bot invited: never joined, never answered.
+    stranger_room = synapse.api(
+        "POST",
+        "/_matrix/client/v3/createRoom",
+        token=ben_user.access_token,
+        body={"invite": [matrix_account.user_id], "is_direct": True},
+    )["room_id"]
+    synapse.send_text(ben_user, stranger_room, "1")
+    assert answers.answers_read() == 0
+    assert answered == [(ana.pk, "test.follow_up", "8:not_yet")]
+    assert not MatrixRoom.objects.filter(room_id=stranger_room).exists()
+
+
+def test_nothing_anyone_writes_is_stored(synapse, matrix_account, matrix_person, answered):
+    (ana, ana_user), (ben, _) = matrix_person("ivy"), matrix_person("jo")
+    provider = MatrixProvider()
+    addresses = [provider.address_of(p) for p in (ana, ben)]
+    room_id = provider.send(addresses, channels.ChatMessage("Hi", "", actions=choices()))
+    synapse.join(ana_user, room_id)
+    synapse.send_text(ana_user, room_id, f"1 {PLANTED}")
+    synapse.send_text(ana_user, room_id, PLANTED)
+    synapse.send_text(ana_user, room_id, "1")
+    assert answers.answers_read() == 1
+    assert_nowhere_in_database(PLANTED)
+
+
+def assert_nowhere_in_database(word: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            for row in cursor.fetchall():
+                assert word not in repr(row), f"{word!r} found in table {table}"
