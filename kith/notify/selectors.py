@@ -33,6 +33,8 @@ def my_notifications_data(person: Person) -> list[dict[str, object]]:
         "deliver_at",
         "read_at",
         "email_state",
+        "chat_provider",
+        "chat_state",
         "attachments",
     )
     return [dict(row) for row in rows]
