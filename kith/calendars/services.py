@@ -259,7 +259,7 @@ def _record_error(connection: CalendarConnection, code: str) -> None:
 def google_settings_update(*, viewer: Viewer, service_account_json: str) -> ProviderSettings:
     """Store the service account's key file (sealed). An empty value keeps the stored one."""
     require(can_manage_calendar_settings(viewer), _("Only HR admins can set calendar providers."))
-    org, _created = ProviderSettings.objects.get_or_create(provider=Provider.GOOGLE)
+    org = _org_settings(Provider.GOOGLE)  # saved only once the input is valid
     text = service_account_json.strip()
     if not text:
         if not org.google_key_sealed:
@@ -288,7 +288,7 @@ def microsoft_settings_update(
 ) -> ProviderSettings:
     """Store the app registration; the client secret is sealed (empty keeps the stored one)."""
     require(can_manage_calendar_settings(viewer), _("Only HR admins can set calendar providers."))
-    org, _created = ProviderSettings.objects.get_or_create(provider=Provider.MICROSOFT)
+    org = _org_settings(Provider.MICROSOFT)  # saved only once the input is valid
     tenant_id, client_id = tenant_id.strip(), client_id.strip()
     if not tenant_id or len(tenant_id) > 100 or not _plain(tenant_id):
         raise _invalid("tenant_id", _("Tenant ID: enter the directory (tenant) ID or domain."))
@@ -309,6 +309,12 @@ def microsoft_settings_update(
         target=f"provider:{org.pk}",
     )
     return org
+
+
+def _org_settings(provider: str) -> ProviderSettings:
+    return ProviderSettings.objects.filter(provider=provider).first() or ProviderSettings(
+        provider=provider
+    )
 
 
 def _plain(text: str) -> bool:
