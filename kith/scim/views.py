@@ -1,0 +1,117 @@
+"""/scim/v2/…: Django in front of scim2-server's protocol handler.
+
+Bearer-token authenticated on every path (401 with a SCIM error otherwise), CSRF-exempt (no
+cookies are used), no login (the token is the client's identity), every answer
+`application/scim+json`. Bodies are never logged.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from scim2_models import (
+    Context,
+    InvalidSyntaxException,
+    Resource,
+    ResponseParameters,
+    SCIMException,
+    UnauthorizedException,
+)
+from scim2_server.handler import ScimHandler
+from scim2_server.requests import ScimRequest
+from scim2_server.responses import ScimResponse
+from scim2_server.service import ScimService
+
+from kith.scim import dialects
+from kith.scim.resources import provider
+from kith.scim.storage import DirectoryStorage
+from kith.scim.tokens import scim_token_authenticate
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class KithScimService(ScimService):
+    def patch_response(
+        self,
+        base_url: str,
+        resource: Resource[Any],
+        response_parameters: ResponseParameters[Any],
+    ) -> ScimResponse:
+        """200 with the resource, always: Okta requires it, and Entra accepts it."""
+        published = self.publish(base_url, resource)
+        return self.resource_response(
+            published, Context.RESOURCE_REPLACEMENT_RESPONSE, response_parameters
+        )
+
+    def max_body_size(self, request: ScimRequest) -> int | None:
+        return MAX_BODY_BYTES
+
+
+SERVICE = KithScimService(provider())
+
+
+def _bearer(request: HttpRequest) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def _query(request: HttpRequest) -> dict[str, str]:
+    query = {key: request.GET[key] for key in request.GET}
+    if "filter" in query:
+        query["filter"] = dialects.filter_text(query["filter"])
+    return query
+
+
+def _normalised_body(request: HttpRequest, path: str) -> bytes:
+    if request.method not in ("POST", "PUT", "PATCH") or not request.body:
+        return request.body
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidSyntaxException(detail="the body is not JSON") from None
+    if request.method == "PATCH":
+        data = dialects.patch_body(data)
+    else:
+        data = dialects.resource_body(data, creating=request.method == "POST")
+    return json.dumps(data).encode()
+
+
+def _response(scim: ScimResponse) -> HttpResponse:
+    content = json.dumps(scim.body) if scim.body is not None else ""
+    response = HttpResponse(content, status=int(scim.status))
+    for key, value in scim.headers.items():
+        response[key] = value
+    if scim.status == HTTPStatus.NO_CONTENT:
+        del response["Content-Type"]
+    response.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@csrf_exempt
+@login_not_required
+def scim_endpoint(request: HttpRequest, path: str = "") -> HttpResponse:
+    token = scim_token_authenticate(_bearer(request))
+    try:
+        if token is None:
+            raise UnauthorizedException(detail="a valid SCIM bearer token is required")
+        base_url = request.build_absolute_uri("/scim/v2").rstrip("/")
+        scim_request = ScimRequest(
+            method=request.method or "GET",
+            base_url=base_url,
+            path="/" + path.removesuffix(".scim"),
+            query=_query(request),
+            headers=dict(request.headers.items()),
+            body=_normalised_body(request, path),
+            subject=token,
+        )
+        storage = DirectoryStorage(via=f"SCIM token {token.name}", base_url=base_url)
+        scim_response = ScimHandler(SERVICE, storage).handle(scim_request)
+    except SCIMException as exc:
+        scim_response = SERVICE.error_response(exc)
+    return _response(scim_response)
