@@ -5,14 +5,26 @@ at most one Synapse per worker that runs any of them."""
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+import urllib.error
+from collections import defaultdict
+
 import pytest
 
+from kith.connect import rounds, services
+from kith.connect.engine.cadence import round_dates
+from kith.connect.models import MatchMember
+from kith.connect.tests.factories import ProgramFactory
+from kith.directory.models import ContactPreference, Person
+from kith.directory.tests.factories import PersonFactory
 from kith.matrix import answers
 from kith.matrix.models import MatrixRoom
 from kith.matrix.provider import MatrixProvider
 from kith.matrix.tests.synapse import MatrixUser, Synapse
 from kith.notify import channels
-from kith.notify.models import ChatIdentity
+from kith.notify.models import ChatIdentity, ChatThread
+from kith.notify.services import notifications_deliver_due
 
 PLANTED = "PLANTED-marmalade-7Q"
 
@@ -106,8 +118,6 @@ def test_a_person_who_left_their_room_gets_a_new_one(synapse, matrix_account, ma
 
 
 def test_someone_without_an_account_is_unreachable(matrix_account):
-    from kith.directory.tests.factories import PersonFactory
-
     nobody = PersonFactory(email="nobody-here@example.com")
     with pytest.raises(channels.Unreachable):
         MatrixProvider().address_of(nobody)
@@ -232,3 +242,140 @@ def assert_nowhere_in_database(word: str) -> None:
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             for row in cursor.fetchall():
                 assert word not in repr(row), f"{word!r} found in table {table}"
+
+
+# --- The issue's acceptance: an intro round through notify and Connect ---------------------------
+
+ROUND_START = dt.date(2030, 5, 1)
+ALWAYS_AT_WORK = {
+    "timezone": "UTC",
+    "work_start": dt.time(0, 0),
+    "work_end": dt.time(23, 59, 59, 999999),
+    "work_days": [1, 2, 3, 4, 5, 6, 7],
+}
+
+
+def on_matrix(synapse: Synapse, number: int) -> tuple[Person, MatrixUser]:
+    localpart = f"round{number}x{secrets.token_hex(3)}"
+    user = synapse.register(localpart)
+    person = PersonFactory(
+        full_name=f"Colleague {number}", email=f"{localpart}@example.com", **ALWAYS_AT_WORK
+    )
+    ContactPreference.objects.create(person=person, preferred_channel="matrix")
+    return person, user
+
+
+def test_an_intro_round_through_synapse(synapse, matrix_account):
+    people = dict(on_matrix(synapse, n) for n in range(1, 8))
+    paused = next(iter(people))
+    program = ProgramFactory(starts_on=ROUND_START, weekday=3, local_hour=10, follow_up_days=7)
+    services.participation_pause(
+        program=program, person=paused, until=ROUND_START + dt.timedelta(weeks=8), today=ROUND_START
+    )
+    (day,) = round_dates(
+        starts_on=ROUND_START, weekday=3, cadence="weekly", after=ROUND_START, count=1
+    )
+    drawn = rounds.round_run(
+        program=program, round_date=day, now=dt.datetime.combine(ROUND_START, dt.time(8), dt.UTC)
+    )
+    members: dict[int, list[Person]] = defaultdict(list)
+    for row in MatchMember.objects.filter(match__round=drawn).select_related("person"):
+        members[row.match_id].append(row.person)
+    assert len(members) == 3 and all(len(group) == 2 for group in members.values())
+
+    intro_time = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(12), dt.UTC)
+    notifications_deliver_due(now=intro_time)
+
+    # One private room per match; every member finds its invite, and the intro, in /sync.
+    rooms = {t.group_key: t.conversation_id for t in ChatThread.objects.filter(provider="matrix")}
+    assert set(rooms) == {f"connect.match:{m}" for m in members}
+    assert len(set(rooms.values())) == 3
+    for match_id, group in members.items():
+        room_id = rooms[f"connect.match:{match_id}"]
+        for person in group:
+            user = people[person]
+            assert room_id in invites(synapse, user)
+            synapse.join(user, room_id)
+            (intro,) = messages_in(synapse, user, room_id)
+            assert intro["body"].startswith(f"{program.name}: meet ")
+            assert "Reply 1 for Pause me" in intro["body"]
+    # The paused person receives nothing: no invite, no room.
+    assert synapse.sync(people[paused]).get("rooms", {}).get("invite", {}) == {}
+    assert not ChatIdentity.objects.filter(person=paused).exists()
+
+    # A week later "did you meet?" lands in the same rooms, with numbered choices.
+    follow_up_time = intro_time + dt.timedelta(days=8)
+    assert rounds.follow_ups_send_due(now=follow_up_time) == 6
+    notifications_deliver_due(now=follow_up_time)
+    assert ChatThread.objects.filter(provider="matrix").count() == 3
+    match_id, (ana, bea) = next(iter(members.items()))
+    room_id = rooms[f"connect.match:{match_id}"]
+    intro, follow_up = messages_in(synapse, people[ana], room_id)
+    assert (
+        "Reply 1 for We met, 2 for Not yet, 3 for Couldn't, 4 for Pause me" in (follow_up["body"])
+    )
+
+    # Ana replies "1" (and chats on); Bea reacts ❌ to the follow-up.
+    synapse.send_text(people[ana], room_id, "1")
+    synapse.send_text(people[ana], room_id, f"{PLANTED} was lovely, thanks")
+    follow_up_event = MatrixRoom.objects.get(room_id=room_id).offered_event_id
+    synapse.react(people[bea], room_id, follow_up_event, "❌")
+    assert answers.answers_read() == 2
+    answers_of = dict(MatchMember.objects.filter(match_id=match_id).values_list("person_id", "met"))
+    assert answers_of == {ana.pk: MatchMember.Met.YES, bea.pk: MatchMember.Met.NO}
+    notices = [m for m in messages_in(synapse, people[bea], room_id) if m["msgtype"] == "m.notice"]
+    assert len(notices) == 2 and all("your answer is noted" in n["body"] for n in notices)
+    assert_nowhere_in_database(PLANTED)
+
+
+# --- HR's page against the real homeserver ------------------------------------------------------
+
+
+def test_hr_connects_with_the_password_once_tests_and_disconnects(synapse, hr_client, hr_person):
+    from kith.core.models import AuditEvent
+    from kith.matrix.models import MatrixAccount
+
+    bot = synapse.register(f"pagebot{secrets.token_hex(3)}")
+    page = "/integrations/matrix/"
+    form = {
+        "action": "connect",
+        "homeserver": synapse.url,
+        "user_id": bot.user_id,
+        "password": bot.password,
+        "id_template": "@{localpart}:localhost",
+    }
+    response = hr_client.post(page, form)
+    assert response.status_code == 302
+    row = MatrixAccount.objects.get()
+    assert (row.user_id, row.logged_in_by_kith, row.device_id != "") == (bot.user_id, True, True)
+    assert row.access_token.startswith("sealed:v1:")
+    assert_nowhere_in_database(bot.password)
+
+    assert hr_client.post(page, {"action": "check"}).status_code == 302
+    assert AuditEvent.objects.filter(action="matrix.checked", target=bot.user_id).exists()
+    body = hr_client.get(page).content.decode()
+    assert bot.user_id in body and "sealed:" not in body
+
+    from kith.core.sealing import unseal
+    from kith.matrix.account import TOKEN_PURPOSE
+
+    token = unseal(row.access_token, purpose=TOKEN_PURPOSE)
+    assert hr_client.post(page, {"action": "disconnect"}).status_code == 302
+    assert not MatrixAccount.objects.exists()
+    with pytest.raises(urllib.error.HTTPError) as refused:  # Kith's login is logged out
+        synapse.api("GET", "/_matrix/client/v3/account/whoami", token=token)
+    assert refused.value.code == 401
+
+
+def test_a_wrong_password_or_token_is_refused_by_field(synapse, hr_client, hr_person):
+    page = "/integrations/matrix/"
+    bot = synapse.register(f"wrongbot{secrets.token_hex(3)}")
+    base = {"action": "connect", "homeserver": synapse.url, "user_id": bot.user_id}
+    response = hr_client.post(page, {**base, "password": "not-it"})
+    assert response.status_code == 200
+    assert "password: login failed" in response.content.decode()
+    response = hr_client.post(page, {**base, "access_token": "syt_made_up"})
+    assert "access_token: not accepted" in response.content.decode()
+    from kith.matrix.models import MatrixAccount
+
+    assert not MatrixAccount.objects.exists()
