@@ -258,7 +258,7 @@ ALWAYS_AT_WORK = {
 def on_matrix(synapse: Synapse, number: int) -> tuple[Person, MatrixUser]:
     localpart = f"round{number}x{secrets.token_hex(3)}"
     user = synapse.register(localpart)
-    person = PersonFactory(
+    person = PersonFactory.create(
         full_name=f"Colleague {number}", email=f"{localpart}@example.com", **ALWAYS_AT_WORK
     )
     ContactPreference.objects.create(person=person, preferred_channel="matrix")
