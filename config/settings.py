@@ -287,6 +287,8 @@ TASKS = {
 }
 KITH_SCHEDULER_INTERVAL = env_int("KITH_SCHEDULER_INTERVAL", 30, minimum=1)
 KITH_KUDOS_DAILY_LIMIT = env_int("KITH_KUDOS_DAILY_LIMIT", 5, minimum=1)
+# Integrations (docs/integrations.md). Plain-http webhook addresses only on this machine.
+KITH_WEBHOOKS_ALLOW_HTTP = env_bool("KITH_WEBHOOKS_ALLOW_HTTP", False)
 # How far back the disclosure ledger looks when it checks a new publication (docs/privacy.md).
 KITH_DISCLOSURE_WINDOW_MONTHS = env_int("KITH_DISCLOSURE_WINDOW_MONTHS", 24, minimum=1, maximum=120)
 # Collaboration analytics: interaction metadata older than this is deleted by a daily job,

@@ -530,7 +530,7 @@ def _store(plan: RoundPlan, now: dt.datetime, *, notify: bool) -> Round:
     if notify:
         _tell_unmatched(plan, drawn, now)
         _ask_to_confirm(plan, now)
-    hooks.round_drawn(drawn.pk)  # webhooks, once committed
+        hooks.round_drawn(drawn.pk)  # webhooks, once committed (not the demo's history)
     return drawn
 
 
