@@ -154,7 +154,7 @@ def recorded_server() -> Iterator[RecordedServer]:
 
 def database_text() -> str:
     """Every row of every table in the test database, as text: what a dump would show."""
-    parts = []
+    parts: list[str] = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 # Google: OAuth 2.0 for server-to-server applications, "Handling the response".
-GOOGLE_TOKEN_RESPONSE = {
+GOOGLE_TOKEN_RESPONSE: dict[str, Any] = {
     "access_token": "1/8xbJqaOZXSUZbHLl5EOtu1pxz3fmmetKx9W8CV4t79M",
     "scope": "https://www.googleapis.com/auth/calendar.freebusy",
     "token_type": "Bearer",
@@ -35,7 +35,7 @@ def google_freebusy_response(email: str, word: str) -> dict[str, Any]:
 
 
 # Microsoft identity platform: client credentials flow, "Successful response example".
-MICROSOFT_TOKEN_RESPONSE = {
+MICROSOFT_TOKEN_RESPONSE: dict[str, Any] = {
     "token_type": "Bearer",
     "expires_in": 3599,
     "access_token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIsIng1dCI6Ik1uQ19WWmNBVGZNNXBP",

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-import caldav
 import pytest
+from caldav.collection import Calendar
+from caldav.davclient import DAVClient
 from django.test import override_settings
 
 from kith.calendars.adapters import CalendarError
@@ -26,13 +27,13 @@ UTC = dt.UTC
 PASSWORD = "app-pw-Zq8vX2mK4rT9"
 
 
-def _calendar(radicale_url: str, user: str) -> caldav.Calendar:
+def _calendar(radicale_url: str, user: str) -> Calendar:
     """A fresh calendar for `user` (Radicale without authentication takes any user name)."""
-    client = caldav.DAVClient(url=radicale_url, username=user, password=PASSWORD)
+    client = DAVClient(url=radicale_url, username=user, password=PASSWORD)
     return client.principal().make_calendar(name="Work", cal_id=uuid.uuid4().hex)
 
 
-def _event(calendar: caldav.Calendar, start: dt.datetime, end: dt.datetime, word: str = "") -> None:
+def _event(calendar: Calendar, start: dt.datetime, end: dt.datetime, word: str = "") -> None:
     calendar.save_event(
         dtstart=start,
         dtend=end,
@@ -47,7 +48,7 @@ def _viewer(person):
     return viewer_for_user(login_for(person))
 
 
-def _connect(person, radicale_url: str) -> caldav.Calendar:
+def _connect(person, radicale_url: str) -> Calendar:
     calendar = _calendar(radicale_url, f"user{person.pk}")
     calendar_connect_caldav(
         viewer=_viewer(person),

@@ -23,9 +23,9 @@ pytestmark = pytest.mark.django_db
 def test_connect_test_and_disconnect_a_caldav_calendar(
     employee, employee_client, radicale_url, local_calendars
 ):
-    import caldav
+    from caldav.davclient import DAVClient
 
-    client = caldav.DAVClient(url=radicale_url, username="margarida", password="pw")
+    client = DAVClient(url=radicale_url, username="margarida", password="pw")
     calendar = client.principal().make_calendar(name="Work", cal_id="pages-work")
     start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
     for hours in (0, 3, 6):

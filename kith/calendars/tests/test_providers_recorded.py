@@ -201,7 +201,7 @@ def test_google_end_to_end_keeps_no_event_details_and_seals_the_key(
     assert word.lower() not in dump.lower()
     private_key_line = json.loads(key_json)["private_key"].splitlines()[1]
     assert private_key_line not in dump
-    assert GOOGLE_TOKEN_RESPONSE["access_token"] not in dump
+    assert str(GOOGLE_TOKEN_RESPONSE["access_token"]) not in dump
 
 
 # --- Microsoft ------------------------------------------------------------------------------------
@@ -327,7 +327,7 @@ def test_microsoft_end_to_end_keeps_no_subject_and_seals_the_secret(recorded_ser
     dump = database_text()
     assert word.lower() not in dump.lower()
     assert secret not in dump
-    assert MICROSOFT_TOKEN_RESPONSE["access_token"] not in dump
+    assert str(MICROSOFT_TOKEN_RESPONSE["access_token"]) not in dump
 
 
 @pytest.mark.django_db
