@@ -86,11 +86,11 @@ def test_round_drawn_carries_counts_once(receiver, django_capture_on_commit_call
     program = ProgramFactory()
     [PersonFactory(full_name=f"{PLANTED} {i}") for i in range(4)]
     date = dt.date(2026, 1, 7)
-    drawn = rounds.round_run(program=program, round_date=date, notify=False)
     with django_capture_on_commit_callbacks(execute=True):
-        # The call rounds.round_run makes once a round is stored (requested of the lead).
-        connect_hooks.round_drawn(drawn.pk)
-        connect_hooks.round_drawn(drawn.pk)
+        drawn = rounds.round_run(program=program, round_date=date)  # calls the hook itself
+    assert Delivery.objects.filter(event_type=events.ROUND_DRAWN).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        connect_hooks.round_drawn(drawn.pk)  # heard twice: delivered once
     send_all()
     [body] = bodies(receiver, events.ROUND_DRAWN)
     assert body["data"] == {
