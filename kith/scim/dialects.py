@@ -132,3 +132,71 @@ def filter_text(text: str) -> str:
     """Entra's `emails[type eq "work"].value eq "a@b.c"` is not RFC 7644 grammar; the same
     question in the grammar is `emails[type eq "work" and value eq "a@b.c"]`."""
     return _SUB_ATTRIBUTE_AFTER_SELECTION.sub(r"\1[\2 and \3 \4 \5]", text)
+
+
+# What Kith keeps (kith.scim.resources). IdPs send more (Okta a password, a locale and
+# groups; Entra roles and a Microsoft group schema): anything else is dropped, never stored.
+_COMMON = {"schemas", "id", "externalid", "meta"}
+KEPT = {
+    "Users": _COMMON
+    | {"username", "name", "displayname", "title", "timezone", "active", "emails", "addresses"}
+    | {ENTERPRISE.lower()},
+    "Groups": _COMMON | {"displayname", "members"},
+}
+KEPT_ENTERPRISE = {"employeenumber", "department", "manager"}
+KNOWN_SCHEMAS = {
+    "urn:ietf:params:scim:schemas:core:2.0:user",
+    "urn:ietf:params:scim:schemas:core:2.0:group",
+    ENTERPRISE.lower(),
+    "urn:ietf:params:scim:api:messages:2.0:patchop",
+}
+
+
+def _kept_keys(data: dict[str, Any], kind: str) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        if key.lower() not in KEPT[kind]:
+            continue
+        if key.lower() == ENTERPRISE.lower() and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k.lower() in KEPT_ENTERPRISE}
+        if key == "schemas" and isinstance(value, list):
+            value = [s for s in value if isinstance(s, str) and s.lower() in KNOWN_SCHEMAS]
+        kept[key] = value
+    return kept
+
+
+def _root_attribute(path: str) -> str:
+    lowered = path.lower()
+    if lowered.startswith(ENTERPRISE.lower() + ":"):
+        rest = lowered[len(ENTERPRISE) + 1 :]
+        return ENTERPRISE.lower() if rest.split(".")[0] in KEPT_ENTERPRISE else ""
+    if lowered.startswith("urn:ietf:params:scim:schemas:core:2.0:"):
+        lowered = lowered.rpartition(":")[2]
+    return re.split(r"[.\[]", lowered, maxsplit=1)[0]
+
+
+def kept_only(data: Any, kind: str, *, patch: bool) -> Any:
+    """`kind` is the endpoint, "Users" or "Groups"; other endpoints are left as they are."""
+    if kind not in KEPT or not isinstance(data, dict):
+        return data
+    if not patch:
+        return _kept_keys(data, kind)
+    operations = data.get("Operations")
+    if not isinstance(operations, list):
+        return data
+    kept: list[Any] = []
+    for operation in operations:
+        if not isinstance(operation, dict):
+            kept.append(operation)
+            continue
+        path = operation.get("path")
+        if isinstance(path, str) and path:
+            if _root_attribute(path) in KEPT[kind]:
+                kept.append(operation)
+        elif isinstance(operation.get("value"), dict):
+            value = _kept_keys(operation["value"], kind)
+            if value:
+                kept.append({**operation, "value": value})
+        else:
+            kept.append(operation)
+    return {**data, "Operations": kept}

@@ -75,10 +75,12 @@ def _normalised_body(request: HttpRequest, path: str) -> bytes:
         data = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         raise InvalidSyntaxException(detail="the body is not JSON") from None
+    kind = path.strip("/").split("/")[0]
     if request.method == "PATCH":
-        data = dialects.patch_body(data)
+        data = dialects.kept_only(dialects.patch_body(data), kind, patch=True)
     else:
         data = dialects.resource_body(data, creating=request.method == "POST")
+        data = dialects.kept_only(data, kind, patch=False)
     return json.dumps(data).encode()
 
 

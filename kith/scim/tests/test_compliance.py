@@ -54,8 +54,8 @@ class TesterUser(resources.User):
     name: Annotated[TesterName | None, Required.true] = None
     timezone: str | None = Field(None, examples=["Europe/Lisbon", "America/New_York"])
     active: Annotated[bool | None, Required.true] = Field(None, examples=[True])
-    emails: Annotated[list[TesterEmail] | None, Required.true] = None
-    addresses: list[TesterAddress] | None = None
+    emails: Annotated[list[TesterEmail] | None, Required.true] = None  # type: ignore[assignment]
+    addresses: list[TesterAddress] | None = None  # type: ignore[assignment]
 
 
 def tester_provider() -> ScimProvider:
