@@ -27,3 +27,23 @@ class WebhooksConfig(AppConfig):
             emitter(events.EVENT_CREATED, events.event_created), key=key
         )
         pulse_hooks.register_wave_closed(emitter(events.WAVE_CLOSED, events.wave_closed), key=key)
+
+        from kith.core import registry
+
+        registry.register_integration(
+            app_label=self.label,
+            key="webhooks",
+            title="Webhooks",
+            description="Signed events for your own HR tools: people joined and left, rounds "
+            "drawn, events created, survey results as published (aggregates only).",
+            url_name="webhooks:endpoints",
+            status=_status,
+            order=50,
+        )
+
+
+def _status() -> tuple[bool, str]:
+    from kith.webhooks.models import Endpoint
+
+    active = Endpoint.objects.filter(is_active=True).count()
+    return active > 0, f"{active} active endpoint{'s' if active != 1 else ''}"
