@@ -8,6 +8,8 @@ class SlackConfig(AppConfig):
 
     def ready(self) -> None:
         from kith.notify import channels
+        from kith.slack import registrations
         from kith.slack.provider import SlackProvider
 
         channels.register_provider(SlackProvider())
+        registrations.register_all(self.label)

@@ -91,3 +91,10 @@ def test_test_message_and_disconnect(hr_client, hr_person, workspace, fake_slack
     assert not ChatIdentity.objects.filter(provider="slack").exists()
     assert AuditEvent.objects.get(action="slack.disconnected").detail["unlinked"] == 1
     assert slack_status_for(hr_person) == "Slack is not connected to Kith."
+
+
+def test_listed_on_the_integrations_page_and_the_privacy_page(hr_client, workspace):
+    page = hr_client.get("/integrations/").content.decode()
+    assert "Slack" in page and "Connected to Kith Test Workspace." in page
+    assert "/integrations/slack/" in page
+    assert "keeps only its id" in hr_client.get("/privacy/").content.decode()

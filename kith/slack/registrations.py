@@ -1,0 +1,27 @@
+"""What the Slack app shows in core: its entry on HR's integrations page and its privacy
+section."""
+
+from __future__ import annotations
+
+from kith.core import registry
+from kith.slack.models import SlackWorkspace
+
+
+def status() -> tuple[bool, str]:
+    names = [w.team_name or w.team_id for w in SlackWorkspace.objects.all()[:5]]
+    if not names:
+        return False, "Not connected."
+    return True, "Connected to " + ", ".join(names) + "."
+
+
+def register_all(app_label: str) -> None:
+    registry.register_integration(
+        app_label=app_label,
+        key="slack",
+        title="Slack",
+        description="Intros as group DMs with follow-up buttons, reminders, App Home, /kudos.",
+        url_name="slack:settings",
+        status=status,
+        order=10,
+    )
+    registry.register_privacy_section(app_label=app_label, template="slack/_privacy.html")
