@@ -66,16 +66,22 @@ def meeting_modes(people: Sequence[Person]) -> dict[int, str]:
 
 
 def busy_by_person(
-    people: Sequence[Person], after: dt.datetime, *, span: dt.timedelta = schedule.MAX_WINDOW
+    people: Sequence[Person],
+    after: dt.datetime,
+    *,
+    span: dt.timedelta = schedule.MAX_WINDOW,
+    calendars_too: bool = True,
 ) -> list[list[tuple[dt.datetime, dt.datetime]]]:
     """When Kith may propose no meeting to each person, in order: their boundaries (team
     tech-free hours, a wellness week) and the busy time of their connected calendar (through
     kith.core.calendars: start and end only) over the scheduler's window. Pass it to
     `schedule.suggest_times(..., busy_by_person=...)`, which intersects it with working
-    hours and time zones. Call it for the few people of one meeting: calendars are remote."""
+    hours and time zones. Call it for the few people of one meeting: calendars are remote.
+    `calendars_too=False` where the person asking chose the others freely (the channel
+    advisor): repeated proposals would otherwise map when any colleague is busy."""
     ids, end = [p.pk for p in people], after + span + WEEK
     quiet = boundaries.quiet_periods(ids, after, end)
-    meetings = calendars.busy_intervals(ids, after, end)
+    meetings = calendars.busy_intervals(ids, after, end) if calendars_too else {}
     return [[*quiet.get(p.pk, []), *meetings.get(p.pk, [])] for p in people]
 
 

@@ -316,7 +316,8 @@ def call_times(
 ) -> list[dt.datetime]:
     """Slots inside everyone's working hours and off their public holidays (Connect's slot
     finder, as touchpoints uses it), outside their quiet periods (tech-free hours, a wellness
-    week)."""
+    week). Not shaped by calendars: anyone may propose a call to anyone, and the times
+    offered would tell them when a colleague is busy."""
     years = tuple(sorted({after.year, (after + schedule.MAX_WINDOW).year}))
     length = dt.timedelta(minutes=minutes)
     return schedule.suggest_times(
@@ -325,7 +326,7 @@ def call_times(
         count=count,
         duration=length,
         holidays_by_person=[connect_inputs.holidays_of(p.country, years) for p in people],
-        busy_by_person=connect_inputs.busy_by_person(people, after),
+        busy_by_person=connect_inputs.busy_by_person(people, after, calendars_too=False),
     )
 
 
