@@ -98,6 +98,7 @@ def _overrides(directory: Path, port: int, shared_secret: str) -> dict[str, Any]
         "registration_shared_secret": shared_secret,
         "url_preview_enabled": False,
         "presence": {"enabled": False},
+        "bcrypt_rounds": 4,  # test passwords: registering and logging in stay fast
         **limits,
     }
 

@@ -26,6 +26,9 @@ from kith.notify import channels
 from kith.notify.models import ChatIdentity, ChatThread
 from kith.notify.services import notifications_deliver_due
 
+# With `--dist loadgroup`, one xdist worker runs them all: one Synapse for the whole run.
+pytestmark = pytest.mark.xdist_group("synapse")
+
 PLANTED = "PLANTED-marmalade-7Q"
 
 
