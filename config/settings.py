@@ -289,6 +289,8 @@ KITH_SCHEDULER_INTERVAL = env_int("KITH_SCHEDULER_INTERVAL", 30, minimum=1)
 KITH_KUDOS_DAILY_LIMIT = env_int("KITH_KUDOS_DAILY_LIMIT", 5, minimum=1)
 # Integrations (docs/integrations.md). Plain-http webhook addresses only on this machine.
 KITH_WEBHOOKS_ALLOW_HTTP = env_bool("KITH_WEBHOOKS_ALLOW_HTTP", False)
+# Private networks a person's CalDAV address may point to (CIDRs); public addresses otherwise.
+KITH_CALENDARS_ALLOWED_NETWORKS = env_list("KITH_CALENDARS_ALLOWED_NETWORKS", [])
 # How far back the disclosure ledger looks when it checks a new publication (docs/privacy.md).
 KITH_DISCLOSURE_WINDOW_MONTHS = env_int("KITH_DISCLOSURE_WINDOW_MONTHS", 24, minimum=1, maximum=120)
 # Collaboration analytics: interaction metadata older than this is deleted by a daily job,
@@ -376,6 +378,9 @@ KITH_RATE_LIMITS = {
     # Plans an organiser computes (gatherings: plan, create, options again), per organiser:
     # comparing plans that differ by one person is how leave would leak (docs/gatherings.md).
     "gatherings_plan": "60/h",
+    # Connecting or testing one's calendar: each is a call from this server to a URL the
+    # person typed.
+    "calendars_test": "20/h",
 }
 
 # --- Logging ----------------------------------------------------------------------------------

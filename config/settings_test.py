@@ -25,6 +25,7 @@ KITH_RATE_LIMITS = {
     "api_token": "100000/m",
     "guidelines_proposal": "100000/m",
     "gatherings_plan": "100000/m",
+    "calendars_test": "100000/m",
 }
 # Static files come from the apps (finders) in tests; an empty root keeps WhiteNoise quiet.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
