@@ -16,3 +16,25 @@ def register(app_label: str) -> None:
     )
     registry.register_privacy_section(app_label=app_label, template="calendars/_privacy.html")
     register_personal_path("/calendars/")
+    registry.register_integration(
+        app_label=app_label,
+        key="calendars",
+        title="Calendars",
+        description="Google Workspace and Microsoft 365 for the whole organisation; each "
+        "person may also connect a CalDAV calendar. Kith reads busy or free only, so "
+        "suggested meeting times avoid busy hours.",
+        url_name="calendars:settings",
+        status=_status,
+        order=20,
+    )
+
+
+def _status() -> tuple[bool, str]:
+    from kith.calendars.models import CalendarConnection, ProviderSettings
+
+    org = [p.get_provider_display() for p in ProviderSettings.objects.order_by("provider")]
+    people = CalendarConnection.objects.count()
+    detail = f"{people} {'person' if people == 1 else 'people'} connected"
+    if org:
+        detail = f"{' and '.join(org)} for everyone; {detail}"
+    return bool(org) or people > 0, detail
