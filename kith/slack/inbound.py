@@ -84,9 +84,10 @@ def handle_interaction(payload: Mapping[str, Any]) -> None:
             _say_privately(team_id, channel, user_id, blocks.escape(str(exc)))
             continue
         log.info("slack action %s person=%s", action_id, person.pk)
-        label = str((action.get("text") or {}).get("text") or "")
         if action_id not in PRIVATE_ACTIONS and message.get("ts") and channel:
-            _show_answer(team_id, channel, message, f"{person.display_name}: {label} ✓")
+            # That they answered, not what: whether someone met is theirs to tell (and the
+            # handler's reply, which may say more, goes to them alone).
+            _show_answer(team_id, channel, message, f"{person.display_name} answered ✓")
         if reply:
             _say_privately(team_id, channel, user_id, blocks.escape(reply))
 

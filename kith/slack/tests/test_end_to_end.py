@@ -106,5 +106,5 @@ def test_an_intro_round_in_slack(client, workspace, fake_slack):
     assert ana.met == MatchMember.Met.YES and ana.answered_at is not None
     (update,) = fake_slack.calls_to("chat.update")
     assert update.args["blocks"][-1]["elements"][0]["text"] == (
-        f"{ana.person.display_name}: We met ✓"
+        f"{ana.person.display_name} answered ✓"
     )

@@ -153,7 +153,7 @@ def test_a_button_runs_the_action_and_shows_who_answered(client, ana, fake_slack
     assert recorded == [(ana.pk, "test.answer", "7:yes")]
     (update,) = fake_slack.calls_to("chat.update")
     assert update.args["channel"] == channel and update.args["ts"] == "1548261231.000200"
-    assert update.args["blocks"][-1]["elements"][0]["text"] == f"{ana.display_name}: We met ✓"
+    assert update.args["blocks"][-1]["elements"][0]["text"] == f"{ana.display_name} answered ✓"
     (reply,) = fake_slack.calls_to("chat.postEphemeral")
     assert reply.args["user"] == ANA and reply.args["text"] == "Thanks, noted."
 
