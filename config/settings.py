@@ -289,6 +289,10 @@ KITH_SCHEDULER_INTERVAL = env_int("KITH_SCHEDULER_INTERVAL", 30, minimum=1)
 KITH_KUDOS_DAILY_LIMIT = env_int("KITH_KUDOS_DAILY_LIMIT", 5, minimum=1)
 # Integrations (docs/integrations.md). Plain-http webhook addresses only on this machine.
 KITH_WEBHOOKS_ALLOW_HTTP = env_bool("KITH_WEBHOOKS_ALLOW_HTTP", False)
+KITH_SLACK_SIGNING_SECRET = env_str("KITH_SLACK_SIGNING_SECRET", "")
+KITH_SLACK_CLIENT_ID = env_str("KITH_SLACK_CLIENT_ID", "")
+KITH_SLACK_CLIENT_SECRET = env_str("KITH_SLACK_CLIENT_SECRET", "")
+KITH_SLACK_API_URL = env_str("KITH_SLACK_API_URL", "https://slack.com/api/")
 # Private networks a person's CalDAV address may point to (CIDRs); public addresses otherwise.
 KITH_CALENDARS_ALLOWED_NETWORKS = env_list("KITH_CALENDARS_ALLOWED_NETWORKS", [])
 # How far back the disclosure ledger looks when it checks a new publication (docs/privacy.md).
