@@ -46,14 +46,14 @@ run: $(STAMP) var/secret_key
 # The whole suite on SQLite (and on PostgreSQL too when KITH_TEST_DATABASE_URL is set),
 # then the browser tests in headless Chromium (skipped with a message if it is missing).
 test: $(STAMP) $(SYNAPSE_STAMP)
-	$(PY) -m pytest -m "not browser" -n $(PYTEST_WORKERS) -q
+	$(PY) -m pytest -m "not browser" -n $(PYTEST_WORKERS) --dist loadgroup -q
 	$(MAKE) --no-print-directory test-browser
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not browser" -n $(PYTEST_WORKERS) -q
+	$(PY) -m pytest -m "not browser" -n $(PYTEST_WORKERS) --dist loadgroup -q
 
 test-postgres: $(STAMP) $(SYNAPSE_STAMP)
-	KITH_TEST_DATABASE_URL=$${KITH_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(PY) -m pytest -m "not browser" -n $(PYTEST_WORKERS) -q
+	KITH_TEST_DATABASE_URL=$${KITH_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(PY) -m pytest -m "not browser" -n $(PYTEST_WORKERS) --dist loadgroup -q
 
 test-browser: $(STAMP)
 	$(PY) -m pytest -m browser -q -p no:randomly

@@ -293,6 +293,12 @@ KITH_SLACK_SIGNING_SECRET = env_str("KITH_SLACK_SIGNING_SECRET", "")
 KITH_SLACK_CLIENT_ID = env_str("KITH_SLACK_CLIENT_ID", "")
 KITH_SLACK_CLIENT_SECRET = env_str("KITH_SLACK_CLIENT_SECRET", "")
 KITH_SLACK_API_URL = env_str("KITH_SLACK_API_URL", "https://slack.com/api/")
+# Matrix's bot account (HR's page at /integrations/matrix/ wins over these) and people's ids
+# from their email, e.g. "@{localpart}:example.org".
+KITH_MATRIX_HOMESERVER = env_str("KITH_MATRIX_HOMESERVER", "")
+KITH_MATRIX_USER_ID = env_str("KITH_MATRIX_USER_ID", "")
+KITH_MATRIX_ACCESS_TOKEN = env_str("KITH_MATRIX_ACCESS_TOKEN", "")
+KITH_MATRIX_ID_TEMPLATE = env_str("KITH_MATRIX_ID_TEMPLATE", "")
 # Private networks a person's CalDAV address may point to (CIDRs); public addresses otherwise.
 KITH_CALENDARS_ALLOWED_NETWORKS = env_list("KITH_CALENDARS_ALLOWED_NETWORKS", [])
 # How far back the disclosure ledger looks when it checks a new publication (docs/privacy.md).
