@@ -18,3 +18,22 @@ class MatrixConfig(AppConfig):
         registry.register_export_section(
             app_label=self.label, key="matrix", build=registry.of_person(my_matrix_data)
         )
+        registry.register_integration(
+            app_label=self.label,
+            key="matrix",
+            title="Matrix",
+            description="Intros, follow-ups and every notification in a Matrix room for people "
+            "who choose Matrix; answers by a number or a reaction.",
+            url_name="matrix:settings",
+            status=_status,
+            order=15,
+        )
+
+
+def _status() -> tuple[bool, str]:
+    from kith.matrix.account import current
+
+    account = current()
+    if account is None:
+        return False, "No bot account"
+    return True, f"Bot {account.credentials.user_id}"
