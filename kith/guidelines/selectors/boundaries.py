@@ -257,3 +257,28 @@ def my_boundaries_data(person: Person) -> dict[str, object]:
         "office_day_nudges": prefs.office_day_nudges,
         "updated_at": prefs.updated_at.isoformat() if prefs.updated_at else None,
     }
+
+
+def chat_accounts_for_viewer(viewer: Viewer) -> list[dict[str, object]]:
+    """The chat tools HR connected, and whether Kith knows the viewer's account there: a chat
+    app may offer a personal page named "<provider>:me" to set it."""
+    from django.urls import NoReverseMatch, reverse
+
+    from kith.notify import channels
+    from kith.notify.models import ChatIdentity
+
+    if viewer.person is None:
+        return []
+    linked = set(
+        ChatIdentity.objects.filter(person=viewer.person).values_list("provider", flat=True)
+    )
+    rows: list[dict[str, object]] = []
+    for tool in channels.providers():
+        if not tool.is_configured():
+            continue
+        try:
+            url = reverse(f"{tool.name}:me")
+        except NoReverseMatch:
+            url = ""
+        rows.append({"label": tool.label, "linked": tool.name in linked, "url": url})
+    return rows

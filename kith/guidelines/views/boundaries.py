@@ -76,6 +76,7 @@ def my_boundaries(request: HttpRequest) -> HttpResponse:
             "weekday_names": dict(WEEKDAYS),
             "can_set_hours": selectors.can_set_tech_free_hours(viewer),
             "can_manage_weeks": selectors.can_manage_wellness_weeks(viewer),
+            "chat_accounts": selectors.chat_accounts_for_viewer(viewer),
         },
     )
 
