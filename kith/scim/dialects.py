@@ -167,6 +167,8 @@ def _kept_keys(data: dict[str, Any], kind: str) -> dict[str, Any]:
 
 def _root_attribute(path: str) -> str:
     lowered = path.lower()
+    if lowered == ENTERPRISE.lower():
+        return lowered
     if lowered.startswith(ENTERPRISE.lower() + ":"):
         rest = lowered[len(ENTERPRISE) + 1 :]
         return ENTERPRISE.lower() if rest.split(".")[0] in KEPT_ENTERPRISE else ""

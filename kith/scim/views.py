@@ -103,13 +103,18 @@ def scim_endpoint(request: HttpRequest, path: str = "") -> HttpResponse:
         if token is None:
             raise UnauthorizedException(detail="a valid SCIM bearer token is required")
         base_url = request.build_absolute_uri("/scim/v2").rstrip("/")
+        body = _normalised_body(request, path)
+        method = request.method or "GET"
+        if method == "PATCH" and not json.loads(body or b"{}").get("Operations", True):
+            # Every operation was about attributes Kith does not keep: nothing changes.
+            method, body = "GET", b""
         scim_request = ScimRequest(
-            method=request.method or "GET",
+            method=method,
             base_url=base_url,
             path="/" + path.removesuffix(".scim"),
             query=_query(request),
             headers=dict(request.headers.items()),
-            body=_normalised_body(request, path),
+            body=body,
             subject=token,
         )
         storage = DirectoryStorage(via=f"SCIM token {token.name}", base_url=base_url)

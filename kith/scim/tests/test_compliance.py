@@ -26,24 +26,24 @@ class _FreshWorkEmails(list[str]):
         return f"tester-{uuid.uuid4().hex[:16]}@example.com"
 
 
-class TesterName(resources.Name):
+class CheckedName(resources.Name):
     formatted: str | None = Field(None, examples=["Ada Lovelace", "Grace Hopper"])
     family_name: str | None = Field(None, examples=["Lovelace", "Hopper"])
     given_name: Annotated[str | None, Required.true] = Field(None, examples=["Ada", "Grace"])
 
 
-class TesterEmail(resources.Email):
+class CheckedEmail(resources.Email):
     primary: bool | None = Field(None, examples=[True])
 
 
-class TesterAddress(resources.Address):
+class CheckedAddress(resources.Address):
     locality: str | None = Field(None, examples=["Lisbon"])
     region: str | None = Field(None, examples=["11"])
     country: str | None = Field(None, examples=["PT"])
     primary: bool | None = Field(None, examples=[True])
 
 
-class TesterUser(resources.User):
+class CheckedUser(resources.User):
     """Kith's User with values the directory accepts: a fresh work email as userName, a real
     city, country and time zone, and active people (an inactive manager is refused, as in
     the HRIS import)."""
@@ -51,18 +51,18 @@ class TesterUser(resources.User):
     user_name: Annotated[str | None, Uniqueness.server, Required.true] = Field(
         None, examples=_FreshWorkEmails(["x"])
     )
-    name: Annotated[TesterName | None, Required.true] = None
+    name: Annotated[CheckedName | None, Required.true] = None
     timezone: str | None = Field(None, examples=["Europe/Lisbon", "America/New_York"])
     active: Annotated[bool | None, Required.true] = Field(None, examples=[True])
-    emails: Annotated[list[TesterEmail] | None, Required.true] = None  # type: ignore[assignment]
-    addresses: list[TesterAddress] | None = None  # type: ignore[assignment]
+    emails: Annotated[list[CheckedEmail] | None, Required.true] = None  # type: ignore[assignment]
+    addresses: list[CheckedAddress] | None = None  # type: ignore[assignment]
 
 
-def tester_provider() -> ScimProvider:
+def checked_provider() -> ScimProvider:
     return ScimProvider(
-        models=[TesterUser, resources.EnterpriseUser, resources.Group],
+        models=[CheckedUser, resources.EnterpriseUser, resources.Group],
         resource_types=[
-            ResourceType.from_resource(TesterUser[resources.EnterpriseUser]),
+            ResourceType.from_resource(CheckedUser[resources.EnterpriseUser]),
             ResourceType.from_resource(resources.Group),
         ],
         config=resources.service_provider_config(),
@@ -78,7 +78,7 @@ def test_scim2_tester_passes_every_check(scim_token: str) -> None:
     client = WSGISCIMClient(
         get_wsgi_application(),
         base_url="http://testserver/scim/v2",
-        provider=tester_provider(),
+        provider=checked_provider(),
         headers={"Authorization": f"Bearer {scim_token}"},
     )
     results = check_server(client)

@@ -351,3 +351,16 @@ def test_the_token_is_stored_only_as_a_hash(scim_token: str) -> None:
     dump = repr(list(ScimToken.objects.values()))
     assert scim_token not in dump
     assert scim_token[:20] not in dump
+
+
+def test_a_patch_only_about_attributes_kith_does_not_keep_changes_nothing(scim: Any) -> None:
+    pk = scim.post("Users", OKTA_CREATE).json()["id"]
+    response = scim.patch(
+        f"Users/{pk}",
+        {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "locale", "value": "pt-PT"}],
+        },
+    )
+    assert response.status_code == 200, response.json()
+    assert "locale" not in response.json()
