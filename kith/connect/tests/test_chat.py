@@ -36,7 +36,9 @@ def four(db) -> list[Person]:
 def drawn_match(four: list[Person]) -> Match:
     program = ProgramFactory(starts_on=START, follow_up_days=7)
     drawn = rounds.round_run(program=program, round_date=ROUND_DAY)
-    return drawn.matches.first()
+    match = drawn.matches.first()
+    assert match is not None
+    return match
 
 
 def test_intros_and_follow_ups_carry_the_match_as_their_group(four):

@@ -194,7 +194,7 @@ def test_failed_chat_is_retried_then_falls_back_to_email(make_person, recorder):
         services.notifications_deliver_due(now=moment)
         note.refresh_from_db()
         assert (note.chat_state, note.chat_attempts) == (State.FAILED, attempt)
-        assert note.chat_retry_at > moment
+        assert note.chat_retry_at is not None and note.chat_retry_at > moment
         moment = note.chat_retry_at
     services.notifications_deliver_due(now=moment)
     note.refresh_from_db()
