@@ -364,3 +364,26 @@ def test_a_patch_only_about_attributes_kith_does_not_keep_changes_nothing(scim: 
     )
     assert response.status_code == 200, response.json()
     assert "locale" not in response.json()
+
+
+def test_apps_hear_of_people_added_and_left(
+    scim: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from kith.directory import hooks
+
+    added: list[list[int]] = []
+    left: list[list[int]] = []
+    hooks.register_people_added(added.append, key="scim-test-added")
+    hooks.register_people_left(left.append, key="scim-test-left")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            pk = int(scim.post("Users", OKTA_CREATE).json()["id"])
+        with django_capture_on_commit_callbacks(execute=True):
+            scim.patch(f"Users/{pk}", ENTRA_DISABLE)
+        with django_capture_on_commit_callbacks(execute=True):
+            scim.patch(f"Users/{pk}", ENTRA_DISABLE)  # already inactive: nobody hears again
+    finally:
+        hooks._people_added.pop("scim-test-added", None)
+        getattr(hooks, "_people_left", {}).pop("scim-test-left", None)
+    assert added == [[pk]]
+    assert left == [[pk]]
