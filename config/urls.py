@@ -37,5 +37,6 @@ urlpatterns = [
     path("integrations/slack/", include("kith.slack.urls")),
     path("integrations/matrix/", include("kith.matrix.urls")),
     path("integrations/webhooks/", include("kith.webhooks.urls")),
+    path("integrations/scim/", include("kith.scim.pages")),
     path("scim/v2/", include("kith.scim.urls")),
 ]

@@ -33,7 +33,6 @@ from scim2_models import (
     Uniqueness,
 )
 
-DOCS_URL = "https://github.com/kith/kith/blob/main/docs/scim.md"
 MAX_RESULTS = 200
 
 
@@ -110,7 +109,6 @@ UserResource = cast(Any, User)[EnterpriseUser]
 
 def service_provider_config() -> ServiceProviderConfig:
     return ServiceProviderConfig(
-        documentation_uri=cast(Any, DOCS_URL),
         patch=Patch(supported=True),
         bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
         filter=Filter(supported=True, max_results=MAX_RESULTS),
