@@ -30,11 +30,16 @@ class NotifyConfig(AppConfig):
         register_personal_path("/notifications/")
 
         from kith.core import registry
-        from kith.notify.selectors import my_notifications_data
+        from kith.notify.selectors import my_chat_accounts_data, my_notifications_data
 
         registry.register_page_context(app_label=self.label, build=_unread)
         registry.register_export_section(
             app_label=self.label,
             key="notifications",
             build=registry.of_person(my_notifications_data),
+        )
+        registry.register_export_section(
+            app_label=self.label,
+            key="chat_accounts",
+            build=registry.of_person(my_chat_accounts_data),
         )

@@ -38,3 +38,11 @@ def my_notifications_data(person: Person) -> list[dict[str, object]]:
         "attachments",
     )
     return [dict(row) for row in rows]
+
+
+def my_chat_accounts_data(person: Person) -> list[dict[str, object]]:
+    """For the person's own export: their accounts on chat tools (ids only)."""
+    from kith.notify.models import ChatIdentity
+
+    rows = ChatIdentity.objects.filter(person=person).order_by("provider")
+    return [dict(row) for row in rows.values("provider", "external_id", "linked_at")]

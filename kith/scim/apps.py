@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -12,6 +14,9 @@ class ScimConfig(AppConfig):
 
         # Answers are people's directory entries: never stored by a browser or a proxy.
         register_personal_path("/scim/v2/")
+        registry.register_export_section(
+            app_label=self.label, key="provisioning", build=registry.of_person(_my_record)
+        )
         registry.register_integration(
             app_label=self.label,
             key="scim",
@@ -35,3 +40,33 @@ def _status() -> tuple[bool, str]:
     if last is not None and last.last_used_at is not None:
         detail += f"; last used {last.last_used_at:%Y-%m-%d %H:%M} UTC"
     return count > 0, detail
+
+
+def _my_record(person: Any) -> dict[str, object]:
+    """What the identity provider sent about me that the directory has no column for, and
+    the groups it put me in."""
+    from kith.scim.models import ScimGroup, ScimUser
+
+    if person is None:
+        return {}
+    record = ScimUser.objects.filter(person=person).first()
+    groups = list(
+        ScimGroup.objects.filter(members=person)
+        .order_by("display_name")
+        .values_list("display_name", flat=True)
+    )
+    if record is None and not groups:
+        return {}
+    fields: dict[str, object] = {}
+    if record is not None:
+        fields = {
+            "user_name": record.user_name,
+            "external_id": record.external_id,
+            "given_name": record.given_name,
+            "family_name": record.family_name,
+            "display_name": record.display_name,
+            "timezone": record.timezone,
+            "employee_number": record.employee_number,
+            "updated_at": record.updated_at,
+        }
+    return {**fields, "groups": groups}

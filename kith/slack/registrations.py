@@ -25,3 +25,18 @@ def register_all(app_label: str) -> None:
         order=10,
     )
     registry.register_privacy_section(app_label=app_label, template="slack/_privacy.html")
+    registry.register_export_section(
+        app_label=app_label, key="slack_installs", build=installs_data, needs_person=False
+    )
+
+
+def installs_data(viewer: object) -> list[dict[str, object]]:
+    """Workspaces this login installed (HR): the workspace and when, never the token."""
+    user = getattr(viewer, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    rows = SlackWorkspace.objects.filter(installed_by=user).order_by("installed_at")
+    return [
+        {"team_id": w.team_id, "team_name": w.team_name, "installed_at": w.installed_at}
+        for w in rows
+    ]

@@ -30,6 +30,9 @@ class WebhooksConfig(AppConfig):
 
         from kith.core import registry
 
+        registry.register_export_section(
+            app_label=self.label, key="webhook_endpoints", build=_mine, needs_person=False
+        )
         registry.register_integration(
             app_label=self.label,
             key="webhooks",
@@ -47,3 +50,14 @@ def _status() -> tuple[bool, str]:
 
     active = Endpoint.objects.filter(is_active=True).count()
     return active > 0, f"{active} active endpoint{'s' if active != 1 else ''}"
+
+
+def _mine(viewer: object) -> list[dict[str, object]]:
+    """Endpoints this login created (HR): name, address and when; never the secret."""
+    from kith.webhooks.models import Endpoint
+
+    user = getattr(viewer, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    rows = Endpoint.objects.filter(created_by=user).order_by("created_at")
+    return [{"name": e.name, "url": e.url, "created_at": e.created_at} for e in rows]
