@@ -31,15 +31,48 @@ PRIVATE_ACTIONS = frozenset({"connect.pause"})
 
 
 def is_signed(body: bytes, headers: Mapping[str, str]) -> bool:
-    """Slack's v0 signature over the raw body, with a timestamp at most five minutes old."""
+    """Slack's v0 signature over the raw body, with a timestamp at most five minutes old, made
+    with the secret of the workspace the body names: a workspace installed with its own app
+    (and secret) cannot sign requests that claim to come from another workspace."""
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
     signature = headers.get("X-Slack-Signature", "")
-    if not timestamp or not signature:
+    if not timestamp.isdigit() or not signature:
         return False
+    team = team_of(body)
+    # A body naming no workspace (Slack's url_verification) can act as nobody: any of Kith's
+    # secrets may sign it.
+    secrets = [selectors.signing_secret_for_team(team)] if team else selectors.all_secrets()
     return any(
         SignatureVerifier(secret).is_valid(body=body, timestamp=timestamp, signature=signature)
-        for secret in selectors.signing_secrets()
+        for secret in secrets
+        if secret
     )
+
+
+def team_of(body: bytes) -> str:
+    """The workspace a request says it comes from: `team_id` (events, slash commands) or
+    `team.id` inside an interaction's `payload`. Read before the signature is checked, only
+    to choose which secret must have signed it."""
+    from urllib.parse import parse_qs
+
+    text = body.decode("utf-8", "replace")
+    data: Any = None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        form = parse_qs(text)
+        if "payload" in form:
+            try:
+                data = json.loads(form["payload"][0])
+            except ValueError:
+                return ""
+        else:
+            return str((form.get("team_id") or [""])[0])
+    if not isinstance(data, dict):
+        return ""
+    team = data.get("team")
+    found = data.get("team_id") or (team.get("id") if isinstance(team, dict) else "")
+    return str(found or "")
 
 
 def _say_privately(team_id: str, channel: str, user_id: str, text: str) -> None:

@@ -32,12 +32,20 @@ def workspace_for_team(team_id: str) -> SlackWorkspace | None:
     return SlackWorkspace.objects.first()
 
 
-def signing_secrets() -> list[str]:
-    """Every secret a request may be signed with: the app's from settings, and any sealed in a
-    workspace row (an app installed per workspace with its own secret)."""
+def all_secrets() -> list[str]:
+    """Every secret Kith knows: the app's from settings and any sealed in a workspace row."""
     secrets = [str(getattr(settings, "KITH_SLACK_SIGNING_SECRET", "") or "")]
     secrets += [w.signing_secret for w in SlackWorkspace.objects.exclude(signing_secret="")]
     return [s for s in dict.fromkeys(secrets) if s]
+
+
+def signing_secret_for_team(team_id: str) -> str:
+    """The one secret a request naming this workspace must be signed with: the secret sealed in
+    its row (an app installed for that workspace alone), else the app's from settings."""
+    workspace = SlackWorkspace.objects.filter(team_id=team_id).first() if team_id else None
+    if workspace is not None and workspace.signing_secret:
+        return str(workspace.signing_secret)
+    return str(getattr(settings, "KITH_SLACK_SIGNING_SECRET", "") or "")
 
 
 def oauth_configured() -> bool:

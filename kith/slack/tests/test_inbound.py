@@ -120,6 +120,45 @@ def test_an_old_timestamp_is_refused(client, ana, fake_slack, recorded):
     assert recorded == []
 
 
+def test_another_workspaces_secret_cannot_speak_for_this_one(client, ana, fake_slack, recorded):
+    """Workspace B, installed with its own app and secret, signs a press claiming to come from
+    Ana in workspace A: refused, because A's requests must be signed with A's secret."""
+    from kith.slack.models import SlackWorkspace
+
+    SlackWorkspace.objects.create(team_id="T0OTHER01", team_name="B", signing_secret="b-secret")
+    channel = group_dm(fake_slack)
+    data = press(channel, action_id="kith:test.answer#0", value="7:yes")
+    assert post_interaction(client, data, secret="b-secret").status_code == 401
+    assert recorded == []
+    # Workspace A's own secret (here the app's, from settings) still works.
+    assert post_interaction(client, data).status_code == 200
+    assert recorded == [(ana.pk, "test.answer", "7:yes")]
+
+
+def test_a_workspace_with_its_own_secret_needs_that_one(client, ana, fake_slack, recorded):
+    from kith.slack.models import SlackWorkspace
+
+    SlackWorkspace.objects.filter(team_id=TEAM_ID).update(signing_secret="")
+    row = SlackWorkspace.objects.get(team_id=TEAM_ID)
+    row.signing_secret = "a-own-secret"
+    row.save()
+    data = press(group_dm(fake_slack), action_id="kith:test.answer#0", value="7:yes")
+    assert post_interaction(client, data).status_code == 401  # the settings secret no longer
+    assert post_interaction(client, data, secret="a-own-secret").status_code == 200
+
+
+def test_a_timestamp_that_is_not_a_number_is_a_401_not_an_error(client, workspace):
+    body = b"{}"
+    response = client.post(
+        "/integrations/slack/events",
+        body,
+        content_type="application/json",
+        HTTP_X_SLACK_REQUEST_TIMESTAMP="soon",
+        HTTP_X_SLACK_SIGNATURE="v0=00",
+    )
+    assert response.status_code == 401
+
+
 def test_a_tampered_body_is_refused(client, ana, fake_slack, recorded):
     channel = group_dm(fake_slack)
     body = json.dumps(payload("url_verification.json")).encode()
