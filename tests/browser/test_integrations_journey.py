@@ -108,40 +108,45 @@ _STICKING_OUT = """
 })()
 """
 
-# Pages that scroll sideways on a 390 px phone today, reported to the lead (issue 13): long
-# <code> addresses and help texts that cannot wrap, and tables outside a .table-scroll box.
-# Strict, like xfail(strict=True): once a page fits, this test says to take it off the list.
-TOO_WIDE_TODAY = {
-    "slack",
-    "calendars-settings",
-    "scim-empty",
-    "scim-token-made",
-    "scim-revoked",
-    "webhooks",
-    "webhook-log",
-    "calendars-not-connected",
-    "calendars-connected",
-    "calendars-disconnected",
+# Pages that scroll sideways today (on a 390 px phone, or even on a 1280 px desktop), reported
+# to the lead (issue 13): long addresses in <code> and help texts that cannot wrap, an
+# unstyled URL input, and tables outside a .table-scroll box. Strict, like
+# xfail(strict=True): once a page fits, this test says to take it off the list.
+TOO_WIDE_TODAY: dict[str, set[str]] = {
+    "slack": {"phone"},
+    "calendars-settings": {"phone"},
+    "scim-empty": {"phone"},
+    "scim-token-made": {"phone"},
+    "scim-revoked": {"phone"},
+    "webhooks": {"phone"},
+    "webhook-log": {"phone"},
+    "calendars-not-connected": {"phone", "desktop"},
+    "calendars-connected": {"phone", "desktop"},
+    "calendars-disconnected": {"phone", "desktop"},
 }
 
 
 def _fits(b, name: str) -> None:
-    """The page as it is now, narrowed to a 390 px phone, scrolls no wider than the screen."""
-    before = b.page.viewport_size
-    b.page.set_viewport_size(PHONE)
+    """The page as it is now scrolls no wider than the screen, on the desktop and narrowed to
+    a 390 px phone."""
+    desktop = b.page.viewport_size
     try:
-        scroll, screen = b.page.evaluate(
-            "[document.documentElement.scrollWidth, window.innerWidth]"
-        )
-        sticking_out = b.page.evaluate(_STICKING_OUT)
+        for size, label in [(desktop, "desktop"), (PHONE, "phone")]:
+            b.page.set_viewport_size(size)
+            scroll, screen = b.page.evaluate(
+                "[document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            if label in TOO_WIDE_TODAY.get(name, set()):
+                assert scroll > screen, (
+                    f"{name} fits a {label} now: take it off TOO_WIDE_TODAY[{name!r}]"
+                )
+                continue
+            assert scroll <= screen, (
+                f"{name} ({b.page.url}) is {scroll} px wide on a {screen} px {label}: "
+                f"{b.page.evaluate(_STICKING_OUT)}"
+            )
     finally:
-        b.page.set_viewport_size(before)
-    if name in TOO_WIDE_TODAY:
-        assert scroll > screen, f"{name} fits a phone now: take it off TOO_WIDE_TODAY"
-    else:
-        assert scroll <= screen, (
-            f"{name} ({b.page.url}) is {scroll} px wide on a {screen} px phone: {sticking_out}"
-        )
+        b.page.set_viewport_size(desktop)
 
 
 def _shot(b, name: str) -> None:
