@@ -23,7 +23,7 @@ from django.utils import timezone
 from kith.matrix import account
 from kith.matrix.client import MatrixError, call, quote
 from kith.matrix.models import MatrixRoom, MatrixSyncState
-from kith.matrix.provider import REACTIONS, post
+from kith.matrix.provider import REACTIONS, MatrixProvider, post
 from kith.notify import channels
 from kith.notify.models import ChatIdentity
 
@@ -173,10 +173,11 @@ def _handle(bot: account.Account, answer: Answer) -> int:
     )
     if identity is None or not identity.person.is_active:
         return 0  # someone Kith does not know: no answer, no reply
+    refused = False
     try:
         reply = channels.handle_action(identity.person, answer.action_id, answer.value)
     except channels.ActionRefused as exc:
-        reply = str(exc)
+        reply, refused = str(exc), True
     except Exception:  # a handler's bug must not stop the reading (nor repeat it forever)
         log.exception("matrix answer %s: action %s failed", answer.event_id, answer.action_id)
         return 0
@@ -186,14 +187,30 @@ def _handle(bot: account.Account, answer: Answer) -> int:
         answer.room_id,
         answer.action_id,
     )
-    if reply:
-        content = {
-            "msgtype": "m.notice",
-            "body": reply,
-            "m.relates_to": {"m.in_reply_to": {"event_id": answer.event_id}},
-        }
+    if not reply:
+        return 1
+    in_group = MatrixRoom.objects.filter(room_id=answer.room_id, is_group=True).exists()
+    if in_group:
+        # A room cannot answer one person privately: the room hears only that they answered;
+        # what the handler said (a pause until a date, "not yet") goes to their direct room.
+        if not refused:
+            _notice(bot, answer, f"Thanks, {identity.person.display_name}: noted.")
         try:
-            call(bot.credentials, lambda s: post(s, answer.room_id, content))
-        except MatrixError as exc:
-            log.warning("matrix reply in room %s failed (%s)", answer.room_id, exc.status)
+            MatrixProvider().send([answer.sender], channels.ChatMessage(subject=reply, body=""))
+        except (channels.ChatFailed, channels.Unreachable):
+            log.warning("matrix private reply for answer %s failed", answer.event_id)
+    else:
+        _notice(bot, answer, reply)
     return 1
+
+
+def _notice(bot: account.Account, answer: Answer, text: str) -> None:
+    content = {
+        "msgtype": "m.notice",
+        "body": text,
+        "m.relates_to": {"m.in_reply_to": {"event_id": answer.event_id}},
+    }
+    try:
+        call(bot.credentials, lambda s: post(s, answer.room_id, content))
+    except MatrixError as exc:
+        log.warning("matrix reply in room %s failed (%s)", answer.room_id, exc.status)

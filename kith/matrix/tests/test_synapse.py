@@ -190,9 +190,22 @@ def test_replies_and_reactions_run_the_offered_actions_once(
         (ben.pk, "test.follow_up", "7:not_yet"),
         (cat.pk, "test.follow_up", "7:no"),
     ]
+    # The room hears only that Ana and Ben answered; what the handler said, and Cat's refusal,
+    # went to each of them alone (their direct room).
     notices = [m for m in messages_in(synapse, ana_user, room_id) if m["msgtype"] == "m.notice"]
-    assert [n["body"] for n in notices] == ["Thanks, noted.", "Thanks, noted.", "Already answered."]
+    assert [n["body"] for n in notices] == [
+        f"Thanks, {ana.display_name}: noted.",
+        f"Thanks, {ben.display_name}: noted.",
+    ]
     assert all("m.in_reply_to" in n["m.relates_to"] for n in notices)
+    cats_rooms = invites(synapse, cat_user)
+    assert len(cats_rooms) == 1  # a direct room of Cat's own, with the refusal in it
+    [direct_room] = cats_rooms
+    assert direct_room != room_id
+    synapse.join(cat_user, direct_room)
+    assert any(
+        "Already answered." in m["body"] for m in messages_in(synapse, cat_user, direct_room)
+    )
 
     assert answers.answers_read() == 0  # read from where it stopped: nothing twice
     assert len(answered) == 3
@@ -327,7 +340,7 @@ def test_an_intro_round_through_synapse(synapse, matrix_account):
     answers_of = dict(MatchMember.objects.filter(match_id=match_id).values_list("person_id", "met"))
     assert answers_of == {ana.pk: MatchMember.Met.YES, bea.pk: MatchMember.Met.NO}
     notices = [m for m in messages_in(synapse, people[bea], room_id) if m["msgtype"] == "m.notice"]
-    assert len(notices) == 2 and all("your answer is noted" in n["body"] for n in notices)
+    assert len(notices) == 2 and all(n["body"].endswith(": noted.") for n in notices)
     assert_nowhere_in_database(PLANTED)
 
 
