@@ -270,17 +270,27 @@ def notification_deliver_email(*, notification_id: int, now: dt.datetime | None 
 
 def notifications_deliver_due(*, limit: int = 500, now: dt.datetime | None = None) -> int:
     """Send every email and chat message whose time has come (including retries of failed
-    ones). Returns how many were sent. One SMTP connection serves the whole sweep.
-    """
-    now = now or timezone.now()
-    chats = notifications_deliver_chat_due(limit=limit, now=now)
-    return chats + _deliver_emails_due(limit=limit, now=now)
+    ones). Returns how many were sent. One SMTP connection serves the whole sweep; a chat
+    tool that misbehaves never holds up the emails. Without `now` (tests pass one), each
+    message is claimed at the time it is reached, so a long sweep never claims with a lease
+    that has already lapsed."""
+    sent = 0
+    try:
+        sent += notifications_deliver_chat_due(limit=limit, now=now)
+    except Exception:
+        log.exception("chat sweep failed; emails go on")
+    return sent + _deliver_emails_due(limit=limit, now=now)
 
 
-def _deliver_emails_due(*, limit: int, now: dt.datetime) -> int:
-    _give_up_abandoned(now)
+def _clock(now: dt.datetime | None) -> Callable[[], dt.datetime]:
+    return (lambda: now) if now is not None else timezone.now
+
+
+def _deliver_emails_due(*, limit: int, now: dt.datetime | None) -> int:
+    clock = _clock(now)
+    _give_up_abandoned(clock())
     due_ids = list(
-        Notification.objects.filter(_due_for_email(now))
+        Notification.objects.filter(_due_for_email(clock()))
         .order_by("deliver_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
@@ -290,7 +300,7 @@ def _deliver_emails_due(*, limit: int, now: dt.datetime) -> int:
     connection = get_connection(fail_silently=False)
     try:
         for pk in due_ids:
-            outcome = _deliver_email(pk, now, connection=connection)
+            outcome = _deliver_email(pk, clock(), connection=connection)
             if outcome is None:
                 continue
             sent += int(outcome)
@@ -310,24 +320,28 @@ def _deliver_emails_due(*, limit: int, now: dt.datetime) -> int:
 def notification_deliver_chat(*, notification_id: int, now: dt.datetime | None = None) -> bool:
     """Send one due chat message (with its group's, if it belongs to one) exactly once.
     Returns True when this call sent it."""
-    return _deliver_chat(notification_id, now or timezone.now()) is True
+    return bool(_deliver_chat(notification_id, now or timezone.now()))
 
 
 def notifications_deliver_chat_due(*, limit: int = 500, now: dt.datetime | None = None) -> int:
     """Send every chat message whose time has come; returns how many notifications went."""
-    now = now or timezone.now()
-    _give_up_abandoned_chats(now)
+    clock = _clock(now)
+    _give_up_abandoned_chats(clock())
     due_ids = list(
-        Notification.objects.filter(_due_for_chat(now))
+        Notification.objects.filter(_due_for_chat(clock()))
         .order_by("deliver_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
     sent = failures_in_a_row = 0
     for pk in due_ids:
-        outcome = _deliver_chat(pk, now)
+        try:
+            outcome = _deliver_chat(pk, clock())
+        except Exception:  # one broken message must not stop the others (its lease lapses)
+            log.exception("chat delivery of notification %s failed", pk)
+            outcome = False
         if outcome is None:
             continue
-        sent += outcome if outcome is not True else 1
+        sent += int(outcome)
         failures_in_a_row = 0 if outcome else failures_in_a_row + 1
         if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
             log.warning("chat sweep stopped after %s failures in a row", failures_in_a_row)
@@ -345,17 +359,21 @@ def _due_for_chat(now: dt.datetime) -> Q:
 
 def _group_ready(note: Notification, now: dt.datetime) -> list[int]:
     """The notifications to send together with this one: the group's members on the same
-    provider whose time has come. Empty while a member due within GROUP_WAIT is awaited."""
+    provider whose time has come. Empty while a member due within GROUP_WAIT is awaited and a
+    moment suiting everyone exists; with no such moment the group is split, each member getting
+    their own message at their own time."""
     if not note.group_key:
         return [note.pk]
-    siblings = Notification.objects.filter(
-        group_key=note.group_key,
-        kind=note.kind,
-        chat_provider=note.chat_provider,
-        chat_state__in=[EmailState.PENDING, EmailState.FAILED, EmailState.SENDING],
-    ).values_list("pk", "deliver_at", "chat_state", "chat_retry_at")
+    siblings = list(
+        Notification.objects.filter(
+            group_key=note.group_key,
+            kind=note.kind,
+            chat_provider=note.chat_provider,
+            chat_state__in=[EmailState.PENDING, EmailState.FAILED, EmailState.SENDING],
+        ).values_list("pk", "person_id", "deliver_at", "chat_state", "chat_retry_at")
+    )
     ready, later = [], []
-    for pk, deliver_at, state, retry_at in siblings:
+    for pk, _person_id, deliver_at, state, retry_at in siblings:
         if state == EmailState.SENDING and retry_at and retry_at > now:
             continue  # another sender has it
         if deliver_at <= now and (retry_at is None or retry_at <= now):
@@ -363,7 +381,12 @@ def _group_ready(note: Notification, now: dt.datetime) -> list[int]:
         else:
             later.append(max(deliver_at, retry_at or deliver_at))
     if later and min(later) <= now + GROUP_WAIT and note.deliver_at + GROUP_WAIT > now:
-        return []  # a member's working day starts soon: one message for all, then
+        people = list(Person.objects.filter(pk__in={row[1] for row in siblings}))
+        if _common_moment(people, now, now + GROUP_WAIT) is not None:
+            return []  # a member's working day starts soon: one message for all, then
+        Notification.objects.filter(pk__in=[row[0] for row in siblings]).update(group_key="")
+        note.group_key = ""
+        return [note.pk]
     return ready
 
 
@@ -406,7 +429,49 @@ def _deliver_chat(notification_id: int, now: dt.datetime) -> bool | int | None:
             _record_chat_failure(item, now, exc)
     if not sendable or provider is None:
         return None
+    if len(sendable) > 1 and not all(_free_now(item.person, now) for item, _ in sendable):
+        # One message pings everyone in the conversation: it waits for a moment inside every
+        # member's working hours and outside their quiet periods; with none near, each gets
+        # their own message at their own time.
+        items = [item for item, _ in sendable]
+        moment = _common_moment([i.person for i in items], now, now + GROUP_WAIT)
+        if moment is not None:
+            _release(items, {i.pk: moment for i in items})
+        else:
+            Notification.objects.filter(pk__in=[i.pk for i in items]).update(group_key="")
+            _release(items, {i.pk: delivery_time(i.person, now, kind=i.kind) for i in items})
+        return None
     return _send_chat(provider, note, sendable, now)
+
+
+def _free_now(person: Person, now: dt.datetime) -> bool:
+    """Inside their working hours and outside their quiet periods at this moment."""
+    return delivery_time(person, now) <= now
+
+
+def _common_moment(
+    people: Sequence[Person], start: dt.datetime, limit: dt.datetime
+) -> dt.datetime | None:
+    """The first moment from `start` that suits everyone, if there is one before `limit`."""
+    moment = start
+    for _ in range(12):
+        latest = max(delivery_time(p, moment) for p in people)
+        if latest == moment:
+            return moment
+        if latest > limit:
+            return None
+        moment = latest
+    return None
+
+
+def _release(items: Sequence[Notification], at: dict[int, dt.datetime]) -> None:
+    """Hand claimed messages back to wait (the claim counted an attempt never made)."""
+    for item in items:
+        Notification.objects.filter(pk=item.pk).update(
+            chat_state=EmailState.PENDING,
+            chat_attempts=F("chat_attempts") - 1,
+            chat_retry_at=at[item.pk],
+        )
 
 
 def _send_chat(
@@ -424,17 +489,21 @@ def _send_chat(
         return sum(int(_send_chat(provider, item, [(item, a)], now)) for item, a in sendable)
     if message is None:
         message = message_of(note)
-    thread = None
-    if note.group_key:
-        thread = ChatThread.objects.filter(provider=provider.name, group_key=note.group_key).first()
     member_ids = sorted(p.pk for p in people)
-    same_people = thread is not None and sorted(thread.members) == member_ids
+    thread = _thread_for(provider.name, note.group_key, member_ids, now)
+    addresses = [address for _, address in sendable]
     try:
-        conversation = provider.send(
-            [address for _, address in sendable],
-            message,
-            thread=thread.conversation_id if thread is not None and same_people else "",
-        )
+        try:
+            conversation = provider.send(
+                addresses, message, thread=thread.conversation_id if thread else ""
+            )
+        except channels.Unreachable:
+            if thread is None:
+                raise
+            # The conversation is gone (archived, the bot replaced): forget it, start afresh.
+            thread.delete()
+            thread = None
+            conversation = provider.send(addresses, message, thread="")
     except (channels.ChatFailed, channels.Unreachable) as exc:
         for item, _ in sendable:
             if isinstance(exc, channels.Unreachable) and len(sendable) == 1:
@@ -447,8 +516,10 @@ def _send_chat(
         for item, _ in sendable:
             _record_chat_failure(item, now, exc)
         return False
-    if note.group_key and conversation and not same_people:
-        ChatThread.objects.update_or_create(
+    if note.group_key and conversation and thread is None:
+        # The group's first conversation is its conversation: a member sent alone later
+        # (held by a wellness week, say) never takes its place.
+        ChatThread.objects.get_or_create(
             provider=provider.name,
             group_key=note.group_key,
             defaults={"conversation_id": conversation[:255], "members": member_ids},
@@ -457,6 +528,23 @@ def _send_chat(
         chat_state=EmailState.SENT, chat_retry_at=None, chatted_at=now
     )
     return len(sendable)
+
+
+def _thread_for(
+    provider_name: str, group_key: str, member_ids: list[int], now: dt.datetime
+) -> ChatThread | None:
+    """The group's conversation, when these recipients are in it and everyone else in it is
+    free now (a message there pings them all); else None: the recipients get a conversation
+    of their own."""
+    if not group_key:
+        return None
+    thread = ChatThread.objects.filter(provider=provider_name, group_key=group_key).first()
+    if thread is None or not set(member_ids) <= set(thread.members):
+        return None
+    others = Person.objects.filter(pk__in=set(thread.members) - set(member_ids), is_active=True)
+    if not all(_free_now(person, now) for person in others):
+        return None
+    return thread
 
 
 def message_of(note: Notification) -> channels.ChatMessage:

@@ -235,3 +235,103 @@ def test_a_wellness_week_holds_chat_like_email(make_person, recorder):
     after = dt.datetime(2030, 5, 20, 12, 0, tzinfo=LISBON)
     assert services.notifications_deliver_due(now=after) == 2
     assert sorted(m.subject for _, m, _ in recorder.sent) == ["During", "Early"]
+
+
+def _group_of(people, recorder, monkeypatch, *, key="test.group:9", kind="test.intro", now):
+    monkeypatch.setitem(
+        channels._renderers, "test.group", lambda k, kd, m: channels.ChatMessage("Group", "")
+    )
+    return [
+        services.notification_send(person=p, subject="Own", kind=kind, group=key, now=now)
+        for p in people
+    ]
+
+
+def test_a_group_message_waits_for_a_moment_inside_everyones_hours(
+    make_person, recorder, monkeypatch
+):
+    lisbon = on_chat(make_person(work_start=dt.time(9), work_end=dt.time(17)))
+    # New York, 9–17: overlaps Lisbon 14:00–17:00 Lisbon time.
+    new_york = on_chat(
+        make_person(timezone="America/New_York", work_start=dt.time(9), work_end=dt.time(17))
+    )
+    morning = dt.datetime(2030, 5, 15, 9, 30, tzinfo=LISBON)  # 04:30 in New York
+    _group_of([lisbon, new_york], recorder, monkeypatch, now=morning)
+    # New York's own time comes first at 14:00 Lisbon; the group waits for it, then goes once.
+    assert services.notifications_deliver_due(now=morning) == 0
+    two_pm = dt.datetime(2030, 5, 15, 14, 0, tzinfo=LISBON)
+    assert services.notifications_deliver_due(now=two_pm) == 2
+    [(addresses, message, _)] = recorder.sent
+    assert len(addresses) == 2 and message.subject == "Group"
+
+
+def test_a_group_with_no_shared_hours_gets_a_message_each_at_their_own_time(
+    make_person, recorder, monkeypatch
+):
+    lisbon = on_chat(make_person(work_start=dt.time(9), work_end=dt.time(17)))
+    tokyo = on_chat(make_person(timezone="Asia/Tokyo", work_start=dt.time(9), work_end=dt.time(17)))
+    morning = dt.datetime(2030, 5, 15, 9, 0, tzinfo=LISBON)  # 17:00 in Tokyo: day over
+    notes = _group_of([lisbon, tokyo], recorder, monkeypatch, now=morning)
+    for moment in (morning, morning + dt.timedelta(hours=1), morning + dt.timedelta(hours=16)):
+        services.notifications_deliver_due(now=moment)
+    assert sorted(len(a) for a, _, _ in recorder.sent) == [1, 1]  # nobody pinged at night
+    assert {m.subject for _, m, _ in recorder.sent} == {"Own"}  # each their own message
+    for note in notes:
+        note.refresh_from_db()
+        assert note.chat_state == State.SENT
+        local = note.chatted_at.astimezone(ZoneInfo(note.person.timezone))
+        assert 9 <= local.hour < 17
+
+
+def test_a_member_sent_alone_never_takes_the_groups_conversation(
+    make_person, recorder, monkeypatch
+):
+    people = [on_chat(make_person(**ALWAYS_AT_WORK)) for _ in range(2)]
+    _group_of(people, recorder, monkeypatch, now=WEDNESDAY_NOON)
+    services.notifications_deliver_due(now=WEDNESDAY_NOON)
+    group = ChatThread.objects.get(group_key="test.group:9")
+    # A reminder for one member lands in the group's conversation...
+    later = WEDNESDAY_NOON + dt.timedelta(days=3)
+    _group_of(people[:1], recorder, monkeypatch, kind="test.reminder", now=later)
+    services.notifications_deliver_due(now=later)
+    assert recorder.sent[-1][2] == group.conversation_id
+    # ...and the record of the conversation is unchanged.
+    group.refresh_from_db()
+    assert group.members == sorted(p.pk for p in people) and group.conversation_id == "C1"
+
+
+def test_a_vanished_conversation_is_forgotten_and_the_message_sent_afresh(
+    make_person, recorder, monkeypatch
+):
+    people = [on_chat(make_person(**ALWAYS_AT_WORK)) for _ in range(2)]
+    _group_of(people, recorder, monkeypatch, now=WEDNESDAY_NOON)
+    services.notifications_deliver_due(now=WEDNESDAY_NOON)
+    sent_before = recorder.send
+
+    def send(addresses, message, *, thread=""):
+        if thread:
+            raise channels.Unreachable("channel_not_found")
+        return sent_before(addresses, message, thread=thread)
+
+    monkeypatch.setattr(recorder, "send", send)
+    later = WEDNESDAY_NOON + dt.timedelta(days=7)
+    _group_of(people, recorder, monkeypatch, kind="test.follow_up", now=later)
+    assert services.notifications_deliver_due(now=later) == 2
+    assert recorder.sent[-1][2] == ""
+    assert ChatThread.objects.get(group_key="test.group:9").conversation_id == "C2"
+
+
+def test_a_chat_tool_that_crashes_holds_up_no_email(make_person, recorder, monkeypatch):
+    def broken(key, kind, members):
+        raise RuntimeError("renderer bug")
+
+    monkeypatch.setitem(channels._renderers, "test.group", broken)
+    on_chat_people = [on_chat(make_person(**ALWAYS_AT_WORK)) for _ in range(2)]
+    for person in on_chat_people:
+        services.notification_send(
+            person=person, subject="x", kind="test.intro", group="test.group:5", now=WEDNESDAY_NOON
+        )
+    by_email = make_person(**ALWAYS_AT_WORK)
+    services.notification_send(person=by_email, subject="Hello", now=WEDNESDAY_NOON)
+    services.notifications_deliver_due(now=WEDNESDAY_NOON)
+    assert [m.to for m in mail.outbox] == [[by_email.email]]
