@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from kith.connect import messages, services
-from kith.connect.models import Match, MatchMember, Program
+from kith.connect.models import Match, MatchMember, Participation, Program
 from kith.directory.models import Person
 from kith.notify.channels import ActionRefused, ChatAction, ChatMessage
 
@@ -93,7 +93,9 @@ def answer_follow_up(person: Person, value: str) -> str:
     try:
         if answer == "not_yet":
             services.match_answer_not_yet(member=member)
-            return f"Thanks, {person.display_name}: Kith will ask once more in a week."
+            if member.reask_at is not None and member.reasked_at is None and not member.met:
+                return f"Thanks, {person.display_name}: Kith will ask once more in a week."
+            return f"Thanks, {person.display_name}: your answer is noted."
         services.match_answer_follow_up(member=member, met=answer == "yes")
     except ValidationError as exc:
         raise ActionRefused(" ".join(exc.messages)) from exc
@@ -106,7 +108,14 @@ def pause_me(person: Person, value: str) -> str:
     program = Program.objects.filter(pk=int(value)).first() if value.isdigit() else None
     if program is None:
         raise ActionRefused("This program no longer exists.")
+    row = Participation.objects.filter(program=program, person=person).first()
+    if row is not None and row.status == Participation.Status.LEFT:
+        # An old message must not sign them up again.
+        raise ActionRefused(f"You left {program.name}; nothing to pause.")
     until = timezone.localdate() + PAUSE_FOR
+    if row is not None and row.paused_until is not None and row.paused_until >= until:
+        already = f"{row.paused_until:%-d %B}"
+        return f"{person.display_name} is already paused in {program.name} until {already}."
     try:
         services.participation_pause(program=program, person=person, until=until)
     except ValidationError as exc:

@@ -467,9 +467,12 @@ def round_run(
     if existing is not None:
         raise RoundAlreadyDrawn(existing)
     plan = round_plan(program, round_date, seed=seed)
+    # Before the transaction: suggesting times may read remote calendars (seconds each), and
+    # no write should wait on them.
+    times = [suggested_times(plan, planned) for planned in plan.matches]
     try:
         with transaction.atomic():
-            drawn = _store(plan, now, notify=notify)
+            drawn = _store(plan, now, times, notify=notify)
     except IntegrityError as exc:
         existing = Round.objects.filter(program=program, scheduled_for=round_date).first()
         if existing is None:
@@ -492,7 +495,13 @@ def round_run(
     return drawn
 
 
-def _store(plan: RoundPlan, now: dt.datetime, *, notify: bool) -> Round:
+def _store(
+    plan: RoundPlan,
+    now: dt.datetime,
+    times_by_match: Sequence[Sequence[dt.datetime]],
+    *,
+    notify: bool,
+) -> Round:
     program = plan.program
     drawn = Round.objects.create(
         program=program,
@@ -506,8 +515,7 @@ def _store(plan: RoundPlan, now: dt.datetime, *, notify: bool) -> Round:
         Program.Kind.MENTORING: Match.Kind.MENTORING,
         Program.Kind.BUDDY: Match.Kind.BUDDY,
     }.get(program.kind, Match.Kind.INTRO)  # type: ignore[call-overload]
-    for planned in plan.matches:
-        times = suggested_times(plan, planned)
+    for planned, times in zip(plan.matches, times_by_match, strict=True):
         match = Match.objects.create(
             round=drawn,
             program=program,

@@ -124,3 +124,30 @@ def test_one_reminder_and_one_re_ask_after_not_yet(four):
     channels.handle_action(bea, "connect.follow_up", f"{match.pk}:not_yet")  # no third ask
     rounds.follow_ups_send_due(now=reask_at + dt.timedelta(days=40))
     assert len(asks(bea)) == 2
+
+
+def test_pause_me_never_signs_up_someone_who_left_nor_shortens_a_longer_pause(four):
+    match = drawn_match(four)
+    ana, bea = [m.person for m in match.members.order_by("id")][:2]
+    Participation.objects.update_or_create(
+        program=match.program, person=ana, defaults={"status": Participation.Status.LEFT}
+    )
+    with pytest.raises(channels.ActionRefused, match="You left"):
+        channels.handle_action(ana, "connect.pause", str(match.program_id))
+    assert Participation.objects.get(program=match.program, person=ana).status == "left"
+    far = dt.date.today() + dt.timedelta(days=200)
+    Participation.objects.update_or_create(
+        program=match.program, person=bea, defaults={"paused_until": far}
+    )
+    assert "already paused" in channels.handle_action(bea, "connect.pause", str(match.program_id))
+    assert Participation.objects.get(program=match.program, person=bea).paused_until == far
+
+
+def test_not_yet_promises_a_re_ask_only_when_one_is_coming(four):
+    match = drawn_match(four)
+    ana = match.members.order_by("id").first().person
+    first = channels.handle_action(ana, "connect.follow_up", f"{match.pk}:not_yet")
+    assert "once more in a week" in first
+    MatchMember.objects.filter(match=match, person=ana).update(reasked_at=dt.datetime.now(dt.UTC))
+    again = channels.handle_action(ana, "connect.follow_up", f"{match.pk}:not_yet")
+    assert "once more" not in again and "noted" in again
