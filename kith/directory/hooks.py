@@ -53,6 +53,23 @@ def people_left(person_ids: Iterable[int]) -> None:
         transaction.on_commit(_bound(callback, ids), robust=True)
 
 
+_emails_changed: dict[str, PeopleAdded] = {}
+
+
+def register_emails_changed(callback: PeopleAdded, *, key: str | None = None) -> None:
+    """Call `callback(person_ids)` after people's work email changed (an import, SCIM, an
+    edit): whatever was found by the old address (a chat account) must be found again."""
+    _emails_changed[key or f"{callback.__module__}.{callback.__qualname__}"] = callback
+
+
+def emails_changed(person_ids: Iterable[int]) -> None:
+    ids = sorted(set(person_ids))
+    if not ids:
+        return
+    for callback in list(_emails_changed.values()):
+        transaction.on_commit(_bound(callback, ids), robust=True)
+
+
 def _bound(callback: PeopleAdded, ids: list[int]) -> Callable[[], None]:
     def run() -> None:
         callback(list(ids))

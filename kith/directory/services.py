@@ -209,6 +209,9 @@ def person_email_changes_record(
         return 0
     people = Person.objects.in_bulk([c.person_id for c in real])
     Person.objects.filter(pk__in=list(people)).update(email_changed_at=now)
+    from kith.directory import hooks
+
+    hooks.emails_changed(list(people))
     who = _actor_name(actor)
     by = f"{via}{f' run by {who}' if who else ''}"
     contact = str(getattr(settings, "KITH_SECURITY_CONTACT", "") or DEFAULT_SECURITY_CONTACT)

@@ -38,6 +38,12 @@ class NotifyConfig(AppConfig):
             key="notifications",
             build=registry.of_person(my_notifications_data),
         )
+        from kith.directory import hooks
+        from kith.notify.services import chat_accounts_forget
+
+        # An account found by the old address may be someone else's; one who left gets nothing.
+        hooks.register_emails_changed(chat_accounts_forget, key="notify")
+        hooks.register_people_left(chat_accounts_forget, key="notify")
         registry.register_export_section(
             app_label=self.label,
             key="chat_accounts",

@@ -547,6 +547,14 @@ def _thread_for(
     return thread
 
 
+def chat_accounts_forget(person_ids: list[int]) -> None:
+    """Forget these people's chat accounts (their email changed, or they left): the next
+    message looks them up again by their current address."""
+    from kith.notify.models import ChatIdentity
+
+    ChatIdentity.objects.filter(person_id__in=person_ids).delete()
+
+
 def message_of(note: Notification) -> channels.ChatMessage:
     """A notification as a chat message of its own (no buttons: the link leads to Kith)."""
     url = note.url

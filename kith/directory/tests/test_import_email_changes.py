@@ -130,3 +130,34 @@ def test_nothing_is_sent_when_the_write_rolls_back(django_capture_on_commit_call
 def test_masking_keeps_the_domain_and_one_letter():
     assert email_masked("rae.report@example.com") == "r…@example.com"
     assert email_masked("not-an-address") == "…"
+
+
+def test_chat_accounts_found_by_the_old_address_are_forgotten(
+    hr_user, django_capture_on_commit_callbacks
+):
+    """Found by the old (perhaps mistyped) address, a Slack or Matrix account may be someone
+    else's: a changed email, or leaving, forgets it; the next message looks it up again."""
+    from kith.notify.models import ChatIdentity
+
+    _import(CSV, hr_user, django_capture_on_commit_callbacks)
+    maya, rae = Person.objects.get(employee_id="E1"), Person.objects.get(employee_id="E2")
+    ChatIdentity.objects.create(person=rae, provider="slack", external_id="T1:URAE")
+    ChatIdentity.objects.create(person=maya, provider="slack", external_id="T1:UMAYA")
+    _import(
+        CSV.replace("rae@example.com", "rae.new@example.com"),
+        hr_user,
+        django_capture_on_commit_callbacks,
+        name="b.csv",
+    )
+    assert list(ChatIdentity.objects.values_list("person_id", flat=True)) == [maya.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        people_import(
+            content=(
+                HEAD + "E2,Rae Report,rae.new@example.com,,Eng,,Eng,Lisbon,PT,2020-01-01\n"
+            ).encode(),
+            filename="c.csv",
+            actor=hr_user,
+            deactivate_missing=True,
+        )
+    assert not Person.objects.get(pk=maya.pk).is_active
+    assert not ChatIdentity.objects.exists()
