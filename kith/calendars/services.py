@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kith.calendars.adapters import CalendarError, Interval
-from kith.calendars.adapters.addresses import check_url
+from kith.calendars.adapters.addresses import ForbiddenAddress, check_url
 from kith.calendars.adapters.caldav import CaldavCalendar
 from kith.calendars.adapters.google import GoogleCalendar, parse_service_account
 from kith.calendars.adapters.microsoft import MicrosoftGraph
@@ -82,11 +82,16 @@ def calendar_connect_caldav(
     _throttle(person)
     try:
         check_url(url)
-    except CalendarError as exc:
-        if exc.code == ErrorCode.FORBIDDEN_HOST:
+    except ForbiddenAddress as exc:
+        if exc.reason == "insecure":
             raise _invalid(
-                "url", _("Calendar URL: Kith may not call this address (a private network).")
+                "url",
+                _("Calendar URL: use https:// (http only for an internal server Kith may call)."),
             ) from None
+        raise _invalid(
+            "url", _("Calendar URL: Kith may not call this address (a private network).")
+        ) from None
+    except CalendarError:
         raise _invalid("url", _("Calendar URL: this server name could not be found.")) from None
     return _connect(
         person,

@@ -4,11 +4,17 @@ and that nothing of an event (nor the app password) reaches Kith's database."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import urllib.parse
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from caldav.collection import Calendar
 from caldav.davclient import DAVClient
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 
 from kith.calendars.adapters import CalendarError
@@ -19,6 +25,7 @@ from kith.calendars.tests.conftest import database_text
 from kith.connect import rounds
 from kith.connect.tests.factories import ProgramFactory
 from kith.core import calendars as core_calendars
+from kith.core import netpolicy
 from kith.core.permissions import viewer_for_user
 from kith.directory.tests.factories import PersonFactory, login_for
 from kith.touchpoints.services import oneonones
@@ -42,6 +49,31 @@ def _event(calendar: Calendar, start: dt.datetime, end: dt.datetime, word: str =
         location=f"Room {word}",
         attendees=[] if not word else None,
     )
+
+
+@contextmanager
+def redirecting_server(to: str) -> Iterator[str]:
+    """A server on 127.0.0.1 that answers every request with a redirect to `to`."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _redirect(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", to)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_PROPFIND = do_REPORT = do_OPTIONS = _redirect
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/alice/work/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def _viewer(person):
@@ -189,4 +221,86 @@ def test_a_failing_calendar_records_a_code_and_is_not_asked_again_at_once(
     assert busy_for_people([person.pk], *window) == {}  # skipped: no second error recorded
     assert (
         CalendarConnection.objects.get(pk=connection.pk).last_error_at == connection.last_error_at
+    )
+
+
+def _answering(*addresses: str):
+    def resolve(host: str, port: int) -> list[str]:
+        return list(addresses)
+
+    return resolve
+
+
+def test_the_call_goes_only_to_the_vetted_address(radicale_url, local_calendars):
+    """DNS rebinding: the check sees one answer, the HTTP library must not ask again. Radicale
+    listens on 127.0.0.1 only; the system resolver answers "localhost" with 127.0.0.1."""
+    window = (dt.datetime(2030, 1, 7, tzinfo=UTC), dt.datetime(2030, 1, 8, tzinfo=UTC))
+    calendar = _calendar(radicale_url, "pinned")
+    path = urllib.parse.urlsplit(str(calendar.url)).path
+    port = urllib.parse.urlsplit(radicale_url).port
+    # A name no system resolver knows reaches Radicale through the vetted address alone …
+    named = f"http://calendar.kith-rebind.invalid:{port}{path}"
+    adapter = CaldavCalendar(
+        url=named, username="pinned", password=PASSWORD, resolve=_answering("127.0.0.1")
+    )
+    assert adapter.busy(*window) == []
+    # … and when the check saw 127.0.0.2 (nothing listens there), the call goes there too,
+    # not where a second lookup of "localhost" would lead (Radicale, 127.0.0.1).
+    rebound = CaldavCalendar(
+        url=f"http://localhost:{port}{path}",
+        username="pinned",
+        password=PASSWORD,
+        resolve=_answering("127.0.0.2"),
+    )
+    with pytest.raises(CalendarError) as caught:
+        rebound.busy(*window)
+    assert caught.value.code == ErrorCode.UNREACHABLE
+    assert (
+        CaldavCalendar(
+            url=f"http://localhost:{port}{path}", username="pinned", password=PASSWORD
+        ).busy(*window)
+        == []
+    )
+
+
+def test_a_redirect_is_not_followed_even_to_an_allowed_address(radicale_url, local_calendars):
+    window = (dt.datetime(2030, 1, 7, tzinfo=UTC), dt.datetime(2030, 1, 8, tzinfo=UTC))
+    calendar = _calendar(radicale_url, "redirected")
+    # Followed, the redirect would read this calendar without a fault.
+    assert CaldavCalendar(url=str(calendar.url), username="r", password="p").busy(*window) == []
+    with redirecting_server(str(calendar.url)) as url:
+        adapter = CaldavCalendar(url=url, username="r", password="p")
+        with pytest.raises(CalendarError) as caught:
+            adapter.busy(*window)
+    assert caught.value.code in (ErrorCode.UNREACHABLE, ErrorCode.BAD_RESPONSE)
+
+
+def test_a_public_server_needs_https_and_a_translated_private_one_is_refused(db, monkeypatch):
+    """Plain http would carry the app password in clear and let a rebinding name reach an
+    internal server: outside the allowed networks only https is accepted."""
+    person = PersonFactory()
+    public = "93.184.215.14"
+    monkeypatch.setattr(netpolicy, "system_resolve", _answering(public))
+    with override_settings(KITH_CALENDARS_ALLOWED_NETWORKS=[]):
+        with pytest.raises(ValidationError) as refused:
+            calendar_connect_caldav(
+                viewer=_viewer(person), url="http://cal.example.com/dav/", username="", password="p"
+            )
+        assert "use https://" in str(refused.value.message_dict["url"])
+        for translated in ("64:ff9b::a9fe:a9fe", "::ffff:10.0.0.1", "2002:a00:1::1", "100.64.0.9"):
+            monkeypatch.setattr(netpolicy, "system_resolve", _answering(translated))
+            with pytest.raises(ValidationError) as refused:
+                calendar_connect_caldav(
+                    viewer=_viewer(person),
+                    url="https://cal.example.com/dav/",
+                    username="",
+                    password="p",
+                )
+            assert "may not call this address" in str(refused.value.message_dict["url"])
+        monkeypatch.setattr(netpolicy, "system_resolve", _answering(public))
+        calendar_connect_caldav(
+            viewer=_viewer(person), url="https://cal.example.com/dav/", username="", password="p"
+        )
+    assert CalendarConnection.objects.get(person=person).calendar_url == (
+        "https://cal.example.com/dav/"
     )
