@@ -7,11 +7,19 @@ choices, after that message, by someone Kith knows (ChatIdentity → person), it
 handler's answer in the room as a reply. Everything else is ignored: other rooms (invites from
 strangers are never accepted), other text, edits, the bot's own messages. No text is kept
 and only ids are logged; a reply's text is read in memory to see whether it is a number.
+
+The very first read (no stored position: just connected, or the position was forgotten) only
+notes where the bot's events stand: a first /sync returns recent history, and answering it
+again would undo what people changed since (a pause lifted on the page, say). When a room's
+timeline in a /sync is `limited` (more new events than the filter's limit), the gap is read
+with /messages, backwards from the timeline's start to where the last read stopped, a few
+pages at most, so a burst of chatter does not hide an answer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -21,28 +29,33 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kith.matrix import account
-from kith.matrix.client import MatrixError, call, quote
+from kith.matrix.client import MatrixError, Session, call, quote
 from kith.matrix.models import MatrixRoom, MatrixSyncState
-from kith.matrix.provider import REACTIONS, MatrixProvider, post
+from kith.matrix.provider import REACTIONS, MatrixProvider, post, reactable
 from kith.notify import channels
 from kith.notify.models import ChatIdentity
 
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=2)
-TIMELINE_LIMIT = 100
-# Only what answers need: the timeline's messages and reactions, nothing of state, presence,
-# receipts, typing or account data.
-SYNC_FILTER = {
-    "presence": {"types": []},
-    "account_data": {"types": []},
-    "room": {
-        "timeline": {"types": ["m.room.message", "m.reaction"], "limit": TIMELINE_LIMIT},
-        "state": {"types": []},
-        "ephemeral": {"types": []},
+TIMELINE_LIMIT = 100  # events per room in one /sync (and per page of /messages)
+GAP_PAGES = 10  # pages of /messages read back into a limited timeline, at most
+EVENT_TYPES = ["m.room.message", "m.reaction"]
+
+
+def sync_filter() -> dict[str, Any]:
+    """Only what answers need: the timeline's messages and reactions, nothing of state,
+    presence, receipts, typing or account data."""
+    return {
+        "presence": {"types": []},
         "account_data": {"types": []},
-    },
-}
+        "room": {
+            "timeline": {"types": EVENT_TYPES, "limit": TIMELINE_LIMIT},
+            "state": {"types": []},
+            "ephemeral": {"types": []},
+            "account_data": {"types": []},
+        },
+    }
 
 
 @dataclass(frozen=True)
@@ -71,8 +84,15 @@ def answers_read(*, now: dt.datetime | None = None) -> int:
         MatrixSyncState.objects.filter(pk=1, claimed_until=lease).update(claimed_until=None)
         return 0
     handled = 0
-    for answer in answers_in(data, bot.credentials.user_id):
-        handled += _handle(bot, answer)
+    if state.next_batch:  # a first read only notes the position (see the module's docstring)
+        try:
+            _fill_gaps(bot, data, since=state.next_batch)
+        except MatrixError as exc:
+            log.warning("matrix messages failed (%s %s)", exc.status, exc.errcode)
+            MatrixSyncState.objects.filter(pk=1, claimed_until=lease).update(claimed_until=None)
+            return 0
+        for answer in answers_in(data, bot.credentials.user_id):
+            handled += _handle(bot, answer)
     MatrixSyncState.objects.filter(pk=1, claimed_until=lease).update(
         next_batch=str(data.get("next_batch", state.next_batch))[:255], claimed_until=None
     )
@@ -88,13 +108,77 @@ def _claim(now: dt.datetime) -> dt.datetime | None:
 
 
 def _sync(bot: account.Account, since: str) -> dict[str, Any]:
-    query = f"?timeout=0&filter={quote(json.dumps(SYNC_FILTER, separators=(',', ':')))}"
+    query = f"?timeout=0&filter={quote(json.dumps(sync_filter(), separators=(',', ':')))}"
     if since:
         query += f"&since={quote(since)}"
     answer: dict[str, Any] = call(
         bot.credentials, lambda s: s.raw("GET", "/_matrix/client/v3/sync" + query)
     )
     return answer
+
+
+def _fill_gaps(bot: account.Account, data: dict[str, Any], *, since: str) -> None:
+    """Complete, in place, the limited timelines of rooms that offer choices: the events
+    between where the last read stopped (`since`) and the timeline's first event, read back
+    with /messages, oldest first, stopping at the offer's time or after GAP_PAGES pages."""
+    joined = (data.get("rooms") or {}).get("join") or {}
+    limited = [
+        room_id
+        for room_id, room in joined.items()
+        if (room.get("timeline") or {}).get("limited") and (room["timeline"].get("prev_batch"))
+    ]
+    if not limited:
+        return
+    offering = dict(
+        MatrixRoom.objects.filter(room_id__in=limited, offered_at__isnull=False).values_list(
+            "room_id", "offered_at"
+        )
+    )
+    for room_id in limited:
+        offered_at = offering.get(room_id)
+        if offered_at is None:
+            continue
+        timeline = joined[room_id]["timeline"]
+        earlier = call(
+            bot.credentials,
+            functools.partial(
+                _read_back,
+                room_id=room_id,
+                start=str(timeline["prev_batch"]),
+                since=since,
+                offered_at=offered_at,
+            ),
+        )
+        if earlier:
+            log.info("matrix room %s: %s earlier event(s) read back", room_id, len(earlier))
+        timeline["events"] = [*earlier, *(timeline.get("events") or [])]
+
+
+async def _read_back(
+    session: Session, *, room_id: str, start: str, since: str, offered_at: dt.datetime
+) -> list[dict[str, Any]]:
+    """The room's events from `start` back to `since` (or the offer), oldest first."""
+    room_filter = json.dumps({"types": EVENT_TYPES}, separators=(",", ":"))
+    offered_ms = offered_at.timestamp() * 1000
+    found: list[dict[str, Any]] = []
+    token = start
+    for _page in range(GAP_PAGES):
+        query = (
+            f"?dir=b&limit={TIMELINE_LIMIT}&from={quote(token)}&to={quote(since)}"
+            f"&filter={quote(room_filter)}"
+        )
+        answer = await session.raw(
+            "GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/messages{query}"
+        )
+        chunk = [e for e in answer.get("chunk") or [] if isinstance(e, dict)]
+        found.extend(chunk)
+        older = [e.get("origin_server_ts") for e in chunk]
+        reached_offer = any(isinstance(ts, int) and ts < offered_ms for ts in older)
+        token = str(answer.get("end") or "")
+        if not chunk or not token or reached_offer:
+            break
+    found.reverse()
+    return found
 
 
 def answers_in(data: dict[str, Any], bot_id: str) -> list[Answer]:
@@ -147,7 +231,12 @@ def _reaction_index(event: dict[str, Any], content: dict[str, Any], room: Matrix
     ):
         return None
     key = str(relates.get("key", "")).replace("\ufe0f", "").strip()
-    return REACTIONS.index(key) if key in REACTIONS else None
+    if key not in REACTIONS:
+        return None
+    index = REACTIONS.index(key)
+    # Only answer choices take reactions (kith.matrix.provider.reactable).
+    offered_ids = [str(pair[0]) for pair in room.offered if pair]
+    return index if index < reactable(offered_ids) else None
 
 
 def _reply_index(content: dict[str, Any]) -> int | None:

@@ -35,5 +35,5 @@ def _status() -> tuple[bool, str]:
 
     account = current()
     if account is None:
-        return False, "No bot account"
-    return True, f"Bot {account.credentials.user_id}"
+        return False, "No bot account connected yet."
+    return True, f"Kith posts as {account.credentials.user_id}."

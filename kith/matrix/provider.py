@@ -4,9 +4,15 @@
   person invited, and listed in the bot's `m.direct` account data), reused while they are in
   it or invited to it.
 - A group: a new private room per group (is_direct, every member invited); notify keeps its
-  id in ChatThread and passes it back as `thread` for the follow-up.
+  id in ChatThread and passes it back as `thread` for the follow-up. Before posting into an
+  existing room, each recipient who is no longer in it (left, declined the invite, was
+  kicked) is invited again, so nobody silently misses a message counted as sent; one who
+  cannot be invited (banned) makes the send Unreachable.
 - The message is `m.text` with a plain `body` and an escaped HTML `formatted_body`; choices
-  are numbered ("Reply 1 for We met, …, or react ✅ ⏳ ❌"). The room's row keeps the offered
+  are numbered ("Reply 1 for We met, …"). Reactions (✅ ⏳ ❌) are offered only for answer
+  choices: the leading actions that share the first action's id, when there are at least two
+  (a follow-up's We met / Not yet / Couldn't); an action on its own ("Pause me") is a
+  numbered reply only, so a quick ✅ never pauses anyone. The room's row keeps the offered
   [action id, value] pairs, so kith.matrix.answers can map a reply back; never the text.
 
 Errors: rate limits, server errors and the network raise ChatFailed (notify retries); a
@@ -37,8 +43,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Reactions stand for the first choices, in order (✅ the first, ⏳ the second, ❌ the third).
+# Reactions stand for the answer choices, in order (✅ the first, ⏳ the second, ❌ the third).
 REACTIONS = ("✅", "⏳", "❌")
+PRESENT = {"join", "invite"}
 UNREACHABLE_CODES = {"M_NOT_FOUND", "M_FORBIDDEN", "M_INVALID_PARAM", "M_BAD_JSON"}
 
 
@@ -52,6 +59,21 @@ def _failure(exc: MatrixError, what: str) -> Exception:
 # --- Rendering ----------------------------------------------------------------------------------
 
 
+def reactable(action_ids: Sequence[str]) -> int:
+    """How many of the offered actions (by id, in order) a reaction may pick: the leading
+    actions sharing the first one's id, when there are at least two of them (answer choices
+    such as We met / Not yet / Couldn't), at most one per reaction; else none. An action on
+    its own ("Pause me") is too weighty for a tap on ✅."""
+    if not action_ids:
+        return 0
+    count = 0
+    for action_id in action_ids:
+        if action_id != action_ids[0]:
+            break
+        count += 1
+    return min(count, len(REACTIONS)) if count >= 2 else 0
+
+
 def choices_line(actions: Sequence[channels.ChatAction]) -> str:
     if not actions:
         return ""
@@ -59,10 +81,12 @@ def choices_line(actions: Sequence[channels.ChatAction]) -> str:
         _("%(number)s for %(label)s") % {"number": i, "label": a.label}
         for i, a in enumerate(actions, start=1)
     )
-    reacts = " ".join(REACTIONS[: min(len(actions), len(REACTIONS))])
+    count = reactable([a.action_id for a in actions])
+    if not count:
+        return _("Reply %(numbered)s") % {"numbered": numbered}
     return _("Reply %(numbered)s, or react %(reactions)s") % {
         "numbered": numbered,
-        "reactions": reacts,
+        "reactions": " ".join(REACTIONS[:count]),
     }
 
 
@@ -116,6 +140,23 @@ async def _membership(session: Session, room_id: str, user_id: str) -> str:
     return str(answer.get("membership", ""))
 
 
+async def _invite_missing(session: Session, room_id: str, user_ids: Sequence[str]) -> int:
+    """Invite again each recipient who is no longer in the room (left, declined the invite,
+    was kicked); returns how many were invited. Someone banned from it is Unreachable there
+    (notify then starts a new conversation)."""
+    invited = 0
+    for user_id in user_ids:
+        membership = await _membership(session, room_id, user_id)
+        if membership in PRESENT:
+            continue
+        if membership == "ban":
+            raise channels.Unreachable("Matrix: a recipient is banned from this room")
+        path = f"/_matrix/client/v3/rooms/{quote(room_id)}/invite"
+        await session.raw("POST", path, {"user_id": user_id})
+        invited += 1
+    return invited
+
+
 def _direct_path(bot: str) -> str:
     return f"/_matrix/client/v3/user/{quote(bot)}/account_data/m.direct"
 
@@ -136,7 +177,7 @@ async def _reuse_or_create(
     """The newest candidate room the person is still in or invited to, else a new direct
     room, listed in the bot's m.direct."""
     for room_id in candidates:
-        if await _membership(session, room_id, user_id) in {"join", "invite"}:
+        if await _membership(session, room_id, user_id) in PRESENT:
             return room_id
     room_id = await _create_room(session, [user_id])
     direct = await _direct_rooms(session, bot)  # re-read: keep what changed meanwhile
@@ -210,6 +251,9 @@ class MatrixProvider:
         try:
             if thread:
                 room_id = thread
+                invited = call(credentials, lambda s: _invite_missing(s, room_id, addresses))
+                if invited:
+                    log.info("matrix room %s: %s recipient(s) invited again", room_id, invited)
             elif group:
                 room_id = call(credentials, lambda s: _create_room(s, addresses))
             else:

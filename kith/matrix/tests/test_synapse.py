@@ -14,7 +14,7 @@ import pytest
 
 from kith.connect import rounds, services
 from kith.connect.engine.cadence import round_dates
-from kith.connect.models import MatchMember
+from kith.connect.models import MatchMember, Participation
 from kith.connect.tests.factories import ProgramFactory
 from kith.directory.models import ContactPreference, Person
 from kith.directory.tests.factories import PersonFactory
@@ -250,6 +250,97 @@ def test_nothing_anyone_writes_is_stored(synapse, matrix_account, matrix_person,
     assert_nowhere_in_database(PLANTED)
 
 
+def test_a_first_read_only_notes_the_position(synapse, matrix_account, matrix_person, answered):
+    """Reconnecting forgets the position: the next /sync is a first one, returning recent
+    history. Answering it again would undo what people changed since (a pause lifted)."""
+    from kith.matrix.models import MatrixSyncState
+
+    (ana, ana_user), (ben, _) = matrix_person("kim"), matrix_person("lou")
+    provider = MatrixProvider()
+    addresses = [provider.address_of(p) for p in (ana, ben)]
+    room_id = provider.send(addresses, channels.ChatMessage("Hi", "", actions=choices()))
+    synapse.join(ana_user, room_id)
+    synapse.send_text(ana_user, room_id, "4")
+    assert answers.answers_read() == 1
+    MatrixSyncState.objects.all().delete()  # what reconnecting the bot does
+
+    assert answers.answers_read() == 0  # "4" is in the first sync's history: not again
+    state = MatrixSyncState.objects.get()
+    assert state.next_batch and state.claimed_until is None
+    synapse.send_text(ana_user, room_id, "1")
+    assert answers.answers_read() == 1
+    assert answered == [(ana.pk, "test.pause", "3"), (ana.pk, "test.follow_up", "7:yes")]
+
+
+def test_a_burst_of_chatter_does_not_hide_an_answer(
+    synapse, matrix_account, matrix_person, answered, monkeypatch
+):
+    """More new events than the /sync filter's limit: the timeline comes back `limited`, and
+    the gap is read back with /messages (to where the last read stopped, never further)."""
+    monkeypatch.setattr(answers, "TIMELINE_LIMIT", 3)
+    (ana, ana_user), (ben, ben_user) = matrix_person("max"), matrix_person("ned")
+    provider = MatrixProvider()
+    addresses = [provider.address_of(p) for p in (ana, ben)]
+    room_id = provider.send(addresses, channels.ChatMessage("Met?", "", actions=choices()))
+    synapse.join(ana_user, room_id)
+    synapse.join(ben_user, room_id)
+    synapse.send_text(ana_user, room_id, "1")
+    for n in range(5):
+        synapse.send_text(ben_user, room_id, f"chatter {n}")
+    assert answers.answers_read() == 1
+    assert answered == [(ana.pk, "test.follow_up", "7:yes")]
+
+    synapse.send_text(ben_user, room_id, "2")
+    for n in range(7):
+        synapse.send_text(ana_user, room_id, f"more chatter {n}")
+    assert answers.answers_read() == 1  # Ben's "2"; Ana's "1" (before the last read) not again
+    assert answered == [
+        (ana.pk, "test.follow_up", "7:yes"),
+        (ben.pk, "test.follow_up", "7:not_yet"),
+    ]
+
+
+def test_someone_who_left_the_group_room_is_invited_again(synapse, matrix_account, matrix_person):
+    (ana, ana_user), (ben, ben_user), (cy, cy_user) = (
+        matrix_person(n) for n in ("ona", "pat", "quin")
+    )
+    provider = MatrixProvider()
+    addresses = [provider.address_of(p) for p in (ana, ben, cy)]
+    room_id = provider.send(addresses, channels.ChatMessage("Meet", ""))
+    synapse.join(ana_user, room_id)
+    synapse.join(ben_user, room_id)
+    leave = f"/_matrix/client/v3/rooms/{room_id}/leave"
+    synapse.api("POST", leave, token=ben_user.access_token, body={})  # Ben left
+    synapse.api("POST", leave, token=cy_user.access_token, body={})  # Cy declined the invite
+    assert room_id not in invites(synapse, cy_user)
+
+    follow_up = channels.ChatMessage("Did you meet?", "")
+    assert provider.send(addresses, follow_up, thread=room_id) == room_id
+    for user in (ben_user, cy_user):
+        assert room_id in invites(synapse, user)  # invited again, so the message reaches them
+    synapse.join(cy_user, room_id)
+    assert [m["body"] for m in messages_in(synapse, cy_user, room_id)][-1] == "Did you meet?"
+    # Ana, still in the room, is not invited again (and the follow-up reached her).
+    assert [m["body"] for m in messages_in(synapse, ana_user, room_id)] == ["Meet", "Did you meet?"]
+
+
+def test_someone_banned_from_the_group_room_is_unreachable_there(
+    synapse, matrix_account, matrix_bot, matrix_person
+):
+    (ana, ana_user), (ben, _) = matrix_person("ray"), matrix_person("sid")
+    provider = MatrixProvider()
+    addresses = [provider.address_of(p) for p in (ana, ben)]
+    room_id = provider.send(addresses, channels.ChatMessage("Meet", ""))
+    synapse.api(
+        "POST",
+        f"/_matrix/client/v3/rooms/{room_id}/ban",
+        token=matrix_bot.access_token,
+        body={"user_id": ana_user.user_id},
+    )
+    with pytest.raises(channels.Unreachable):  # notify starts a new room for them
+        provider.send(addresses, channels.ChatMessage("Did you meet?", ""), thread=room_id)
+
+
 def assert_nowhere_in_database(word: str) -> None:
     from django.db import connection
 
@@ -315,9 +406,24 @@ def test_an_intro_round_through_synapse(synapse, matrix_account):
             (intro,) = messages_in(synapse, user, room_id)
             assert intro["body"].startswith(f"{program.name}: meet ")
             assert "Reply 1 for Pause me" in intro["body"]
+            assert "react" not in intro["body"]  # the intro's one action takes no reaction
     # The paused person receives nothing: no invite, no room.
     assert synapse.sync(people[paused]).get("rooms", {}).get("invite", {}) == {}
     assert not ChatIdentity.objects.filter(person=paused).exists()
+
+    # A ✅ on the intro is a greeting, not "Pause me": nobody is paused.
+    first_match, (first_person, _) = next(iter(members.items()))
+    intro_event = MatrixRoom.objects.get(room_id=rooms[f"connect.match:{first_match}"])
+    synapse.react(
+        people[first_person],
+        intro_event.room_id,
+        intro_event.offered_event_id,
+        "✅",
+    )
+    assert answers.answers_read() == 0
+    assert not Participation.objects.filter(
+        program=program, person=first_person, paused_until__isnull=False
+    ).exists()
 
     # A week later "did you meet?" lands in the same rooms, with numbered choices.
     follow_up_time = intro_time + dt.timedelta(days=8)

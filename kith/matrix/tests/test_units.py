@@ -13,7 +13,7 @@ from kith.matrix import account, answers, services
 from kith.matrix.account import TOKEN_PURPOSE, derived_id, is_matrix_id
 from kith.matrix.client import MatrixError
 from kith.matrix.models import MatrixAccount, MatrixRoom
-from kith.matrix.provider import MatrixProvider, _failure, content_of
+from kith.matrix.provider import MatrixProvider, _failure, choices_line, content_of, reactable
 from kith.matrix.tests.synapse import free_port
 from kith.notify import channels
 from kith.notify.models import ChatIdentity
@@ -106,6 +106,55 @@ def test_reactions_count_only_on_the_offered_message_and_after_it(db):
     assert reaction("✅", on="$older") is None
     assert reaction("✅", sender="@k:x") is None  # the bot itself
     assert reaction("✅", at=now_ms - 3_600_000) is None  # before the message was posted
+
+
+PAUSE = channels.ChatAction("connect.pause", "3", "Pause me")
+
+
+def test_reactions_are_offered_only_for_answer_choices():
+    # The follow-up: three answers share an action id, then "Pause me" (a reply only).
+    assert reactable([a.action_id for a in (*ACTIONS, PAUSE)]) == 3
+    assert choices_line((*ACTIONS, PAUSE)) == (
+        "Reply 1 for We met, 2 for Not yet, 3 for Couldn't, 4 for Pause me, or react ✅ ⏳ ❌"
+    )
+    # The intro offers only "Pause me": numbered, and no reaction is mentioned.
+    assert reactable([PAUSE.action_id]) == 0
+    assert choices_line((PAUSE,)) == "Reply 1 for Pause me"
+    assert "react" not in content_of(channels.ChatMessage("Meet", "", actions=(PAUSE,)))["body"]
+    # Two different actions are not a set of answers; two answers are.
+    assert reactable(["connect.pause", "connect.follow_up"]) == 0
+    assert reactable(["a", "a", "a", "a", "b"]) == 3  # one reaction per answer, three at most
+    assert choices_line(ACTIONS[:2]).endswith("or react ✅ ⏳")
+
+
+def test_a_reaction_never_picks_an_action_offered_alone(db):
+    now_ms = int(timezone.now().timestamp() * 1000)
+
+    def react(offered: list, key: str):
+        room = MatrixRoom(
+            room_id="!r:x",
+            offered=offered,
+            offered_event_id="$offer",
+            offered_at=timezone.now() - dt.timedelta(minutes=1),
+        )
+        relates = {"rel_type": "m.annotation", "event_id": "$offer", "key": key}
+        event = {"type": "m.reaction", "content": {"m.relates_to": relates}}
+        return answers._choice({**event, "sender": "@a:x", "origin_server_ts": now_ms}, room, "")
+
+    intro = [["connect.pause", "3"]]
+    assert react(intro, "✅") is None  # a ✅ on an intro pauses nobody
+    follow_up = [[a.action_id, a.value] for a in (*ACTIONS, PAUSE)]
+    assert react(follow_up, "✅") == ("connect.follow_up", "5:yes")
+    assert react(follow_up, "❌") == ("connect.follow_up", "5:no")
+    # A numbered reply still reaches "Pause me".
+    reply = {"type": "m.room.message", "content": {"msgtype": "m.text", "body": "1"}}
+    room = MatrixRoom(
+        room_id="!r:x", offered=intro, offered_event_id="$offer", offered_at=timezone.now()
+    )
+    picked = answers._choice(
+        {**reply, "sender": "@a:x", "origin_server_ts": now_ms + 60_000}, room, ""
+    )
+    assert picked == ("connect.pause", "3")
 
 
 @pytest.mark.parametrize(
