@@ -18,6 +18,8 @@ from kith.notify.channels import ActionRefused, ChatAction, ChatMessage
 FOLLOW_UP = "connect.follow_up"
 PAUSE = "connect.pause"
 PAUSE_FOR = dt.timedelta(days=28)
+# "Did you meet?" the first time, as the one reminder, and as the one re-ask after "Not yet".
+ASKS = {"connect.follow_up": "", "connect.reminder": "Reminder: ", "connect.reask": "Once more: "}
 
 
 def render_group(group_key: str, kind: str, people: Sequence[Person]) -> ChatMessage | None:
@@ -29,9 +31,9 @@ def render_group(group_key: str, kind: str, people: Sequence[Person]) -> ChatMes
     everyone = names_in_match(match)
     link = messages.absolute(messages.match_path(match.pk))
     pause = ChatAction(PAUSE, str(program.pk), "Pause me")
-    if kind == "connect.follow_up":
+    if kind in ASKS:
         return ChatMessage(
-            subject=f"Did you meet? {everyone}",
+            subject=f"{ASKS[kind]}Did you meet? {everyone}",
             body=(
                 f"A little while ago {program.name} introduced {everyone}. Did you get to "
                 "meet? Each of you answers for yourself; it helps the next round suggest "

@@ -733,7 +733,7 @@ def follow_ups_send_due(*, now: dt.datetime | None = None) -> int:
         day = member.match.round.scheduled_for + dt.timedelta(days=program.follow_up_days)
         if intro_due(program, day, member.person) > now:
             continue
-        sent += _ask(member, "follow_up_sent_at", now, again="")
+        sent += _ask(member, "follow_up_sent_at", now, again="", kind="connect.follow_up")
     reminders = unanswered.filter(
         follow_up_sent_at__lte=now - REMIND_AFTER,
         # not the backlog of follow-ups from before reminders existed, nor a stuck sweep's
@@ -742,14 +742,14 @@ def follow_ups_send_due(*, now: dt.datetime | None = None) -> int:
         reask_at=None,
     )
     for member in reminders:
-        sent += _ask(member, "reminded_at", now, again="Reminder: ")
+        sent += _ask(member, "reminded_at", now, again="Reminder: ", kind="connect.reminder")
     reasks = unanswered.filter(reask_at__lte=now, reasked_at__isnull=True)
     for member in reasks:
-        sent += _ask(member, "reasked_at", now, again="Once more: ")
+        sent += _ask(member, "reasked_at", now, again="Once more: ", kind="connect.reask")
     return sent
 
 
-def _ask(member: MatchMember, claim_field: str, now: dt.datetime, *, again: str) -> int:
+def _ask(member: MatchMember, claim_field: str, now: dt.datetime, *, again: str, kind: str) -> int:
     claimed = MatchMember.objects.filter(pk=member.pk, **{f"{claim_field}__isnull": True}).update(
         **{claim_field: now}
     )
@@ -764,7 +764,7 @@ def _ask(member: MatchMember, claim_field: str, now: dt.datetime, *, again: str)
             program=program, reader=member.person, others=others, match_id=member.match_id
         ),
         url=messages.match_path(member.match_id),
-        kind="connect.follow_up",
+        kind=kind,
         group=messages.group_key(member.match_id),
         now=now,
     )

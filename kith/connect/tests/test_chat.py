@@ -64,6 +64,9 @@ def test_the_group_message_names_everyone_and_offers_the_answers(four):
     assert [a.label for a in intro.actions] == ["Pause me"]
     assert intro.url.endswith(f"/connect/matches/{match.pk}/")
     ask = chat.render_group(f"connect.match:{match.pk}", "connect.follow_up", people)
+    reminder = chat.render_group(f"connect.match:{match.pk}", "connect.reminder", people)
+    assert reminder.subject.startswith("Reminder: Did you meet?")
+    assert [a.label for a in reminder.actions] == [a.label for a in ask.actions]
     assert [a.label for a in ask.actions] == ["We met", "Not yet", "Couldn't", "Pause me"]
     assert ask.actions[0].value == f"{match.pk}:yes"
     assert chat.render_group("connect.match:999999", "connect.intro", people) is None
@@ -102,7 +105,9 @@ def test_one_reminder_and_one_re_ask_after_not_yet(four):
 
     def asks(person: Person) -> list[str]:
         return list(
-            Notification.objects.filter(person=person, kind="connect.follow_up")
+            Notification.objects.filter(
+                person=person, kind__in=["connect.follow_up", "connect.reminder", "connect.reask"]
+            )
             .order_by("id")
             .values_list("subject", flat=True)
         )
