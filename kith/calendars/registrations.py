@@ -34,7 +34,7 @@ def _status() -> tuple[bool, str]:
 
     org = [p.get_provider_display() for p in ProviderSettings.objects.order_by("provider")]
     people = CalendarConnection.objects.count()
-    detail = f"{people} {'person' if people == 1 else 'people'} connected"
+    detail = f"{people} {'person' if people == 1 else 'people'} connected a calendar."
     if org:
-        detail = f"{' and '.join(org)} for everyone; {detail}"
+        detail = f"{' and '.join(org)} set up for everyone; {detail}"
     return bool(org) or people > 0, detail

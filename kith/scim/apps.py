@@ -22,8 +22,8 @@ class ScimConfig(AppConfig):
             key="scim",
             title="SCIM provisioning",
             description="Okta, Microsoft Entra ID and other identity providers create, update "
-            "and deactivate people at /scim/v2/ (deactivation never deletes). Tokens are "
-            "created with `kith scim_token create NAME`.",
+            "and deactivate people (deactivating never deletes). Make a token for yours on "
+            "its page.",
             url_name="scim_admin:settings",
             status=_status,
             order=30,
@@ -38,8 +38,8 @@ def _status() -> tuple[bool, str]:
     last = tokens.exclude(last_used_at=None).order_by("-last_used_at").first()
     detail = f"{count} active token{'s' if count != 1 else ''}"
     if last is not None and last.last_used_at is not None:
-        detail += f"; last used {last.last_used_at:%Y-%m-%d %H:%M} UTC"
-    return count > 0, detail
+        detail += f", last used {last.last_used_at:%Y-%m-%d %H:%M} UTC"
+    return count > 0, detail + "."
 
 
 def _my_record(person: Any) -> dict[str, object]:

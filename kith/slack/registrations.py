@@ -10,7 +10,7 @@ from kith.slack.models import SlackWorkspace
 def status() -> tuple[bool, str]:
     names = [w.team_name or w.team_id for w in SlackWorkspace.objects.all()[:5]]
     if not names:
-        return False, "Not connected."
+        return False, "No workspace connected yet."
     return True, "Connected to " + ", ".join(names) + "."
 
 
@@ -19,7 +19,8 @@ def register_all(app_label: str) -> None:
         app_label=app_label,
         key="slack",
         title="Slack",
-        description="Intros as group DMs with follow-up buttons, reminders, App Home, /kudos.",
+        description="Intros as group messages with follow-up buttons, reminders, a Home tab "
+        "and /kudos, for people who choose Slack.",
         url_name="slack:settings",
         status=status,
         order=10,

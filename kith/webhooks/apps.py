@@ -49,7 +49,7 @@ def _status() -> tuple[bool, str]:
     from kith.webhooks.models import Endpoint
 
     active = Endpoint.objects.filter(is_active=True).count()
-    return active > 0, f"{active} active endpoint{'s' if active != 1 else ''}"
+    return active > 0, f"{active} active endpoint{'s' if active != 1 else ''}."
 
 
 def _mine(viewer: object) -> list[dict[str, object]]:
