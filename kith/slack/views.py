@@ -91,6 +91,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     require(selectors.can_manage_slack(viewer), selectors.ONLY_HR)
     context = {
+        "nav": "integrations",
         "workspaces": selectors.workspaces(),
         "oauth": selectors.oauth_configured(),
         "signing_secret_set": bool(getattr(settings, "KITH_SLACK_SIGNING_SECRET", "")),
