@@ -179,7 +179,7 @@ def provider_settings(request: HttpRequest) -> HttpResponse:
         request,
         "calendars/settings.html",
         {
-            "nav": "calendars",
+            "nav": "integrations",
             "google": current[Provider.GOOGLE],
             "microsoft": microsoft,
             "google_form": google_form,
