@@ -7,13 +7,16 @@ the answer, exactly as on the page."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.signals import request_finished
 from slack_sdk.signature import SignatureVerifier
 
 from kith.celebrate.services import kudos_give
@@ -28,6 +31,8 @@ log = logging.getLogger(__name__)
 
 # Answers only the person who gave them should see (a group DM does not learn who paused).
 PRIVATE_ACTIONS = frozenset({"connect.pause"})
+ANSWERED_BLOCK = "kith_answered_"  # + the Slack user id: one "answered" line per person
+MAX_BLOCKS = 50  # Slack's limit of blocks per message
 
 
 def is_signed(body: bytes, headers: Mapping[str, str]) -> bool:
@@ -75,17 +80,45 @@ def team_of(body: bytes) -> str:
     return str(found or "")
 
 
-def _say_privately(team_id: str, channel: str, user_id: str, text: str) -> None:
-    workspace = selectors.workspace_for_team(team_id)
-    if workspace is None or not channel:
+# --- After the response --------------------------------------------------------------------------
+# Slack wants an interaction answered within three seconds. The answer itself is recorded
+# before the 200 (handle_action runs in the request); what Slack only shows — the "who
+# answered" line and the private confirmation, two Web API calls of up to 10 s each — runs
+# after the response has been sent: Django sends `request_finished` when the server closes
+# the response, after writing it. The work waits in memory, per thread (a server handles
+# one request at a time per thread), never in a table: the message's blocks it carries are
+# Kith's own message, and are not kept.
+
+_after_response = threading.local()
+
+
+def _later(work: Callable[[], None]) -> None:
+    pending: list[Callable[[], None]] | None = getattr(_after_response, "work", None)
+    if pending is None:
+        pending = _after_response.work = []
+    pending.append(work)
+
+
+def run_after_response(**_kwargs: Any) -> None:
+    """Run (and forget) the Slack calls this thread's request left for after its response."""
+    pending: list[Callable[[], None]] = getattr(_after_response, "work", None) or []
+    _after_response.work = []
+    for work in pending:
+        try:
+            work()
+        except Exception:  # one failed reply must not stop the others
+            log.exception("slack reply after the response failed")
+
+
+request_finished.connect(run_after_response, dispatch_uid="kith.slack.inbound.after_response")
+
+
+def _say_privately(token: str, team_id: str, channel: str, user_id: str, text: str) -> None:
+    if not channel:
         return
     try:
         client.call(
-            client.web_client(workspace.bot_token),
-            "chat.postEphemeral",
-            channel=channel,
-            user=user_id,
-            text=text,
+            client.web_client(token), "chat.postEphemeral", channel=channel, user=user_id, text=text
         )
     except (SlackError, ChatFailed):
         log.warning("slack ephemeral reply failed team=%s", team_id)
@@ -95,50 +128,74 @@ def _say_privately(team_id: str, channel: str, user_id: str, text: str) -> None:
 
 
 def handle_interaction(payload: Mapping[str, Any]) -> None:
+    """Record the answers of a button press now; tell Slack what to show after the response."""
     kind = str(payload.get("type") or "")
     team_id = str((payload.get("team") or {}).get("id") or "")
     log.info("slack interaction %s team=%s", kind, team_id)
     if kind != "block_actions":
         return
+    workspace = selectors.workspace_for_team(team_id)
+    token = str(workspace.bot_token) if workspace is not None else ""
     user_id = str((payload.get("user") or {}).get("id") or "")
     channel = str((payload.get("channel") or {}).get("id") or "")
     message = payload.get("message") or {}
+
+    def say(text: str) -> None:
+        if token:
+            _later(functools.partial(_say_privately, token, team_id, channel, user_id, text))
+
     for action in payload.get("actions") or []:
         action_id = blocks.kith_action_of(str(action.get("action_id") or ""))
         if action_id is None:  # "Open in Kith" and other links: nothing to do
             continue
         person = selectors.person_for_slack_user(team_id, user_id)
         if person is None:
-            _say_privately(team_id, channel, user_id, selectors.link_your_account_text())
+            say(selectors.link_your_account_text())
             return
         try:
             reply = channels.handle_action(person, action_id, str(action.get("value") or ""))
         except ActionRefused as exc:
-            _say_privately(team_id, channel, user_id, blocks.escape(str(exc)))
+            say(blocks.escape(str(exc)))
             continue
         log.info("slack action %s person=%s", action_id, person.pk)
-        if action_id not in PRIVATE_ACTIONS and message.get("ts") and channel:
+        if token and action_id not in PRIVATE_ACTIONS and message.get("ts") and channel:
             # That they answered, not what: whether someone met is theirs to tell (and the
             # handler's reply, which may say more, goes to them alone).
-            _show_answer(team_id, channel, message, f"{person.display_name} answered ✓")
+            updated = answered_blocks(
+                message.get("blocks") or [], user_id, f"{person.display_name} answered ✓"
+            )
+            ts = str(message["ts"])
+            _later(functools.partial(_show_answer, token, team_id, channel, ts, updated))
         if reply:
-            _say_privately(team_id, channel, user_id, blocks.escape(reply))
+            say(blocks.escape(reply))
 
 
-def _show_answer(team_id: str, channel: str, message: Mapping[str, Any], line: str) -> None:
-    """Update the message in place: the blocks Slack sent back, one "who answered" line more.
-    The message's text is not read or kept."""
-    workspace = selectors.workspace_for_team(team_id)
-    if workspace is None:
-        return
+def answered_blocks(original: Sequence[Any], user_id: str, line: str) -> list[dict[str, Any]]:
+    """The message as Slack sent it back, with this person's "answered" line: replaced when
+    they answered before (a second press, a changed answer), else added at the end. The
+    blocks are used only to build this update, never kept."""
+    block_id = f"{ANSWERED_BLOCK}{user_id}"[:255]
+    kept = [b for b in original if isinstance(b, dict) and b.get("block_id") != block_id]
+    context = {
+        "type": "context",
+        "block_id": block_id,
+        "elements": [{"type": "mrkdwn", "text": blocks.escape(line)[: blocks.SECTION_LIMIT]}],
+    }
+    return [*kept[: MAX_BLOCKS - 1], context]
+
+
+def _show_answer(
+    token: str, team_id: str, channel: str, ts: str, updated: list[dict[str, Any]]
+) -> None:
+    """Update the message in place (chat.update): its text is not read or kept."""
     try:
         client.call(
-            client.web_client(workspace.bot_token),
+            client.web_client(token),
             "chat.update",
             channel=channel,
-            ts=str(message["ts"]),
-            text=line,
-            blocks=blocks.answered_blocks(message.get("blocks") or [], line),
+            ts=ts,
+            text=str(updated[-1]["elements"][0]["text"]),
+            blocks=updated,
         )
     except (SlackError, ChatFailed):
         log.warning("slack chat.update failed team=%s channel=%s", team_id, channel)

@@ -3,10 +3,18 @@
 A person is found by their work email (`users.lookupByEmail`) and remembered in ChatIdentity
 as "T…:U…". One person gets a direct message; two to eight people a group DM
 (`conversations.open` takes at most eight users); more a private channel. Only the
-conversation's id comes back (notify keeps it in ChatThread): no message is kept."""
+conversation's id comes back (notify keeps it in ChatThread): no message is kept.
+
+A private channel is remembered as soon as it is created (a ChatThread row of this provider,
+group key "slack.channel:<digest of the workspace and the members' Slack ids>"), before
+anyone is invited: when the invite or the post fails and notify retries, the retry invites
+into that channel instead of creating another empty one. Like a group DM for the same people
+(`conversations.open`), the same members later get the same channel; an archived or deleted
+one is forgotten and replaced."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
@@ -15,8 +23,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kith.directory.models import Person
-from kith.notify.channels import ChatMessage, Unreachable
-from kith.notify.models import ChatIdentity
+from kith.notify.channels import ChatFailed, ChatMessage, Unreachable
+from kith.notify.models import ChatIdentity, ChatThread
 from kith.slack import blocks, client
 from kith.slack.client import SlackError
 from kith.slack.models import SlackWorkspace
@@ -25,6 +33,7 @@ from kith.slack.selectors import PROVIDER, address, split_address, workspace_for
 log = logging.getLogger(__name__)
 
 GROUP_DM_LIMIT = 8  # conversations.open takes 1–8 users
+CHANNEL_KEY = "slack.channel:"  # ChatThread.group_key of a private channel Kith created
 
 
 class SlackProvider:
@@ -61,7 +70,7 @@ class SlackProvider:
             raise Unreachable("Slack is not connected for these people.")
         web = client.web_client(workspace.bot_token)
         users = [split_address(a)[1] for a in addresses]
-        channel = thread or _open(web, users)
+        channel = thread or _open(web, workspace.team_id, users)
         client.call_for_delivery(
             web,
             "chat.postMessage",
@@ -75,15 +84,52 @@ class SlackProvider:
         return channel
 
 
-def _open(web: client.WebClient, users: list[str]) -> str:
+def _open(web: client.WebClient, team_id: str, users: list[str]) -> str:
     if len(users) <= GROUP_DM_LIMIT:
         opened = client.call_for_delivery(web, "conversations.open", users=users)
         return str((opened.get("channel") or {}).get("id") or "")
+    key = channel_key(team_id, users)
+    known = ChatThread.objects.filter(provider=PROVIDER, group_key=key).first()
+    if known is not None:
+        try:
+            for user in users:  # one by one: who is already in it is no error
+                _invite(web, known.conversation_id, [user])
+            return known.conversation_id
+        except _ChannelGone:  # archived or deleted since: forget it, make another
+            known.delete()
     name = f"kith-{timezone.now():%Y%m%d}-{secrets.token_hex(3)}"
     created = client.call_for_delivery(web, "conversations.create", name=name, is_private=True)
     channel = str((created.get("channel") or {}).get("id") or "")
-    client.call_for_delivery(web, "conversations.invite", channel=channel, users=users)
+    ChatThread.objects.update_or_create(
+        provider=PROVIDER, group_key=key, defaults={"conversation_id": channel[:255]}
+    )
+    _invite(web, channel, users)
     return channel
+
+
+def channel_key(team_id: str, users: Sequence[str]) -> str:
+    digest = hashlib.sha256(f"{team_id}:{','.join(sorted(set(users)))}".encode()).hexdigest()
+    return f"{CHANNEL_KEY}{digest[:40]}"
+
+
+class _ChannelGone(Unreachable):
+    """The channel was archived or deleted, or the bot is no longer in it."""
+
+
+CHANNEL_GONE_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
+
+
+def _invite(web: client.WebClient, channel: str, users: list[str]) -> None:
+    try:
+        client.call(web, "conversations.invite", channel=channel, users=users)
+    except SlackError as exc:
+        if exc.code == "already_in_channel":
+            return
+        if exc.code in CHANNEL_GONE_ERRORS:
+            raise _ChannelGone(f"Slack conversations.invite: {exc.code}") from exc
+        if exc.code in client.UNREACHABLE_ERRORS:
+            raise Unreachable(f"Slack conversations.invite: {exc.code}") from exc
+        raise ChatFailed(f"Slack conversations.invite: {exc.code}") from exc
 
 
 def remember(person: Person, external_id: str) -> str:

@@ -41,6 +41,8 @@ class Conversation:
     is_private: bool = False
     is_im: bool = False
     is_mpim: bool = False
+    is_archived: bool = False
+    name: str = ""
     messages: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -184,8 +186,10 @@ class FakeSlack:
         name = str(args.get("name", ""))
         if not name or name != name.lower() or len(name) > 80 or " " in name:
             return {"ok": False, "error": "invalid_name_specials"}
+        if any(c.name == name for c in self.conversations.values()):
+            return {"ok": False, "error": "name_taken"}
         private = str(args.get("is_private", "")).lower() in ("true", "1")
-        conv = Conversation(self.next_id("C"), {BOT_USER_ID}, is_private=private)
+        conv = Conversation(self.next_id("C"), {BOT_USER_ID}, is_private=private, name=name)
         self.conversations[conv.id] = conv
         return {"ok": True, "channel": {"id": conv.id, "name": name, "is_private": private}}
 
@@ -193,9 +197,13 @@ class FakeSlack:
         conv = self.conversations.get(str(args.get("channel", "")))
         if conv is None:
             return {"ok": False, "error": "channel_not_found"}
+        if conv.is_archived:
+            return {"ok": False, "error": "is_archived"}
         users = self._users(args.get("users"))
         if any(u not in self.users for u in users):
             return {"ok": False, "error": "user_not_found"}
+        if conv.members & set(users):  # without `force`, nobody is invited then
+            return {"ok": False, "error": "already_in_channel"}
         conv.members |= set(users)
         return {"ok": True, "channel": {"id": conv.id, "is_private": conv.is_private}}
 
@@ -203,6 +211,8 @@ class FakeSlack:
         conv = self.conversations.get(str(args.get("channel", "")))
         if conv is None:
             return {"ok": False, "error": "channel_not_found"}
+        if conv.is_archived:
+            return {"ok": False, "error": "is_archived"}
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
         ts = f"17000000{next(self._ids):02d}.000100"

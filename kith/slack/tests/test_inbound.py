@@ -197,6 +197,76 @@ def test_a_button_runs_the_action_and_shows_who_answered(client, ana, fake_slack
     assert reply.args["user"] == ANA and reply.args["text"] == "Thanks, noted."
 
 
+def test_slack_gets_its_answer_before_kith_calls_slack(
+    client, ana, fake_slack, recorded, monkeypatch
+):
+    """Slack wants the interaction answered within three seconds: the answer is recorded in
+    the request, and the message update and the private reply wait until the response is
+    sent (Django's request_finished)."""
+    from kith.slack import inbound
+
+    seen: dict[str, list] = {}
+    original = inbound.handle_interaction
+
+    def handle(payload):
+        original(payload)
+        seen["recorded"] = list(recorded)
+        seen["slack calls"] = [c.method for c in fake_slack.calls]
+
+    monkeypatch.setattr(inbound, "handle_interaction", handle)
+    channel = group_dm(fake_slack)
+    response = post_interaction(
+        client, press(channel, action_id="kith:test.answer#0", value="7:yes")
+    )
+    assert response.status_code == 200
+    assert seen == {"recorded": [(ana.pk, "test.answer", "7:yes")], "slack calls": []}
+    assert [c.method for c in fake_slack.calls] == ["chat.update", "chat.postEphemeral"]
+
+
+def test_slack_failing_after_the_response_changes_nothing(client, ana, fake_slack, recorded):
+    channel = group_dm(fake_slack)
+    fake_slack.fail("chat.update", "internal_error", status=500)
+    fake_slack.fail("chat.postEphemeral", "ratelimited", status=429)
+    response = post_interaction(
+        client, press(channel, action_id="kith:test.answer#0", value="7:yes")
+    )
+    assert response.status_code == 200
+    assert recorded == [(ana.pk, "test.answer", "7:yes")]
+    assert [c.method for c in fake_slack.calls] == ["chat.update", "chat.postEphemeral"]
+
+
+def test_a_second_press_replaces_the_persons_answered_line(client, ana, fake_slack, recorded):
+    channel = group_dm(fake_slack)
+    bo = PersonFactory(full_name="Bo Lind", email="bo-lind@example.com")
+    ChatIdentity.objects.create(person=bo, provider="slack", external_id=f"{TEAM_ID}:{BO}")
+
+    def lines(blocks):
+        return [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+
+    first = press(channel, action_id="kith:test.answer#0", value="7:yes")
+    post_interaction(client, first)
+    after_first = fake_slack.calls_to("chat.update")[-1].args["blocks"]
+    # Slack sends the message as it is now with the next press: Ana changes her answer.
+    changed = press(channel, action_id="kith:test.answer#1", value="7:not_yet", label="Not yet")
+    changed["message"]["blocks"] = after_first
+    post_interaction(client, changed)
+    after_change = fake_slack.calls_to("chat.update")[-1].args["blocks"]
+    assert lines(after_change) == [f"{ana.display_name} answered ✓"]
+    assert len(after_change) == len(after_first)
+    # Bo's answer adds his own line under Ana's.
+    by_bo = press(channel, action_id="kith:test.answer#0", value="7:yes", user=BO)
+    by_bo["message"]["blocks"] = after_change
+    post_interaction(client, by_bo)
+    after_bo = fake_slack.calls_to("chat.update")[-1].args["blocks"]
+    assert lines(after_bo) == [f"{ana.display_name} answered ✓", f"{bo.display_name} answered ✓"]
+    assert after_bo[0] == after_first[0]  # the message itself is unchanged
+    assert recorded == [
+        (ana.pk, "test.answer", "7:yes"),
+        (ana.pk, "test.answer", "7:not_yet"),
+        (bo.pk, "test.answer", "7:yes"),
+    ]
+
+
 def test_a_private_answer_is_not_shown_to_the_group(client, ana, fake_slack, recorded):
     channel = group_dm(fake_slack)
     data = press(channel, action_id="kith:connect.pause#3", value="4", label="Pause me")

@@ -8,7 +8,7 @@ import pytest
 from kith.directory.tests.factories import PersonFactory
 from kith.notify import channels
 from kith.notify.channels import ChatAction, ChatFailed, ChatMessage, Unreachable
-from kith.notify.models import ChatIdentity
+from kith.notify.models import ChatIdentity, ChatThread
 from kith.slack.blocks import kith_action_of
 from kith.slack.provider import SlackProvider
 from kith.slack.tests.fake_slack import TEAM_ID
@@ -110,6 +110,37 @@ def test_more_than_eight_people_get_a_private_channel(workspace, fake_slack):
     assert invited.args["channel"] == channel
     assert invited.args["users"].split(",") == [f"U{i:07d}" for i in range(9)]
     assert fake_slack.conversations[channel].members >= {f"U{i:07d}" for i in range(9)}
+
+
+def test_a_retry_reuses_the_private_channel_it_created(workspace, fake_slack):
+    """The invite (or the post) fails after conversations.create: notify retries, and the retry
+    invites into the channel already made instead of leaving an empty one behind each time."""
+    group = people(fake_slack, 9)
+    users = {f"U{i:07d}" for i in range(9)}
+    provider = SlackProvider()
+    addresses = [provider.address_of(p) for p in group]
+    fake_slack.fail("conversations.invite", "ratelimited", status=429)
+    with pytest.raises(ChatFailed):
+        provider.send(addresses, MESSAGE)
+    fake_slack.fail("chat.postMessage", "internal_error")
+    with pytest.raises(ChatFailed):  # invited this time; the post fails
+        provider.send(addresses, MESSAGE)
+    channel = provider.send(addresses, MESSAGE)  # everyone already in: no error
+    assert len(fake_slack.calls_to("conversations.create")) == 1
+    assert {c.args["channel"] for c in fake_slack.calls_to("conversations.invite")} == {channel}
+    assert fake_slack.conversations[channel].members >= users
+    assert [c.args["channel"] for c in fake_slack.calls_to("chat.postMessage")] == [channel] * 2
+    assert len(fake_slack.conversations[channel].messages) == 1
+    assert [
+        c.conversation_id for c in ChatThread.objects.filter(group_key__startswith="slack.channel:")
+    ] == [channel]
+
+    # Archived since: forgotten, and a new channel made.
+    fake_slack.conversations[channel].is_archived = True
+    again = provider.send(addresses, MESSAGE)
+    assert again != channel and len(fake_slack.calls_to("conversations.create")) == 2
+    assert fake_slack.conversations[again].members >= users
+    assert ChatThread.objects.get(group_key__startswith="slack.channel:").conversation_id == again
 
 
 def test_a_thread_posts_into_the_same_conversation(workspace, fake_slack):
