@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from kith.accounts.models import User
+from kith.accounts.models import ApiToken, User
 from kith.core.audit import record
 from kith.directory import hooks
 from kith.directory.engine.geocoding import Geocoder
@@ -127,8 +129,15 @@ def person_provision(
         if not values.active and person.is_active:
             Person.objects.filter(pk=person.pk).update(is_active=False, updated_at=timezone.now())
             deactivated = was_active is not False
-        logins_follow([old_email, person.email])
-        if old_email and old_email.lower() != person.email.lower():
+        email_changed = bool(old_email) and old_email.lower() != person.email.lower()
+        arrived = current is None or was_active is False or email_changed
+        logins_follow(
+            [old_email, person.email],
+            arrived=[person.email] if arrived else [],
+            via=via,
+            actor=actor,
+        )
+        if email_changed:
             person_email_changes_record(
                 changes=[EmailChange(person_id=person.pk, old=old_email, new=person.email)],
                 actor=actor,
@@ -160,7 +169,7 @@ def person_deactivate(*, person_id: int, via: str, actor: Any = None) -> bool:
         if not person.is_active:
             return False
         Person.objects.filter(pk=person.pk).update(is_active=False, updated_at=timezone.now())
-        logins_follow([person.email])
+        logins_follow([person.email], via=via, actor=actor)
         record(
             actor=actor,
             action="directory.provisioned",
@@ -174,9 +183,19 @@ def person_deactivate(*, person_id: int, via: str, actor: Any = None) -> bool:
     return True
 
 
-def logins_follow(emails: Iterable[str]) -> None:
+def logins_follow(
+    emails: Iterable[str], *, arrived: Iterable[str] = (), via: str = "", actor: Any = None
+) -> None:
     """`users_sync_from_people` for a few addresses: a login for each active person's email,
-    every other non-staff login with one of these addresses switched off (decision 0003)."""
+    every other non-staff login with one of these addresses switched off (decision 0003).
+
+    A login switched off also loses its API tokens and its sessions (`login_end`), so
+    switching it on again later never brings them back. A privileged login (staff,
+    superuser, in a group such as HR admins or ambassadors, or with its own permissions)
+    is never switched on automatically: the person comes back, the login stays off until HR
+    re-enables it, and an audit row says so when the person has just arrived at that
+    address (`arrived`: created, reactivated or given this email by this write)."""
+    arrived_emails = {e.lower() for e in arrived if e}
     for email in {e.lower() for e in emails if e}:
         active = Person.objects.filter(email__iexact=email, is_active=True).exists()
         user = User.objects.filter(email__iexact=email).first()
@@ -187,7 +206,17 @@ def logins_follow(emails: Iterable[str]) -> None:
             except IntegrityError:
                 pass  # made meanwhile, by single sign-on
         elif active and user is not None and not user.is_active:
-            User.objects.filter(pk=user.pk).update(is_active=True)
+            if not login_is_privileged(user):
+                User.objects.filter(pk=user.pk).update(is_active=True)
+            elif email in arrived_emails:
+                record(
+                    actor=actor,
+                    action="directory.login_left_inactive",
+                    target=f"user {user.pk}",
+                    via=via,
+                    reason="privileged login (staff, superuser, groups or permissions): "
+                    "HR must re-enable it",
+                )
         elif (
             not active
             and user is not None
@@ -195,6 +224,61 @@ def logins_follow(emails: Iterable[str]) -> None:
             and not (user.is_staff or user.is_superuser)
         ):
             User.objects.filter(pk=user.pk).update(is_active=False)
+            ended = login_end(user)
+            record(
+                actor=actor,
+                action="directory.login_switched_off",
+                target=f"user {user.pk}",
+                via=via,
+                api_tokens_revoked=ended.api_tokens,
+                sessions_ended=ended.sessions,
+            )
+
+
+def login_is_privileged(user: User) -> bool:
+    """Staff, superuser, a member of any group (HR admins, ambassadors…) or holding a
+    permission of its own: such a login is switched on by a person, never by a push."""
+    return bool(
+        user.is_staff or user.is_superuser or user.groups.exists() or user.user_permissions.exists()
+    )
+
+
+@dataclass
+class LoginEnded:
+    api_tokens: int
+    sessions: int
+
+
+def login_end(user: User) -> LoginEnded:
+    """Revoke every API token of a login and end every session it has.
+
+    Sessions in the database (the `db` and `cached_db` engines) are found and deleted. Other
+    engines cannot be listed, so a passwordless login (code or single sign-on) also gets a
+    new unusable password: its session hash changes and Django refuses any session left.
+    (While the login is inactive its sessions answer as anonymous anyway: ModelBackend.)"""
+    now = timezone.now()
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    store_class: Any = import_module(settings.SESSION_ENGINE).SessionStore
+    sessions = 0
+    get_model_class = getattr(store_class, "get_model_class", None)
+    if get_model_class is not None:
+        rows = (
+            get_model_class()
+            .objects.filter(expire_date__gt=now)
+            .values_list("session_key", "session_data")
+        )
+        keys = [
+            key
+            for key, data in rows.iterator(chunk_size=500)
+            if str(store_class().decode(data).get(SESSION_KEY, "")) == str(user.pk)
+        ]
+        for key in keys:
+            store_class(session_key=key).delete()
+        sessions = len(keys)
+    if not user.has_usable_password():
+        user.set_unusable_password()
+        User.objects.filter(pk=user.pk).update(password=user.password)
+    return LoginEnded(api_tokens=tokens, sessions=sessions)
 
 
 def _people_left(person_ids: list[int]) -> None:

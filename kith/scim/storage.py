@@ -204,11 +204,23 @@ class DirectoryStorage(ScimStorage):
 
     def _deleted_match(self, resource: Resource[Any]) -> Person | None:
         """A person the IdP deleted (deactivated) and now creates again comes back as
-        themselves, with their history."""
+        themselves, with their history, only when it is surely them: the same externalId
+        as the IdP stored, or, when it stored none, both the same email and the same
+        employee number. Anyone else is a new person; the old one stays inactive (and keeps
+        their email and employee id, so a new person asking for either is a 409, as in the
+        import)."""
+        external_id = resource.external_id or ""
+        deleted = Person.objects.filter(scim_user__deleted_at__isnull=False).order_by("pk")
+        if external_id:
+            same = deleted.filter(scim_user__external_id=external_id).first()
+            if same is not None:
+                return same
         data = _user_input(resource, None)
+        if not data.employee_number_sent or not data.email:
+            return None
         return (
-            Person.objects.filter(scim_user__deleted_at__isnull=False)
-            .filter(Q(email__iexact=data.email) | Q(employee_id=data.employee_id))
+            deleted.filter(scim_user__external_id="")
+            .filter(email__iexact=data.email, employee_id=data.employee_number_sent)
             .first()
         )
 

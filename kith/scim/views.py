@@ -68,20 +68,30 @@ def _query(request: HttpRequest) -> dict[str, str]:
     return query
 
 
-def _normalised_body(request: HttpRequest, path: str) -> bytes:
+def _normalised_body(request: HttpRequest, path: str) -> tuple[bytes, bool]:
+    """The body made standard (dialects) and trimmed to what Kith keeps, and whether a PATCH
+    still has an operation about something Kith keeps. A body that is not a JSON object (an
+    array, a string, null) and a PATCH with no operations are 400 invalidSyntax."""
     if request.method not in ("POST", "PUT", "PATCH") or not request.body:
-        return request.body
+        return request.body, True
     try:
         data = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         raise InvalidSyntaxException(detail="the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidSyntaxException(detail="the body must be a JSON object")
     kind = path.strip("/").split("/")[0]
     if request.method == "PATCH":
+        if data.get("Operations") == []:
+            raise InvalidSyntaxException(
+                detail="Operations: a PATCH needs at least one operation (RFC 7644 §3.5.2)"
+            )
         data = dialects.kept_only(dialects.patch_body(data), kind, patch=True)
-    else:
-        data = dialects.resource_body(data, creating=request.method == "POST")
-        data = dialects.kept_only(data, kind, patch=False)
-    return json.dumps(data).encode()
+        operations = data.get("Operations")
+        return json.dumps(data).encode(), not (isinstance(operations, list) and not operations)
+    data = dialects.resource_body(data, creating=request.method == "POST")
+    data = dialects.kept_only(data, kind, patch=False)
+    return json.dumps(data).encode(), True
 
 
 def _response(scim: ScimResponse) -> HttpResponse:
@@ -103,9 +113,9 @@ def scim_endpoint(request: HttpRequest, path: str = "") -> HttpResponse:
         if token is None:
             raise UnauthorizedException(detail="a valid SCIM bearer token is required")
         base_url = request.build_absolute_uri("/scim/v2").rstrip("/")
-        body = _normalised_body(request, path)
+        body, keeps_something = _normalised_body(request, path)
         method = request.method or "GET"
-        if method == "PATCH" and not json.loads(body or b"{}").get("Operations", True):
+        if method == "PATCH" and not keeps_something:
             # Every operation was about attributes Kith does not keep: nothing changes.
             method, body = "GET", b""
         scim_request = ScimRequest(
