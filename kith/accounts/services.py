@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -50,7 +54,40 @@ def users_sync_from_people(batch_size: int = 2000) -> UserSyncResult:
     ]
     User.objects.filter(pk__in=reactivate).update(is_active=True)
     User.objects.filter(pk__in=deactivate).update(is_active=False)
+    logins_end(deactivate)
     return UserSyncResult(len(new_users), len(reactivate), len(deactivate))
+
+
+def logins_end(user_ids: list[int]) -> None:
+    """What a login switched off because its person left must not bring back if its address
+    comes back (a returner, or a new hire given a re-used mailbox): its API tokens are revoked,
+    its browser sessions deleted and its roles (HR admin, ambassador) removed — an
+    administrator grants them again."""
+    if not user_ids:
+        return
+    now = timezone.now()
+    ApiToken.objects.filter(user_id__in=user_ids, revoked_at__isnull=True).update(revoked_at=now)
+    User.groups.through.objects.filter(user_id__in=user_ids).delete()
+    _sessions_end(set(user_ids), now)
+
+
+def _sessions_end(user_ids: set[int], now: Any) -> None:
+    """Delete the database sessions of these logins (one pass over the live sessions)."""
+    store_class: Any = import_module(settings.SESSION_ENGINE).SessionStore
+    get_model_class = getattr(store_class, "get_model_class", None)
+    if get_model_class is None:
+        return  # sessions not in the database: an inactive login's are refused anyway
+    model = get_model_class()
+    wanted = {str(pk) for pk in user_ids}
+    doomed = [
+        key
+        for key, data in model.objects.filter(expire_date__gt=now)
+        .values_list("session_key", "session_data")
+        .iterator(chunk_size=1000)
+        if str(store_class().decode(data).get(SESSION_KEY, "")) in wanted
+    ]
+    for start in range(0, len(doomed), 1000):
+        model.objects.filter(session_key__in=doomed[start : start + 1000]).delete()
 
 
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:

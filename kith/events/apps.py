@@ -21,3 +21,18 @@ class EventsConfig(AppConfig):
             app_label=self.label, key="events", build=registry.of_person(my_events_data)
         )
         registry.register_privacy_section(app_label=self.label, template="events/_privacy.html")
+
+        from kith.directory import hooks
+
+        # A feed address is a key: one who left keeps none, even if they come back later.
+        hooks.register_people_left(_revoke_feeds, key="events")
+
+
+def _revoke_feeds(person_ids: list[int]) -> None:
+    from django.utils import timezone
+
+    from kith.events.models import FeedToken
+
+    FeedToken.objects.filter(person_id__in=person_ids, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )

@@ -88,3 +88,30 @@ def test_people_without_an_email_get_no_login():
     PersonFactory(email="")
     assert users_sync_from_people().created == 0
     assert not User.objects.exists()
+
+
+def test_a_login_switched_off_keeps_no_tokens_sessions_or_roles():
+    """A returner, or a new hire given a re-used mailbox, must not inherit the old login's
+    API tokens, browser sessions or HR role."""
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from kith.accounts.services import api_token_authenticate, api_token_create
+
+    person = PersonFactory(email="bo@example.com")
+    users_sync_from_people()
+    user = User.objects.get(email="bo@example.com")
+    user.groups.add(Group.objects.get_or_create(name="HR admins")[0])
+    _token, raw = api_token_create(user=user, name="script")
+    browser = Client()
+    browser.force_login(user)
+
+    Person.objects.filter(pk=person.pk).update(is_active=False)
+    users_sync_from_people()
+    Person.objects.filter(pk=person.pk).update(is_active=True)
+    users_sync_from_people()
+
+    user.refresh_from_db()
+    assert user.is_active and not user.groups.exists()
+    assert api_token_authenticate(raw) is None
+    assert "_auth_user_id" not in browser.session
