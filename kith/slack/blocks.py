@@ -3,7 +3,6 @@ or a subject can never become a mention, a link or a broadcast."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from kith.notify.channels import ChatAction, ChatMessage
@@ -79,17 +78,6 @@ def message_blocks(message: ChatMessage) -> list[Block]:
             }
         )
     return blocks
-
-
-def answered_blocks(original: Sequence[Block], line: str) -> list[Block]:
-    """The message as it was, with one more "who answered what" line under it. `original`
-    comes from the interaction payload and is used only to build this update, never kept."""
-    blocks = [b for b in original if isinstance(b, dict)]
-    context: Block = {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": _clip(escape(line), SECTION_LIMIT)}],
-    }
-    return [*blocks, context][:50]  # Slack's limit of blocks per message
 
 
 def text_section(text: str) -> Block:
