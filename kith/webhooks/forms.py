@@ -11,7 +11,10 @@ class EndpointForm(forms.Form):
     url = forms.CharField(
         label=_("Address (URL)"),
         max_length=500,
-        help_text=_("Where Kith POSTs each event, starting with https://"),
+        help_text=_(
+            "Where Kith POSTs each event: an https:// address on the public internet, or on an "
+            "internal network the operator allows"
+        ),
         widget=forms.URLInput(attrs={"placeholder": "https://hr-tools.example.com/kith"}),
     )
     events = forms.MultipleChoiceField(

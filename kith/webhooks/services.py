@@ -4,15 +4,21 @@ A delivery is claimed with one conditional update before it is sent, so the task
 commit and the periodic sweep (or two workers) can never both send it. A failed attempt is
 retried after RETRY_DELAYS; after the last one it stays failed. A 2xx answer is delivered;
 410 Gone switches the endpoint off. Nothing from a response is kept but its status code, and
-of an error only its class name: a body could echo anything back into Kith."""
+of an error only its class name: a body could echo anything back into Kith.
+
+Addresses follow kith/core/netpolicy.py when saved and again before every attempt: public
+addresses over https, plus the networks in KITH_WEBHOOKS_ALLOWED_NETWORKS; each attempt
+connects only to the addresses it just vetted (no second DNS answer to rebind)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import ipaddress
 import json
 import logging
 import secrets
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
@@ -25,7 +31,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from kith.core import audit
+from kith.core import audit, netpolicy
 from kith.core.permissions import Viewer, require
 from kith.webhooks import events, signing
 from kith.webhooks.models import Delivery, Endpoint
@@ -60,22 +66,57 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
+# Why an address is refused (netpolicy's reason): the form's words, and the delivery log's.
+REFUSALS = {
+    "bad_url": ("Give a full https:// address.", "InsecureURL"),
+    "insecure": ("The address must start with https://.", "InsecureURL"),
+    "unresolvable": ("This server name could not be found.", "UnknownHost"),
+    "forbidden_host": (
+        "Kith may not call this address: it is not on the public internet (the operator can "
+        "allow an internal network with KITH_WEBHOOKS_ALLOWED_NETWORKS).",
+        "ForbiddenAddress",
+    ),
+}
+
+
+class Refused(ValidationError):
+    """A ValidationError on "url" that also carries the delivery log's word for it."""
+
+    def __init__(self, message: str, error: str) -> None:
+        super().__init__({"url": [message]})
+        self.error = error
+
+
 def validated_url(url: str) -> str:
-    """https, or plain http to this machine when KITH_WEBHOOKS_ALLOW_HTTP is on (tests, a
-    local relay). Never a URL with a password in it: it would sit in the database."""
+    """The address as stored, or a ValidationError naming what is wrong (see vetted)."""
     url = (url or "").strip()
+    vetted(url)
+    return url
+
+
+def vetted(url: str) -> netpolicy.Target:
+    """https to public addresses or to the allowed networks; plain http only to this machine
+    when KITH_WEBHOOKS_ALLOW_HTTP is on (tests, a local relay), and only if the operator
+    allows loopback too. Never a URL with a password in it: it would sit in the database."""
     parts = urlsplit(url)
     if not parts.hostname or parts.scheme not in ("https", "http"):
-        raise ValidationError({"url": "Give a full https:// address."})
+        raise Refused(*REFUSALS["bad_url"])
     if parts.username or parts.password:
-        raise ValidationError({"url": "Leave the user name and password out of the address."})
+        raise Refused("Leave the user name and password out of the address.", "InsecureURL")
     if parts.scheme == "http" and not (http_allowed() and _is_loopback(parts.hostname)):
-        raise ValidationError({"url": "The address must start with https://."})
-    return url
+        raise Refused(*REFUSALS["insecure"])
+    try:
+        return netpolicy.vet(url, allowed=allowed_networks())
+    except netpolicy.Refused as refused:
+        raise Refused(*REFUSALS[refused.reason]) from None
 
 
 def http_allowed() -> bool:
     return bool(getattr(settings, "KITH_WEBHOOKS_ALLOW_HTTP", False))
+
+
+def allowed_networks() -> list[netpolicy.Network]:
+    return netpolicy.parse_networks(getattr(settings, "KITH_WEBHOOKS_ALLOWED_NETWORKS", []) or [])
 
 
 def _is_loopback(host: str) -> bool:
@@ -308,8 +349,63 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _opener() -> urllib.request.OpenerDirector:
-    return urllib.request.build_opener(_NoRedirects())
+class _Pinned:
+    """Connects to the host only at the addresses vetted for this attempt (a connection to
+    any other host, such as an operator's proxy, is made as usual). The URL, Host header and
+    TLS server name stay the host name, so the certificate is checked against it."""
+
+    def __init__(self, target: netpolicy.Target) -> None:
+        self.target = target
+
+    def connect(
+        self, address: tuple[str, int], timeout: Any = None, source_address: Any = None
+    ) -> socket.socket:
+        host, port = address
+        if host.strip("[]").lower() != self.target.host:
+            return socket.create_connection(address, timeout, source_address)
+        last: OSError | None = None
+        for pinned in self.target.addresses:
+            try:
+                return socket.create_connection((pinned, port), timeout, source_address)
+            except OSError as exc:
+                last = exc
+        assert last is not None  # a vetted target has at least one address
+        raise last
+
+    def plain(self, host: str, **kwargs: Any) -> http.client.HTTPConnection:
+        connection = http.client.HTTPConnection(host, **kwargs)
+        connection._create_connection = self.connect  # type: ignore[attr-defined]
+        return connection
+
+    def tls(self, host: str, **kwargs: Any) -> http.client.HTTPSConnection:
+        connection = http.client.HTTPSConnection(host, **kwargs)
+        connection._create_connection = self.connect  # type: ignore[attr-defined]
+        return connection
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, pinned: _Pinned) -> None:
+        super().__init__()
+        self.pinned = pinned
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self.pinned.plain, req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, pinned: _Pinned) -> None:
+        super().__init__()
+        self.pinned = pinned
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self.pinned.tls, req, context=self._context)  # type: ignore[attr-defined]
+
+
+def _opener(target: netpolicy.Target) -> urllib.request.OpenerDirector:
+    pinned = _Pinned(target)
+    return urllib.request.build_opener(
+        _NoRedirects(), _PinnedHTTPHandler(pinned), _PinnedHTTPSHandler(pinned)
+    )
 
 
 def _post(opener: Any, url: str, body: bytes, headers: dict[str, str]) -> int:
@@ -350,10 +446,11 @@ def delivery_send(
         "Kith-Event-Type": delivery.event_type,
     }
     try:
-        url = validated_url(endpoint.url)  # the setting may have changed since it was saved
-        status = _post(opener or _opener(), url, body, headers)
-    except ValidationError:
-        return _failed(delivery, now, status=None, error="InsecureURL")
+        # Vetted again: the settings or the name's addresses may have changed since it was saved.
+        target = vetted(endpoint.url)
+        status = _post(opener or _opener(target), endpoint.url, body, headers)
+    except Refused as refused:
+        return _failed(delivery, now, status=None, error=refused.error)
     except Exception as exc:  # a refused connection, a timeout, a TLS error: try again later
         return _failed(delivery, now, status=None, error=_error_name(exc))
     if 200 <= status < 300:
@@ -430,10 +527,15 @@ def deliveries_send(
 
 def deliveries_send_due(*, now: dt.datetime | None = None, opener: Any = None) -> int:
     """The periodic sweep: everything due (first tries the task missed, retries, claims of a
-    crashed sender), oldest first. Returns how many were delivered."""
-    now = now or timezone.now()
-    _give_up_lapsed(now)
-    due = Delivery.objects.filter(_due(now)).order_by("next_attempt_at", "pk")
+    crashed sender), oldest first. Returns how many were delivered.
+
+    Each delivery is claimed on the clock of its own turn, not the sweep's start: a sweep
+    slowed by slow receivers would otherwise claim its later deliveries with a lease already
+    lapsed, and the next sweep (or the task) would send them a second time. A `now` given by
+    the caller (tests) is used throughout."""
+    started = now or timezone.now()
+    _give_up_lapsed(started)
+    due = Delivery.objects.filter(_due(started)).order_by("next_attempt_at", "pk")
     return _send_each(list(due.values_list("pk", flat=True)[:SWEEP_BATCH]), now=now, opener=opener)
 
 
@@ -445,8 +547,9 @@ def _give_up_lapsed(now: dt.datetime) -> None:
 
 
 def _send_each(ids: list[int], *, now: dt.datetime | None, opener: Any) -> int:
-    """One failure (a receiver down or slow) skips the rest of that endpoint's deliveries in
-    this run: they keep their turn for the next sweep instead of each waiting for a timeout."""
+    """`now` None: each delivery reads the clock when its turn comes. One failure (a receiver
+    down or slow) skips the rest of that endpoint's deliveries in this run: they keep their
+    turn for the next sweep instead of each waiting for a timeout."""
     endpoints = dict(Delivery.objects.filter(pk__in=ids).values_list("pk", "endpoint_id"))
     failing: set[int] = set()
     delivered = 0

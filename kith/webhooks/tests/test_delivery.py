@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from kith.core import netpolicy
 from kith.core.models import AuditEvent
 from kith.webhooks import events, services, signing
 from kith.webhooks.models import Delivery, Endpoint
@@ -213,3 +215,131 @@ def test_a_rotated_secret_signs_from_then_on(receiver):
     assert signing.verify(new, request.body, request.headers["Kith-Signature"])
     assert not signing.verify(old, request.body, request.headers["Kith-Signature"])
     assert AuditEvent.objects.filter(action="webhooks.secret_rotated").count() == 1
+
+
+# --- The address rule (kith/core/netpolicy.py) ------------------------------------------------
+
+
+def _resolving(monkeypatch, *addresses: str) -> None:
+    monkeypatch.setattr(netpolicy, "system_resolve", lambda host, port: list(addresses))
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["169.254.169.254", "10.0.0.5", "127.0.0.1", "64:ff9b::a9fe:a9fe", "::ffff:10.0.0.5"],
+)
+def test_an_address_inside_is_refused_when_saved(settings, monkeypatch, answer):
+    settings.KITH_WEBHOOKS_ALLOWED_NETWORKS = []
+    _resolving(monkeypatch, answer)
+    with pytest.raises(ValidationError) as refused:
+        endpoint(hr_viewer(), "https://hooks.internal.example/in")
+    assert "not on the public internet" in " ".join(refused.value.message_dict["url"])
+    assert not Endpoint.objects.exists()
+
+
+def test_the_operator_allows_an_internal_network(settings, monkeypatch):
+    _resolving(monkeypatch, "10.1.2.7")
+    settings.KITH_WEBHOOKS_ALLOWED_NETWORKS = ["10.1.2.0/24"]
+    viewer = hr_viewer()
+    hook, _ = endpoint(viewer, "https://hooks.internal.example/in")
+    assert hook.url == "https://hooks.internal.example/in"
+    settings.KITH_WEBHOOKS_ALLOWED_NETWORKS = ["10.9.0.0/16"]
+    with pytest.raises(ValidationError):
+        endpoint(viewer, "https://hooks.internal.example/in", name="Other")
+
+
+def test_http_to_loopback_needs_loopback_allowed_too(settings, receiver):
+    settings.KITH_WEBHOOKS_ALLOWED_NETWORKS = []
+    with pytest.raises(ValidationError) as refused:
+        endpoint(hr_viewer(), receiver.url)
+    assert "not on the public internet" in " ".join(refused.value.message_dict["url"])
+
+
+def test_an_unknown_host_is_named(monkeypatch):
+    def unknown(host, port):
+        raise OSError("no such host")
+
+    monkeypatch.setattr(netpolicy, "system_resolve", unknown)
+    with pytest.raises(ValidationError) as refused:
+        endpoint(hr_viewer(), "https://nowhere.example/in")
+    assert "could not be found" in " ".join(refused.value.message_dict["url"])
+
+
+def test_the_address_is_vetted_again_before_each_attempt(settings, receiver):
+    """The setting (or the name's DNS answer) may change after the endpoint was saved: the
+    attempt is refused without a connection, and the log shows one word, not a socket error
+    (which would tell an internal port open from closed)."""
+    endpoint(hr_viewer(), receiver.url)
+    _emit()
+    settings.KITH_WEBHOOKS_ALLOWED_NETWORKS = []
+    assert services.deliveries_send_due(now=NOW) == 0
+    delivery = Delivery.objects.get()
+    assert (delivery.state, delivery.last_error) == ("pending", "ForbiddenAddress")
+    assert receiver.received == []
+
+
+def test_each_attempt_connects_only_to_the_addresses_it_vetted(monkeypatch, receiver):
+    """DNS rebinding: the check sees one answer, the connection must not ask again. The
+    receiver listens on 127.0.0.1; the check is answered 127.0.0.2, where nothing listens."""
+    port = receiver.server.server_address[1]
+    hook, _ = endpoint(hr_viewer(), f"http://localhost:{port}/kith")
+    _resolving(monkeypatch, "127.0.0.2")
+    _emit()
+    assert services.deliveries_send_due(now=NOW) == 0
+    assert Delivery.objects.get().last_error == "ConnectionRefusedError"
+    assert receiver.received == []
+    # Vetted as what the system resolves "localhost" to, the same address is delivered to.
+    monkeypatch.undo()
+    assert services.deliveries_send_due(now=NOW + dt.timedelta(minutes=1)) == 1
+    assert len(receiver.received) == 1 and hook.pk
+
+
+# --- The sweep's clock ---------------------------------------------------------------------------
+
+
+class _Answer:
+    status = 200
+
+    def __enter__(self) -> _Answer:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+def test_a_slow_sweep_claims_each_delivery_on_its_own_clock(receiver, monkeypatch):
+    """Each answer takes longer than the claim's lease, and while the second is being sent
+    another worker sweeps. Claimed on the sweep's starting clock, the second delivery's lease
+    would already have lapsed and the other sweep would send it again."""
+    endpoint(hr_viewer(), receiver.url)
+    for key in ("1", "2", "3"):
+        _emit(key)
+    clock = [NOW]
+    monkeypatch.setattr(services, "timezone", SimpleNamespace(now=lambda: clock[0]))
+    posted: list[str] = []
+
+    class SlowReceiver:
+        def open(self, request, timeout):
+            posted.append(request.get_header("Kith-event-id"))
+            if len(posted) == 2:
+                services.deliveries_send_due(opener=self)  # another worker, right now
+            clock[0] += services.SENDING_LEASE + dt.timedelta(minutes=1)
+            return _Answer()
+
+    services.deliveries_send_due(opener=SlowReceiver())
+
+    assert len(posted) == 3 and len(set(posted)) == 3
+    assert set(Delivery.objects.values_list("state", "attempts")) == {("delivered", 1)}
+
+
+def test_https_is_pinned_too_and_keeps_the_name_for_tls(settings, monkeypatch, receiver):
+    """A name no resolver knows, vetted as 127.0.0.1: the TLS connection goes there (the plain
+    http receiver cannot complete the handshake, so nothing is delivered)."""
+    settings.KITH_WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    port = receiver.server.server_address[1]
+    _resolving(monkeypatch, "127.0.0.1")
+    endpoint(hr_viewer(), f"https://hooks.kith-pinned.invalid:{port}/kith")
+    _emit()
+    assert services.deliveries_send_due(now=NOW) == 0
+    assert Delivery.objects.get().last_error in ("SSLError", "SSLZeroReturnError", "SSLEOFError")
+    assert receiver.received == []
