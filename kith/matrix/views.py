@@ -92,7 +92,7 @@ def matrix_me(request: HttpRequest) -> HttpResponse:
             else:
                 flash.success(request, _("Kith uses the Matrix id it derives from your email."))
             return redirect("matrix:me")
-    return render(request, "matrix/me.html", {"mine": mine, "form": form, "nav": NAV})
+    return render(request, "matrix/me.html", {"mine": mine, "form": form, "nav": "boundaries"})
 
 
 urlpatterns: list[URLPattern | URLResolver] = [
