@@ -18,7 +18,7 @@ from kith.calendars import selectors, services
 from kith.calendars.forms import CaldavForm, GoogleSettingsForm, MicrosoftSettingsForm
 from kith.calendars.models import ErrorCode, Provider
 from kith.calendars.permissions import can_manage_calendar_settings
-from kith.core.http import error_text
+from kith.core.http import error_text, errors_onto
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import require
 
@@ -28,12 +28,7 @@ def _saved(form: forms.Form, action: Callable[[], Any]) -> bool:
     try:
         action()
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error.messages[0])
-        else:
-            form.add_error(None, error_text(exc))
+        errors_onto(form, exc)
         return False
     return True
 

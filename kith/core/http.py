@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +24,17 @@ def viewer_of(request: HttpRequest) -> Viewer:
 def error_text(exc: ValidationError) -> str:
     """A service's validation error as one sentence for a flash message or an API error."""
     return " ".join(str(m) for m in exc.messages)
+
+
+def errors_onto(form: Any, exc: ValidationError) -> None:
+    """A service's validation errors onto a form: each on its field when the form has one,
+    else above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, error_text(exc))
+        return
+    for name, errors in exc.message_dict.items():
+        for message in errors:
+            form.add_error(name if name in form.fields else None, message)
 
 
 # --- Security rules every response follows (wired up in kith.core.middleware) ---------------

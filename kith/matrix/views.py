@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -11,21 +10,12 @@ from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kith.core.http import viewer_of
+from kith.core.http import errors_onto, viewer_of
 from kith.core.permissions import require
 from kith.matrix import selectors, services
 from kith.matrix.forms import ConnectForm, MatrixIdForm, TemplateForm
 
 NAV = "integrations"
-
-
-def _errors_onto(form: forms.Form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.message_dict.items():
-        for message in errors:
-            form.add_error(name if name in form.fields else None, message)
 
 
 @require_http_methods(["GET", "POST"])
@@ -60,7 +50,7 @@ def matrix_settings(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         form = template if action == "template" else connect
         if action in {"connect", "template"}:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             flash.error(request, " ".join(exc.messages))
             return redirect("matrix:settings")
@@ -85,7 +75,7 @@ def matrix_me(request: HttpRequest) -> HttpResponse:
         try:
             kept = services.matrix_id_set(person, form.cleaned_data["matrix_id"])
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             if kept:
                 flash.success(request, _("Kith reaches you on Matrix as %s.") % kept)

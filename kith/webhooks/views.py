@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kith.core.http import viewer_of
+from kith.core.http import errors_onto, viewer_of
 from kith.core.permissions import require
 from kith.webhooks import events, selectors, services
 from kith.webhooks.forms import EndpointForm
@@ -25,15 +25,6 @@ def _endpoint(request: HttpRequest, endpoint_id: int) -> Endpoint:
     if endpoint is None:
         raise Http404("No such endpoint.")
     return endpoint
-
-
-def _errors_onto(form: EndpointForm, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.message_dict.items():
-        for message in errors:
-            form.add_error(name if name in form.fields else None, message)
 
 
 def _with_secret(request: HttpRequest, endpoint: Endpoint, secret: str) -> HttpResponse:
@@ -71,7 +62,7 @@ def endpoint_new(request: HttpRequest) -> HttpResponse:
                 event_types=form.cleaned_data["events"],
             )
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             return _with_secret(request, endpoint, secret)
     return render(request, "webhooks/form.html", {"form": form, "endpoint": None, "nav": NAV})
@@ -99,7 +90,7 @@ def endpoint_edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
                 is_active=form.cleaned_data["is_active"],
             )
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             flash.success(request, _("Saved."))
             return redirect("webhooks:endpoint_log", endpoint.pk)

@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kith.core.http import error_text
+from kith.core.http import error_text, errors_onto
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import require
 from kith.guidelines.forms.boundaries import (
@@ -31,12 +31,7 @@ def _saved(request: HttpRequest, form: Any, action: Any, done: str) -> bool:
     try:
         action()
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error.messages[0])
-        else:
-            form.add_error(None, error_text(exc))
+        errors_onto(form, exc)
         return False
     flash.success(request, done)
     return True

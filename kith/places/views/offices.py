@@ -15,6 +15,7 @@ from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kith.core.http import errors_onto
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import require
 from kith.directory.models import Office
@@ -24,15 +25,6 @@ from kith.places.services import offices as services
 
 NAV = "places"
 PHOTO_MAX_AGE = 60 * 60  # an hour; a changed photo gets a new ETag and a new URL anyway
-
-
-def _errors_onto(form: OfficeForm, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.message_dict.items():
-        for message in errors:
-            form.add_error(name if name in form.fields else None, message)
 
 
 @require_GET
@@ -57,7 +49,7 @@ def office_new(request: HttpRequest) -> HttpResponse:
                 viewer=viewer, data=form.to_input(), photo=form.photo_change()
             )
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             flash.success(
                 request,
@@ -86,7 +78,7 @@ def office_edit(request: HttpRequest, office_id: int) -> HttpResponse:
                 viewer=viewer, office_id=office.pk, data=form.to_input(), photo=form.photo_change()
             )
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             flash.success(request, _("%(name)s is saved.") % {"name": office.name})
             return redirect(f"{_list_url()}#office-{office.pk}")
