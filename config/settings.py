@@ -3,6 +3,7 @@ through kith.core.env, which fails loudly on a bad value (see README's configura
 
 from __future__ import annotations
 
+import ipaddress
 import zoneinfo
 from pathlib import Path
 from typing import Any
@@ -301,6 +302,16 @@ KITH_MATRIX_ACCESS_TOKEN = env_str("KITH_MATRIX_ACCESS_TOKEN", "")
 KITH_MATRIX_ID_TEMPLATE = env_str("KITH_MATRIX_ID_TEMPLATE", "")
 # Private networks a person's CalDAV address may point to (CIDRs); public addresses otherwise.
 KITH_CALENDARS_ALLOWED_NETWORKS = env_list("KITH_CALENDARS_ALLOWED_NETWORKS", [])
+# Internal networks webhook endpoints may point to (CIDRs); public addresses otherwise.
+KITH_WEBHOOKS_ALLOWED_NETWORKS = env_list("KITH_WEBHOOKS_ALLOWED_NETWORKS", [])
+for _name in ("KITH_CALENDARS_ALLOWED_NETWORKS", "KITH_WEBHOOKS_ALLOWED_NETWORKS"):
+    for _cidr in globals()[_name]:
+        try:
+            ipaddress.ip_network(_cidr, strict=False)
+        except ValueError as _exc:
+            raise ImproperlyConfiguredEnv(
+                f"{_name}: {_cidr!r} is not a network (expected a CIDR such as 10.1.2.0/24)"
+            ) from _exc
 # How far back the disclosure ledger looks when it checks a new publication (docs/privacy.md).
 KITH_DISCLOSURE_WINDOW_MONTHS = env_int("KITH_DISCLOSURE_WINDOW_MONTHS", 24, minimum=1, maximum=120)
 # Collaboration analytics: interaction metadata older than this is deleted by a daily job,

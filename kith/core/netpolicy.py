@@ -146,6 +146,8 @@ def vet(url: str, *, allowed: Sequence[Network] = (), resolve: Resolver | None =
     host = parts.hostname or ""
     if scheme not in ("http", "https") or not host:
         raise Refused("bad_url")
+    if parts.username or parts.password:  # a secret in an address would be stored in clear
+        raise Refused("bad_url")
     port = port or (443 if scheme == "https" else 80)
     try:
         found = list(dict.fromkeys((resolve or system_resolve)(host, port)))

@@ -155,3 +155,10 @@ def test_literal_addresses_go_through_the_same_rule():
             netpolicy.vet(url)
     assert netpolicy.vet(f"https://{PUBLIC_V4}/").addresses == (PUBLIC_V4,)
     assert netpolicy.vet(f"https://[{PUBLIC_V6}]:444/").addresses == (PUBLIC_V6,)
+
+
+def test_an_address_carrying_a_user_name_or_password_is_refused():
+    for url in ("https://ana:secret@cal.example.com/dav/", "https://ana@cal.example.com/dav/"):
+        with pytest.raises(netpolicy.Refused) as refused:
+            netpolicy.vet(url, resolve=lambda host, port: ["93.184.216.34"])
+        assert refused.value.reason == "bad_url"
