@@ -13,6 +13,7 @@ Deactivation never deletes: the person is switched off, their login follows at o
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import import_module
@@ -117,6 +118,14 @@ def person_provision(
         if checked.problems:
             raise _error(checked.problems)
         snapshot = _snapshot(values, manager_employee_id)
+        kept = current is not None and current.manager_id == values.manager_id
+        if manager_employee_id in snapshot.people and (kept or not values.active):
+            # An identity provider deactivates a team in no particular order: a manager who
+            # left first must not stop their reports from being switched off, nor from being
+            # updated while the link stays as it was.
+            snapshot.people[manager_employee_id] = dataclasses.replace(
+                snapshot.people[manager_employee_id], is_active=True
+            )
         problems = check_against_directory(checked, snapshot, deactivate_missing=False)
         if problems:
             raise _error(problems)

@@ -215,3 +215,23 @@ def test_a_stored_external_id_must_be_sent_again(scim: Any) -> None:
         assert response.status_code == 409, response.json()
     assert Person.objects.count() == 1
     assert Person.objects.get(pk=pk).is_active is False
+
+
+def test_a_team_deactivated_in_any_order_is_switched_off(scim: Any) -> None:
+    """Okta and Entra deactivate a leaving team in no particular order: a manager switched
+    off first must not stop their reports' deactivation (nor other updates of them)."""
+    boss = scim.post("Users", _alex("okta-boss", "M1", email="boss@testuser.com"))
+    assert boss.status_code == 201, boss.json()
+    report_body = _alex("okta-rep", "R1", email="rep@testuser.com")
+    report_body[ENTERPRISE] = {"employeeNumber": "R1", "manager": {"value": boss.json()["id"]}}
+    report = scim.post("Users", report_body)
+    assert report.status_code == 201, report.json()
+    assert scim.patch(f"Users/{boss.json()['id']}", _active(False)).status_code == 200
+
+    renamed = {**report_body, "name": {"givenName": "Rae", "familyName": "Doe"}}
+    assert scim.put(f"Users/{report.json()['id']}", renamed).status_code == 200
+    off = scim.patch(f"Users/{report.json()['id']}", _active(False))
+    assert off.status_code == 200, off.json()
+    rep = Person.objects.get(employee_id="R1")
+    assert not rep.is_active and rep.manager.employee_id == "M1"
+    assert not Person.objects.get(employee_id="M1").is_active
