@@ -73,6 +73,7 @@ bench: $(STAMP)
 	$(PY) bench/span.py
 	$(PY) bench/gatherings.py
 	$(PY) bench/boundaries.py --people 100000
+	$(PY) bench/integrations.py
 
 lock: $(STAMP)
 	(echo "# Pinned versions for every install (pip -c). Regenerate with: make lock"; \
