@@ -733,7 +733,13 @@ def follow_ups_send_due(*, now: dt.datetime | None = None) -> int:
         day = member.match.round.scheduled_for + dt.timedelta(days=program.follow_up_days)
         if intro_due(program, day, member.person) > now:
             continue
-        sent += _ask(member, "follow_up_sent_at", now, again="", kind="connect.follow_up")
+        # The whole match is asked at once, each member at their own local hour, so that in a
+        # chat tool the question is posted once in the match's conversation, not once per zone.
+        for sibling in first.filter(match_id=member.match_id):
+            due = intro_due(program, day, sibling.person)
+            sent += _ask(
+                sibling, "follow_up_sent_at", now, again="", kind="connect.follow_up", due=due
+            )
     reminders = unanswered.filter(
         follow_up_sent_at__lte=now - REMIND_AFTER,
         # not the backlog of follow-ups from before reminders existed, nor a stuck sweep's
@@ -749,7 +755,15 @@ def follow_ups_send_due(*, now: dt.datetime | None = None) -> int:
     return sent
 
 
-def _ask(member: MatchMember, claim_field: str, now: dt.datetime, *, again: str, kind: str) -> int:
+def _ask(
+    member: MatchMember,
+    claim_field: str,
+    now: dt.datetime,
+    *,
+    again: str,
+    kind: str,
+    due: dt.datetime | None = None,
+) -> int:
     claimed = MatchMember.objects.filter(pk=member.pk, **{f"{claim_field}__isnull": True}).update(
         **{claim_field: now}
     )
@@ -766,6 +780,7 @@ def _ask(member: MatchMember, claim_field: str, now: dt.datetime, *, again: str,
         url=messages.match_path(member.match_id),
         kind=kind,
         group=messages.group_key(member.match_id),
+        due=due,
         now=now,
     )
     return 1

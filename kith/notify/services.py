@@ -360,8 +360,9 @@ def _due_for_chat(now: dt.datetime) -> Q:
 def _group_ready(note: Notification, now: dt.datetime) -> list[int]:
     """The notifications to send together with this one: the group's members on the same
     provider whose time has come. Empty while a member due within GROUP_WAIT is awaited and a
-    moment suiting everyone exists; with no such moment the group is split, each member getting
-    their own message at their own time."""
+    moment suiting everyone exists (the waiting ones are put aside until the next member's
+    time, so they do not crowd the sweep); with no such moment the group is split, each member
+    getting their own message at their own time."""
     if not note.group_key:
         return [note.pk]
     siblings = list(
@@ -370,6 +371,8 @@ def _group_ready(note: Notification, now: dt.datetime) -> list[int]:
             kind=note.kind,
             chat_provider=note.chat_provider,
             chat_state__in=[EmailState.PENDING, EmailState.FAILED, EmailState.SENDING],
+            chat_attempts__lt=MAX_EMAIL_ATTEMPTS,
+            person__is_active=True,
         ).values_list("pk", "person_id", "deliver_at", "chat_state", "chat_retry_at")
     )
     ready, later = [], []
@@ -383,6 +386,9 @@ def _group_ready(note: Notification, now: dt.datetime) -> list[int]:
     if later and min(later) <= now + GROUP_WAIT and note.deliver_at + GROUP_WAIT > now:
         people = list(Person.objects.filter(pk__in={row[1] for row in siblings}))
         if _common_moment(people, now, now + GROUP_WAIT) is not None:
+            Notification.objects.filter(pk__in=ready).exclude(chat_state=EmailState.SENDING).update(
+                chat_retry_at=min(later)
+            )
             return []  # a member's working day starts soon: one message for all, then
         Notification.objects.filter(pk__in=[row[0] for row in siblings]).update(group_key="")
         note.group_key = ""
@@ -392,7 +398,7 @@ def _group_ready(note: Notification, now: dt.datetime) -> list[int]:
 
 def _deliver_chat(notification_id: int, now: dt.datetime) -> bool | int | None:
     """True or a count: sent. False: this attempt failed. None: nothing sent (not due, taken,
-    waiting for the group, or handed back to email)."""
+    waiting for the group or for working hours, or handed back to email)."""
     note = Notification.objects.filter(pk=notification_id).first()
     if note is None or not note.chat_provider:
         return None
@@ -411,37 +417,41 @@ def _deliver_chat(notification_id: int, now: dt.datetime) -> bool | int | None:
         ).select_related("person")
     )
     provider = channels.configured_provider(note.chat_provider)
-    sendable: list[tuple[Notification, str]] = []
+    candidates: list[Notification] = []
     for item in notes:
-        if provider is None or channel_of(item.person_id, item.kind) != item.chat_provider:
-            _chat_falls_back(item)  # chat no longer configured, or they chose another channel
-            continue
         if not item.person.is_active:
             Notification.objects.filter(pk=item.pk).update(chat_state=EmailState.NONE)
             continue
-        if _chat_held_by_boundaries(item, now):
+        channel = channel_of(item.person_id, item.kind)
+        if provider is None or channel != item.chat_provider:
+            _chat_moves(item, channel)  # chat no longer set up, or they chose another channel
             continue
+        candidates.append(item)
+    if not candidates or provider is None:
+        return None
+    # Nobody is messaged outside their working hours or inside a quiet period: one message
+    # pings everyone in the conversation, so a group waits for a moment that suits all of them
+    # (or, with none near, each member gets their own message at their own time).
+    if not all(_free_now(item.person, now) for item in candidates):
+        if len(candidates) > 1:
+            moment = _common_moment([i.person for i in candidates], now, now + GROUP_WAIT)
+            if moment is not None:
+                _release(candidates, {i.pk: moment for i in candidates})
+                return None
+            Notification.objects.filter(pk__in=[i.pk for i in candidates]).update(group_key="")
+        _release(candidates, {i.pk: delivery_time(i.person, now, kind=i.kind) for i in candidates})
+        return None
+    sendable: list[tuple[Notification, str]] = []
+    for item in candidates:
         try:
             sendable.append((item, provider.address_of(item.person)))
         except channels.Unreachable:
             _chat_falls_back(item)
         except channels.ChatFailed as exc:
             _record_chat_failure(item, now, exc)
-    if not sendable or provider is None:
+    if not sendable:
         return None
-    if len(sendable) > 1 and not all(_free_now(item.person, now) for item, _ in sendable):
-        # One message pings everyone in the conversation: it waits for a moment inside every
-        # member's working hours and outside their quiet periods; with none near, each gets
-        # their own message at their own time.
-        items = [item for item, _ in sendable]
-        moment = _common_moment([i.person for i in items], now, now + GROUP_WAIT)
-        if moment is not None:
-            _release(items, {i.pk: moment for i in items})
-        else:
-            Notification.objects.filter(pk__in=[i.pk for i in items]).update(group_key="")
-            _release(items, {i.pk: delivery_time(i.person, now, kind=i.kind) for i in items})
-        return None
-    return _send_chat(provider, note, sendable, now)
+    return _send_chat(provider, note.group_key, note.kind, sendable, now)
 
 
 def _free_now(person: Person, now: dt.datetime) -> bool:
@@ -476,34 +486,38 @@ def _release(items: Sequence[Notification], at: dict[int, dt.datetime]) -> None:
 
 def _send_chat(
     provider: channels.ChatProvider,
-    note: Notification,
+    group_key: str,
+    kind: str,
     sendable: list[tuple[Notification, str]],
     now: dt.datetime,
 ) -> bool | int:
     people = [item.person for item, _ in sendable]
-    message = None
-    if note.group_key:
-        message = channels.render_group(note.group_key, note.kind, people)
-    if message is None and len(sendable) > 1:
-        # No shared wording for this group: each member gets their own message.
-        return sum(int(_send_chat(provider, item, [(item, a)], now)) for item, a in sendable)
-    if message is None:
-        message = message_of(note)
     member_ids = sorted(p.pk for p in people)
-    thread = _thread_for(provider.name, note.group_key, member_ids, now)
-    addresses = [address for _, address in sendable]
     try:
+        message = channels.render_group(group_key, kind, people) if group_key else None
+        if message is None and len(sendable) > 1:
+            # No shared wording for this group: each member gets their own message.
+            return sum(int(_send_chat(provider, "", kind, [pair], now)) for pair in sendable)
+        if message is None:
+            message = message_of(sendable[0][0])
+        thread = _thread_for(provider.name, group_key, member_ids, now)
+        addresses = [address for _, address in sendable]
         try:
             conversation = provider.send(
                 addresses, message, thread=thread.conversation_id if thread else ""
             )
         except channels.Unreachable:
-            if thread is None:
+            if thread is not None:
+                # The conversation is gone (archived, the bot replaced): forget it, start afresh.
+                thread.delete()
+                thread = None
+                conversation = provider.send(addresses, message, thread="")
+            elif len(sendable) > 1:
+                # One member the tool cannot reach must not send everyone to email: each gets
+                # the message on their own, and only the unreachable one falls back.
+                return sum(int(_send_chat(provider, "", kind, [pair], now)) for pair in sendable)
+            else:
                 raise
-            # The conversation is gone (archived, the bot replaced): forget it, start afresh.
-            thread.delete()
-            thread = None
-            conversation = provider.send(addresses, message, thread="")
     except (channels.ChatFailed, channels.Unreachable) as exc:
         for item, _ in sendable:
             if isinstance(exc, channels.Unreachable) and len(sendable) == 1:
@@ -511,19 +525,13 @@ def _send_chat(
             else:
                 _record_chat_failure(item, now, exc)
         return False
-    except Exception as exc:  # a provider's bug must not stop the sweep
-        log.exception("chat provider %s failed for notification %s", provider.name, note.pk)
+    except Exception as exc:  # a provider's or renderer's bug must not stop the sweep
+        log.exception("chat provider %s failed for notifications %s", provider.name, member_ids)
         for item, _ in sendable:
             _record_chat_failure(item, now, exc)
         return False
-    if note.group_key and conversation and thread is None:
-        # The group's first conversation is its conversation: a member sent alone later
-        # (held by a wellness week, say) never takes its place.
-        ChatThread.objects.get_or_create(
-            provider=provider.name,
-            group_key=note.group_key,
-            defaults={"conversation_id": conversation[:255], "members": member_ids},
-        )
+    if group_key and conversation and thread is None:
+        _remember_thread(provider.name, group_key, conversation, member_ids)
     Notification.objects.filter(pk__in=[item.pk for item, _ in sendable]).update(
         chat_state=EmailState.SENT, chat_retry_at=None, chatted_at=now
     )
@@ -533,18 +541,32 @@ def _send_chat(
 def _thread_for(
     provider_name: str, group_key: str, member_ids: list[int], now: dt.datetime
 ) -> ChatThread | None:
-    """The group's conversation, when these recipients are in it and everyone else in it is
-    free now (a message there pings them all); else None: the recipients get a conversation
-    of their own."""
+    """The group's conversation when exactly its members are the recipients (a reminder for
+    one of them goes to that person alone: a post in the conversation pings everyone in it)."""
     if not group_key:
         return None
     thread = ChatThread.objects.filter(provider=provider_name, group_key=group_key).first()
-    if thread is None or not set(member_ids) <= set(thread.members):
-        return None
-    others = Person.objects.filter(pk__in=set(thread.members) - set(member_ids), is_active=True)
-    if not all(_free_now(person, now) for person in others):
+    if thread is None or sorted(thread.members) != member_ids:
         return None
     return thread
+
+
+def _remember_thread(
+    provider_name: str, group_key: str, conversation: str, members: list[int]
+) -> None:
+    """The group's conversation is the one with the most of its members: a member sent alone
+    (held by a wellness week, say) never takes its place, and one that reached only some of
+    them gives way to one that reaches them all."""
+    thread = ChatThread.objects.filter(provider=provider_name, group_key=group_key).first()
+    if thread is None:
+        ChatThread.objects.get_or_create(
+            provider=provider_name,
+            group_key=group_key,
+            defaults={"conversation_id": conversation[:255], "members": members},
+        )
+    elif set(members) > set(thread.members):
+        thread.conversation_id, thread.members = conversation[:255], members
+        thread.save(update_fields=["conversation_id", "members"])
 
 
 def chat_accounts_forget(person_ids: list[int]) -> None:
@@ -563,21 +585,19 @@ def message_of(note: Notification) -> channels.ChatMessage:
     return channels.ChatMessage(subject=note.subject, body=note.body, url=url)
 
 
-def _chat_held_by_boundaries(note: Notification, now: dt.datetime) -> bool:
-    """As for email: a quiet period that began after the message was queued holds the chat
-    message (the in-app copy stays where it is)."""
-    person = note.person
-    quiet = boundaries.quiet_periods([person.pk], now, now + QUIET_HORIZON).get(person.pk, [])
-    if not inside(now, quiet):
-        return False
-    later = delivery_time(person, now, kind=note.kind)
-    Notification.objects.filter(pk=note.pk).update(
-        chat_state=EmailState.PENDING,
-        chat_attempts=F("chat_attempts") - 1,
-        chat_retry_at=later,
-    )
-    log.info("chat message for notification %s held until %s", note.pk, later.isoformat())
-    return True
+def _chat_moves(note: Notification, channel: str) -> None:
+    """The person now wants another channel: another chat tool takes the message over;
+    otherwise it goes by email (unless they chose Kith only)."""
+    if channel not in (EMAIL, IN_APP):
+        Notification.objects.filter(pk=note.pk).update(
+            chat_provider=channel,
+            chat_state=EmailState.PENDING,
+            chat_attempts=0,
+            chat_retry_at=None,
+        )
+        _enqueue_chat_on_commit(note.pk)
+        return
+    _chat_falls_back(note)
 
 
 def _record_chat_failure(note: Notification, now: dt.datetime, exc: Exception) -> None:
@@ -641,10 +661,17 @@ def _deliver_email(notification_id: int, now: dt.datetime, *, connection: Any) -
     if not _claim_for_email(notification_id, now):
         return None
     notification = Notification.objects.select_related("person").get(pk=notification_id)
-    wanted = _wants_email(notification.person_id, notification.kind) or (
-        bool(notification.chat_provider)  # a chat message that fell back to email
-        and channel_of(notification.person_id, notification.kind) != IN_APP
-    )
+    channel = channel_of(notification.person_id, notification.kind)
+    fell_back = bool(notification.chat_provider) and notification.chat_state in (
+        EmailState.NONE,
+        EmailState.FAILED,
+    )  # a chat message the chat tool could not take
+    if channel not in (EMAIL, IN_APP) and not fell_back:
+        # They chose a chat tool since this was queued: it goes there instead.
+        _set_email_state(notification_id, EmailState.NONE, email_retry_at=None)
+        _chat_moves(notification, channel)
+        return None
+    wanted = channel == EMAIL or (fell_back and channel != IN_APP)
     if not _can_email(notification.person) or not wanted:
         # they left, lost their address, or chose to be reached in Kith only, meanwhile
         _set_email_state(notification_id, EmailState.NONE, email_retry_at=None)
@@ -759,10 +786,6 @@ def _enqueue_email_on_commit(notification_id: int) -> None:
     from kith.notify.tasks import deliver_email
 
     transaction.on_commit(lambda: deliver_email.enqueue(notification_id))
-
-
-def _wants_email(person_id: int, kind: str) -> bool:
-    return channel_of(person_id, kind) == EMAIL
 
 
 def _can_email(person: Person) -> bool:

@@ -290,14 +290,20 @@ def test_a_member_sent_alone_never_takes_the_groups_conversation(
     _group_of(people, recorder, monkeypatch, now=WEDNESDAY_NOON)
     services.notifications_deliver_due(now=WEDNESDAY_NOON)
     group = ChatThread.objects.get(group_key="test.group:9")
-    # A reminder for one member lands in the group's conversation...
+    # A reminder for one member goes to them alone (a post in the group's conversation would
+    # ping everyone in it)...
     later = WEDNESDAY_NOON + dt.timedelta(days=3)
     _group_of(people[:1], recorder, monkeypatch, kind="test.reminder", now=later)
     services.notifications_deliver_due(now=later)
-    assert recorder.sent[-1][2] == group.conversation_id
-    # ...and the record of the conversation is unchanged.
+    assert recorder.sent[-1][0] == [f"U{people[0].pk}"] and recorder.sent[-1][2] == ""
+    # ...and the record of the group's conversation is unchanged.
     group.refresh_from_db()
     assert group.members == sorted(p.pk for p in people) and group.conversation_id == "C1"
+    # The next message for the whole group lands in it.
+    week = WEDNESDAY_NOON + dt.timedelta(days=7)
+    _group_of(people, recorder, monkeypatch, kind="test.follow_up", now=week)
+    services.notifications_deliver_due(now=week)
+    assert recorder.sent[-1][2] == "C1"
 
 
 def test_a_vanished_conversation_is_forgotten_and_the_message_sent_afresh(
@@ -335,3 +341,63 @@ def test_a_chat_tool_that_crashes_holds_up_no_email(make_person, recorder, monke
     services.notification_send(person=by_email, subject="Hello", now=WEDNESDAY_NOON)
     services.notifications_deliver_due(now=WEDNESDAY_NOON)
     assert [m.to for m in mail.outbox] == [[by_email.email]]
+
+
+def test_an_email_queued_before_choosing_chat_goes_by_chat(make_person, recorder):
+    ana = make_person()  # Lisbon, 9–17
+    note = services.notification_send(person=ana, subject="Hello", now=TUESDAY_NIGHT)
+    assert note.email_state == State.PENDING
+    on_chat(ana)
+    services.notifications_deliver_due(now=WEDNESDAY_MORNING)
+    services.notifications_deliver_due(now=WEDNESDAY_MORNING)
+    note.refresh_from_db()
+    assert (note.email_state, note.chat_state) == (State.NONE, State.SENT)
+    assert mail.outbox == [] and [m.subject for _, m, _ in recorder.sent] == ["Hello"]
+
+
+def test_a_member_left_alone_is_still_not_messaged_at_night(make_person, recorder, monkeypatch):
+    lisbon = on_chat(make_person(work_start=dt.time(9), work_end=dt.time(17)))
+    new_york = on_chat(
+        make_person(timezone="America/New_York", work_start=dt.time(11), work_end=dt.time(17))
+    )
+    recorder.unknown.add(lisbon.email)
+    evening = dt.datetime(2030, 5, 15, 17, 30, tzinfo=LISBON)  # 12:30 in New York
+    notes = _group_of([lisbon, new_york], recorder, monkeypatch, now=evening)
+    thursday_morning = dt.datetime(2030, 5, 16, 9, 0, tzinfo=LISBON)  # 04:00 in New York
+    services.notifications_deliver_due(now=thursday_morning)
+    assert recorder.sent == []  # New York is asleep
+    # The group waits for 11:00 in New York (16:00 in Lisbon), when both are at work; there
+    # Lisbon turns out not to be on the chat tool, and New York gets it alone, awake.
+    eleven_ny = dt.datetime(2030, 5, 16, 11, 0, tzinfo=ZoneInfo("America/New_York"))
+    services.notifications_deliver_due(now=eleven_ny)
+    sent = next(n for n in notes if n.person_id == new_york.pk)
+    sent.refresh_from_db()
+    assert sent.chat_state == State.SENT
+    assert 11 <= sent.chatted_at.astimezone(ZoneInfo("America/New_York")).hour < 17
+
+
+def test_one_member_the_tool_cannot_reach_falls_back_alone(make_person, recorder, monkeypatch):
+    people = [on_chat(make_person(**ALWAYS_AT_WORK)) for _ in range(3)]
+    gone = people[0]
+    original = recorder.send
+
+    def send(addresses, message, *, thread=""):
+        if f"U{gone.pk}" in addresses:
+            raise channels.Unreachable("user_disabled")
+        return original(addresses, message, thread=thread)
+
+    monkeypatch.setattr(recorder, "send", send)
+    _group_of(people, recorder, monkeypatch, now=WEDNESDAY_NOON)
+    services.notifications_deliver_due(now=WEDNESDAY_NOON)
+    assert sorted(a[0] for a, _, _ in recorder.sent) == sorted(f"U{p.pk}" for p in people[1:])
+    assert [m.to for m in mail.outbox] == [[gone.email]]
+
+
+def test_a_waiting_group_steps_aside_in_the_sweep(make_person, recorder, monkeypatch):
+    early = on_chat(make_person(**ALWAYS_AT_WORK))
+    lisbon = on_chat(make_person())
+    notes = _group_of([early, lisbon], recorder, monkeypatch, now=TUESDAY_NIGHT)
+    services.notifications_deliver_due(now=TUESDAY_NIGHT)
+    waiting = next(n for n in notes if n.person_id == early.pk)
+    waiting.refresh_from_db()
+    assert waiting.chat_retry_at == WEDNESDAY_MORNING  # out of the due list until then
