@@ -19,6 +19,7 @@ from kith.bandmap.tiles import (
 )
 from kith.core.env import (
     ImproperlyConfiguredEnv,
+    base_url_for_bind,
     env_bool,
     env_choice,
     env_int,
@@ -71,7 +72,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "l
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfiguredEnv("ALLOWED_HOSTS must be set in production, e.g. kith.example.org")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-KITH_BASE_URL = env_str("KITH_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where `kith run` listens; links in emails, feeds and .ics files follow it unless
+# KITH_BASE_URL says otherwise (a wildcard address means this machine: 127.0.0.1).
+KITH_BIND = env_str("KITH_BIND", "127.0.0.1:8000")
+KITH_BASE_URL = env_str("KITH_BASE_URL", base_url_for_bind(KITH_BIND)).rstrip("/")
 KITH_ORG_NAME = env_str("KITH_ORG_NAME", "Kith")
 
 INSTALLED_APPS = [

@@ -111,3 +111,14 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
             f"{name}={_without_password(raw)!r} is not valid: it names no {where}"
         )
     return raw
+
+
+def base_url_for_bind(bind: str) -> str:
+    """The address people reach a server bound to `bind` at ("host:port", "[::1]:8101",
+    "0.0.0.0:8101"; a unix socket gives the default): a wildcard host means this machine."""
+    host, sep, port = bind.rpartition(":")
+    if not sep or not port.isdigit() or bind.startswith("unix:"):
+        return "http://127.0.0.1:8000"
+    if host in ("", "0.0.0.0", "[::]", "::"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"

@@ -158,3 +158,38 @@ def test_kith_cache_url_switches_the_shared_cache_to_redis(tmp_path):
         timeout=60,
     )
     assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("bind", "url"),
+    [
+        ("127.0.0.1:8101", "http://127.0.0.1:8101"),
+        ("0.0.0.0:8101", "http://127.0.0.1:8101"),
+        ("[::1]:8102", "http://[::1]:8102"),
+        ("[::]:8103", "http://127.0.0.1:8103"),
+        ("localhost:9000", "http://localhost:9000"),
+        ("unix:/run/kith.sock", "http://127.0.0.1:8000"),
+    ],
+)
+def test_the_base_url_follows_the_bind_address(bind, url):
+    assert env.base_url_for_bind(bind) == url
+
+
+def test_settings_take_the_base_url_from_kith_bind_unless_it_is_set():
+    def base_url(**env: str) -> str:
+        code = (
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
+            "django.setup(); from django.conf import settings; print(settings.KITH_BASE_URL)"
+        )
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("KITH_")}
+        done = subprocess.run(
+            [sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert base_url(KITH_BIND="127.0.0.1:8101") == "http://127.0.0.1:8101"
+    assert base_url(KITH_BIND="127.0.0.1:8101", KITH_BASE_URL="https://kith.example.org/") == (
+        "https://kith.example.org"
+    )
+    assert base_url() == "http://127.0.0.1:8000"

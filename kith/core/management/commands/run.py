@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from kith.core.env import env_int
+from kith.core.env import base_url_for_bind, env_int
 
 
 class Command(BaseCommand):
@@ -29,6 +29,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, bind: str, workers: int, **options: Any) -> None:
         python = sys.executable
+        if "KITH_BASE_URL" not in os.environ:
+            # Links the web server, worker and scheduler write follow the address they serve.
+            os.environ["KITH_BASE_URL"] = base_url_for_bind(bind)
         commands = {
             "web": [
                 python,
