@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -13,6 +13,7 @@ from kith.bandmap.api import router as bandmap_router
 from kith.celebrate.api import router as celebrate_router
 from kith.communities.api import router as communities_router
 from kith.connect.api import router as connect_router
+from kith.core.http import error_text
 from kith.core.middleware import too_big_detail
 from kith.core.throttle import Throttled
 from kith.directory.api import router as people_router
@@ -72,6 +73,13 @@ def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 @api.exception_handler(SuspiciousOperation)
 def bad_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
     return api.create_response(request, {"detail": _("Bad request.")}, status=400)
+
+
+@api.exception_handler(ValidationError)
+def rule_broken(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """A service refused: 400 with its messages, each naming the field and the limit. An
+    endpoint that answers field by field (422) catches the error itself (kith.core.http)."""
+    return api.create_response(request, {"detail": error_text(exc)}, status=400)
 
 
 @api.exception_handler(Throttled)

@@ -127,6 +127,8 @@ MIDDLEWARE = [
     # Before sessions: a throttled token request costs no database work beyond its counter.
     "kith.core.middleware.SensitivePathsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the person's choice (kith.accounts), else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -236,6 +238,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Time and language -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# Kith ships English and European Portuguese (docs/i18n.md). Each app keeps its catalogue in
+# kith/<app>/locale; the shared templates' catalogue is in kith/templates/locale.
+LANGUAGES = [("en", "English"), ("pt", "Português")]
+LOCALE_PATHS = [BASE_DIR / "kith" / "templates" / "locale"]
 TIME_ZONE = env_str("KITH_TIME_ZONE", "UTC")  # the organisation's default for people without one
 if TIME_ZONE not in zoneinfo.available_timezones():
     raise ImproperlyConfiguredEnv(

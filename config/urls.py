@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from config.api import api
 from kith.core import views as core_views
@@ -14,6 +15,9 @@ urlpatterns = [
     path("", directory_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon),
+    # Translations: the language switch (set_language) and the JavaScript catalogue.
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("privacy/", core_views.privacy, name="privacy"),
     path("audit/", core_views.audit_log, name="audit_log"),
     path("integrations/", core_views.integrations, name="integrations"),

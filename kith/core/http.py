@@ -26,6 +26,17 @@ def error_text(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
 
 
+def field_errors(exc: ValidationError, *, default: str = "payload") -> list[dict[str, Any]]:
+    """A service's validation errors field by field, in the shape of the API's own 422
+    validation errors (a message without a field goes under `default`)."""
+    by_field = exc.message_dict if hasattr(exc, "error_dict") else {default: exc.messages}
+    return [
+        {"loc": ["body", "payload", field], "msg": str(message), "type": "value_error"}
+        for field, messages in by_field.items()
+        for message in messages
+    ]
+
+
 def errors_onto(form: Any, exc: ValidationError) -> None:
     """A service's validation errors onto a form: each on its field when the form has one,
     else above the form."""

@@ -20,7 +20,7 @@ from kith.core.permissions import viewer_for_user
 from kith.core.sensitive import is_secret_path, remember_request_secrets
 
 # Paths that authenticate on their own (API tokens) or must answer without a session.
-OPEN_PREFIXES = ("/api/", "/healthz", "/static/")
+OPEN_PREFIXES = ("/api/", "/healthz", "/static/", "/jsi18n/", "/i18n/")
 
 
 class ViewerMiddleware:
