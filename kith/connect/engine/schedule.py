@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
 
+from kith.core.timezones import offset_changes
 from kith.notify.engine.delivery import WorkingHours
 
 UTC = dt.UTC
@@ -36,8 +37,6 @@ IDEAL_POINTS = (3 / 16, 5 / 8)
 DAY_LATER_COST = 60.0**2
 # Extra suggestions on an already used day keep at least this far from the others.
 SPACING = dt.timedelta(hours=2)
-# Offset changes are weeks apart, so sampling every few hours finds each of them.
-_SAMPLE_STEP = dt.timedelta(hours=6)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -184,31 +183,11 @@ def _clock_edges(
                 if begin < moment < end:
                     yield moment
         day += DAY
-    yield from _offset_changes(zone, begin, end)
+    yield from (change for change in offset_changes(zone, begin, end) if change < end)
 
 
 def _at(zone: ZoneInfo, day: dt.date, wall: dt.time, fold: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, wall, tzinfo=zone).replace(fold=fold).astimezone(UTC)
-
-
-def _offset_changes(zone: ZoneInfo, begin: dt.datetime, end: dt.datetime) -> Iterator[dt.datetime]:
-    """The first moment (to the second) of each new UTC offset in (begin, end)."""
-    before = begin
-    while before < end:
-        after = min(before + _SAMPLE_STEP, end)
-        new_offset = after.astimezone(zone).utcoffset()
-        if before.astimezone(zone).utcoffset() != new_offset:
-            low, high = math.floor(before.timestamp()), math.ceil(after.timestamp())
-            while high - low > 1:
-                middle = (low + high) // 2
-                if dt.datetime.fromtimestamp(middle, zone).utcoffset() == new_offset:
-                    high = middle
-                else:
-                    low = middle
-            change = dt.datetime.fromtimestamp(high, UTC)
-            if begin < change < end:
-                yield change
-        before = after
 
 
 def _window_end(

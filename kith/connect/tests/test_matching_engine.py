@@ -13,10 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kith.connect.engine.blossom import Blossom, blossom_matching
+from kith.connect.engine.graph import pair_graph
 from kith.connect.engine.matching import (
-    _Blossom,
-    _max_matching,
-    _pair_graph,
     explain,
     group_plan,
     is_allowed,
@@ -249,7 +248,7 @@ def test_blossom_matches_networkx_on_random_graphs() -> None:
             for i, j in combinations(range(n), 2)
             if rng.random() < density
         ]
-        mate = _Blossom(n, edges).solve()
+        mate = Blossom(n, edges).solve()
         weight = {(i, j): w for i, j, w in edges}
         pairs = [(a, mate[a]) for a in range(n) if mate[a] > a]
         assert all(mate[mate[a]] == a for a in range(n) if mate[a] >= 0)
@@ -267,8 +266,8 @@ def test_exact_path_is_optimal(case: tuple) -> None:
     people, rules, _ = case
     ordered = sorted(people, key=lambda p: p.id)
     population = Population.build(ordered, WEIGHTS, rules)
-    graph = _pair_graph(population, np.random.default_rng(0), exact=True)
-    mate = _max_matching(graph, True, {})
+    graph = pair_graph(population, np.random.default_rng(0), exact=True)
+    mate = blossom_matching(graph)
     pairs = [(a, int(mate[a])) for a in range(len(people)) if mate[a] > a]
     total = sum(pair_score(ordered[a], ordered[b], WEIGHTS) for a, b in pairs)
     size, optimum = networkx_optimum(people, rules)

@@ -12,11 +12,11 @@ it; when the clock goes back, the repeated hour counts as often as the clock sho
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kith.core.timezones import offset_changes
 from kith.core.zones import zone
 
 DEFAULT_START = dt.time(9)
@@ -24,8 +24,6 @@ DEFAULT_END = dt.time(17)
 DEFAULT_DAYS = frozenset(range(1, 6))
 # Far enough to cross a week that lost a working day to a date-line change (Samoa, 2011).
 HORIZON_DAYS = 16
-# Offset changes are at least weeks apart, so sampling every few hours finds each of them.
-_SAMPLE_STEP = dt.timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,7 @@ def next_delivery_time(due: dt.datetime, hours: WorkingHours) -> dt.datetime:
     # Quiet hours end either when the clock ticks past `start` or when it jumps (a change of
     # UTC offset). Find the first such tick, then look for an earlier jump before it.
     opening = _first_start_crossing(due_utc, hours)
-    for change in _offset_changes(hours.zone, due_utc, opening):
+    for change in offset_changes(hours.zone, due_utc, opening):
         if is_within(change, hours):
             return change
     return opening
@@ -161,33 +159,10 @@ def _first_start_crossing(after: dt.datetime, hours: WorkingHours) -> dt.datetim
 
 def _offset_change_into_hours(after: dt.datetime, hours: WorkingHours) -> dt.datetime:
     end = after + dt.timedelta(days=HORIZON_DAYS + 1)
-    for change in _offset_changes(hours.zone, after, end):
+    for change in offset_changes(hours.zone, after, end):
         if is_within(change, hours):
             return change
     raise AssertionError("unreachable: every week has a working day")  # pragma: no cover
-
-
-def _offset_changes(zone: ZoneInfo, begin: dt.datetime, end: dt.datetime) -> Iterator[dt.datetime]:
-    """The first moment (to the second) of each new UTC offset in (begin, end], in order."""
-    before = begin
-    while before < end:
-        after = min(before + _SAMPLE_STEP, end)
-        if before.astimezone(zone).utcoffset() != after.astimezone(zone).utcoffset():
-            yield _first_moment_of_offset(zone, before, after)
-        before = after
-
-
-def _first_moment_of_offset(zone: ZoneInfo, old: dt.datetime, new: dt.datetime) -> dt.datetime:
-    # Offsets change on whole seconds (tz database), so bisect over POSIX seconds.
-    new_offset = new.astimezone(zone).utcoffset()
-    low, high = math.floor(old.timestamp()), math.ceil(new.timestamp())
-    while high - low > 1:
-        middle = (low + high) // 2
-        if dt.datetime.fromtimestamp(middle, zone).utcoffset() == new_offset:
-            high = middle
-        else:
-            low = middle
-    return dt.datetime.fromtimestamp(high, dt.UTC)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
