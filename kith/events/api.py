@@ -98,6 +98,11 @@ class EventIn(Schema):
         description="Only the people you invite (POST /events/{id}/invitations) see it and "
         "answer it; HR sees it as counts. It stays invitation-only.",
     )
+    record_past: bool = Field(
+        False,
+        description="HR only: record an event that already happened (its start has passed). "
+        "Without it a start before now is refused; the audit log notes a past event recorded.",
+    )
 
 
 class InviteeOut(Schema):

@@ -48,8 +48,14 @@ def _seed(rng: random.Random, people: list[Person], today: dt.date, demo: list[s
     club, confidential = _communities(rng, people, demo_people)
     place = {"office": office, "city": city, "country": country, "timezone": zone}
 
-    def at(days: int, hour: int, minutes: int = 120, tz: str = zone) -> dict[str, dt.datetime]:
+    def at(
+        days: int, hour: int, minutes: int = 120, tz: str = zone, *, workday: bool = False
+    ) -> dict[str, dt.datetime]:
+        """`days` from today at `hour`; a working event moves off a weekend (past ones back
+        to the Friday, coming ones on to the Monday)."""
         day = today + dt.timedelta(days=days)
+        if workday:
+            day = weekday_near(day, back=days < 0)
         start = dt.datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(tz))
         return {"starts_at": start, "ends_at": start + dt.timedelta(minutes=minutes)}
 
@@ -64,7 +70,7 @@ def _seed(rng: random.Random, people: list[Person], today: dt.date, demo: list[s
         host=Event.Host.HR,
         capacity=40,
         **place,
-        **at(9, 9, 6 * 60),
+        **at(9, 9, 6 * 60, workday=True),
     )
     _going(introday, (new_joiners or others)[:25])
     made.append(introday)
@@ -78,7 +84,7 @@ def _seed(rng: random.Random, people: list[Person], today: dt.date, demo: list[s
         mode=Event.Mode.VIRTUAL,
         link=f"{LINK}listening",
         timezone=zone,
-        **at(5, 15, 60),
+        **at(5, 15, 60, workday=True),
     )
     _going(listening, rng.sample(others, min(18, len(others))))
     made.append(listening)
@@ -92,7 +98,7 @@ def _seed(rng: random.Random, people: list[Person], today: dt.date, demo: list[s
         link=f"{LINK}townhall",
         capacity=80,
         **place,
-        **at(12, 16, 90),
+        **at(12, 16, 90, workday=True),
     )
     _going(town_hall, rng.sample(people, min(70, len(people))))
     made.append(town_hall)
@@ -127,7 +133,7 @@ def _seed(rng: random.Random, people: list[Person], today: dt.date, demo: list[s
             mode=Event.Mode.VIRTUAL,
             link=f"{LINK}circle",
             timezone=zone,
-            **at(6, 12, 60),
+            **at(6, 12, 60, workday=True),
         )
         _going(private, members[:8])
         made.append(private)
@@ -146,8 +152,9 @@ def _seed(rng: random.Random, people: list[Person], today: dt.date, demo: list[s
     )
     _going(full, others[-9:])  # six going, three on the waitlist
     made.append(full)
-    past = _past_events(rng, hr, others, place, at)
-    past.append(_past_town_hall(rng, hr, people, place, at, today=today))
+    season = _season_namer(office.latitude if office else None)
+    past = _past_events(rng, hr, others, place, at, season)
+    past.append(_past_town_hall(rng, hr, people, place, at, season, today=today))
     return (
         f"Events: {len(made) + len(past)} events ({len(past)} past), "
         f"{Rsvp.objects.count()} RSVPs, {Met.objects.count()} 'who did you meet' answers, "
@@ -227,18 +234,20 @@ def _past_town_hall(
     people: list[Person],
     place: dict[str, Any],
     at: Callable[..., dict[str, dt.datetime]],
+    season: Callable[[dt.date], str],
     *,
     today: dt.date,
 ) -> Event:
+    when = at(-17, 16, 90, workday=True)
     event = _event(
-        "Spring town hall",
+        f"{season(when['starts_at'].date())} town hall",
         Event.Kind.TOWN_HALL,
         "The leadership team on the year so far, and your questions.",
         hr,
         host=Event.Host.HR,
         capacity=80,
         **place,
-        **at(-17, 16, 90),
+        **when,
     )
     _going(event, rng.sample(people, min(40, len(people))))
     _town_hall_questions(rng, event, people, PAST_QUESTIONS, today=today)
@@ -254,21 +263,23 @@ def _past_events(
     others: list[Person],
     place: dict[str, Any],
     at: Callable[..., dict[str, dt.datetime]],
+    season: Callable[[dt.date], str],
 ) -> list[Event]:
     made = []
     for days, title, kind in (
-        (-10, "Spring introday", Event.Kind.INTRODAY),
+        (-10, "{season} introday", Event.Kind.INTRODAY),
         (-24, "Lunch & learn: our customers", Event.Kind.OTHER),
     ):
+        when = at(days, 12, workday=True)
         event = _event(
-            title,
+            title.format(season=season(when["starts_at"].date())),
             kind,
             "A look back: who came, and whom they met.",
             hr,
             host=Event.Host.HR,
             capacity=30,
             **place,
-            **at(days, 12),
+            **when,
         )
         going = rng.sample(others, min(20, len(others)))
         _going(event, going)
@@ -283,6 +294,27 @@ def _past_events(
         Met.objects.bulk_create(met, ignore_conflicts=True)
         made.append(event)
     return made
+
+
+def weekday_near(day: dt.date, *, back: bool = False) -> dt.date:
+    """`day` if it is Monday to Friday, else the Friday before (back) or the Monday after."""
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=-1 if back else 1)
+    return day
+
+
+SEASONS = ("Winter", "Spring", "Summer", "Autumn")  # December to February first, in the north
+
+
+def _season_namer(latitude: float | None) -> Callable[[dt.date], str]:
+    """The season of a date where the events happen (south of the equator they are the other
+    way round), so a demo seeded in December never shows a spring introday last week."""
+    shift = 2 if latitude is not None and latitude < 0 else 0
+
+    def season(day: dt.date) -> str:
+        return SEASONS[((day.month % 12) // 3 + shift) % 4]
+
+    return season
 
 
 def _event(title: str, kind: str, description: str, by: Person, **fields: Any) -> Event:

@@ -115,9 +115,24 @@ class EventForm(forms.Form):
         "how many are invited and going, never who. It stays invitation-only once saved.",
     )
 
-    def __init__(self, *args: Any, host_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+    record_past = forms.BooleanField(
+        label="Record a past event",
+        required=False,
+        help_text="It already happened: keep it in Kith with its date in the past. For HR; "
+        "the audit log notes it.",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        host_choices: list[tuple[str, str]],
+        may_record_past: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["host"].choices = host_choices  # type: ignore[attr-defined]
+        if not may_record_past:
+            del self.fields["record_past"]
         zones = [("", "—")] + [(z, z) for z in zone_names()]
         self.fields["timezone"].choices = zones  # type: ignore[attr-defined]
         if self.initial.get("invite_only"):
@@ -150,6 +165,7 @@ class EventForm(forms.Form):
             link=d.get("link") or "",
             capacity=d.get("capacity"),
             invite_only=bool(d.get("invite_only")),
+            record_past=bool(d.get("record_past")),
         )
 
 

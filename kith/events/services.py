@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.communities.models import Community
 from kith.core import audit
@@ -47,6 +48,9 @@ from kith.notify.engine.calendar import EARLIEST as CALENDAR_EARLIEST
 MAX_START_PAST = dt.timedelta(days=365)
 MAX_START_AHEAD = dt.timedelta(days=5 * 365 + 1)
 MAX_DURATION = dt.timedelta(days=14)
+# A new start is now or later (an event starting as the form is sent still counts); only HR
+# records one that has passed, by saying so (`EventInput.record_past`, audited).
+PAST_GRACE = dt.timedelta(minutes=15)
 # Wall-clock times are held against those limits before any zone arithmetic, with room for
 # the zone's offset (at most 14 hours), so that the exact check in UTC decides.
 _ZONE_SLACK = dt.timedelta(days=1)
@@ -91,6 +95,8 @@ class EventInput:
     link: str = ""
     capacity: int | None = None
     invite_only: bool = False
+    # HR recording a gathering that already happened: a start before now is then taken.
+    record_past: bool = False
 
 
 # --- creating and editing ----------------------------------------------------------------------
@@ -116,6 +122,7 @@ def event_save(
         raise ValueError("organiser, invitees and invitees_fixed are for a new event only")
     creator = organiser if event is None and organiser is not None else None
     fields = _validated(viewer, event, data, creator=creator)
+    recorded_past = bool(fields.pop("recorded_past", False))
     if invitees and not data.invite_only:
         raise ValidationError({"invite_only": "Only an invitation-only event has invitees."})
     if len({p.pk for p in invitees}) > MAX_INVITEES:
@@ -145,6 +152,10 @@ def event_save(
             _promote_waitlist(event)
         detail = {"invite_only": True, "invited": len(invitees)} if event.invite_only else {}
         audit.record(actor=viewer.user, action=action, target=f"event:{event.pk}", **detail)
+        if recorded_past:
+            audit.record(
+                actor=viewer.user, action="events.past_event_recorded", target=f"event:{event.pk}"
+            )
     return event
 
 
@@ -322,18 +333,53 @@ def _times(
     except ValueError as exc:
         fail("timezone", f"{exc}.")
         return {}
-    window = _start_window(event, timezone.now())
+    now = timezone.now()
+    window = _start_window(event, now)
     starts = _wall_to_utc("starts_local", data.starts_local, zone, window, fail)
     ends = _wall_to_utc("ends_local", data.ends_local, zone, window, fail)
     if starts is None or ends is None:
         return {}
     if not window[0] <= starts <= window[1]:
         fail("starts_local", _outside(window, "starts_local", data.starts_local))
+        return {}
     if ends <= starts:
-        fail("ends_local", "The event must end after it starts.")
+        fail("ends_local", _("The event must end after it starts."))
     elif ends - starts > MAX_DURATION:
-        fail("ends_local", f"An event lasts at most {MAX_DURATION.days} days.")
-    return {"starts_at": starts, "ends_at": ends, "timezone": zone.key}
+        fail(
+            "ends_local",
+            _("An event lasts at most %(days)d days.") % {"days": MAX_DURATION.days},
+        )
+    past = _moved_into_the_past(event, starts, now)
+    if past:
+        _past_allowed(viewer, data, fail)
+    return {"starts_at": starts, "ends_at": ends, "timezone": zone.key, "recorded_past": past}
+
+
+def _moved_into_the_past(event: Event | None, starts: dt.datetime, now: dt.datetime) -> bool:
+    """A start that has passed, new or moved (an edit keeps the start it had, even one that has
+    passed since: renaming last week's event is fine)."""
+    if event is not None and starts == event.starts_at:
+        return False
+    return starts < now - PAST_GRACE
+
+
+def _past_allowed(viewer: Viewer, data: EventInput, fail: Fail) -> None:
+    """Events are planned ahead; HR alone records one that happened, and says so."""
+    when = data.starts_local.isoformat(" ", "minutes")
+    if not viewer.is_hr:
+        fail(
+            "starts_local",
+            _("The start, %(when)s, has passed: an event starts from now on.") % {"when": when},
+        )
+    elif not data.record_past:
+        fail(
+            "starts_local",
+            _(
+                "The start, %(when)s, has passed: an event starts from now on. To record one "
+                "that already happened, tick “Record a past event”."
+            )
+            % {"when": when},
+        )
 
 
 Window = tuple[dt.datetime, dt.datetime]

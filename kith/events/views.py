@@ -83,7 +83,9 @@ def event_edit(request: HttpRequest, event_id: int | None = None) -> HttpRespons
     else:
         initial = {"host": choices[0][0] if choices else ""}
         require(bool(choices), "Community leaders, managers, ambassadors and HR create events.")
-    form = EventForm(request.POST or None, initial=initial, host_choices=choices)
+    form = EventForm(
+        request.POST or None, initial=initial, host_choices=choices, may_record_past=viewer.is_hr
+    )
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.event_save(viewer=viewer, event=event, data=form.to_input())

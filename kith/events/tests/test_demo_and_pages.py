@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -54,7 +55,7 @@ def test_every_page_renders_for_an_organiser_and_an_attendee(seeded):
     hr_login = next(lg for lg in result.logins if lg.role == "HR admin")
     hr = Client()
     hr.force_login(login_for(Person.objects.get(email=hr_login.email), hr=True))
-    past = Event.objects.filter(title="Spring introday").get()
+    past = Event.objects.filter(kind="introday", starts_at__lt=dt.datetime.now(dt.UTC)).get()
     attendee = past.rsvps.filter(status="going").first().person
     me = Client()
     me.force_login(login_for(attendee))
@@ -119,7 +120,7 @@ def test_demo_town_halls_have_questions_votes_and_notes(seeded):
     assert questions.filter(author__isnull=False).count() >= 2  # named
     assert questions.filter(answered=True).count() == 1
     assert QuestionVote.objects.filter(question__event=coming).exists()
-    past = Event.objects.get(title="Spring town hall")
+    past = Event.objects.get(kind="town_hall", starts_at__lt=dt.datetime.now(dt.UTC))
     notes = TownHall.objects.get(event=past)
     assert notes.notes and notes.notes_published_at is not None
 
@@ -130,3 +131,37 @@ def test_demo_town_halls_have_questions_votes_and_notes(seeded):
     assert "Anonymous" in page and "Waiting for approval" in page  # HR moderates it
     past_page = client.get(f"/events/{past.pk}/").content.decode()
     assert "Notes from the town hall" in past_page and "Questions are closed." in past_page
+
+
+WORKING_KINDS = {"introday", "listening", "town_hall", "other"}
+
+
+@pytest.mark.parametrize(
+    ("today", "season"),
+    [
+        pytest.param(dt.date(2026, 12, 6), "Autumn", id="a-sunday-in-december"),
+        pytest.param(dt.date(2027, 6, 26), "Summer", id="a-saturday-in-june"),
+    ],
+)
+def test_demo_dates_are_plausible_working_events_on_weekdays_seasons_that_match(today, season):
+    """Issue 14, item 6: seeded on a weekend, no introday, town hall or listening session falls
+    on one; a past event named after its season is named after the season it was in (the
+    demo's offices are in the northern hemisphere)."""
+    result = seed_demo_organisation(people=60, seed=1)
+    demo_seed.seed(today=today, seed=1, demo_emails=[lg.email for lg in result.logins])
+    working = Event.objects.filter(kind__in=WORKING_KINDS, invite_only=False)
+    assert working.count() >= 5
+    for event in working:
+        day = event.starts_at.astimezone(ZoneInfo(event.timezone)).date()
+        assert day.weekday() < 5, f"{event.title} on a {day:%A}"
+    assert Event.objects.filter(title=f"{season} introday").exists()
+    assert Event.objects.filter(title=f"{season} town hall").exists()
+
+
+def test_seasons_are_the_other_way_round_south_of_the_equator():
+    from kith.events.demo_seed import _season_namer, weekday_near
+
+    assert _season_namer(-33.9)(dt.date(2026, 12, 1)) == "Summer"
+    assert _season_namer(38.7)(dt.date(2026, 12, 1)) == "Winter"
+    assert weekday_near(dt.date(2026, 12, 6)) == dt.date(2026, 12, 7)
+    assert weekday_near(dt.date(2026, 12, 6), back=True) == dt.date(2026, 12, 4)
