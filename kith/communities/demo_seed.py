@@ -22,7 +22,7 @@ from kith.directory.services import tags_get_or_create
 
 V = Community.Visibility
 CLUBS = [
-    ("DJ club", "Swap mixes, learn to beatmatch and play the summer party.", ["DJing"]),
+    ("DJ club", "Swap mixes, learn to beatmatch and play the company party.", ["DJing"]),
     ("Choir", "We sing every Thursday after work. No audition, all voices.", ["Choir"]),
     (
         "Gaming club",
@@ -60,9 +60,10 @@ BELONGING = [
 ]
 ANNOUNCEMENTS = {
     "Running club": ("Half marathon team", "Sign-ups for the city half are open until Friday."),
-    "Choir": ("Winter concert", "We sing at the all-hands in December: extra rehearsal Monday."),
+    # Written today and read any time of year: nothing in them names a season or a month.
+    "Choir": ("Concert at the all-hands", "We sing at the next all-hands: extra rehearsal Monday."),
     "Book club": ("Next month's book", "We read 'Klara and the Sun'. Meet on the last Thursday."),
-    "Pride network": ("Pride month social", "Drinks on the roof terrace, allies welcome."),
+    "Pride network": ("Monthly social", "Drinks on the roof terrace, allies welcome."),
 }
 MAX_MEMBERS = 24
 
