@@ -3,6 +3,8 @@ the personal paths."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 
 def register(app_label: str) -> None:
     from kith.calendars.selectors import my_calendar_data
@@ -19,10 +21,12 @@ def register(app_label: str) -> None:
     registry.register_integration(
         app_label=app_label,
         key="calendars",
-        title="Calendars",
-        description="Google Workspace and Microsoft 365 for the whole organisation; each "
-        "person may also connect a CalDAV calendar. Kith reads busy or free only, so "
-        "suggested meeting times avoid busy hours.",
+        title=gettext_noop("Calendars"),
+        description=gettext_noop(
+            "Google Workspace and Microsoft 365 for the whole organisation; each "
+            "person may also connect a CalDAV calendar. Kith reads busy or free only, so "
+            "suggested meeting times avoid busy hours."
+        ),
         url_name="calendars:settings",
         status=_status,
         order=20,

@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.matrix import account
 from kith.matrix.client import MatrixError, Session, call, quote
@@ -283,7 +284,11 @@ def _handle(bot: account.Account, answer: Answer) -> int:
         # A room cannot answer one person privately: the room hears only that they answered;
         # what the handler said (a pause until a date, "not yet") goes to their direct room.
         if not refused:
-            _notice(bot, answer, f"Thanks, {identity.person.display_name}: noted.")
+            _notice(
+                bot,
+                answer,
+                _("Thanks, %(name)s: noted.") % {"name": identity.person.display_name},
+            )
         try:
             MatrixProvider().send([answer.sender], channels.ChatMessage(subject=reply, body=""))
         except (channels.ChatFailed, channels.Unreachable):

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 
 class MatrixConfig(AppConfig):
@@ -21,9 +23,11 @@ class MatrixConfig(AppConfig):
         registry.register_integration(
             app_label=self.label,
             key="matrix",
-            title="Matrix",
-            description="Intros, follow-ups and every notification in a Matrix room for people "
-            "who choose Matrix; answers by a number or a reaction.",
+            title=gettext_noop("Matrix"),
+            description=gettext_noop(
+                "Intros, follow-ups and every notification in a Matrix room for people "
+                "who choose Matrix; answers by a number or a reaction."
+            ),
             url_name="matrix:settings",
             status=_status,
             order=15,
@@ -35,5 +39,5 @@ def _status() -> tuple[bool, str]:
 
     account = current()
     if account is None:
-        return False, "No bot account connected yet."
-    return True, f"Kith posts as {account.credentials.user_id}."
+        return False, _("No bot account connected yet.")
+    return True, _("Kith posts as %(user)s.") % {"user": account.credentials.user_id}

@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from kith.core.permissions import Viewer, require
 from kith.matrix import account
 from kith.matrix.models import MatrixAccount
@@ -14,8 +17,8 @@ from kith.notify.models import ChatIdentity
 if TYPE_CHECKING:
     from kith.directory.models import Person
 
-ONLY_HR = "Only HR admins connect Kith to Matrix."
-SIGN_IN = "Sign in to set your Matrix id."
+ONLY_HR = gettext_noop("Only HR admins connect Kith to Matrix.")
+SIGN_IN = gettext_noop("Sign in to set your Matrix id.")
 
 
 def can_manage_matrix(viewer: Viewer) -> bool:
@@ -38,7 +41,7 @@ class MatrixSettings:
 
 
 def matrix_settings_for_viewer(viewer: Viewer) -> MatrixSettings:
-    require(can_manage_matrix(viewer), ONLY_HR)
+    require(can_manage_matrix(viewer), _(ONLY_HR))
     current = account.current()
     row = MatrixAccount.objects.order_by("pk").first()
     if current is None:
@@ -64,7 +67,7 @@ class MyMatrixId:
 
 
 def my_matrix_id_for_viewer(viewer: Viewer) -> MyMatrixId:
-    require(can_set_own_matrix_id(viewer), SIGN_IN)
+    require(can_set_own_matrix_id(viewer), _(SIGN_IN))
     person = viewer.person
     assert person is not None  # can_set_own_matrix_id
     current = account.current()

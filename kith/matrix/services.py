@@ -91,7 +91,7 @@ def matrix_connect(
 ) -> MatrixAccount:
     """Log in with the bot's password once (only the access token is kept), or check a pasted
     access token with whoami; then save the account, replacing any earlier one."""
-    require(can_manage_matrix(viewer), ONLY_HR)
+    require(can_manage_matrix(viewer), _(ONLY_HR))
     url = clean_homeserver(homeserver)
     template = clean_template(id_template)
     if bool(password) == bool(access_token):
@@ -144,7 +144,7 @@ def _whoami(credentials: client.Credentials) -> tuple[str, str]:
 def matrix_template_set(*, viewer: Viewer, id_template: str) -> None:
     """Change how ids follow from emails. Ids found with the old template are forgotten (and
     found again with the new one); ids people set themselves stay."""
-    require(can_manage_matrix(viewer), ONLY_HR)
+    require(can_manage_matrix(viewer), _(ONLY_HR))
     template = clean_template(id_template)
     row = MatrixAccount.objects.order_by("pk").first()
     if row is None:
@@ -172,7 +172,7 @@ def _forget_derived(template: str) -> None:
 
 def matrix_check(*, viewer: Viewer) -> str:
     """Whoami as the bot: the id the homeserver knows the token by."""
-    require(can_manage_matrix(viewer), ONLY_HR)
+    require(can_manage_matrix(viewer), _(ONLY_HR))
     current = account.current()
     if current is None:
         raise ValidationError(_("Matrix is not connected."))
@@ -186,7 +186,7 @@ def matrix_check(*, viewer: Viewer) -> str:
 
 def matrix_test_message_send(*, viewer: Viewer, url: str = "") -> str:
     """A test message to the HR admin's own Matrix id; returns the id it went to."""
-    require(can_manage_matrix(viewer), ONLY_HR)
+    require(can_manage_matrix(viewer), _(ONLY_HR))
     if viewer.person is None:
         raise ValidationError(_("Your login has no directory entry, so no Matrix id."))
     provider = MatrixProvider()
@@ -211,7 +211,7 @@ def matrix_test_message_send(*, viewer: Viewer, url: str = "") -> str:
 def matrix_disconnect(*, viewer: Viewer) -> None:
     """Forget the bot account (and log its token out when Kith made it). The rooms' rows go
     too; people's Matrix ids stay, for a reconnection."""
-    require(can_manage_matrix(viewer), ONLY_HR)
+    require(can_manage_matrix(viewer), _(ONLY_HR))
     row = MatrixAccount.objects.order_by("pk").first()
     if row is None:
         return

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_noop
 
 
 class ScimConfig(AppConfig):
@@ -20,10 +21,12 @@ class ScimConfig(AppConfig):
         registry.register_integration(
             app_label=self.label,
             key="scim",
-            title="SCIM provisioning",
-            description="Okta, Microsoft Entra ID and other identity providers create, update "
-            "and deactivate people (deactivating never deletes). Make a token for yours on "
-            "its page.",
+            title=gettext_noop("SCIM provisioning"),
+            description=gettext_noop(
+                "Okta, Microsoft Entra ID and other identity providers create, update "
+                "and deactivate people (deactivating never deletes). Make a token for yours on "
+                "its page."
+            ),
             url_name="scim_admin:settings",
             status=_status,
             order=30,

@@ -10,6 +10,8 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,7 +20,7 @@ from kith.core.permissions import Viewer, require
 from kith.scim import tokens
 from kith.scim.models import ScimGroup, ScimToken
 
-ONLY_HR = "Only HR admins manage provisioning."
+ONLY_HR = gettext_noop("Only HR admins manage provisioning.")
 NAV = "integrations"
 
 
@@ -46,14 +48,14 @@ def _page(request: HttpRequest, *, new_token: str = "", error: str = "", status:
 
 @require_GET
 def scim_settings(request: HttpRequest) -> HttpResponse:
-    require(can_manage_scim(viewer_of(request)), ONLY_HR)
+    require(can_manage_scim(viewer_of(request)), _(ONLY_HR))
     return _page(request)
 
 
 @never_cache  # the one answer that holds a new token
 @require_POST
 def scim_token_new(request: HttpRequest) -> HttpResponse:
-    require(can_manage_scim(viewer_of(request)), ONLY_HR)
+    require(can_manage_scim(viewer_of(request)), _(ONLY_HR))
     try:
         _token, raw = tokens.scim_token_create(
             name=request.POST.get("name", ""), actor=request.user
@@ -65,12 +67,15 @@ def scim_token_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def scim_token_revoke(request: HttpRequest) -> HttpResponse:
-    require(can_manage_scim(viewer_of(request)), ONLY_HR)
+    require(can_manage_scim(viewer_of(request)), _(ONLY_HR))
     try:
         token = tokens.scim_token_revoke(name=request.POST.get("name", ""), actor=request.user)
     except tokens.TokenError as exc:
         return _page(request, error=str(exc), status=400)
-    flash.success(request, f"The token {token.name} is revoked: requests with it now get 401.")
+    flash.success(
+        request,
+        _("The token %(name)s is revoked: requests with it now get 401.") % {"name": token.name},
+    )
     return redirect("scim_admin:settings")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from kith.notify.channels import ChatAction, ChatMessage
 
 ACTION_PREFIX = "kith:"
@@ -64,7 +66,7 @@ def message_blocks(message: ChatMessage) -> list[Block]:
         "text": {"type": "mrkdwn", "text": _clip(text, SECTION_LIMIT)},
     }
     if message.url:
-        section["accessory"] = _button("Open in Kith", action_id=OPEN_ACTION, url=message.url)
+        section["accessory"] = _button(_("Open in Kith"), action_id=OPEN_ACTION, url=message.url)
     blocks = [section]
     if message.actions:
         blocks.append(

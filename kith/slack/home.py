@@ -8,6 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from kith.connect.selectors import matches_for_viewer
 from kith.directory.models import Person
@@ -45,29 +47,33 @@ def home_view(person: Person | None, *, now: dt.datetime | None = None) -> dict[
         }
     viewer = viewer_for_person(person)
     zone = _zone(person)
-    out: list[dict[str, Any]] = [blocks.header("Your intros")]
+    out: list[dict[str, Any]] = [blocks.header(_("Your intros"))]
     matches = matches_for_viewer(viewer, limit=MATCHES_SHOWN)
     if not matches:
         out.append(
             blocks.text_section(
-                f"No intros yet. {blocks.link(kith_url('connect:home'), 'Join a program')}"
+                _("No intros yet. %(link)s")
+                % {"link": blocks.link(kith_url("connect:home"), _("Join a program"))}
             )
         )
     for view in matches:
         names = ", ".join(blocks.escape(p.display_name) for p in view.others) or "—"
         line = (
             f"{blocks.link(kith_url('connect:match', view.match.pk), view.match.program.name)}"
-            f" · {view.scheduled_for:%-d %b} · with {names}"
+            + " · "
+            + _("%(date)s · with %(names)s")
+            % {"date": date_format(view.scheduled_for, "j M"), "names": names}
         )
         state = _follow_up(view.me.met, view.follow_up_open)
         out.append(blocks.text_section(line + (f"\n_{state}_" if state else "")))
     out.append({"type": "divider"})
-    out.append(blocks.header("Your upcoming events"))
+    out.append(blocks.header(_("Your upcoming events")))
     events = events_home_for_viewer(viewer, now=now).mine[:EVENTS_SHOWN]
     if not events:
         out.append(
             blocks.text_section(
-                f"Nothing on your list. {blocks.link(kith_url('events:home'), 'See what is on')}"
+                _("Nothing on your list. %(link)s")
+                % {"link": blocks.link(kith_url("events:home"), _("See what is on"))}
             )
         )
     for card in events:
@@ -75,9 +81,11 @@ def home_view(person: Person | None, *, now: dt.datetime | None = None) -> dict[
         out.append(
             blocks.text_section(
                 f"{blocks.link(kith_url('events:event', card.event.pk), card.event.title)}"
-                f" · {when:%a %-d %b, %H:%M}"
-                + (" · waiting list" if card.my_status == "waitlisted" else "")
+                f" · {date_format(when, 'D j M, H:i')}"
+                + (" · " + _("waiting list") if card.my_status == "waitlisted" else "")
             )
         )
-    out.append(blocks.context_line(f"{blocks.link(kith_url('home'), 'Open Kith')} · `/kith help`"))
+    out.append(
+        blocks.context_line(f"{blocks.link(kith_url('home'), _('Open Kith'))} · `/kith help`")
+    )
     return {"type": "home", "blocks": out[:100]}

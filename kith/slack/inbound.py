@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.signals import request_finished
+from django.utils.translation import gettext as _
 from slack_sdk.signature import SignatureVerifier
 
 from kith.celebrate.services import kudos_give
@@ -250,15 +251,21 @@ def _ephemeral(text: str) -> dict[str, Any]:
 def help_text() -> str:
     return "\n".join(
         [
-            "*Kith in Slack*",
-            "• `/kudos @colleague what they did` thanks a colleague (as on "
-            f"{blocks.link(selectors.kith_url('celebrate:home'), 'Celebrate')}).",
-            "• Intros and reminders arrive here when you choose Slack on "
-            f"{blocks.link(selectors.kith_url('guidelines:boundaries'), 'My boundaries')}; "
-            "answer with the buttons.",
-            "• The Home tab lists your intros and your upcoming events.",
-            f"• {blocks.link(selectors.kith_url('connect:home'), 'Connect')} · "
-            f"{blocks.link(selectors.kith_url('events:home'), 'Events')} · "
+            _("*Kith in Slack*"),
+            "• "
+            + _("`/kudos @colleague what they did` thanks a colleague (as on %(link)s).")
+            % {"link": blocks.link(selectors.kith_url("celebrate:home"), _("Celebrate"))},
+            "• "
+            + _(
+                "Intros and reminders arrive here when you choose Slack on %(link)s; "
+                "answer with the buttons."
+            )
+            % {
+                "link": blocks.link(selectors.kith_url("guidelines:boundaries"), _("My boundaries"))
+            },
+            "• " + _("The Home tab lists your intros and your upcoming events."),
+            f"• {blocks.link(selectors.kith_url('connect:home'), _('Connect'))} · "
+            f"{blocks.link(selectors.kith_url('events:home'), _('Events'))} · "
             f"{blocks.link(selectors.kith_url('home'), 'Kith')}",
         ]
     )
@@ -274,10 +281,10 @@ def handle_command(form: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _kudos(team_id: str, user_id: str, text: str) -> dict[str, Any]:
-    usage = "Write `/kudos @colleague what they did and why it mattered`."
+    usage = _("Write `/kudos @colleague what they did and why it mattered`.")
     found = LEADING_MENTIONS.match(text)
     if found is None:
-        return _ephemeral(f"Name the colleague to thank first. {usage}")
+        return _ephemeral(_("Name the colleague to thank first.") + " " + usage)
     sender = person_for_slack_user_looked_up(team_id, user_id)
     if sender is None:
         return _ephemeral(selectors.link_your_account_text())
@@ -286,7 +293,8 @@ def _kudos(team_id: str, user_id: str, text: str) -> dict[str, Any]:
         person = person_for_slack_user_looked_up(team_id, slack_id)
         if person is None:
             return _ephemeral(
-                f"<@{slack_id}> is not in Kith's directory, so Kith cannot thank them."
+                _("%(who)s is not in Kith's directory, so Kith cannot thank them.")
+                % {"who": f"<@{slack_id}>"}
             )
         recipients.append(person)
     login = selectors.viewer_for_person(sender).user
@@ -300,8 +308,8 @@ def _kudos(team_id: str, user_id: str, text: str) -> dict[str, Any]:
     except ValidationError as exc:
         return _ephemeral(blocks.escape(" ".join(exc.messages)))
     names = ", ".join(blocks.escape(p.display_name) for p in recipients)
-    link = blocks.link(selectors.kith_url("celebrate:kudos", kudos.pk), "See it in Kith")
-    return _ephemeral(f"Kudos sent to {names}. {link}")
+    link = blocks.link(selectors.kith_url("celebrate:kudos", kudos.pk), _("See it in Kith"))
+    return _ephemeral(_("Kudos sent to %(names)s. %(link)s") % {"names": names, "link": link})
 
 
 def parse_interaction(body: Mapping[str, str]) -> dict[str, Any] | None:

@@ -3,6 +3,9 @@ section."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from kith.core import registry
 from kith.slack.models import SlackWorkspace
 
@@ -10,17 +13,19 @@ from kith.slack.models import SlackWorkspace
 def status() -> tuple[bool, str]:
     names = [w.team_name or w.team_id for w in SlackWorkspace.objects.all()[:5]]
     if not names:
-        return False, "No workspace connected yet."
-    return True, "Connected to " + ", ".join(names) + "."
+        return False, _("No workspace connected yet.")
+    return True, _("Connected to %(names)s.") % {"names": ", ".join(names)}
 
 
 def register_all(app_label: str) -> None:
     registry.register_integration(
         app_label=app_label,
         key="slack",
-        title="Slack",
-        description="Intros as group messages with follow-up buttons, reminders, a Home tab "
-        "and /kudos, for people who choose Slack.",
+        title=gettext_noop("Slack"),
+        description=gettext_noop(
+            "Intros as group messages with follow-up buttons, reminders, a Home tab "
+            "and /kudos, for people who choose Slack."
+        ),
         url_name="slack:settings",
         status=status,
         order=10,

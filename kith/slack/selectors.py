@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from kith.core.permissions import Viewer, viewer_for_user
 from kith.directory.models import Person
@@ -112,7 +113,7 @@ def kith_url(viewname: str, *args: object) -> str:
 
 def link_your_account_text() -> str:
     boundaries = kith_url("guidelines:boundaries")
-    return (
+    return _(
         "Kith does not know your Slack account yet. Choose Slack as your channel on "
-        f"<{boundaries}|My boundaries> in Kith: it links your account by your work email."
-    )
+        "%(link)s in Kith: it links your account by your work email."
+    ) % {"link": f"<{boundaries}|{_('My boundaries')}>"}

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kith.core import audit
 from kith.core.permissions import Viewer, require
@@ -52,19 +53,25 @@ def workspace_install_token(
     token = (token or "").strip()
     if not token.startswith(BOT_TOKEN_PREFIX):
         raise ValidationError(
-            {"token": ["Paste the app's bot token: it starts with “xoxb-” (OAuth & Permissions)."]}
+            {
+                "token": [
+                    _("Paste the app's bot token: it starts with “xoxb-” (OAuth & Permissions).")
+                ]
+            }
         )
     try:
         found = client.call(client.web_client(token), "auth.test")
     except SlackError as exc:
         raise ValidationError(
-            {"token": [f"Slack did not accept this token ({exc.code})."]}
+            {"token": [_("Slack did not accept this token (%(code)s).") % {"code": exc.code}]}
         ) from exc
     except ChatFailed as exc:
-        raise ValidationError({"token": ["Slack could not be reached: try again."]}) from exc
+        raise ValidationError({"token": [_("Slack could not be reached: try again.")]}) from exc
     team_id = str(found.get("team_id") or "")
     if not team_id:
-        raise ValidationError({"token": ["Slack did not say which workspace this token is for."]})
+        raise ValidationError(
+            {"token": [_("Slack did not say which workspace this token is for.")]}
+        )
     workspace = _save_workspace(
         viewer=viewer,
         team_id=team_id,
@@ -84,7 +91,7 @@ def workspace_install_oauth(*, viewer: Viewer, code: str, redirect_uri: str) -> 
     require(selectors.can_manage_slack(viewer), selectors.ONLY_HR)
     if not selectors.oauth_configured():
         raise ValidationError(
-            {"code": ["Set KITH_SLACK_CLIENT_ID and KITH_SLACK_CLIENT_SECRET first."]}
+            {"code": [_("Set KITH_SLACK_CLIENT_ID and KITH_SLACK_CLIENT_SECRET first.")]}
         )
     try:
         found = client.call(
@@ -97,14 +104,14 @@ def workspace_install_oauth(*, viewer: Viewer, code: str, redirect_uri: str) -> 
         )
     except SlackError as exc:
         raise ValidationError(
-            {"code": [f"Slack did not finish the install ({exc.code})."]}
+            {"code": [_("Slack did not finish the install (%(code)s).") % {"code": exc.code}]}
         ) from exc
     except ChatFailed as exc:
-        raise ValidationError({"code": ["Slack could not be reached: try again."]}) from exc
+        raise ValidationError({"code": [_("Slack could not be reached: try again.")]}) from exc
     team = found.get("team") or {}
     token = str(found.get("access_token") or "")
     if not team.get("id") or not token.startswith(BOT_TOKEN_PREFIX):
-        raise ValidationError({"code": ["Slack's answer has no bot token for a workspace."]})
+        raise ValidationError({"code": [_("Slack's answer has no bot token for a workspace.")]})
     return _save_workspace(
         viewer=viewer,
         team_id=str(team["id"]),
@@ -121,13 +128,13 @@ def workspace_disconnect(*, viewer: Viewer, workspace_id: int) -> str:
     with transaction.atomic():
         workspace = SlackWorkspace.objects.select_for_update().filter(pk=workspace_id).first()
         if workspace is None:
-            raise ValidationError({"workspace": ["This workspace is not connected."]})
+            raise ValidationError({"workspace": [_("This workspace is not connected.")]})
         identities = ChatIdentity.objects.filter(
             provider=selectors.PROVIDER, external_id__startswith=f"{workspace.team_id}:"
         )
         if SlackWorkspace.objects.count() == 1:  # bare ids belong to the only workspace
             identities = ChatIdentity.objects.filter(provider=selectors.PROVIDER)
-        unlinked, _ = identities.delete()
+        unlinked, _by_model = identities.delete()
         name = workspace.team_name or workspace.team_id
         audit.record(
             actor=viewer.user,
@@ -144,22 +151,24 @@ def test_message_send(*, viewer: Viewer) -> None:
     require(selectors.can_manage_slack(viewer), selectors.ONLY_HR)
     person = viewer.person
     if person is None:
-        raise ValidationError({"person": ["Your login has no directory entry to send to."]})
+        raise ValidationError({"person": [_("Your login has no directory entry to send to.")]})
     provider = SlackProvider()
     message = ChatMessage(
-        subject="Kith is connected to Slack",
-        body="This is the test message you asked for. Intros and reminders will arrive like this.",
+        subject=_("Kith is connected to Slack"),
+        body=_(
+            "This is the test message you asked for. Intros and reminders will arrive like this."
+        ),
         url=f"{settings.KITH_BASE_URL}/integrations/slack/",
     )
     try:
         provider.send([provider.address_of(person)], message)
     except Unreachable as exc:
         raise ValidationError(
-            {"person": ["Slack has no account with your work email in the connected workspace."]}
+            {"person": [_("Slack has no account with your work email in the connected workspace.")]}
         ) from exc
     except ChatFailed as exc:
         raise ValidationError(
-            {"person": ["Slack could not take the message now: try again."]}
+            {"person": [_("Slack could not take the message now: try again.")]}
         ) from exc
     audit.record(actor=viewer.user, action="slack.test_sent", target=f"person:{person.pk}")
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -117,7 +118,11 @@ def install_token(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         flash.error(request, error_text(exc))
     else:
-        flash.success(request, f"Kith is connected to {workspace.team_name or workspace.team_id}.")
+        flash.success(
+            request,
+            _("Kith is connected to %(workspace)s.")
+            % {"workspace": workspace.team_name or workspace.team_id},
+        )
     return redirect("slack:settings")
 
 
@@ -126,7 +131,7 @@ def install_oauth(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     require(selectors.can_manage_slack(viewer), selectors.ONLY_HR)
     if not selectors.oauth_configured():
-        flash.error(request, "Set KITH_SLACK_CLIENT_ID and KITH_SLACK_CLIENT_SECRET first.")
+        flash.error(request, _("Set KITH_SLACK_CLIENT_ID and KITH_SLACK_CLIENT_SECRET first."))
         return redirect("slack:settings")
     state = signing.dumps({"user": request.user.pk}, salt=STATE_SALT)
     query = urlencode(
@@ -149,10 +154,10 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
     except signing.BadSignature:
         state = None
     if not isinstance(state, dict) or state.get("user") != request.user.pk:
-        flash.error(request, "This install link is not valid or has expired: start again.")
+        flash.error(request, _("This install link is not valid or has expired: start again."))
         return redirect("slack:settings")
     if request.GET.get("error") or not request.GET.get("code"):
-        flash.error(request, "The install was cancelled in Slack.")
+        flash.error(request, _("The install was cancelled in Slack."))
         return redirect("slack:settings")
     try:
         workspace = services.workspace_install_oauth(
@@ -161,7 +166,11 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         flash.error(request, error_text(exc))
     else:
-        flash.success(request, f"Kith is connected to {workspace.team_name or workspace.team_id}.")
+        flash.success(
+            request,
+            _("Kith is connected to %(workspace)s.")
+            % {"workspace": workspace.team_name or workspace.team_id},
+        )
     return redirect("slack:settings")
 
 
@@ -172,7 +181,7 @@ def test_message(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         flash.error(request, error_text(exc))
     else:
-        flash.success(request, "Sent: look for a direct message from Kith in Slack.")
+        flash.success(request, _("Sent: look for a direct message from Kith in Slack."))
     return redirect("slack:settings")
 
 
@@ -183,7 +192,7 @@ def disconnect(request: HttpRequest, workspace_id: int) -> HttpResponse:
     except ValidationError as exc:
         flash.error(request, error_text(exc))
     else:
-        flash.success(request, f"Kith is no longer connected to {name}.")
+        flash.success(request, _("Kith is no longer connected to %(name)s.") % {"name": name})
     return redirect("slack:settings")
 
 

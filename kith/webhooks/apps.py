@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_noop
 
 
 class WebhooksConfig(AppConfig):
@@ -36,9 +37,11 @@ class WebhooksConfig(AppConfig):
         registry.register_integration(
             app_label=self.label,
             key="webhooks",
-            title="Webhooks",
-            description="Signed events for your own HR tools: people joined and left, rounds "
-            "drawn, events created, survey results as published (aggregates only).",
+            title=gettext_noop("Webhooks"),
+            description=gettext_noop(
+                "Signed events for your own HR tools: people joined and left, rounds "
+                "drawn, events created, survey results as published (aggregates only)."
+            ),
             url_name="webhooks:endpoints",
             status=_status,
             order=50,
