@@ -14,11 +14,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.connect.engine.matching import match_round
 from kith.connect.engine.types import Participant as MatchParticipant
@@ -445,11 +447,22 @@ def gathering_send_invitations(
     each with an .ics, and mark the gathering invited. All or nothing."""
     now = now or timezone.now()
     _require_organiser(viewer, gathering)
-    _require_open(gathering, Gathering.Status.PLANNED)
-    assert gathering.week_start is not None and viewer.person is not None
-    people = [p for p in participants_of(gathering) if p.is_active]
-    last = gathering.week_start + dt.timedelta(days=gathering.days - 1)
     with transaction.atomic():
+        # Under the row lock, so a second click, a browser's Back and resend, or two organisers
+        # at once send the invitations once: the second finds them sent and changes nothing.
+        gathering = Gathering.objects.select_for_update().get(pk=gathering.pk)
+        if gathering.status == Gathering.Status.INVITED and gathering.event is not None:
+            return gathering.event
+        _require_open(gathering, Gathering.Status.PLANNED)
+        assert gathering.week_start is not None and viewer.person is not None
+        people = [p for p in participants_of(gathering) if p.is_active]
+        last = gathering.week_start + dt.timedelta(days=gathering.days - 1)
+        zone = _zone_of(gathering, people, viewer.person)
+        first = dt.datetime.combine(
+            gathering.week_start, DAY_STARTS, tzinfo=ZoneInfo(zone or "UTC")
+        )
+        if first <= now:
+            raise ValidationError({"week": _("This week has started: choose a later one.")})
         event = event_save(
             viewer=viewer,
             event=None,
@@ -460,7 +473,7 @@ def gathering_send_invitations(
                 mode=Event.Mode.IN_PERSON,
                 starts_local=dt.datetime.combine(gathering.week_start, DAY_STARTS),
                 ends_local=dt.datetime.combine(last, DAY_ENDS),
-                timezone=_zone_of(gathering, people, viewer.person),
+                timezone=zone,
                 description=_description(gathering),
                 office_id=gathering.office_id,
                 venue=""
@@ -474,8 +487,6 @@ def gathering_send_invitations(
             invitees=people,
             invitees_fixed=True,
         )
-        if event.starts_at <= now:
-            raise ValidationError({"week": "This week has started: choose a later one."})
         gathering.event = event
         gathering.status = Gathering.Status.INVITED
         gathering.save(update_fields=["event", "status", "updated_at"])
@@ -525,10 +536,13 @@ def gathering_cancel(*, viewer: Viewer, gathering: Gathering) -> Gathering:
     """Cancel a plan. Once invitations went out, the event stays with Events (its organiser
     edits or tells people there); the gathering is marked cancelled."""
     _require_organiser(viewer, gathering)
-    _require_open(
-        gathering, Gathering.Status.DRAFT, Gathering.Status.PLANNED, Gathering.Status.INVITED
-    )
     with transaction.atomic():
+        gathering = Gathering.objects.select_for_update().get(pk=gathering.pk)
+        if gathering.status == Gathering.Status.CANCELLED:
+            return gathering  # cancelled already (a second click): nothing more to do
+        _require_open(
+            gathering, Gathering.Status.DRAFT, Gathering.Status.PLANNED, Gathering.Status.INVITED
+        )
         gathering.status = Gathering.Status.CANCELLED
         gathering.save(update_fields=["status", "updated_at"])
         audit.record(

@@ -271,7 +271,9 @@ def agenda(request: HttpRequest, gathering_id: int) -> HttpResponse:
 def send(request: HttpRequest, gathering_id: int) -> HttpResponse:
     viewer = _viewer(request)
     gathering = selectors.organised_for_viewer(viewer, gathering_id)
-    if _act(
+    if gathering.status == Gathering.Status.INVITED:  # a second click, or Back and resend
+        flash.info(request, _("The invitations went out already: nobody got a second one."))
+    elif _act(
         request, lambda: services.gathering_send_invitations(viewer=viewer, gathering=gathering)
     ):
         flash.success(request, _("Invitations sent, each with a calendar file."))
@@ -296,6 +298,8 @@ def groups(request: HttpRequest, gathering_id: int) -> HttpResponse:
 def cancel(request: HttpRequest, gathering_id: int) -> HttpResponse:
     viewer = _viewer(request)
     gathering = selectors.organised_for_viewer(viewer, gathering_id)
-    if _act(request, lambda: services.gathering_cancel(viewer=viewer, gathering=gathering)):
+    if gathering.status == Gathering.Status.CANCELLED:
+        flash.info(request, _("This gathering was cancelled already."))
+    elif _act(request, lambda: services.gathering_cancel(viewer=viewer, gathering=gathering)):
         flash.success(request, _("Gathering cancelled."))
     return redirect("gatherings:detail", gathering.pk)

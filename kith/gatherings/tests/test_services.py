@@ -293,3 +293,39 @@ def test_each_participant_sees_only_their_own_group(hr, office):
         export[0]["role"] == "participant"
         and export[0]["my_group"]["number"] == page.groups[0].number
     )
+
+
+def test_sending_and_cancelling_twice_does_each_once(hr, office, client):
+    """Issue 14, item 4: a second click (or the browser's Back and resend) sends nobody a second
+    invitation, and cancelling a cancelled gathering changes nothing."""
+    from kith.core.models import AuditEvent
+
+    people = people_in([BERLIN, BERLIN, MUNICH])
+    gathering = create(hr, people)
+    organiser = viewer(hr, hr=True)
+    services.gathering_choose(viewer=organiser, gathering=gathering, option=1)
+    first = services.gathering_send_invitations(viewer=organiser, gathering=gathering)
+    again = services.gathering_send_invitations(viewer=organiser, gathering=gathering)
+    assert again.pk == first.pk and Event.objects.count() == 1
+    assert Notification.objects.filter(kind="gatherings.invite").count() == 3
+
+    client.force_login(login_for(hr, hr=True))
+    page = client.post(f"/gatherings/{gathering.pk}/send/", follow=True).content.decode()
+    assert "The invitations went out already" in page
+    assert Notification.objects.filter(kind="gatherings.invite").count() == 3
+    services.gathering_cancel(viewer=organiser, gathering=gathering)
+    services.gathering_cancel(viewer=organiser, gathering=gathering)
+    assert AuditEvent.objects.filter(action="gatherings.cancelled").count() == 1
+    page = client.post(f"/gatherings/{gathering.pk}/cancel/", follow=True).content.decode()
+    assert "cancelled already" in page
+    assert AuditEvent.objects.filter(action="gatherings.cancelled").count() == 1
+
+
+def test_the_page_asks_before_sending_or_cancelling(hr, office, client):
+    people = people_in([BERLIN, BERLIN, MUNICH])
+    gathering = create(hr, people)
+    services.gathering_choose(viewer=viewer(hr, hr=True), gathering=gathering, option=1)
+    client.force_login(login_for(hr, hr=True))
+    page = client.get(f"/gatherings/{gathering.pk}/").content.decode()
+    assert "Yes, send the invitations" in page and "Yes, cancel the gathering" in page
+    assert "cannot be taken back" in page
