@@ -72,6 +72,13 @@ class NearCityOut(Schema):
     distance_km: float
 
 
+class NearestCityOut(Schema):
+    name: str
+    country: str
+    count: int = Field(..., description="Colleagues on the map there, as /map/cities says")
+    distance_km: float = Field(..., description="From your city's centre")
+
+
 class NearOut(Schema):
     problem: str = Field(..., description='"", "no_person" or "no_city" (see message)')
     message: str
@@ -84,6 +91,15 @@ class NearOut(Schema):
     pages: int
     people: list[NearPersonOut]
     cities: list[NearCityOut]
+    nearest: list[NearestCityOut] = Field(
+        ...,
+        description="When nobody is within the radius and no filter is set: the closest "
+        "cities beyond it that the map shows (3 or more colleagues), nearest first; else empty",
+    )
+    wider: bool = Field(
+        ...,
+        description="Nobody within the radius, but someone within the largest radius (500 km)",
+    )
 
 
 class HubOut(Schema):
@@ -184,6 +200,16 @@ def near_me(request: HttpRequest, params: Query[NearParams]) -> dict[str, Any]:
             }
             for c in near.cities
         ],
+        "nearest": [
+            {
+                "name": c.name,
+                "country": c.country,
+                "count": c.count,
+                "distance_km": round(c.distance_km, 1),
+            }
+            for c in near.nearest
+        ],
+        "wider": near.wider,
     }
 
 

@@ -29,6 +29,7 @@ DEFAULT_RADIUS_KM = 50
 MIN_RADIUS_KM = 10
 MAX_RADIUS_KM = 500
 NEAR_PAGE_SIZE = 20
+NEAREST_CITIES = 5
 DEFAULT_HUB_OFFICE_KM = 50
 MAX_ID = 2**63 - 1  # ids are 64-bit: anything larger is simply not there
 CITY_CACHE_SECONDS = 60
@@ -172,6 +173,10 @@ class NearQuery:
             raise ValueError(f"radius must be {MIN_RADIUS_KM} to {MAX_RADIUS_KM} km")
         return cls(radius_km=radius, interest=_clean(interest, 80), team=team)
 
+    @property
+    def filtered(self) -> bool:
+        return bool(self.interest) or self.team is not None
+
 
 @dataclass(frozen=True)
 class Nearby:
@@ -197,7 +202,11 @@ class NearCity:
 @dataclass
 class NearMe:
     """Colleagues within the radius of the viewer's city. `problem` explains an empty answer
-    that is not a real "nobody": no directory entry, or no known city."""
+    that is not a real "nobody": no directory entry, or no known city.
+
+    When an unfiltered search finds nobody, nobody is left at a dead end: `nearest` holds the
+    closest cities beyond the radius that the map itself shows (MIN_CITY_COUNT or more, with
+    the map's own counts), and `wider` says whether anyone is within MAX_RADIUS_KM."""
 
     query: NearQuery
     origin: City | None = None
@@ -205,6 +214,15 @@ class NearMe:
     total: int = 0
     page: Page[Nearby] | None = None
     cities: list[NearCity] = field(default_factory=list)
+    nearest: list[NearCity] = field(default_factory=list)
+    wider: bool = False
+
+    @property
+    def dead_end(self) -> bool:
+        """Nobody to show: no city to search from, or an unfiltered search found nobody."""
+        if self.problem == NO_CITY:
+            return True
+        return self.origin is not None and self.total == 0 and not self.query.filtered
 
 
 NO_PERSON = "no_person"
@@ -259,6 +277,11 @@ def near_me_for_viewer(viewer: Viewer, query: NearQuery, page_number: int | str 
     )
     result.total = len(ranked)
     result.cities = _near_cities(rows, ranked)
+    if result.dead_end:
+        result.nearest = _nearest_cities(me, beyond_km=query.radius_km)
+        result.wider = query.radius_km < MAX_RADIUS_KM and _anyone_within(
+            map_people(viewer), me, MAX_RADIUS_KM
+        )
     paginator = Paginator(ranked, NEAR_PAGE_SIZE)
     page = paginator.get_page(page_number)
     people = Person.objects.select_related("org_unit").in_bulk([r[2] for r in page.object_list])
@@ -269,6 +292,45 @@ def near_me_for_viewer(viewer: Viewer, query: NearQuery, page_number: int | str 
     ]
     result.page = page  # type: ignore[assignment]
     return result
+
+
+def _nearest_cities(me: Person, *, beyond_km: float) -> list[NearCity]:
+    """The NEAREST_CITIES closest cities farther than `beyond_km` from the viewer's city,
+    among those the map shows (MIN_CITY_COUNT or more colleagues), with the map's counts.
+
+    Only what the map and its city table already publish is used, city by city: no count is
+    summed over a distance band, so comparing answers at different radii tells nothing the
+    city table does not (a sum over "everyone between 500 and 900 km" would, by difference)."""
+    assert me.latitude is not None and me.longitude is not None
+    cities = [c for c in city_counts() if c.count >= MIN_CITY_COUNT]
+    found = geo.nearest_beyond(
+        me.latitude,
+        me.longitude,
+        np.array([c.latitude for c in cities], dtype=np.float64),
+        np.array([c.longitude for c in cities], dtype=np.float64),
+        beyond_km=beyond_km,
+        limit=NEAREST_CITIES,
+    )
+    return [
+        NearCity(cities[i].name, cities[i].country, cities[i].count, float(d))
+        for i, d in zip(found.indices, found.distances_km, strict=True)
+    ]
+
+
+def _anyone_within(people: QuerySet[Person], me: Person, radius_km: int) -> bool:
+    """Whether an unfiltered near-me search at `radius_km` would find anyone (it names them,
+    so saying yes or no reveals nothing more)."""
+    rows = list(
+        _candidates(people, me, NearQuery(radius_km=radius_km))
+        .order_by()
+        .values_list("latitude", "longitude")
+    )
+    if not rows:
+        return False
+    assert me.latitude is not None and me.longitude is not None
+    lats = np.array([r[0] for r in rows], dtype=np.float64)
+    lons = np.array([r[1] for r in rows], dtype=np.float64)
+    return bool(len(geo.within_radius(me.latitude, me.longitude, lats, lons, radius_km).indices))
 
 
 def _near_cities(rows: list[tuple], ranked: list[tuple[float, str, int, int]]) -> list[NearCity]:
@@ -291,6 +353,43 @@ def _near_cities(rows: list[tuple], ranked: list[tuple[float, str, int, int]]) -
     ]
     cities.sort(key=lambda c: (c.distance_km, c.name))
     return cities
+
+
+# --- Programs that work from anywhere --------------------------------------------------------
+
+# Connect's kinds whose meetings work over video: a coffee chat, a cross-team intro and
+# mentoring. Lunch groups meet in person, and onboarding buddies are assigned to new joiners,
+# not joined. (Connect has no "virtual" flag of its own.)
+VIRTUAL_KINDS = ("coffee", "cross_team", "mentoring")
+
+
+@dataclass(frozen=True)
+class VirtualProgram:
+    id: int
+    name: str
+    kind: str
+    kind_label: str
+    taking_part: bool
+
+
+def virtual_programs_for_viewer(viewer: Viewer) -> list[VirtualProgram]:
+    """Active Connect programs open to the viewer that need no shared city, for someone the
+    map finds nobody near. Read through Connect's own selector (its audiences and standing)."""
+    from kith.connect.selectors import programs_for_viewer
+
+    if viewer.person is None:
+        return []
+    return [
+        VirtualProgram(
+            id=card.program.pk,
+            name=card.program.name,
+            kind=card.program.kind,
+            kind_label=card.program.get_kind_display(),
+            taking_part=card.standing.taking_part,
+        )
+        for card in programs_for_viewer(viewer)
+        if card.standing.in_audience and card.program.kind in VIRTUAL_KINDS
+    ]
 
 
 # --- Offices -------------------------------------------------------------------------------

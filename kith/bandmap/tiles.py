@@ -14,8 +14,20 @@ DEFAULT_ATTRIBUTION = (
 )
 
 
+# Values that switch tiles off: the map then draws country outlines (kith.bandmap.outlines)
+# and asks no tile server for anything.
+TILES_OFF = ("off", "none", "no", "false", "0")
+
+
+def tiles_off(url: str) -> bool:
+    return url.strip().lower() in (*TILES_OFF, "")
+
+
 def checked_tiles_url(url: str, *, name: str = "KITH_MAP_TILES_URL") -> str:
-    """A Leaflet tile URL template: http(s) or a path on this site, with {z}, {x} and {y}."""
+    """A Leaflet tile URL template: http(s) or a path on this site, with {z}, {x} and {y};
+    or "" when tiles are switched off ("off", "none", or empty)."""
+    if tiles_off(url):
+        return ""
     missing = [part for part in ("{z}", "{x}", "{y}") if part not in url]
     if missing:
         raise ImproperlyConfiguredEnv(
@@ -34,8 +46,9 @@ def checked_tiles_url(url: str, *, name: str = "KITH_MAP_TILES_URL") -> str:
 
 def tiles_csp_sources(url: str) -> list[str]:
     """The CSP source for the tile host: "https://tile.example.org", or with a {s}
-    subdomain placeholder "https://*.tile.example.org"; nothing for tiles on this site."""
-    if url.startswith("/") and not url.startswith("//"):
+    subdomain placeholder "https://*.tile.example.org"; nothing for tiles on this site or
+    when tiles are off."""
+    if tiles_off(url) or (url.startswith("/") and not url.startswith("//")):
         return []
     parts = urlsplit(url.replace("{s}", "__sub__"))
     host = (parts.netloc or "").replace("__sub__", "*")

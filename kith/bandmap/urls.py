@@ -6,5 +6,6 @@ app_name = "bandmap"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("outlines.json", views.outlines, name="outlines"),
     path("preference/", views.preference, name="preference"),
 ]

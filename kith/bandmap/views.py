@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import etag, require_GET, require_POST
 
+from kith.bandmap import outlines as country_outlines
 from kith.bandmap import selectors, services
 from kith.bandmap.forms import NearForm
 from kith.bandmap.tiles import DEFAULT_ATTRIBUTION, DEFAULT_TILES_URL
@@ -30,6 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
     hubs = selectors.hubs_for_viewer(viewer)
     offices = selectors.offices_for_map(viewer)
     me = viewer.person if can_set_map_preference(viewer) else None
+    dead_end = near is not None and near.dead_end
     context = {
         "city_map": city_map,
         "near": near,
@@ -44,6 +47,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "map_data": map_data(city_map, near, hubs, offices, focus_near=form.is_bound),
         "filters": _filters_query(form),
         "min_count": selectors.MIN_CITY_COUNT,
+        "max_radius": selectors.MAX_RADIUS_KM,
+        "programs": selectors.virtual_programs_for_viewer(viewer) if dead_end else [],
         "nav": "map",
     }
     return render(request, "bandmap/home.html", context)
@@ -69,8 +74,13 @@ def map_data(
     which cities to highlight. Read by bandmap.js from a JSON script element."""
     return {
         "tiles": {
+            # "" when tiles are switched off (KITH_MAP_TILES_URL=off): outlines only.
             "url": getattr(settings, "KITH_MAP_TILES_URL", DEFAULT_TILES_URL),
             "attribution": getattr(settings, "KITH_MAP_ATTRIBUTION", DEFAULT_ATTRIBUTION),
+        },
+        "outlines": {
+            "url": reverse("bandmap:outlines"),
+            "attribution": country_outlines.ATTRIBUTION,
         },
         "cities": [
             {
@@ -111,6 +121,8 @@ def _near_data(near: selectors.NearMe | None, focus: bool) -> dict[str, Any] | N
         "radius_km": near.query.radius_km,
         "total": near.total,
         "cities": {c.key: c.count for c in near.cities},
+        # Nobody within the radius: the closest cities shown on the map, to bring into view.
+        "nearest": [c.key for c in near.nearest],
         "focus": focus,
     }
 
@@ -138,3 +150,14 @@ def preference(request: HttpRequest) -> HttpResponse:
     else:
         flash.success(request, "You are on the map again, counted in your city.")
     return redirect("bandmap:home")
+
+
+@require_GET
+@cache_control(private=True, max_age=86400)
+@etag(lambda request: country_outlines.outlines_etag())
+def outlines(request: HttpRequest) -> HttpResponse:
+    """Country outlines (GeoJSON) that the map draws when its tiles cannot load or are off.
+    Public-domain shapes, the same for everyone; read from an installed package, never
+    fetched from elsewhere."""
+    require(can_view_map(_viewer(request)), "The Band Map is for colleagues in the directory.")
+    return HttpResponse(country_outlines.outlines_document(), content_type="application/json")

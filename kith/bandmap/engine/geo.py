@@ -53,6 +53,18 @@ def within_radius(
     return Nearby(indices=chosen.astype(np.intp), distances_km=distances[chosen])
 
 
+def nearest_beyond(
+    lat: float, lon: float, lats: FloatArray, lons: FloatArray, *, beyond_km: float, limit: int
+) -> Nearby:
+    """The `limit` points nearest to (lat, lon) that are farther than `beyond_km`, nearest
+    first (ties keep input order)."""
+    distances = haversine_km(lat, lon, lats, lons)
+    outside = np.flatnonzero(distances > beyond_km)
+    order = np.argsort(distances[outside], kind="stable")[: max(limit, 0)]
+    chosen = outside[order]
+    return Nearby(indices=chosen.astype(np.intp), distances_km=distances[chosen])
+
+
 @dataclass(frozen=True)
 class BoundingBox:
     """Latitude range and one or two longitude ranges (two when the circle crosses the

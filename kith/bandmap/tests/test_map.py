@@ -104,11 +104,27 @@ def test_former_colleagues_and_people_without_coordinates_are_not_counted(employ
 
 def test_no_person_coordinates_ever_reach_the_page(employee_client, lisbon_people):
     data = page_data(employee_client.get(MAP + "?radius=50"))
-    assert set(data) == {"tiles", "cities", "near", "hubs", "offices", "offices_url"}
+    assert set(data) == {
+        "tiles",
+        "outlines",
+        "cities",
+        "near",
+        "hubs",
+        "offices",
+        "offices_url",
+    }
     assert data["offices"] == []  # offices are places, listed once HR adds them
     assert set(data["cities"][0]) == {"key", "name", "country", "lat", "lon", "count"}
     # Near me names a city (and the viewer's own city centre for the circle), never people.
-    assert set(data["near"]) == {"lat", "lon", "radius_km", "total", "cities", "focus"}
+    assert set(data["near"]) == {
+        "lat",
+        "lon",
+        "radius_km",
+        "total",
+        "cities",
+        "nearest",  # city keys of the map's own markers, when nobody is within the radius
+        "focus",
+    }
     assert data["near"]["cities"] == {"Lisbon|PT": 4}
 
 

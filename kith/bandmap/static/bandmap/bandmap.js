@@ -1,7 +1,8 @@
 /* Band Map: draws one marker per city, with its count, from the page's own JSON (the
    #band-map-data element), clustered when zoomed out. Tiles are only the background: when
-   they cannot load, the markers, the near-me circle and the lists below still work. Only
-   city centres are ever in the data, never a person's coordinates. */
+   they cannot load (or are switched off), country outlines from Kith itself take their
+   place, and the markers, the near-me circle and the lists below still work. Only city
+   centres are ever in the data, never a person's coordinates. */
 (function () {
   "use strict";
   var holder = document.getElementById("band-map");
@@ -18,7 +19,50 @@
 
   holder.classList.add("is-live");
   var map = L.map(holder, { scrollWheelZoom: false, worldCopyJump: true, minZoom: 2 });
-  L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution, maxZoom: 18 }).addTo(map);
+  // Country outlines (public-domain Natural Earth shapes served by Kith itself) sit in a pane
+  // below the tiles: drawn when tiles are switched off, when one fails to load, or when none
+  // has arrived after a few seconds. Tiles that do load simply cover them.
+  map.createPane("outlines");
+  map.getPane("outlines").style.zIndex = 150;
+  var outlinesAsked = false;
+  function showOutlines() {
+    if (outlinesAsked || !data.outlines) { return; }
+    outlinesAsked = true;
+    holder.classList.add("has-outlines");
+    fetch(data.outlines.url, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("outlines: " + response.status); }
+        return response.json();
+      })
+      .then(function (shapes) {
+        L.geoJSON(shapes, {
+          pane: "outlines",
+          interactive: false,
+          style: {
+            className: "bandmap-outline",
+            color: "#8a9aa6",
+            weight: 1,
+            fillColor: "#f7f4ec",
+            fillOpacity: 1,
+          },
+        }).addTo(map);
+        map.attributionControl.addAttribution(data.outlines.attribution);
+        holder.setAttribute("data-outlines", "drawn");
+      })
+      .catch(function () {
+        holder.setAttribute("data-outlines", "failed");
+      });
+  }
+  if (data.tiles.url) {
+    var tileArrived = false;
+    var tiles = L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution, maxZoom: 18 });
+    tiles.on("tileload", function () { tileArrived = true; });
+    tiles.on("tileerror", showOutlines);
+    tiles.addTo(map);
+    window.setTimeout(function () { if (!tileArrived) { showOutlines(); } }, 4000);
+  } else {
+    showOutlines();
+  }
 
   function badge(count) {
     var span = document.createElement("span");
@@ -133,7 +177,16 @@
       interactive: false,
     }).addTo(map);
   }
-  if (near && (near.focus || !points.length)) {
+  // Nobody within the radius: bring the nearest cities with colleagues into view too.
+  var nearest = near && near.nearest ? near.nearest : [];
+  var nearestPoints = data.cities.filter(function (city) {
+    return nearest.indexOf(city.key) >= 0;
+  }).map(function (city) { return [city.lat, city.lon]; });
+  if (near && nearestPoints.length) {
+    var view = centre.toBounds(near.radius_km * 2000);
+    nearestPoints.forEach(function (point) { view.extend(point); });
+    map.fitBounds(view, { padding: [24, 24] });
+  } else if (near && (near.focus || !points.length)) {
     map.fitBounds(centre.toBounds(near.radius_km * 2000), { padding: [20, 20] });
   } else if (points.length) {
     map.fitBounds(L.latLngBounds(points), { padding: [48, 48], maxZoom: 8 });
