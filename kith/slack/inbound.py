@@ -264,7 +264,7 @@ def help_text() -> str:
                 "link": blocks.link(selectors.kith_url("guidelines:boundaries"), _("My boundaries"))
             },
             "• " + _("The Home tab lists your intros and your upcoming events."),
-            f"• {blocks.link(selectors.kith_url('connect:home'), _('Connect'))} · "
+            f"• {blocks.link(selectors.kith_url('connect:home'), 'Connect')} · "
             f"{blocks.link(selectors.kith_url('events:home'), _('Events'))} · "
             f"{blocks.link(selectors.kith_url('home'), 'Kith')}",
         ]
