@@ -8,10 +8,18 @@ account links) is masked, in the access log and in gunicorn's error log alike.
 The registry is filled when Django loads the apps, which each worker does when it imports
 the application, before it serves its first request and so before its first log line."""
 
+from pathlib import Path
+
 from gunicorn.glogging import Logger
 
+from kith.core.env import env_str
 from kith.core.logsafe import MaskSecretsFilter
 from kith.core.sensitive import mask_secrets
+
+# Kith's own files stay in its data directory (KITH_DATA_DIR, as in config/settings.py): the
+# control socket of `gunicornc` (gunicorn ≥ 25.1) is var/gunicorn.ctl, not ~/.gunicorn/.
+_DATA_DIR = Path(env_str("KITH_DATA_DIR", str(Path(__file__).resolve().parent.parent / "var")))
+control_socket = str(_DATA_DIR.resolve() / "gunicorn.ctl")
 
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'

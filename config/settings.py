@@ -4,6 +4,7 @@ through kith.core.env, which fails loudly on a bad value (see README's configura
 from __future__ import annotations
 
 import ipaddress
+import logging
 import zoneinfo
 from pathlib import Path
 from typing import Any
@@ -286,8 +287,10 @@ if EMAIL_HOST:
 elif PRODUCTION:
     raise ImproperlyConfiguredEnv("EMAIL_HOST must be set in production: login codes go by email")
 else:
-    # Development without a mail server: messages (and login codes) are printed to the console.
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # Development without a mail server: each message (login codes too) is saved as an .eml
+    # file in var/mail/, and the terminal says so in one line (kith.notify.mailbox).
+    EMAIL_BACKEND = "kith.notify.mailbox.SavedMailBackend"
+EMAIL_FILE_PATH = DATA_DIR / "mail"
 
 # --- Background tasks ---------------------------------------------------------------------------
 TASKS = {
@@ -416,21 +419,47 @@ KITH_RATE_LIMITS = {
 
 # --- Logging ----------------------------------------------------------------------------------
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+KITH_LOG_LEVEL = env_choice("KITH_LOG_LEVEL", "INFO", LOG_LEVELS)
+
+
+def _client_errors_in_one_line(record: logging.LogRecord) -> bool:
+    """A 403 or 404 is a person following a stale link, not a fault: Django logs it with
+    the exception's traceback; one line (level, path, reason) says all there is."""
+    client_error = getattr(record, "status_code", 500) < 500
+    if client_error and record.name.startswith(("django.request", "django.security")):
+        record.exc_info, record.exc_text = None, None
+    return True
+
+
+def _routine_task_lines(record: logging.LogRecord) -> bool:
+    """The worker's two lines per task run (started, succeeded) only at KITH_LOG_LEVEL=DEBUG;
+    a failed task is logged as an error, with its traceback, whatever the level."""
+    return not (
+        record.name == "django_tasks"
+        and record.levelno < logging.WARNING
+        and KITH_LOG_LEVEL != "DEBUG"
+    )
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Every handler masks secrets before it writes: personal links, feed and API tokens, query
     # strings (kith.core.logsafe; the paths come from each app's registration).
-    "filters": {"mask_secrets": {"()": "kith.core.logsafe.MaskSecretsFilter"}},
+    "filters": {
+        "mask_secrets": {"()": "kith.core.logsafe.MaskSecretsFilter"},
+        "client_errors_in_one_line": {"()": lambda: _client_errors_in_one_line},
+        "routine_task_lines": {"()": lambda: _routine_task_lines},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["mask_secrets"],
+            "filters": ["client_errors_in_one_line", "routine_task_lines", "mask_secrets"],
         }
     },
-    "root": {"handlers": ["console"], "level": env_choice("KITH_LOG_LEVEL", "INFO", LOG_LEVELS)},
+    "root": {"handlers": ["console"], "level": KITH_LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # Django's default handlers (the debug console, runserver's request lines) would write

@@ -43,7 +43,8 @@ def job_claim_and_enqueue(
             run.save(update_fields=["task_result_id"])
     except IntegrityError:
         return None  # another scheduler claimed this slot first
-    log.info("enqueued %s for %s", job.name, slot.isoformat())
+    # DEBUG: the scheduler command reports its claims itself (one line each, not two).
+    log.debug("enqueued %s for %s", job.name, slot.isoformat())
     return run
 
 

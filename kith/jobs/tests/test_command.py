@@ -101,3 +101,22 @@ def test_loop_stops_cleanly_on_sigterm(monkeypatch):
     out, _ = run("--interval", "3600")
     assert ticks == [1]
     assert "Scheduler: stopped" in out
+
+
+def test_running_for_good_it_lists_what_it_enqueues_only_when_asked(monkeypatch):
+    def tick(**_):
+        signal.raise_signal(signal.SIGTERM)
+        return [
+            JobRun(
+                job=MINUTELY,
+                slot=command_module.dt.datetime(2030, 1, 1, tzinfo=command_module.dt.UTC),
+            )
+        ]
+
+    monkeypatch.setattr(command_module, "scheduler_tick", tick)
+    monkeypatch.setattr(command_module, "close_old_connections", lambda: None)
+    quiet, _ = run("--interval", "3600")
+    assert "Scheduler: 2 periodic jobs" in quiet and MINUTELY not in quiet
+    told, _ = run("--interval", "3600", "-v", "2")
+    assert f"enqueued {MINUTELY} for 2030-01-01 00:00:00 UTC" in told
+    assert "Scheduler: 2 periodic jobs: " in told

@@ -45,13 +45,16 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args: Any, once: bool, interval: int, at: list[dt.datetime], **_: Any
+        self, *args: Any, once: bool, interval: int, at: list[dt.datetime], **options: Any
     ) -> None:
         if interval < 1:
             raise CommandError("--interval must be at least 1 second")
         jobs = registered_jobs()
-        names = ", ".join(job.name for job in jobs)
-        self.stdout.write(f"Scheduler: {len(jobs)} periodic jobs: {names}")
+        verbosity = options.get("verbosity", 1)
+        started = f"Scheduler: {len(jobs)} periodic jobs"
+        if verbosity >= 2:
+            started += ": " + ", ".join(job.name for job in jobs)
+        self.stdout.write(started)
         if at:
             for moment in at:
                 self.tick(moment)
@@ -59,7 +62,12 @@ class Command(BaseCommand):
         if once:
             self.tick(None)
             return
+        # Running for good, it says what it enqueues only when asked (-v 2): a line per job
+        # and minute is noise in `kith run`'s terminal; the worker reports what fails.
+        self.report_runs = verbosity >= 2
         self.run_forever(interval)
+
+    report_runs = True
 
     def tick(self, now: dt.datetime | None) -> None:
         try:
@@ -67,6 +75,8 @@ class Command(BaseCommand):
         except DATABASE_UNAVAILABLE as exc:
             reason = " ".join(str(exc).split())  # one line per retry in the log
             raise CommandError(f"the database is unavailable: {reason}") from exc
+        if not self.report_runs:
+            return
         for run in runs:
             self.stdout.write(f"enqueued {run.job} for {run.slot:%Y-%m-%d %H:%M:%S} UTC")
 
