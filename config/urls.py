@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
 from django.views.i18n import JavaScriptCatalog
 
 from config.api import api
@@ -17,7 +18,13 @@ urlpatterns = [
     path("favicon.ico", core_views.favicon),
     # Translations: the language switch (set_language) and the JavaScript catalogue.
     path("i18n/", include("django.conf.urls.i18n")),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # Cached by the browser for an hour; pages ask for it with ?l=<language>, so a change of
+    # language is a new address.
+    path(
+        "jsi18n/",
+        cache_control(max_age=3600, private=True)(JavaScriptCatalog.as_view()),
+        name="javascript-catalog",
+    ),
     path("privacy/", core_views.privacy, name="privacy"),
     path("audit/", core_views.audit_log, name="audit_log"),
     path("integrations/", core_views.integrations, name="integrations"),
