@@ -169,3 +169,54 @@ def register_integration(
 
 def integrations() -> list[Integration]:
     return sorted(_integrations.values(), key=lambda i: (i.order, i.title))
+
+
+# --- Needs you now (the home page of HR and managers) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Need:
+    """One card on the home page: something the viewer can act on now, and where to do it.
+
+    `title` says what needs them ("2 survey waves are open"); `lines` name up to a few of
+    them; `url` and `action` are the link that starts the work. A card shows only counts of
+    the viewer's own actionable items or figures the app already publishes to this viewer
+    (DESIGN §4): never a count about people that the disclosure layer would withhold."""
+
+    app_label: str
+    title: str
+    url: str
+    action: str
+    lines: tuple[str, ...] = ()
+    urgent: bool = False
+    order: int = 100
+
+
+NeedsBuilder = Callable[["Viewer"], "list[Need]"]
+_needs: dict[str, tuple[str, NeedsBuilder]] = {}
+_needs_discovered = False
+
+
+def register_needs(*, app_label: str, key: str, build: NeedsBuilder) -> None:
+    """Add `build(viewer)` to the home page's "needs you now": it returns the cards for this
+    viewer ([] when nothing needs them, or they may not see it). Apps register from their
+    `needs.py`, which core imports on first use (autodiscover_modules("needs"))."""
+    _needs[key] = (app_label, build)
+
+
+def _discover_needs() -> None:
+    global _needs_discovered
+    if not _needs_discovered:
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("needs")
+        _needs_discovered = True
+
+
+def needs_for_viewer(viewer: Viewer) -> list[Need]:
+    """Every registered app's cards for the viewer, urgent ones first, then by `order`."""
+    _discover_needs()
+    cards: list[Need] = []
+    for _app, build in _needs.values():
+        cards.extend(build(viewer))
+    return sorted(cards, key=lambda c: (not c.urgent, c.order))

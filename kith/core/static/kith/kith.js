@@ -34,3 +34,29 @@ document.addEventListener("change", (event) => {
   form.addEventListener("change", save);
   form.addEventListener("input", save);
 })();
+
+// Menus in the navigation (<details data-menu>): they open and close by themselves with a click,
+// Enter or Space; here Escape closes one and returns focus to it, and a click or focus elsewhere
+// closes it, so at most one is open.
+(() => {
+  const menus = [...document.querySelectorAll("details[data-menu]")];
+  if (!menus.length) return;
+  const closeAll = (except) => {
+    for (const menu of menus) if (menu !== except) menu.open = false;
+  };
+  for (const menu of menus) {
+    menu.addEventListener("toggle", () => { if (menu.open) closeAll(menu); });
+    menu.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary")?.focus();
+      }
+    });
+    menu.addEventListener("focusout", (event) => {
+      if (menu.open && event.relatedTarget instanceof Node && !menu.contains(event.relatedTarget)) menu.open = false;
+    });
+  }
+  document.addEventListener("click", (event) => {
+    if (!(event.target instanceof Node) || !menus.some((menu) => menu.contains(event.target))) closeAll(null);
+  });
+})();
