@@ -7,10 +7,11 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from kith.connect import rounds, selectors, services
+from kith.connect import previews, rounds, selectors, services
 from kith.connect.models import Program
 from kith.core import audit
 from kith.core.http import viewer_of as _viewer
@@ -382,38 +383,70 @@ def update_program(request: HttpRequest, program_id: WholeNumber, payload: Progr
 )
 def preview_round(request: HttpRequest, program_id: WholeNumber) -> dict[str, Any]:
     program = _manager_program(request, program_id)
-    plan = rounds.round_plan(program, selectors.next_round_date(program))
+    entry = previews.preview_entry(program, selectors.next_round_date(program), wait=True)
+    page = previews.page_of(entry, every_match=True)
     audit.record(
         actor=_viewer(request).user,
         action="connect.round_previewed",
         target=f"program:{program.pk}",
     )
     return {
-        "date": plan.round_date,
-        "taking_part": len(plan.eligible),
-        "sitting_out": len(plan.excluded),
-        "algorithm": plan.algorithm,
+        "date": page.round_date,
+        "taking_part": page.eligible,
+        "sitting_out": page.excluded,
+        "algorithm": page.algorithm,
         "matches": [
             {"people": [_brief(p) for p in m.people], "explanation": m.explanation}
-            for m in plan.matches
+            for m in page.matches
         ],
-        "unmatched": [{"person": _brief(p), "reason": d} for p, _c, d in plan.unmatched],
+        "unmatched": [{"person": _brief(p), "reason": d} for p, _c, d in page.unmatched],
     }
 
 
 @router.post(
     "/programs/{program_id}/rounds",
-    response={201: RoundStatsOut, 409: ErrorOut, 403: ErrorOut, **ERRORS},
-    summary="HR: draw the next round now and send its intros",
+    response={
+        200: RoundStatsOut,
+        201: RoundStatsOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        **ERRORS,
+    },
+    summary="HR: draw the next round now and send its intros (idempotent per date)",
 )
-def draw_round(request: HttpRequest, program_id: WholeNumber) -> Status:
+def draw_round(
+    request: HttpRequest,
+    program_id: WholeNumber,
+    date: dt.date | None = None,
+) -> Status:
+    """`?date=` names the round to draw (the preview's `date`): a round already drawn for it
+    is answered again (200), never drawn twice, and the round after it is never drawn instead."""
     program = _manager_program(request, program_id)
+    if date is None:  # after the permission check: a colleague learns nothing here
+        detail = _("date: name the round to draw (the preview's date), so a retry never draws two.")
+        return Status(400, {"detail": detail})
+    existing = program.rounds.filter(scheduled_for=date).first()
+    if existing is not None:  # a retry, or a second client: the round as it was drawn
+        return Status(200, _round_stats(request, program, existing.pk))
+    upcoming = selectors.next_round_date(program)
+    if date != upcoming:
+        detail = _("date: the next round of this program is on %(date)s.") % {
+            "date": upcoming.isoformat()
+        }
+        return Status(409, {"detail": detail})
     try:
-        drawn = rounds.round_run(program=program, round_date=selectors.next_round_date(program))
-    except (rounds.RoundAlreadyDrawn, rounds.RoundPaused) as exc:
+        drawn = rounds.round_run(program=program, round_date=date)
+    except rounds.RoundAlreadyDrawn as exc:
+        return Status(200, _round_stats(request, program, exc.existing.pk))
+    except rounds.RoundPaused as exc:
         return Status(409, {"detail": str(exc)})
+    return Status(201, _round_stats(request, program, drawn.pk))
+
+
+def _round_stats(request: HttpRequest, program: Program, round_id: int) -> dict[str, Any]:
     rows = selectors.program_stats_for_viewer(_viewer(request), program, limit=1000)
-    return Status(201, _stats_dict(next(r for r in rows if r.round.pk == drawn.pk)))
+    return _stats_dict(next(r for r in rows if r.round.pk == round_id))
 
 
 def _stats_dict(r: selectors.RoundStats) -> dict[str, Any]:

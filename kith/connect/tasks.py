@@ -18,3 +18,19 @@ def draw_due_rounds() -> int:
 @task()
 def send_due_follow_ups() -> int:
     return rounds.follow_ups_send_due()
+
+
+@task()
+def prepare_round_preview(program_id: int, round_date: str, key: str) -> int:
+    """HR's preview of a large round, planned off the request (kith.connect.previews).
+    Returns the number of matches planned (0 when the program is gone)."""
+    import datetime as dt
+
+    from kith.connect import previews
+    from kith.connect.models import Program
+
+    program = Program.objects.filter(pk=program_id).first()
+    if program is None:
+        return 0
+    summary = previews.prepare(program, dt.date.fromisoformat(round_date), key)
+    return len(summary["matches"])

@@ -16,5 +16,6 @@ urlpatterns = [
     path("manage/new/", views.program_edit, name="program_new"),
     path("manage/<int:program_id>/edit/", views.program_edit, name="program_edit"),
     path("manage/<int:program_id>/preview/", views.preview, name="preview"),
+    path("manage/<int:program_id>/draw/", views.draw, name="draw"),
     path("manage/<int:program_id>/stats/", views.stats, name="stats"),
 ]

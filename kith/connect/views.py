@@ -7,12 +7,16 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kith.connect import messages, rounds, selectors, services
+from kith.connect import messages, previews, rounds, selectors, services
 from kith.connect.charts import round_charts
 from kith.connect.forms import WEEKDAYS, DoNotPairForm, MentoringJoinForm, PauseForm, ProgramForm
-from kith.connect.models import Program
+from kith.connect.models import Program, Round
 from kith.core import audit
 from kith.core.http import error_text as _error_text
 from kith.core.http import viewer_of as _viewer
@@ -250,40 +254,115 @@ def program_edit(request: HttpRequest, program_id: int | None = None) -> HttpRes
 
 @require_http_methods(["GET", "POST"])
 def preview(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The next round as it would be drawn now: ready at once when this state of the program
+    was planned before, else prepared (a large round in the background, with progress)."""
     viewer = _require_manager(request)
     program = _program_or_404(program_id)
     date = selectors.next_round_date(program)
-    if request.method == "POST":
-        posted = _posted_date(request.POST.get("date", ""))
-        if posted is not None and posted != date:
-            try:  # a wellness week planned since the preview: say so, not "drawn meanwhile"
-                rounds.refuse_if_paused(program, posted)
-            except rounds.RoundPaused as exc:
-                flash.error(request, f"{exc} Nothing was sent. Here is the next round: check it.")
-                return redirect("connect:preview", program.pk)
-        if posted != date:
-            flash.error(request, "That round was drawn meanwhile. Here is the next one: check it.")
-            return redirect("connect:preview", program.pk)
-        try:
-            drawn = rounds.round_run(program=program, round_date=date)
-        except rounds.RoundAlreadyDrawn:
-            flash.error(request, "That round was already drawn; nothing was sent twice.")
-        except rounds.RoundPaused as exc:
-            flash.error(request, f"{exc} Nothing was sent.")
-            return redirect("connect:preview", program.pk)
-        else:
-            flash.success(
-                request,
-                f"Round of {date:%-d %B} drawn: {drawn.stats['groups']} matches. Intros go out "
-                f"at {program.local_hour}:00 in each person's time zone.",
-            )
-        return redirect("connect:stats", program.pk)
-    plan = rounds.round_plan(program, date)
-    audit.record(
-        actor=viewer.user, action="connect.round_previewed", target=f"program:{program.pk}"
-    )
-    context = {"program": program, "plan": plan, "date": date, "nav": "connect"}
+    if request.method == "POST":  # "prepare again"
+        previews.forget(program, date)
+        return redirect("connect:preview", program.pk)
+    entry = previews.preview_entry(program, date)
+    page = previews.page_of(entry) if entry["status"] == previews.READY else None
+    if page is not None:
+        audit.record(
+            actor=viewer.user, action="connect.round_previewed", target=f"program:{program.pk}"
+        )
+    context = {
+        "program": program,
+        "date": date,
+        "page": page,
+        "failed": entry["status"] == previews.FAILED,
+        "candidates": previews.candidate_estimate(program) if page is None else 0,
+        "last_seconds": previews.last_seconds(program),
+        "nav": "connect",
+    }
     return render(request, "connect/preview.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def draw(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Drawing is final: GET asks for confirmation (who, which round, what is sent), POST
+    draws. The form names the round it draws, so a second click, a resubmitted form or the
+    browser's Back can never draw the round after it."""
+    _require_manager(request)
+    program = _program_or_404(program_id)
+    source = request.POST if request.method == "POST" else request.GET
+    posted = _posted_date(source.get("date", ""))
+    existing = program.rounds.filter(scheduled_for=posted).first() if posted else None
+    if existing is not None:
+        return _already_drawn(request, existing)
+    date = selectors.next_round_date(program)
+    if posted != date:
+        return _not_the_next_round(request, program, posted)
+    if request.method == "GET":
+        return _confirm_draw(request, program, date)
+    try:
+        drawn = rounds.round_run(program=program, round_date=date)
+    except rounds.RoundAlreadyDrawn as exc:  # a double click: the other request drew it
+        return _already_drawn(request, exc.existing)
+    except rounds.RoundPaused as exc:
+        flash.error(request, _("%(reason)s Nothing was sent.") % {"reason": exc})
+        return redirect("connect:preview", program.pk)
+    flash.success(
+        request,
+        ngettext(
+            "Round of %(date)s drawn: %(n)d match. Intros go out at %(hour)d:00 in each "
+            "person's time zone.",
+            "Round of %(date)s drawn: %(n)d matches. Intros go out at %(hour)d:00 in each "
+            "person's time zone.",
+            drawn.stats["groups"],
+        )
+        % {
+            "date": date_format(date, "j F"),
+            "n": drawn.stats["groups"],
+            "hour": program.local_hour,
+        },
+    )
+    return redirect("connect:stats", program.pk)
+
+
+def _confirm_draw(request: HttpRequest, program: Program, date: dt.date) -> HttpResponse:
+    entry = previews.preview_entry(program, date)
+    if entry["status"] != previews.READY:
+        flash.info(request, _("The preview is still being prepared: check it, then draw."))
+        return redirect("connect:preview", program.pk)
+    context = {
+        "program": program,
+        "date": date,
+        "page": previews.page_of(entry),
+        "nav": "connect",
+    }
+    return render(request, "connect/draw_confirm.html", context)
+
+
+def _already_drawn(request: HttpRequest, existing: Round) -> HttpResponse:
+    flash.info(
+        request,
+        _("The round of %(date)s was already drawn (%(when)s): nothing was drawn or sent again.")
+        % {
+            "date": date_format(existing.scheduled_for, "j F Y"),
+            "when": date_format(timezone.localtime(existing.ran_at), "j F, H:i"),
+        },
+    )
+    return redirect("connect:stats", existing.program_id)
+
+
+def _not_the_next_round(
+    request: HttpRequest, program: Program, posted: dt.date | None
+) -> HttpResponse:
+    if posted is not None:
+        try:  # a wellness week planned since the preview: say so, not "drawn meanwhile"
+            rounds.refuse_if_paused(program, posted)
+        except rounds.RoundPaused as exc:
+            flash.error(
+                request,
+                _("%(reason)s Nothing was sent. Here is the next round: check it.")
+                % {"reason": exc},
+            )
+            return redirect("connect:preview", program.pk)
+    flash.error(request, _("That is not the next round any more. Here is the next one: check it."))
+    return redirect("connect:preview", program.pk)
 
 
 def _posted_date(text: str) -> dt.date | None:

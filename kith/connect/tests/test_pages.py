@@ -156,10 +156,10 @@ def test_hr_creates_previews_draws_and_reads_statistics(hr_client, colleagues, e
     preview = hr_client.get(f"/connect/manage/{program.pk}/preview/")
     assert preview.status_code == 200 and b"Draw this round" in preview.content
     assert not Round.objects.exists()
-    stale = hr_client.post(f"/connect/manage/{program.pk}/preview/", {"date": "2001-01-01"})
+    stale = hr_client.post(f"/connect/manage/{program.pk}/draw/", {"date": "2001-01-01"})
     assert stale.status_code == 302 and not Round.objects.exists()
     date = rounds_date(program)
-    hr_client.post(f"/connect/manage/{program.pk}/preview/", {"date": date.isoformat()})
+    hr_client.post(f"/connect/manage/{program.pk}/draw/", {"date": date.isoformat()})
     drawn = Round.objects.get(program=program)
     assert AuditEvent.objects.filter(action="connect.round_previewed").exists()
     assert drawn.stats["matched"] + drawn.stats["unmatched"] == drawn.stats["participants"]
@@ -194,3 +194,106 @@ def test_ids_too_large_for_the_database_are_not_found(employee_client, hr_client
     assert employee_client.get(f"/connect/programs/{huge}/").status_code == 404
     assert employee_client.get(f"/connect/matches/{huge}/").status_code == 404
     assert hr_client.get(f"/connect/manage/{huge}/stats/").status_code == 404
+
+
+@pytest.fixture
+def joined(program, colleagues, employee):
+    for person in [employee, *colleagues]:
+        services.participation_join(program=program, person=person)
+    return program
+
+
+def test_drawing_asks_first_and_says_what_will_happen(hr_client, joined):
+    date = rounds_date(joined)
+    preview = hr_client.get(f"/connect/manage/{joined.pk}/preview/").content.decode()
+    confirm_url = f"/connect/manage/{joined.pk}/draw/?date={date.isoformat()}"
+    assert confirm_url in preview.replace("&amp;", "&")
+    page = hr_client.get(confirm_url)
+    text = page.content.decode()
+    assert page.status_code == 200 and not Round.objects.exists()  # asking draws nothing
+    assert "6 people are matched into 3 matches" in text
+    assert "calendar invitation" in text and "cannot be undone" in text
+    assert f'name="date" value="{date.isoformat()}"' in text
+
+
+def test_a_second_submit_or_back_and_resubmit_draws_nothing_more(hr_client, joined):
+    url = f"/connect/manage/{joined.pk}/draw/"
+    date = rounds_date(joined).isoformat()
+    first = hr_client.post(url, {"date": date})
+    again = hr_client.post(url, {"date": date}, follow=True)  # double click, or Back + submit
+    assert first.status_code == 302 and first["Location"].endswith("/stats/")
+    assert Round.objects.filter(program=joined).count() == 1
+    assert "already drawn" in again.content.decode()
+    assert (
+        hr_client.get(f"{url}?date={date}", follow=True).redirect_chain[-1][0].endswith("/stats/")
+    )
+    assert Round.objects.filter(program=joined).count() == 1
+
+
+def test_a_form_without_the_round_it_draws_draws_nothing(hr_client, joined):
+    response = hr_client.post(f"/connect/manage/{joined.pk}/draw/", follow=True)
+    assert "not the next round" in response.content.decode()
+    assert not Round.objects.exists()
+
+
+def test_the_preview_is_planned_once_per_state_of_the_program(
+    hr_client, joined, colleagues, monkeypatch
+):
+    url = f"/connect/manage/{joined.pk}/preview/"
+    assert hr_client.get(url).status_code == 200
+    planned: list[int] = []
+    real_plan = rounds.round_plan
+
+    def counting_plan(*args, **kwargs):
+        planned.append(1)
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(rounds, "round_plan", counting_plan)
+    again = hr_client.get(url)
+    assert again.status_code == 200 and b"Colleague 0" in again.content and planned == []
+    services.participation_leave(program=joined, person=colleagues[0])
+    changed = hr_client.get(url)
+    assert planned == [1] and b"Colleague 0" not in changed.content
+
+
+def test_a_large_preview_is_prepared_in_the_background(
+    hr_client, joined, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from kith.connect import previews
+    from kith.connect.tasks import prepare_round_preview
+
+    monkeypatch.setattr(previews, "INLINE_PEOPLE", 3)
+    url = f"/connect/manage/{joined.pk}/preview/"
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = hr_client.get(url).content.decode()
+        hr_client.get(url)  # polling enqueues nothing more
+    assert "Preparing the preview" in waiting and "<progress" in waiting
+    assert 'hx-trigger="every 1s"' in waiting
+    task = DBTaskResult.objects.get()
+    assert task.task_path.endswith("prepare_round_preview")
+    assert not AuditEvent.objects.filter(action="connect.round_previewed").exists()
+    prepare_round_preview.call(*task.args_kwargs["args"])  # what the worker does
+    ready = hr_client.get(url).content.decode()
+    assert "Draw this round" in ready and "Preparing" not in ready
+    assert AuditEvent.objects.filter(action="connect.round_previewed").exists()
+    assert not Round.objects.exists()
+
+
+def test_the_api_draws_a_round_once_per_date(hr_client, employee_client, joined):
+    hr = hr_client
+    url = f"/api/v1/connect/programs/{joined.pk}/rounds"
+    date = rounds_date(joined).isoformat()
+    denied = employee_client.post(url)
+    assert denied.status_code == 403, denied.content
+    unnamed = hr.post(url)  # no date: a retry could not be told from a new draw
+    assert unnamed.status_code == 400 and unnamed.json()["detail"].startswith("date: ")
+    drawn = hr.post(f"{url}?date={date}")
+    retried = hr.post(f"{url}?date={date}")
+    assert drawn.status_code == 201 and retried.status_code == 200
+    assert retried.json() == drawn.json()
+    assert Round.objects.filter(program=joined).count() == 1
+    stale = hr.post(f"{url}?date=2001-01-03")
+    assert stale.status_code == 409 and stale.json()["detail"].startswith("date: ")
+    assert Round.objects.filter(program=joined).count() == 1

@@ -102,7 +102,7 @@ def test_hr_draw_for_a_date_now_in_a_wellness_week_names_it(setting, hr_client):
     program, _week, wednesday = setting
 
     response = hr_client.post(
-        f"/connect/manage/{program.pk}/preview/", {"date": wednesday.isoformat()}, follow=True
+        f"/connect/manage/{program.pk}/draw/", {"date": wednesday.isoformat()}, follow=True
     )
 
     text = response.content.decode()
@@ -116,7 +116,9 @@ def test_hr_draw_through_the_api_is_refused_with_409(setting, hr_client, monkeyp
     program, _week, wednesday = setting
     monkeypatch.setattr(selectors, "next_round_date", lambda _program: wednesday)
 
-    response = hr_client.post(f"/api/v1/connect/programs/{program.pk}/rounds")
+    response = hr_client.post(
+        f"/api/v1/connect/programs/{program.pk}/rounds?date={wednesday.isoformat()}"
+    )
 
     assert response.status_code == 409
     assert "Summer log-off" in response.json()["detail"]
