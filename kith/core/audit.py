@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from kith.core.models import AuditEvent
 from kith.core.permissions import Viewer, can_view_audit_log, require
@@ -15,5 +16,5 @@ def record(*, actor: Any, action: str, target: str = "", **detail: Any) -> Audit
 
 
 def audit_events_for_viewer(viewer: Viewer) -> QuerySet[AuditEvent]:
-    require(can_view_audit_log(viewer), "Only HR admins can read the audit log.")
+    require(can_view_audit_log(viewer), _("Only HR admins can read the audit log."))
     return AuditEvent.objects.select_related("actor").order_by("-created_at", "-id")

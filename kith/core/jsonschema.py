@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from django.utils.translation import gettext as _
 from pydantic import BeforeValidator, Field, StrictBool
 
 
 def whole_number(value: Any) -> Any:
     if isinstance(value, bool):
-        raise ValueError("must be a whole number")
+        raise ValueError(_("must be a whole number"))
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, int):
         return value
-    raise ValueError("must be a whole number")
+    raise ValueError(_("must be a whole number"))
 
 
 WholeInt = Annotated[int, BeforeValidator(whole_number)]

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.core.registry import person_for_login
 
@@ -54,13 +55,13 @@ class Viewer:
 
     @property
     def role_names(self) -> list[str]:
-        roles = ["Employee"] if self.person else []
+        roles = [_("Employee")] if self.person else []
         if self.is_manager:
-            roles.append("Manager")
+            roles.append(_("Manager"))
         if self.is_hr:
-            roles.append("HR admin")
+            roles.append(_("HR admin"))
         if self.is_ambassador:
-            roles.append("Community ambassador")
+            roles.append(_("Community ambassador"))
         return roles
 
 
@@ -125,9 +126,9 @@ def can_view_audit_log(viewer: Viewer) -> bool:
     return viewer.is_hr
 
 
-def require(allowed: bool, message: str = "You do not have access to this page.") -> None:
+def require(allowed: bool, message: str | None = None) -> None:
     if not allowed:
-        raise PermissionDenied(message)
+        raise PermissionDenied(message or _("You do not have access to this page."))
 
 
 # --- Connect ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from kith.core.registry import privacy_sections
@@ -40,7 +41,7 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 @login_not_required
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return JsonResponse({"detail": _("Not found.")}, status=404)
     return render(request, "core/404.html", status=404)
 
 
@@ -72,7 +73,7 @@ def integrations(request: HttpRequest) -> HttpResponse:
     from kith.core.registry import integrations as registered
 
     if not request.viewer.is_hr:  # type: ignore[attr-defined]
-        raise PermissionDenied("Only HR admins set up integrations.")
+        raise PermissionDenied(_("Only HR admins set up integrations."))
     rows = []
     for entry in registered():
         try:

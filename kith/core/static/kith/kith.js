@@ -60,3 +60,41 @@ document.addEventListener("change", (event) => {
     if (!(event.target instanceof Node) || !menus.some((menu) => menu.contains(event.target))) closeAll(null);
   });
 })();
+
+// A box that scrolls sideways (a wide table in .table-scroll or .insights-scroll, or any
+// [data-scroll-region]) must be reachable from the keyboard and named (WCAG 2.1.1): it becomes
+// a focusable region named after its table's caption, else the heading before it. Templates
+// may say all three themselves (tabindex="0" role="region" aria-label=…); this fills what is
+// missing, also in what htmx swaps in.
+(() => {
+  const SELECTOR = ".table-scroll, .insights-scroll, [data-scroll-region]";
+  // Django's JavaScript catalogue (loaded by base.html) defines both; plain English without it.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate || ((text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]));
+  const headings = "h1, h2, h3, h4, h5, h6";
+  const nameOf = (box) => {
+    const caption = box.querySelector("caption");
+    if (caption && caption.textContent.trim()) return caption.textContent.trim();
+    // The nearest heading before the box: a sibling before it (or inside one), then the same
+    // among its ancestors' siblings.
+    for (let at = box; at && at !== document.body; at = at.parentElement) {
+      for (let el = at.previousElementSibling; el; el = el.previousElementSibling) {
+        if (el.matches(headings)) return el.textContent.trim();
+        const inside = el.querySelectorAll(headings);
+        if (inside.length) return inside[inside.length - 1].textContent.trim();
+      }
+    }
+    return gettext("Table");
+  };
+  const label = (root) => {
+    for (const box of root.querySelectorAll(SELECTOR)) {
+      if (!box.hasAttribute("tabindex")) box.tabIndex = 0;
+      if (!box.hasAttribute("role")) box.setAttribute("role", "region");
+      if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
+        box.setAttribute("aria-label", interpolate(gettext("%(name)s (scrolls sideways)"), { name: nameOf(box) }, true));
+      }
+    }
+  };
+  label(document);
+  document.addEventListener("htmx:afterSettle", (event) => label(event.target instanceof Element ? event.target : document));
+})();
