@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
@@ -274,8 +273,6 @@ def get_preference(request: HttpRequest) -> dict[str, bool]:
     summary="Hide me from the map, or show me again",
 )
 def set_preference(request: HttpRequest, payload: PreferenceIn) -> dict[str, bool]:
-    try:
-        preference = services.map_preference_set(person=_me(request), hidden=payload.hidden)
-    except ValidationError as exc:
-        raise HttpError(400, " ".join(exc.messages)) from exc
+    # A rule the service refuses is a 400 with its message (config/api.py's handler).
+    preference = services.map_preference_set(person=_me(request), hidden=payload.hidden)
     return {"hidden": preference.hidden}

@@ -1,11 +1,22 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kith.directory.models import Person
 from kith.directory.selectors import tags_by_kind
 
-WEEKDAYS = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun")]
+MAX_TAGS = 50  # interests, and skills, per person (the API's limit too)
+WEEKDAYS = [
+    (1, gettext_lazy("Mon")),
+    (2, gettext_lazy("Tue")),
+    (3, gettext_lazy("Wed")),
+    (4, gettext_lazy("Thu")),
+    (5, gettext_lazy("Fri")),
+    (6, gettext_lazy("Sat")),
+    (7, gettext_lazy("Sun")),
+]
 
 
 def _split(value: str) -> list[str]:
@@ -16,36 +27,56 @@ class ProfileForm(forms.Form):
     """Only what a person owns about themselves; HR owns the rest through the HRIS import."""
 
     preferred_name = forms.CharField(
-        required=False, max_length=200, help_text="What colleagues call you."
+        required=False,
+        max_length=200,
+        label=gettext_lazy("Preferred name"),
+        help_text=gettext_lazy("What colleagues call you."),
     )
     pronouns = forms.CharField(
-        required=False, max_length=40, help_text="For example she/her, they/them."
+        required=False,
+        max_length=40,
+        label=gettext_lazy("Pronouns"),
+        help_text=gettext_lazy("For example she/her, they/them."),
     )
     bio = forms.CharField(
         required=False,
         max_length=2000,
         widget=forms.Textarea,
-        help_text="A few lines: what you work on, what you'd happily chat about.",
+        label=gettext_lazy("Bio"),
+        help_text=gettext_lazy("A few lines: what you work on, what you'd happily chat about."),
     )
-    languages = forms.CharField(required=False, max_length=300, help_text="Separated by commas.")
+    languages = forms.CharField(
+        required=False,
+        max_length=300,
+        label=gettext_lazy("Languages"),
+        help_text=gettext_lazy("Separated by commas."),
+    )
     interests = forms.CharField(
         required=False,
         max_length=1000,
-        help_text="Separated by commas, e.g. climbing, jazz, board games.",
+        label=gettext_lazy("Interests"),
+        help_text=gettext_lazy("Separated by commas, e.g. climbing, jazz, board games."),
     )
-    skills = forms.CharField(required=False, max_length=1000, help_text="Separated by commas.")
+    skills = forms.CharField(
+        required=False,
+        max_length=1000,
+        label=gettext_lazy("Skills"),
+        help_text=gettext_lazy("Separated by commas."),
+    )
     work_start = forms.TimeField(
-        label="Working day starts", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=gettext_lazy("Working day starts"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     work_end = forms.TimeField(
-        label="Working day ends", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=gettext_lazy("Working day ends"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     work_days = forms.TypedMultipleChoiceField(
         choices=WEEKDAYS,
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
-        label="Working days",
-        help_text="Kith only sends you messages inside these hours and days.",
+        label=gettext_lazy("Working days"),
+        help_text=gettext_lazy("Kith only sends you messages inside these hours and days."),
     )
 
     @classmethod
@@ -67,10 +98,15 @@ class ProfileForm(forms.Form):
         data = super().clean() or {}
         start, end = data.get("work_start"), data.get("work_end")
         if start and end and start >= end:
-            self.add_error("work_end", "Your working day must end after it starts.")
-        for name in ("interests", "skills"):
-            if len(_split(str(data.get(name, "")))) > 50:
-                self.add_error(name, "Keep it to 50 at most.")
+            self.add_error("work_end", _("Your working day must end after it starts."))
+        limits = {
+            "interests": _("Interests: at most %(limit)d interests (you gave %(count)d)."),
+            "skills": _("Skills: at most %(limit)d skills (you gave %(count)d)."),
+        }
+        for name, message in limits.items():
+            count = len(_split(str(data.get(name, ""))))
+            if count > MAX_TAGS:
+                self.add_error(name, message % {"limit": MAX_TAGS, "count": count})
         return data
 
     def changes(self) -> tuple[dict[str, object], list[str], list[str]]:

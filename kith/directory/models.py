@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 
 class OrgUnit(models.Model):
@@ -31,12 +32,21 @@ class OrgUnit(models.Model):
         ordering = ["path"]
         constraints = [
             models.UniqueConstraint(
-                fields=["parent", "name"], name="orgunit_unique_name_in_parent"
+                fields=["parent", "name"],
+                name="orgunit_unique_name_in_parent",
+                violation_error_message=_(
+                    "Name: another unit under the same parent already has this name; names "
+                    "are unique within a parent."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["name"],
                 condition=models.Q(parent__isnull=True),
                 name="orgunit_unique_root_name",
+                violation_error_message=_(
+                    "Name: another top-level unit already has this name; top-level names are "
+                    "unique."
+                ),
             ),
         ]
 
@@ -83,7 +93,14 @@ class Tag(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "slug"], name="tag_unique_kind_slug")
+            models.UniqueConstraint(
+                fields=["kind", "slug"],
+                name="tag_unique_kind_slug",
+                violation_error_message=_(
+                    "Name: this tag already exists; a tag is unique per kind, whatever its "
+                    "capitals and accents."
+                ),
+            )
         ]
 
     def __str__(self) -> str:
@@ -149,7 +166,9 @@ class Person(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(manager=models.F("id")), name="person_not_own_manager"
+                condition=~models.Q(manager=models.F("id")),
+                name="person_not_own_manager",
+                violation_error_message=_("Manager: a person cannot be their own manager."),
             )
         ]
 

@@ -221,3 +221,20 @@ def test_with_tiles_off_the_page_asks_for_outlines_only(employee_client, setting
     assert data["tiles"]["url"] == ""
     assert data["outlines"]["url"] == "/map/outlines.json"
     assert "Natural Earth" in data["outlines"]["attribution"]
+
+
+def test_a_rule_the_service_refuses_is_a_400_naming_it(employee_client, monkeypatch):
+    """config/api.py's handler turns the service's ValidationError into the 400."""
+    from django.core.exceptions import ValidationError
+
+    from kith.bandmap import services
+
+    def refuse(**kwargs):
+        raise ValidationError("Only active colleagues appear on the map.")
+
+    monkeypatch.setattr(services, "map_preference_set", refuse)
+    response = employee_client.put(
+        f"{API}/preference", data={"hidden": True}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Only active colleagues appear on the map."}

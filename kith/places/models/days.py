@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kith.core.weekdays import weekday_name
 from kith.directory.models import Office, OrgUnit, Person
@@ -22,9 +23,18 @@ class AnchorDay(models.Model):
     class Meta:
         ordering = ["org_unit_id", "weekday"]
         constraints = [
-            models.UniqueConstraint(fields=["org_unit", "weekday"], name="anchor_day_once"),
+            models.UniqueConstraint(
+                fields=["org_unit", "weekday"],
+                name="anchor_day_once",
+                violation_error_message=_(
+                    "Weekday: this team already has an anchor day on that weekday (at most one "
+                    "office per weekday per team)."
+                ),
+            ),
             models.CheckConstraint(
-                condition=models.Q(weekday__gte=1, weekday__lte=7), name="anchor_day_weekday"
+                condition=models.Q(weekday__gte=1, weekday__lte=7),
+                name="anchor_day_weekday",
+                violation_error_message=_("Weekday: from 1 (Monday) to 7 (Sunday)."),
             ),
         ]
 
@@ -67,11 +77,16 @@ class OfficeDay(models.Model):
                 condition=models.Q(weekday__isnull=True, ends_on=models.F("starts_on"))
                 | models.Q(weekday__gte=1, weekday__lte=7),
                 name="office_day_once_or_weekly",
+                violation_error_message=_(
+                    "Weekday: a weekly plan's weekday is 1 (Monday) to 7 (Sunday); a plan for "
+                    "one day has no weekday and ends the day it starts."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(ends_on__isnull=True)
                 | models.Q(ends_on__gte=models.F("starts_on")),
                 name="office_day_ends_after_start",
+                violation_error_message=_("Last day: on or after the first day."),
             ),
         ]
 
@@ -100,7 +115,11 @@ class OfficeDayNudge(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["person", "week_start"], name="office_nudge_weekly")
+            models.UniqueConstraint(
+                fields=["person", "week_start"],
+                name="office_nudge_weekly",
+                violation_error_message=_("Week: at most one office-day nudge a week per person."),
+            )
         ]
 
     def __str__(self) -> str:

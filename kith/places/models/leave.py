@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kith.directory.models import Person
 
@@ -23,6 +24,7 @@ class Leave(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")),
                 name="leave_ends_after_start",
+                violation_error_message=_("Last day away: on or after the first day away."),
             )
         ]
 

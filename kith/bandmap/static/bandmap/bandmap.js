@@ -18,7 +18,7 @@
   var numbers = new Intl.NumberFormat();
 
   holder.classList.add("is-live");
-  var map = L.map(holder, { scrollWheelZoom: false, worldCopyJump: true, minZoom: 2 });
+  var map = L.map(holder, { scrollWheelZoom: false, worldCopyJump: true, minZoom: 2, maxZoom: 18 });
   // Country outlines (public-domain Natural Earth shapes served by Kith itself) sit in a pane
   // below the tiles: drawn when tiles are switched off, when one fails to load, or when none
   // has arrived after a few seconds. Tiles that do load simply cover them.
