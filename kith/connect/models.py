@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kith.directory.models import OrgUnit, Person
 
@@ -25,33 +26,40 @@ def _weight(default: float, label: str) -> models.FloatField:
         default=default,
         validators=[MinValueValidator(0.0), MaxValueValidator(5.0)],
         verbose_name=label,
-        help_text="0 switches this preference off; 5 is the strongest.",
+        help_text=_("0 switches this preference off; 5 is the strongest."),
     )
 
 
 class Program(models.Model):
     class Kind(models.TextChoices):
-        COFFEE = "coffee", "Coffee chat"
-        CROSS_TEAM = "cross_team", "Cross-team intro"
-        MENTORING = "mentoring", "Mentoring"
-        BUDDY = "buddy", "Onboarding buddy"
-        LUNCH = "lunch", "Lunch group"
+        COFFEE = "coffee", _("Coffee chat")
+        CROSS_TEAM = "cross_team", _("Cross-team intro")
+        MENTORING = "mentoring", _("Mentoring")
+        BUDDY = "buddy", _("Onboarding buddy")
+        LUNCH = "lunch", _("Lunch group")
 
     class Audience(models.TextChoices):
-        EVERYONE = "everyone", "The whole organisation"
-        ORG_UNITS = "org_units", "Chosen teams and departments"
-        LIST = "list", "An opt-in list"
+        EVERYONE = "everyone", _("The whole organisation")
+        ORG_UNITS = "org_units", _("Chosen teams and departments")
+        LIST = "list", _("An opt-in list")
 
     class JoinMode(models.TextChoices):
-        OPT_IN = "opt_in", "Opt in: people join themselves"
-        OPT_OUT = "opt_out", "Opt out: everyone in the audience takes part unless they leave"
+        OPT_IN = "opt_in", _("Opt in: people join themselves")
+        OPT_OUT = "opt_out", _("Opt out: everyone in the audience takes part unless they leave")
 
     class Cadence(models.TextChoices):
-        WEEKLY = "weekly", "Every week"
-        BIWEEKLY = "biweekly", "Every two weeks"
-        MONTHLY = "monthly", "Every month (first such weekday)"
+        WEEKLY = "weekly", _("Every week")
+        BIWEEKLY = "biweekly", _("Every two weeks")
+        MONTHLY = "monthly", _("Every month (first such weekday)")
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(
+        _("name"),
+        max_length=120,
+        unique=True,
+        error_messages={
+            "unique": _("name: a program with this name already exists; choose another name.")
+        },
+    )
     description = models.TextField(blank=True, max_length=2000)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COFFEE)
     audience = models.CharField(max_length=20, choices=Audience.choices, default=Audience.EVERYONE)
@@ -61,12 +69,12 @@ class Program(models.Model):
     weekday = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(7)],
-        help_text="ISO weekday the intros arrive on, 1 = Monday",
+        help_text=_("ISO weekday the intros arrive on, 1 = Monday"),
     )
     local_hour = models.PositiveSmallIntegerField(
         default=10,
         validators=[MaxValueValidator(23)],
-        help_text="Hour the intro arrives, in each person's own time zone",
+        help_text=_("Hour the intro arrives, in each person's own time zone"),
     )
     group_size = models.PositiveSmallIntegerField(
         default=2, validators=[MinValueValidator(2), MaxValueValidator(4)]
@@ -83,17 +91,17 @@ class Program(models.Model):
     new_joiner_days = models.PositiveSmallIntegerField(
         default=90,
         validators=[MinValueValidator(7), MaxValueValidator(365)],
-        help_text="People who started within this many days count as new joiners",
+        help_text=_("People who started within this many days count as new joiners"),
     )
-    starts_on = models.DateField(help_text="No round is drawn before this date")
+    starts_on = models.DateField(_("starts on"), help_text=_("No round is drawn before this date"))
     is_active = models.BooleanField(default=True)
-    weight_different_team = _weight(1.0, "different team")
-    weight_different_department = _weight(0.5, "different department")
-    weight_shared_interests = _weight(1.0, "shared interests")
-    weight_working_hours_overlap = _weight(1.0, "overlap of working hours")
-    weight_same_city = _weight(1.0, "same city (suggest meeting in person)")
-    weight_seniority_mix = _weight(0.5, "seniority mix")
-    weight_new_joiners_first = _weight(0.5, "new joiners first")
+    weight_different_team = _weight(1.0, _("different team"))
+    weight_different_department = _weight(0.5, _("different department"))
+    weight_shared_interests = _weight(1.0, _("shared interests"))
+    weight_working_hours_overlap = _weight(1.0, _("overlap of working hours"))
+    weight_same_city = _weight(1.0, _("same city (suggest meeting in person)"))
+    weight_seniority_mix = _weight(0.5, _("seniority mix"))
+    weight_new_joiners_first = _weight(0.5, _("new joiners first"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -116,8 +124,8 @@ class Participation(models.Model):
     """A person's standing in one program. In an opt-out program a missing row means "in"."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Taking part"
-        LEFT = "left", "Left"
+        ACTIVE = "active", _("Taking part")
+        LEFT = "left", _("Left")
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="participations")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="participations")
@@ -132,7 +140,7 @@ class Participation(models.Model):
     role = models.CharField(
         max_length=10,
         blank=True,
-        choices=[("mentor", "Mentor"), ("mentee", "Mentee")],
+        choices=[("mentor", _("Mentor")), ("mentee", _("Mentee"))],
     )
     capacity = models.PositiveSmallIntegerField(default=0)
     topics = models.JSONField(default=list, blank=True)
@@ -141,7 +149,13 @@ class Participation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["program", "person"], name="participation_unique")
+            models.UniqueConstraint(
+                fields=["program", "person"],
+                name="participation_unique",
+                violation_error_message=_(
+                    "person: already has a place in this program (one per person)."
+                ),
+            )
         ]
 
     def __str__(self) -> str:
@@ -157,9 +171,15 @@ class DoNotPair(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["person", "other"], name="do_not_pair_unique"),
+            models.UniqueConstraint(
+                fields=["person", "other"],
+                name="do_not_pair_unique",
+                violation_error_message=_("other: already on your do-not-pair list."),
+            ),
             models.CheckConstraint(
-                condition=~models.Q(person=models.F("other")), name="do_not_pair_not_self"
+                condition=~models.Q(person=models.F("other")),
+                name="do_not_pair_not_self",
+                violation_error_message=_("other: that is you; name someone else."),
             ),
         ]
 
@@ -181,7 +201,13 @@ class Round(models.Model):
     class Meta:
         ordering = ["-scheduled_for"]
         constraints = [
-            models.UniqueConstraint(fields=["program", "scheduled_for"], name="round_unique_date")
+            models.UniqueConstraint(
+                fields=["program", "scheduled_for"],
+                name="round_unique_date",
+                violation_error_message=_(
+                    "scheduled_for: this program already has a round on that date (one per date)."
+                ),
+            )
         ]
 
     def __str__(self) -> str:
@@ -190,9 +216,9 @@ class Round(models.Model):
 
 class Match(models.Model):
     class Kind(models.TextChoices):
-        INTRO = "intro", "Intro"
-        MENTORING = "mentoring", "Mentoring"
-        BUDDY = "buddy", "Onboarding buddy"
+        INTRO = "intro", _("Intro")
+        MENTORING = "mentoring", _("Mentoring")
+        BUDDY = "buddy", _("Onboarding buddy")
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="matches")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="matches")
@@ -213,18 +239,18 @@ class Match(models.Model):
 
 class MatchMember(models.Model):
     class Met(models.TextChoices):
-        YES = "yes", "We met"
-        NO = "no", "We did not meet"
+        YES = "yes", _("We met")
+        NO = "no", _("We did not meet")
 
     match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="members")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="match_memberships")
 
     class Role(models.TextChoices):
-        PEER = "", "Peer"
-        MENTOR = "mentor", "Mentor"
-        MENTEE = "mentee", "Mentee"
-        JOINER = "joiner", "New joiner"
-        BUDDY = "buddy", "Buddy"
+        PEER = "", _("Peer")
+        MENTOR = "mentor", _("Mentor")
+        MENTEE = "mentee", _("Mentee")
+        JOINER = "joiner", _("New joiner")
+        BUDDY = "buddy", _("Buddy")
 
     role = models.CharField(max_length=10, choices=Role.choices, blank=True, default="")
     met = models.CharField(max_length=3, choices=Met.choices, blank=True)
@@ -240,7 +266,11 @@ class MatchMember(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["match", "person"], name="match_member_unique")
+            models.UniqueConstraint(
+                fields=["match", "person"],
+                name="match_member_unique",
+                violation_error_message=_("person: already in this match (once per match)."),
+            )
         ]
         indexes = [models.Index(fields=["person", "match"], name="match_member_person")]
 
@@ -257,7 +287,13 @@ class Unmatched(models.Model):
     detail = models.CharField(max_length=300)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["round", "person"], name="unmatched_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "person"],
+                name="unmatched_unique",
+                violation_error_message=_("person: already listed as unmatched in this round."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"person {self.person_id} unmatched in round {self.round_id}"

@@ -1,5 +1,6 @@
 """Connect end to end in Chromium: an employee joins a program, HR previews and draws the
-round, the employee sees the match with its reasons and answers "did you meet?"."""
+round (after a confirmation; Back and a resubmitted form draw nothing more), the employee sees
+the match with its reasons and answers "did you meet?"."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from kith.connect.models import MatchMember, Participation, Program
+from kith.connect.models import MatchMember, Participation, Program, Round
 from kith.directory.models import Person
 
 pytestmark = pytest.mark.browser
@@ -50,8 +51,24 @@ def test_join_preview_draw_see_the_match_and_answer(browsing, demo):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Next round of Coffee chat")
     expect(page.locator("table")).to_contain_text(me_person.display_name)
     browsing.shot("hr preview")
-    page.get_by_role("button", name="Draw this round and send the intros").click()
+    page.get_by_role("link", name="Draw this round…").click()
+    # Drawing is final: a confirmation says what will happen before anything is sent.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Draw the round of")
+    expect(page.get_by_text("10 people are matched into 5 matches")).to_be_visible()
+    expect(page.get_by_text("calendar invitation")).to_be_visible()
+    expect(page.get_by_text("This cannot be undone")).to_be_visible()
+    browsing.shot("hr confirms the draw")
+    assert not Round.objects.exists()
+    page.get_by_role("button", name="Yes, draw the round and send the intros").click()
     page.wait_for_url(re.compile(r"/connect/manage/\d+/stats/"))
+    assert Round.objects.count() == 1
+    # The browser's Back and the form sent again draw nothing more.
+    page.go_back()
+    again = page.get_by_role("button", name="Yes, draw the round and send the intros")
+    if again.count():
+        again.click()
+    expect(page.get_by_text("was already drawn")).to_be_visible()
+    assert Round.objects.count() == 1
     expect(page.get_by_text("Round by round")).to_be_visible()
     expect(page.locator("svg").first).to_be_visible()
     browsing.shot("hr statistics")

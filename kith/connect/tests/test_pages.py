@@ -297,3 +297,23 @@ def test_the_api_draws_a_round_once_per_date(hr_client, employee_client, joined)
     stale = hr.post(f"{url}?date=2001-01-03")
     assert stale.status_code == 409 and stale.json()["detail"].startswith("date: ")
     assert Round.objects.filter(program=joined).count() == 1
+
+
+def test_rule_messages_name_the_field_never_the_database(hr_client, program, employee):
+    from django.core.exceptions import ValidationError
+
+    from kith.connect.models import DoNotPair
+
+    taken = hr_client.post("/connect/manage/new/", {"name": program.name, "kind": "coffee"})
+    assert "name: a program with this name already exists" in taken.content.decode()
+    with pytest.raises(ValidationError) as caught:
+        DoNotPair(person=employee, other=employee).full_clean()
+    text = " ".join(caught.value.messages)
+    assert "other: that is you" in text and "constraint" not in text.lower()
+    day, now = program.starts_on, timezone.now()
+    Round.objects.create(program=program, scheduled_for=day, ran_at=now)
+    with pytest.raises(ValidationError) as caught:
+        Round(program=program, scheduled_for=day, ran_at=now).validate_constraints()
+    assert "scheduled_for: this program already has a round on that date" in " ".join(
+        caught.value.messages
+    )
