@@ -199,23 +199,23 @@ MAX_ID = 2**63 - 1
 
 def _existing_id(value: int) -> int:
     if not 0 < value <= MAX_ID:
-        raise HttpError(404, "Not found.")
+        raise HttpError(404, _("Not found."))
     return value
 
 
 def _card_or_404(request: HttpRequest, program_id: int) -> selectors.ProgramCard:
     card = selectors.program_for_viewer(_viewer(request), _existing_id(program_id))
     if card is None:
-        raise HttpError(404, "No such program.")
+        raise HttpError(404, _("No such program."))
     return card
 
 
 def _manager_program(request: HttpRequest, program_id: int) -> Program:
     if not can_manage_programs(_viewer(request)):
-        raise HttpError(403, "Only HR admins manage matching programs.")
+        raise HttpError(403, _("Only HR admins manage matching programs."))
     program = Program.objects.filter(pk=_existing_id(program_id)).first()
     if program is None:
-        raise HttpError(404, "No such program.")
+        raise HttpError(404, _("No such program."))
     return program
 
 
@@ -235,12 +235,9 @@ def get_program(request: HttpRequest, program_id: WholeNumber) -> dict[str, Any]
 def _act(request: HttpRequest, program_id: int, action: Any) -> Status:
     viewer = _viewer(request)
     if not can_take_part(viewer):
-        raise HttpError(403, "Only colleagues in the directory can take part.")
+        raise HttpError(403, _("Only colleagues in the directory can take part."))
     card = _card_or_404(request, program_id)
-    try:
-        action(card.program, viewer.person)
-    except ValidationError as exc:
-        raise HttpError(400, " ".join(exc.messages)) from exc
+    action(card.program, viewer.person)  # a rule broken: 400 from config/api.py's handler
     return Status(200, _program_dict(_card_or_404(request, program_id)))
 
 
@@ -296,7 +293,7 @@ def list_matches(request: HttpRequest) -> list[dict[str, Any]]:
 def _match_or_404(request: HttpRequest, match_id: int) -> selectors.MatchView:
     view = selectors.match_for_viewer(_viewer(request), _existing_id(match_id))
     if view is None:
-        raise HttpError(404, "No such match.")
+        raise HttpError(404, _("No such match."))
     return view
 
 
@@ -312,13 +309,10 @@ def get_match(request: HttpRequest, match_id: WholeNumber) -> dict[str, Any]:
 )
 def answer_match(request: HttpRequest, match_id: WholeNumber, payload: AnswerIn) -> Status:
     view = _match_or_404(request, match_id)
-    try:
-        if payload.answer in ("met", "not_met"):
-            services.match_answer_follow_up(member=view.me, met=payload.answer == "met")
-        else:
-            services.match_confirm(member=view.me, accept=payload.answer == "accept")
-    except ValidationError as exc:
-        raise HttpError(400, " ".join(exc.messages)) from exc
+    if payload.answer in ("met", "not_met"):  # a rule broken: 400 from config/api.py
+        services.match_answer_follow_up(member=view.me, met=payload.answer == "met")
+    else:
+        services.match_confirm(member=view.me, accept=payload.answer == "accept")
     return Status(200, _match_dict(_match_or_404(request, match_id)))
 
 
@@ -330,7 +324,10 @@ def _save_program(request: HttpRequest, program: Program | None, payload: Progra
     units = list(OrgUnit.objects.filter(pk__in=unit_ids))
     if len(units) != len(set(unit_ids)):
         missing = sorted(set(unit_ids) - {u.pk for u in units})
-        return Status(422, _field_errors({"org_units": [f"No org units with ids {missing}."]}))
+        return Status(
+            422,
+            _field_errors({"org_units": [_("No org units with ids %(ids)s.") % {"ids": missing}]}),
+        )
     try:
         saved = services.program_save(
             program=program,
@@ -363,7 +360,7 @@ def _field_errors(errors: dict[str, list[str]]) -> dict[str, Any]:
 )
 def create_program(request: HttpRequest, payload: ProgramIn) -> Status:
     if not can_manage_programs(_viewer(request)):
-        raise HttpError(403, "Only HR admins manage matching programs.")
+        raise HttpError(403, _("Only HR admins manage matching programs."))
     return _save_program(request, None, payload)
 
 
