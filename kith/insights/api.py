@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -28,7 +30,7 @@ router = Router()
 ERRORS: dict[int, Any] = {**BASE_ERRORS, 403: ErrorOut, 422: ValidationErrorOut}
 # A body that is not JSON at all is a 400 before any field is read.
 BODY_ERRORS: dict[int, Any] = {**ERRORS, 400: ErrorOut}
-ONLY_HR = "Only HR admins manage collaboration analytics."
+ONLY_HR = gettext_lazy("Only HR admins manage collaboration analytics.")
 
 
 class UnitOut(Schema):
@@ -131,7 +133,7 @@ def _unit_out(row: selectors.Row) -> dict[str, Any]:
 def health(request: HttpRequest, params: Query[HealthParams]) -> dict[str, Any]:
     viewer = _viewer(request)
     if not can_view_relational_health(viewer):
-        raise HttpError(403, "Relational health is for managers and HR; see /insights/me.")
+        raise HttpError(403, _("Relational health is for managers and HR; see /insights/me."))
     if not selectors.is_enabled():
         return {
             "enabled": False,
@@ -161,9 +163,9 @@ def health(request: HttpRequest, params: Query[HealthParams]) -> dict[str, Any]:
 def trend(request: HttpRequest, unit_id: int) -> list[dict[str, Any]]:
     viewer = _viewer(request)
     if not can_view_relational_health(viewer):
-        raise HttpError(403, "Relational health is for managers and HR.")
+        raise HttpError(403, _("Relational health is for managers and HR."))
     if not 0 <= unit_id < 2**63:
-        raise HttpError(404, "No such group.")
+        raise HttpError(404, _("No such group."))
     points = selectors.trend_of(unit_id, selectors.visible_units(viewer))
     audit.record(actor=request.user, action="insights.trend_viewed", target=f"unit:{unit_id}")
     return [{"week": p["week"], "figures": p["values"]} for p in points]
@@ -173,7 +175,7 @@ def trend(request: HttpRequest, unit_id: int) -> list[dict[str, Any]]:
 def mine(request: HttpRequest) -> Any:
     viewer = _viewer(request)
     if viewer.person is None:
-        raise HttpError(404, "Your insights need a directory entry.")
+        raise HttpError(404, _("Your insights need a directory entry."))
     view = selectors.my_insights_for_viewer(viewer)
     return view
 
@@ -184,7 +186,7 @@ def mine(request: HttpRequest) -> Any:
 def opt_out(request: HttpRequest) -> Any:
     viewer = _viewer(request)
     if viewer.person is None:
-        raise HttpError(404, "You need a directory entry.")
+        raise HttpError(404, _("You need a directory entry."))
     services.opt_out(person=viewer.person)
     return selectors.my_insights_for_viewer(viewer)
 
@@ -193,7 +195,7 @@ def opt_out(request: HttpRequest) -> Any:
 def opt_in(request: HttpRequest) -> Any:
     viewer = _viewer(request)
     if viewer.person is None:
-        raise HttpError(404, "You need a directory entry.")
+        raise HttpError(404, _("You need a directory entry."))
     services.opt_in(person=viewer.person)
     return selectors.my_insights_for_viewer(viewer)
 
@@ -202,7 +204,7 @@ def opt_in(request: HttpRequest) -> Any:
 def switch(request: HttpRequest, payload: SwitchIn) -> dict[str, Any]:
     viewer = _viewer(request)
     if not can_manage_insights(viewer):
-        raise HttpError(403, ONLY_HR)
+        raise HttpError(403, str(ONLY_HR))
     row = services.insights_enable(actor=request.user, enabled=payload.enabled)
     return {"enabled": row.enabled, "changed_at": row.changed_at}
 
@@ -213,10 +215,10 @@ def switch(request: HttpRequest, payload: SwitchIn) -> dict[str, Any]:
 def compute(request: HttpRequest, payload: ComputeIn) -> Any:
     viewer = _viewer(request)
     if not can_manage_insights(viewer):
-        raise HttpError(403, ONLY_HR)
+        raise HttpError(403, str(ONLY_HR))
     week = payload.week or services.latest_data_week()
     if week is None:
-        raise HttpError(409, "There is no interaction data yet: import some first.")
+        raise HttpError(409, _("There is no interaction data yet: import some first."))
     try:
         result = services.insights_compute_week(week=week, actor=request.user)
     except ValidationError as exc:
@@ -288,13 +290,15 @@ def import_check(request: HttpRequest) -> Any:
     first, and an empty file part is still a file (nothing is written from it)."""
     viewer = _viewer(request)
     if not can_manage_insights(viewer):
-        raise HttpError(403, ONLY_HR)
+        raise HttpError(403, str(ONLY_HR))
     fmt = request.POST.get("fmt", "")
     upload = request.FILES.get("file")
     if fmt not in services.FORMATS:
-        raise HttpError(422, f"fmt: use one of {', '.join(services.FORMATS)}.")
+        raise HttpError(
+            422, _("fmt: use one of %(formats)s.") % {"formats": ", ".join(services.FORMATS)}
+        )
     if upload is None:
-        raise HttpError(422, "file: attach the metadata file as a multipart file part.")
+        raise HttpError(422, _("file: attach the metadata file as a multipart file part."))
     mapping = request.FILES.get("mapping")
     apply = request.POST.get("apply", "").lower() in ("true", "1", "on")
     try:
@@ -320,10 +324,10 @@ def import_check(request: HttpRequest) -> Any:
 def import_apply(request: HttpRequest, run_id: int) -> Any:
     viewer = _viewer(request)
     if not can_manage_insights(viewer):
-        raise HttpError(403, ONLY_HR)
+        raise HttpError(403, str(ONLY_HR))
     run = ImportRun.objects.filter(pk=run_id).first() if 0 < run_id < 2**63 else None
     if run is None:
-        raise HttpError(404, "No such import.")
+        raise HttpError(404, _("No such import."))
     try:
         run = services.import_apply(run=run, actor=request.user)
     except ValidationError as exc:
@@ -337,7 +341,7 @@ def import_apply(request: HttpRequest, run_id: int) -> Any:
 def export(request: HttpRequest, params: Query[HealthParams]) -> dict[str, Any]:
     viewer = _viewer(request)
     if not can_manage_insights(viewer):
-        raise HttpError(403, "Only HR admins export relational health.")
+        raise HttpError(403, _("Only HR admins export relational health."))
     week = params.week or services.latest_data_week()
     if week is None:
         return {"header": [], "rows": []}

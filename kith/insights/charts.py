@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 560, 220, 40, 18, 14, 30
 # Each at least 4.5:1 on white and on the page background (text in the key uses them too).
@@ -125,7 +127,9 @@ def line_chart(
         svg,
         _key(series),
         SafeString(
-            '<p class="help">One window so far: the line grows as Kith computes each week.</p>'
+            '<p class="help">'
+            + _("One window so far: the line grows as Kith computes each week.")
+            + "</p>"
         )
         if n == 1
         else "",
@@ -156,16 +160,18 @@ def _key(series: Sequence[Series]) -> SafeString:
     if hidden:
         items.append(
             format_html(
-                '<li class="muted">Not shown: {} (withheld to protect a small group, or '
-                "nothing to count)</li>",
-                _and(hidden),
+                '<li class="muted">{}</li>',
+                _("Not shown: %(names)s (withheld to protect a small group, or nothing to count)")
+                % {"names": _and(hidden)},
             )
         )
     return format_html('<ul class="chart-key">{}</ul>', SafeString("".join(items)))
 
 
 def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    if len(words) == 1:
+        return words[0]
+    return _("%(some)s and %(last)s") % {"some": ", ".join(words[:-1]), "last": words[-1]}
 
 
 def _y_ticks(top: float) -> list[float]:
@@ -210,7 +216,7 @@ def _runs(points: list[tuple[int, float, float, float]]) -> list[list[tuple[floa
     """Consecutive points, split where a window is missing: a withheld value is a gap."""
     runs: list[list[tuple[float, float]]] = []
     previous = -2
-    for i, px, py, _ in points:
+    for i, px, py, _v in points:
         if i != previous + 1:
             runs.append([])
         runs[-1].append((px, py))
@@ -223,19 +229,19 @@ def _pct(value: Any) -> float | None:
 
 
 def _day(day: Any) -> str:
-    return f"{day.day} {day:%b}"
+    return date_format(day, "j M")
 
 
 def trend_chart(trend: Sequence[dict[str, Any]]) -> SafeString:
     labels = [_day(point["week"]) for point in trend]
     series = [
-        Series("Connection index", [p["values"].get("connection_index") for p in trend]),
-        Series("Without a tie", [_pct(p["values"].get("isolated_share")) for p in trend], " %"),
-        Series("Across teams", [_pct(p["values"].get("cross_team_share")) for p in trend], " %"),
-        Series("After hours", [_pct(p["values"].get("after_hours_share")) for p in trend], " %"),
+        Series(_("Connection index"), [p["values"].get("connection_index") for p in trend]),
+        Series(_("Without a tie"), [_pct(p["values"].get("isolated_share")) for p in trend], " %"),
+        Series(_("Across teams"), [_pct(p["values"].get("cross_team_share")) for p in trend], " %"),
+        Series(_("After hours"), [_pct(p["values"].get("after_hours_share")) for p in trend], " %"),
     ]
     return line_chart(
-        "Relational health, each point the four weeks up to that week (0 to 100)",
+        _("Relational health, each point the four weeks up to that week (0 to 100)"),
         labels,
         series,
         100.0,
@@ -246,9 +252,9 @@ def my_chart(trend: Sequence[Any]) -> SafeString:
     labels = [_day(point.week) for point in trend]
     top = max([p.network_size for p in trend] + [4])
     series = [
-        Series("People you work with", [float(p.network_size) for p in trend]),
-        Series("Of them outside your team", [float(p.outside_team) for p in trend]),
+        Series(_("People you work with"), [float(p.network_size) for p in trend]),
+        Series(_("Of them outside your team"), [float(p.outside_team) for p in trend]),
     ]
     return line_chart(
-        "Your network, each point the four weeks up to that week", labels, series, float(top)
+        _("Your network, each point the four weeks up to that week"), labels, series, float(top)
     )

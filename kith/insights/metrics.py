@@ -6,14 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
 
 @dataclass(frozen=True)
 class Metric:
     key: str
-    label: str
+    label: str | Promise
     kind: str  # "share" (0..1, shown as %), "index" (-1..1), "number", "hours", "score"
     higher_is_better: bool | None
-    help: str
+    help: str | Promise
 
 
 METRICS: dict[str, Metric] = {
@@ -21,95 +24,105 @@ METRICS: dict[str, Metric] = {
     for m in (
         Metric(
             "connection_index",
-            "Connection index",
+            gettext_lazy("Connection index"),
             "score",
             True,
-            "0–100: see the formula below the table.",
+            gettext_lazy("0–100: see the formula below the table."),
         ),
         Metric(
             "isolated_share",
-            "Without a tie",
+            gettext_lazy("Without a tie"),
             "share",
             False,
-            "Share of people with no tie (fewer than 2 interactions with anyone in 4 weeks).",
+            gettext_lazy(
+                "Share of people with no tie (fewer than 2 interactions with anyone in 4 weeks)."
+            ),
         ),
         Metric(
             "median_network_size",
-            "Typical network",
+            gettext_lazy("Typical network"),
             "number",
             True,
-            "Median number of ties per person.",
+            gettext_lazy("Median number of ties per person."),
         ),
         Metric(
             "cross_team_share",
-            "Across teams",
+            gettext_lazy("Across teams"),
             "share",
             True,
-            "Share of people's ties that reach someone in another team.",
+            gettext_lazy("Share of people's ties that reach someone in another team."),
         ),
         Metric(
             "ei_index",
-            "E-I index",
+            gettext_lazy("E-I index"),
             "index",
             None,
-            "(external − internal ties) / all ties: −1 every tie stays inside, "
-            "+1 every tie leaves.",
+            gettext_lazy(
+                "(external − internal ties) / all ties: −1 every tie stays inside, "
+                "+1 every tie leaves."
+            ),
         ),
         Metric(
             "density",
-            "Density",
+            gettext_lazy("Density"),
             "share",
             True,
-            "Internal ties out of all possible pairs inside the unit.",
+            gettext_lazy("Internal ties out of all possible pairs inside the unit."),
         ),
         Metric(
             "after_hours_share",
-            "After hours",
+            gettext_lazy("After hours"),
             "share",
             False,
-            "Share of interactions outside people's own working hours, in their own time zone.",
+            gettext_lazy(
+                "Share of interactions outside people's own working hours, in their own time zone."
+            ),
         ),
         Metric(
             "meeting_hours",
-            "Meeting hours",
+            gettext_lazy("Meeting hours"),
             "hours",
             None,
-            "Hours in meetings per person per week.",
+            gettext_lazy("Hours in meetings per person per week."),
         ),
         Metric(
             "connect_share",
-            "In Connect",
+            gettext_lazy("In Connect"),
             "share",
             True,
-            "Share of people introduced by a Connect program in the window.",
+            gettext_lazy("Share of people introduced by a Connect program in the window."),
         ),
         Metric(
             "event_share",
-            "At events",
+            gettext_lazy("At events"),
             "share",
             True,
-            "Share of people going to an event in the window "
-            "(confidential groups' events excluded).",
+            gettext_lazy(
+                "Share of people going to an event in the window "
+                "(confidential groups' events excluded)."
+            ),
         ),
         Metric(
             "gathering_met_share",
-            "Met at gatherings",
+            gettext_lazy("Met at gatherings"),
             "share",
             True,
-            "Share of people who said they met someone at an introday, core week or offsite "
-            "in the window.",
+            gettext_lazy(
+                "Share of people who said they met someone at an introday, core week or offsite "
+                "in the window."
+            ),
         ),
         Metric(
             "kudos_share",
-            "Kudos received",
+            gettext_lazy("Kudos received"),
             "share",
             True,
-            "Share of people who received kudos in the window.",
+            gettext_lazy("Share of people who received kudos in the window."),
         ),
     )
 }
 
-CONNECTION_INDEX_FORMULA = (
+CONNECTION_INDEX_FORMULA = gettext_lazy(
     "Connection index = 100 × ( 0.4 × (1 − share without a tie) "
     "+ 0.3 × min(typical network ÷ 8, 1) + 0.3 × min(share across teams ÷ 0.3, 1) )"
 )

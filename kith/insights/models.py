@@ -8,6 +8,7 @@ imports reduce raw files to these counts while parsing (kith.insights.importers)
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kith.directory.models import Person
 
@@ -65,10 +66,16 @@ class PairWeek(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["person_a", "person_b", "week", "channel"], name="pairweek_unique"
+                fields=["person_a", "person_b", "week", "channel"],
+                name="pairweek_unique",
+                violation_error_message=_("Week: one count per pair of people, week and channel."),
             ),
             models.CheckConstraint(
-                condition=models.Q(person_a__lt=models.F("person_b")), name="pairweek_ordered"
+                condition=models.Q(person_a__lt=models.F("person_b")),
+                name="pairweek_ordered",
+                violation_error_message=_(
+                    "Person: a pair is two different people, the lower id first."
+                ),
             ),
         ]
         indexes = [
@@ -91,7 +98,13 @@ class PersonWeek(models.Model):
     meeting_minutes = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["person", "week"], name="personweek_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "week"],
+                name="personweek_unique",
+                violation_error_message=_("Week: one row per person and week."),
+            )
+        ]
         indexes = [models.Index(fields=["week"], name="personweek_week")]
 
     def __str__(self) -> str:
@@ -103,12 +116,12 @@ class ImportRun(models.Model):
     counts wait here until HR applies them), then written by a task."""
 
     class Status(models.TextChoices):
-        INVALID = "invalid", "Has errors"
-        PREVIEWED = "previewed", "Ready to import"
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Importing"
-        DONE = "done", "Imported"
-        FAILED = "failed", "Failed"
+        INVALID = "invalid", _("Has errors")
+        PREVIEWED = "previewed", _("Ready to import")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
 
     uploaded_by = models.ForeignKey(
         "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
@@ -173,7 +186,11 @@ class UnitFigures(models.Model):
     class Meta:
         ordering = ["depth", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["computation", "unit"], name="unitfigures_unique")
+            models.UniqueConstraint(
+                fields=["computation", "unit"],
+                name="unitfigures_unique",
+                violation_error_message=_("Unit: a computation has one row per unit."),
+            )
         ]
         indexes = [models.Index(fields=["computation", "parent"], name="unitfigures_parent")]
 

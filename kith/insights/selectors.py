@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db.models import Q, Sum
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kith.core import audit
 from kith.core.permissions import (
@@ -57,10 +59,10 @@ HEALTH_COLUMNS = (
     "kudos_share",
 )
 PULSE_COLUMNS = (
-    ("edmondson", "Psychological safety (1–7, higher is better)"),
-    ("cbi_work", "Burnout (0–100, lower is better)"),
-    ("loneliness3", "Loneliness (3–9, lower is better)"),
-    ("connection", "Someone to talk to (% agreeing)"),
+    ("edmondson", gettext_lazy("Psychological safety (1–7, higher is better)")),
+    ("cbi_work", gettext_lazy("Burnout (0–100, lower is better)")),
+    ("loneliness3", gettext_lazy("Loneliness (3–9, lower is better)")),
+    ("connection", gettext_lazy("Someone to talk to (% agreeing)")),
 )
 # Pulse publishes the connection instrument per question only (no instrument score): the
 # column shows the published share agreeing with its first question.
@@ -76,7 +78,7 @@ def is_enabled() -> bool:
 
 
 def settings_for_viewer(viewer: Viewer) -> InsightsSettings:
-    require(can_manage_insights(viewer), "Only HR admins manage collaboration analytics.")
+    require(can_manage_insights(viewer), _("Only HR admins manage collaboration analytics."))
     return InsightsSettings.objects.select_related("changed_by").get_or_create(pk=1)[0]
 
 
@@ -126,7 +128,7 @@ class HealthView:
 
 def visible_units(viewer: Viewer) -> set[int] | None:
     """Org unit ids (0: the organisation) whose cells the viewer may read; None: all."""
-    require(can_view_relational_health(viewer), "Relational health is for managers and HR.")
+    require(can_view_relational_health(viewer), _("Relational health is for managers and HR."))
     if can_manage_insights(viewer):
         return None
     cached = getattr(viewer, "_insights_units", None)
@@ -266,7 +268,7 @@ def _published_value(cell: Any, key: str) -> float | None:
 
 def export_rows(viewer: Viewer, week: dt.date) -> tuple[list[str], list[list[Any]]]:
     """The CSV of one computation's published cells (HR only); audited."""
-    require(can_manage_insights(viewer), "Only HR admins export relational health.")
+    require(can_manage_insights(viewer), _("Only HR admins export relational health."))
     header, rows, computation = export_table(week)
     if computation is not None:
         audit.record(
@@ -307,12 +309,12 @@ def export_table(week: dt.date) -> tuple[list[str], list[list[Any]], Computation
 
 
 def import_runs_for_viewer(viewer: Viewer) -> list[ImportRun]:
-    require(can_manage_insights(viewer), "Only HR admins import collaboration metadata.")
+    require(can_manage_insights(viewer), _("Only HR admins import collaboration metadata."))
     return list(ImportRun.objects.defer("reduced").select_related("uploaded_by")[:20])
 
 
 def import_run_for_viewer(viewer: Viewer, run_id: int) -> ImportRun | None:
-    require(can_manage_insights(viewer), "Only HR admins import collaboration metadata.")
+    require(can_manage_insights(viewer), _("Only HR admins import collaboration metadata."))
     return ImportRun.objects.defer("reduced").filter(pk=run_id).first()
 
 
@@ -418,7 +420,7 @@ def _met_through_kith(person: Person) -> set[int]:
 
 def my_insights_for_viewer(viewer: Viewer, *, today: dt.date | None = None) -> MyInsights:
     """The person's own figures: only ever for the viewer themself."""
-    require(viewer.person is not None, "Your insights need a directory entry.")
+    require(viewer.person is not None, _("Your insights need a directory entry."))
     assert viewer.person is not None
     person = viewer.person
     enabled, opted = is_enabled(), is_opted_out(person)
@@ -474,35 +476,47 @@ def next_steps(view: MyInsights, person: Person) -> list[str]:
     current = view.current
     if current is None:
         return steps
-    team = person.org_unit.name if person.org_unit_id and person.org_unit else "your team"
+    team = person.org_unit.name if person.org_unit_id and person.org_unit else _("your team")
     if view.weeks_without_cross_team >= 4:
         program = (
             Program.objects.filter(kind=Program.Kind.CROSS_TEAM).first() or Program.objects.first()
         )
-        join = (
-            f" — join {program.name}" if program else " — a cross-team coffee chat is a good start"
-        )
-        steps.append(
-            f"You have not talked with anyone outside {team} in "
-            f"{view.weeks_without_cross_team} weeks{join}."
-        )
+        values = {"team": team, "n": view.weeks_without_cross_team}
+        if program:
+            values["program"] = program.name
+            text = _(
+                "You have not talked with anyone outside %(team)s in %(n)d weeks — join "
+                "%(program)s."
+            )
+        else:
+            text = _(
+                "You have not talked with anyone outside %(team)s in %(n)d weeks — a cross-team "
+                "coffee chat is a good start."
+            )
+        steps.append(text % values)
     if current.network_size < 3:
         steps.append(
-            "Your network is small right now. A coffee chat or a community event is an easy "
-            "way to meet someone new."
+            _(
+                "Your network is small right now. A coffee chat or a community event is an easy "
+                "way to meet someone new."
+            )
         )
     if current.after_hours_share is not None and current.after_hours_share > 0.2:
         steps.append(
-            "A good share of your conversations happen outside your working hours. Consider "
-            "protecting your evenings."
+            _(
+                "A good share of your conversations happen outside your working hours. Consider "
+                "protecting your evenings."
+            )
         )
     if person.manager_id and (current.manager_minutes or 0) < 15:
         steps.append(
-            "You had little 1:1 time with your manager lately. Ask them for one: a 1:1 is "
-            "not about performance."
+            _(
+                "You had little 1:1 time with your manager lately. Ask them for one: a 1:1 is "
+                "not about performance."
+            )
         )
     if not steps:
-        steps.append("Your network looks healthy. Consider becoming a buddy for a new joiner.")
+        steps.append(_("Your network looks healthy. Consider becoming a buddy for a new joiner."))
     return steps
 
 
@@ -539,6 +553,6 @@ def my_insights_data(person: Person) -> dict[str, Any]:
 
 
 def targets_for_viewer(viewer: Viewer) -> list[tuple[Any, Target | None]]:
-    require(can_manage_insights(viewer), "Only HR admins set targets.")
+    require(can_manage_insights(viewer), _("Only HR admins set targets."))
     found = {t.metric: t for t in Target.objects.all()}
     return [(metric, found.get(key)) for key, metric in METRICS.items()]

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.core import audit
 from kith.core.permissions import Viewer, can_manage_insights, require
@@ -38,7 +39,7 @@ WRITE_CHUNK = 5000
 
 
 def settings_row() -> InsightsSettings:
-    row, _ = InsightsSettings.objects.get_or_create(pk=1)
+    row, _ignored = InsightsSettings.objects.get_or_create(pk=1)
     return row
 
 
@@ -49,8 +50,10 @@ def is_enabled() -> bool:
 def require_enabled() -> None:
     if not is_enabled():
         raise ValidationError(
-            "Collaboration analytics is switched off. An HR admin switches it on first "
-            "(the Insights page, or `kith insights_enable`)."
+            _(
+                "Collaboration analytics is switched off. An HR admin switches it on first "
+                "(the Insights page, or `kith insights_enable`)."
+            )
         )
 
 
@@ -117,9 +120,9 @@ def _filter_pending(
 
 def delete_interactions(*, person: Person) -> int:
     with transaction.atomic():
-        pairs, _ = PairWeek.objects.filter(person_a=person).delete()
-        more, _ = PairWeek.objects.filter(person_b=person).delete()
-        weeks, _ = PersonWeek.objects.filter(person=person).delete()
+        pairs, _ignored = PairWeek.objects.filter(person_a=person).delete()
+        more, _ignored = PairWeek.objects.filter(person_b=person).delete()
+        weeks, _ignored = PersonWeek.objects.filter(person=person).delete()
     return pairs + more + weeks
 
 
@@ -132,8 +135,8 @@ def retention_purge(*, today: dt.date | None = None) -> int:
     cutoff = oldest_kept_week(today)
     stale = timezone.now() - PENDING_KEPT
     with transaction.atomic():
-        pairs, _ = PairWeek.objects.filter(week__lt=cutoff).delete()
-        people, _ = PersonWeek.objects.filter(week__lt=cutoff).delete()
+        pairs, _ignored = PairWeek.objects.filter(week__lt=cutoff).delete()
+        people, _ignored = PersonWeek.objects.filter(week__lt=cutoff).delete()
         # Counts waiting in checked imports follow the same limit...
         oldest = (cutoff - dt.date(1970, 1, 1)).days
         _filter_pending(lambda a: a["week"] >= oldest, lambda a: a["pweek"] >= oldest)
@@ -144,8 +147,11 @@ def retention_purge(*, today: dt.date | None = None) -> int:
             reduced=b"",
             status=ImportRun.Status.FAILED,
             summary={
-                "error": "Not imported within 7 days, so its counts were deleted. "
-                "Check the file again to import it."
+                "error": _(
+                    "Not imported within %(n)d days, so its counts were deleted. Check the file "
+                    "again to import it."
+                )
+                % {"n": 7}
             },
         )
     return pairs + people
@@ -159,15 +165,22 @@ def oldest_kept_week(today: dt.date | None = None) -> dt.date:
 def target_set(
     *, viewer: Viewer, metric: str, minimum: float | None, maximum: float | None
 ) -> Target | None:
-    require(can_manage_insights(viewer), "Only HR admins set targets.")
+    require(can_manage_insights(viewer), _("Only HR admins set targets."))
     if metric not in METRICS:
-        raise ValidationError({"metric": f"Unknown metric {metric!r}."})
+        raise ValidationError(
+            {"metric": _("Metric: there is no metric called %(name)s.") % {"name": repr(metric)}}
+        )
     if minimum is not None and maximum is not None and minimum > maximum:
-        raise ValidationError({"minimum": "The minimum is above the maximum."})
+        raise ValidationError(
+            {
+                "minimum": _("Minimum: %(min)s is above the maximum, %(max)s.")
+                % {"min": minimum, "max": maximum}
+            }
+        )
     if minimum is None and maximum is None:
         Target.objects.filter(metric=metric).delete()
         return None
-    target, _ = Target.objects.update_or_create(
+    target, _ignored = Target.objects.update_or_create(
         metric=metric,
         defaults={
             "minimum": minimum,
@@ -229,7 +242,12 @@ def import_check(
     run ends here). A bad file is kept as a run with every problem and no data."""
     require_enabled()
     if fmt not in FORMATS:
-        raise ValidationError({"fmt": f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}."})
+        raise ValidationError(
+            {
+                "fmt": _("Format: %(name)s is not one Kith reads; use one of %(formats)s.")
+                % {"name": repr(fmt), "formats": ", ".join(FORMATS)}
+            }
+        )
     now = now or timezone.now()
     sha = _digest(source)
     run = ImportRun(
@@ -243,7 +261,8 @@ def import_check(
     if earlier is not None:
         run.status = ImportRun.Status.INVALID
         when = timezone.localtime(earlier.created_at).strftime("%Y-%m-%d %H:%M")
-        run.errors = [{"place": "file", "message": f"This file was already imported on {when}."}]
+        message = _("This file was already imported on %(when)s.") % {"when": when}
+        run.errors = [{"place": _("file"), "message": message}]
         run.save()
         return run
     directory, person_ids = import_directory()
@@ -349,7 +368,8 @@ def import_apply(
         ImportRun.Status.FAILED,
     ):
         raise ValidationError(
-            f"This import is {run.get_status_display().lower()}; it cannot be applied."
+            _("This import is %(status)s; it cannot be applied.")
+            % {"status": str(run.get_status_display()).lower()}
         )
     with np.load(io.BytesIO(bytes(run.reduced))) as data:
         arrays = {name: data[name] for name in data.files}
@@ -425,7 +445,7 @@ def import_apply_by_id(*, run_id: int, actor_id: int | None = None) -> str:
             status=ImportRun.Status.FAILED,
             summary={
                 **run.summary,
-                "error": "The import stopped on an unexpected error; nothing was written.",
+                "error": _("The import stopped on an unexpected error; nothing was written."),
             },
         )
         raise

@@ -10,7 +10,10 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from kith.core import csvsafe
@@ -23,7 +26,7 @@ from kith.insights.forms import TargetForm, UploadForm
 from kith.insights.metrics import METRICS, display
 from kith.insights.models import ImportRun
 
-ONLY_HR = "Only HR admins manage collaboration analytics."
+ONLY_HR = gettext_lazy("Only HR admins manage collaboration analytics.")
 INLINE_APPLY_MAX_ROWS = 20_000
 
 
@@ -40,7 +43,7 @@ def _unit(request: HttpRequest) -> int | None:
 
 
 def _person(viewer: Any) -> Person:
-    require(viewer.person is not None, "You need a directory entry.")
+    require(viewer.person is not None, _("You need a directory entry."))
     person: Person = viewer.person
     return person
 
@@ -95,7 +98,7 @@ def _trend_rows(view: selectors.HealthView) -> list[tuple[dt.date, list[str]]]:
 def me(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     if viewer.person is None:
-        raise Http404("Your insights need a directory entry.")
+        raise Http404(_("Your insights need a directory entry."))
     view = selectors.my_insights_for_viewer(viewer)
     context = {
         "nav": "insights",
@@ -109,10 +112,10 @@ def me(request: HttpRequest) -> HttpResponse:
 @require_POST
 def opt_out(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(viewer.person is not None, "You need a directory entry.")
+    require(viewer.person is not None, _("You need a directory entry."))
     services.opt_out(person=_person(viewer))
     flash.success(
-        request, "Done: your interaction data is deleted and Kith leaves you out from now on."
+        request, _("Done: your interaction data is deleted and Kith leaves you out from now on.")
     )
     return redirect("insights:me")
 
@@ -120,9 +123,11 @@ def opt_out(request: HttpRequest) -> HttpResponse:
 @require_POST
 def opt_in(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(viewer.person is not None, "You need a directory entry.")
+    require(viewer.person is not None, _("You need a directory entry."))
     services.opt_in(person=_person(viewer))
-    flash.success(request, "You are back in: interactions from the next import on count for you.")
+    flash.success(
+        request, _("You are back in: interactions from the next import on count for you.")
+    )
     return redirect("insights:me")
 
 
@@ -160,9 +165,9 @@ def switch(request: HttpRequest) -> HttpResponse:
     services.insights_enable(actor=request.user, enabled=enabled)
     flash.success(
         request,
-        "Collaboration analytics is on. Everyone sees the notice on their next visit."
+        _("Collaboration analytics is on. Everyone sees the notice on their next visit.")
         if enabled
-        else "Collaboration analytics is off: nothing is imported or computed until it is on.",
+        else _("Collaboration analytics is off: nothing is imported or computed until it is on."),
     )
     return redirect("insights:manage")
 
@@ -173,7 +178,7 @@ def compute(request: HttpRequest) -> HttpResponse:
     require(can_manage_insights(viewer), ONLY_HR)
     week = services.latest_data_week()
     if week is None:
-        flash.error(request, "There is no interaction data yet: import some first.")
+        flash.error(request, _("There is no interaction data yet: import some first."))
         return redirect("insights:manage")
     try:
         results = services.compute_all_new(actor=request.user)
@@ -181,11 +186,17 @@ def compute(request: HttpRequest) -> HttpResponse:
         flash.error(request, error_text(exc))
         return redirect("insights:manage")
     latest = results[-1]
-    windows = f"{len(results)} windows" if len(results) > 1 else "the latest window"
+    values = {"n": len(results), "week": date_format(week, "j M Y"), "published": latest.published}
     flash.success(
         request,
-        f"Computed {windows}, up to the week of {week:%d %b %Y}: {latest.published} groups "
-        "published, the others withheld to protect small groups.",
+        ngettext(
+            "Computed the latest window, up to the week of %(week)s: %(published)d groups "
+            "published, the others withheld to protect small groups.",
+            "Computed %(n)d windows, up to the week of %(week)s: %(published)d groups "
+            "published, the others withheld to protect small groups.",
+            len(results),
+        )
+        % values,
     )
     return redirect("insights:health")
 
@@ -197,14 +208,20 @@ def targets(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             services.target_set(viewer=viewer, **form.cleaned_data)
-            flash.success(request, "Target saved.")
+            flash.success(request, _("Target saved."))
         except ValidationError as exc:
             flash.error(request, error_text(exc))
     else:
         flash.error(
             request,
-            "Check the target: "
-            + "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()),
+            _("Check the target: %(problems)s")
+            % {
+                "problems": "; ".join(
+                    f"{form.fields[k].label if k in form.fields else k}: "
+                    + " ".join(str(e) for e in v)
+                    for k, v in form.errors.items()
+                )
+            },
         )
     return redirect("insights:manage")
 
@@ -248,7 +265,7 @@ def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
     viewer = _viewer(request)
     run = selectors.import_run_for_viewer(viewer, run_id)
     if run is None:
-        raise Http404("No such import")
+        raise Http404(_("No such import"))
     template = "insights/import_run.html"
     if getattr(request, "htmx", False):
         template += "#status"
@@ -263,15 +280,15 @@ def import_apply(request: HttpRequest, run_id: int) -> HttpResponse:
     viewer = _viewer(request)
     run = selectors.import_run_for_viewer(viewer, run_id)
     if run is None:
-        raise Http404("No such import")
+        raise Http404(_("No such import"))
     if run.status != ImportRun.Status.PREVIEWED:
-        flash.info(request, "This import is already applied or on its way.")
+        flash.info(request, _("This import is already applied or on its way."))
         return redirect("insights:import_run", run.pk)
     if run.progress_total <= INLINE_APPLY_MAX_ROWS:
         full = ImportRun.objects.get(pk=run.pk)
         try:
             services.import_apply(run=full, actor=request.user)
-            flash.success(request, f"Imported {run.filename}.")
+            flash.success(request, _("Imported %(file)s.") % {"file": run.filename})
         except ValidationError as exc:
             flash.error(request, error_text(exc))
         return redirect("insights:import_run", run.pk)
@@ -280,16 +297,18 @@ def import_apply(request: HttpRequest, run_id: int) -> HttpResponse:
     )
     if updated:
         apply_import.enqueue(run_id=run.pk, actor_id=request.user.pk)
-        flash.success(request, f"Importing {run.filename}: you can leave this page.")
+        flash.success(
+            request, _("Importing %(file)s: you can leave this page.") % {"file": run.filename}
+        )
     return redirect("insights:import_run", run.pk)
 
 
 def export(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_insights(viewer), "Only HR admins export relational health.")
+    require(can_manage_insights(viewer), _("Only HR admins export relational health."))
     week = _week(request) or services.latest_data_week()
     if week is None:
-        raise Http404("Nothing computed yet.")
+        raise Http404(_("Nothing computed yet."))
     header, rows = selectors.export_rows(viewer, week)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kith-relational-health-{week}.csv"'

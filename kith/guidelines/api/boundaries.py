@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BeforeValidator
@@ -42,7 +43,7 @@ def _call(action: Any) -> Any:
             text = " ".join(exc.messages)
         raise HttpError(400, text) from exc
     except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or "Not allowed.") from exc
+        raise HttpError(403, str(exc) or _("Not allowed.")) from exc
 
 
 # --- Preferences --------------------------------------------------------------------------------
@@ -123,7 +124,7 @@ def _hours(rule: TechFreeHours) -> dict[str, Any]:
 def _rule(request: HttpRequest, rule_id: int) -> TechFreeHours:
     rule = selectors.tech_free_hours_one_for_viewer(_viewer(request), rule_id)
     if rule is None:
-        raise HttpError(404, "No tech-free hours with this id that you manage.")
+        raise HttpError(404, _("No tech-free hours with this id that you manage."))
     return rule
 
 
@@ -214,7 +215,7 @@ def _week(week: WellnessWeek) -> dict[str, Any]:
 def _found_week(request: HttpRequest, week_id: int) -> WellnessWeek:
     week = selectors.wellness_week_for_viewer(_viewer(request), week_id)
     if week is None:
-        raise HttpError(404, "No wellness week with this id.")
+        raise HttpError(404, _("No wellness week with this id."))
     return week
 
 
@@ -251,7 +252,7 @@ def weeks_update(
 ) -> dict[str, Any]:
     viewer = _viewer(request)
     if not selectors.can_manage_wellness_weeks(viewer):
-        raise HttpError(403, "Only HR manages wellness weeks.")
+        raise HttpError(403, _("Only HR manages wellness weeks."))
     week = _found_week(request, week_id)
     return _week(
         _call(lambda: services.wellness_week_update(viewer=viewer, week=week, **body.dict()))
@@ -266,7 +267,7 @@ def weeks_update(
 def weeks_cancel(request: HttpRequest, week_id: WholeNumber) -> Status:
     viewer = _viewer(request)
     if not selectors.can_manage_wellness_weeks(viewer):
-        raise HttpError(403, "Only HR manages wellness weeks.")
+        raise HttpError(403, _("Only HR manages wellness weeks."))
     week = _found_week(request, week_id)
     _call(lambda: services.wellness_week_cancel(viewer=viewer, week=week))
     return Status(204, None)

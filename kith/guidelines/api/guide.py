@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from pydantic import BeforeValidator
@@ -31,20 +32,13 @@ FitName = Literal["best", "good", "avoid"]
 SensitivityName = Literal["low", "medium", "high"]
 
 
-def _detail(exc: ValidationError) -> str:
-    """A service's messages, each already naming its field ("Name: …")."""
-    if hasattr(exc, "error_dict"):
-        return " ".join(m for msgs in exc.message_dict.values() for m in msgs)
-    return " ".join(exc.messages)
-
-
 def _call(action: Any) -> Any:
+    """A service's ValidationError (each message already naming its field, "Name: …") is
+    answered 400 by the API's one handler (config/api.py)."""
     try:
         return action()
-    except ValidationError as exc:
-        raise HttpError(400, _detail(exc)) from exc
     except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or "Not allowed.") from exc
+        raise HttpError(403, str(exc) or _("Not allowed.")) from exc
 
 
 class CellOut(Schema):
@@ -79,7 +73,7 @@ def _kind(row: selectors.KindRow) -> dict[str, Any]:
 def _require_editor(request: HttpRequest) -> Any:
     viewer = _viewer(request)
     if not services.can_edit_guide(viewer):
-        raise HttpError(403, "Only HR admins edit the channel guide.")
+        raise HttpError(403, _("Only HR admins edit the channel guide."))
     return viewer
 
 
@@ -176,7 +170,7 @@ def put_cells(request: HttpRequest, kind_id: int, payload: CellsIn) -> dict[str,
     row = selectors.kind_for_viewer(viewer, kind_id)
     channels = [c.channel for c in payload.cells]
     if len(channels) != len(set(channels)):
-        raise HttpError(400, "cells: name each channel once.")
+        raise HttpError(400, _("cells: name each channel once."))
     cells: dict[str, tuple[str, str]] = {c.channel: (c.fit, c.why) for c in payload.cells}
     _call(lambda: services.cells_update(viewer=viewer, kind=row.kind, cells=cells))
     return _kind(selectors.kind_for_viewer(viewer, kind_id))
@@ -327,7 +321,7 @@ class ProposeOut(Schema):
 def propose_call(request: HttpRequest, payload: ProposeIn) -> tuple[int, Any]:
     viewer = _viewer(request)
     if payload.starts_at.tzinfo is None:
-        raise HttpError(400, "starts_at: give the time with its offset, e.g. 2026-12-08T10:30Z.")
+        raise HttpError(400, _("starts_at: give the time with its offset, e.g. 2026-12-08T10:30Z."))
 
     def act() -> dict[str, Any]:
         colleague = selectors.colleague_for_viewer(viewer, person_id=payload.colleague)

@@ -18,17 +18,29 @@ sentence that explains it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 CHANNELS = ("in_person", "video", "phone", "chat", "email")
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for the translation catalogue (makemessages looks for this name); the
+    caller passes `translate` to `advise`, so the engine needs no Django."""
+    return message
+
+
+def _same(message: str) -> str:
+    return message
+
+
 LABELS = {
-    "in_person": "In person",
-    "video": "Video call",
-    "phone": "Phone call",
-    "chat": "Chat",
-    "email": "Email",
+    "in_person": gettext_noop("In person"),
+    "video": gettext_noop("Video call"),
+    "phone": gettext_noop("Phone call"),
+    "chat": gettext_noop("Chat"),
+    "email": gettext_noop("Email"),
 }
 SYNCHRONOUS = frozenset({"video", "phone"})
 WRITTEN = frozenset({"chat", "email"})
@@ -81,7 +93,13 @@ class Advice:
     not_advised: tuple[Option, ...]
 
 
-def advise(*, kind_name: str, cells: Mapping[str, tuple[str, str]], situation: Situation) -> Advice:
+def advise(
+    *,
+    kind_name: str,
+    cells: Mapping[str, tuple[str, str]],
+    situation: Situation,
+    translate: Callable[[str], str] = _same,
+) -> Advice:
     """Rank the five channels for this kind of conversation in this situation.
 
     `cells` maps each channel to the guide's (fit, why); a missing channel counts as "fine"
@@ -93,14 +111,19 @@ def advise(*, kind_name: str, cells: Mapping[str, tuple[str, str]], situation: S
     if not offered:  # the guide advises against everything left: take the least bad
         offered = [o for o in options if not o.excluded]
         for o in offered:
-            o.notes.append("The guide advises against it, but it is the best option left.")
+            o.notes.append(
+                gettext_noop("The guide advises against it, but it is the best option left.")
+            )
     offered.sort(key=_rank)
     best = offered[0]
     rest = [o for o in options if o not in offered]
     rest.sort(key=_rank)
+    for option in options:  # the reader's language, when the caller gives one
+        option.notes = [translate(note) for note in option.notes]
+        option.excluded = translate(option.excluded) if option.excluded else ""
     return Advice(
         recommended=best,
-        reason=_reason(kind_name, best, situation),
+        reason=_reason(kind_name, best, situation, translate),
         alternatives=tuple(offered[1:]),
         not_advised=tuple(rest),
     )
@@ -136,44 +159,52 @@ def _weigh_sensitivity(option: Option, s: Situation) -> None:
     channel = option.channel
     if s.sensitivity == "high":
         if channel in WRITTEN:
-            option.excluded = "Never for a sensitive conversation: tone is lost in writing."
+            option.excluded = gettext_noop(
+                "Never for a sensitive conversation: tone is lost in writing."
+            )
         elif channel == "in_person":
             _adjust(option, 1.0, "")
         elif channel == "video":
             _adjust(option, 0.5, "")
         else:
-            _adjust(option, -0.5, "Without faces, a sensitive conversation is harder.")
+            _adjust(
+                option, -0.5, gettext_noop("Without faces, a sensitive conversation is harder.")
+            )
     elif s.sensitivity == "medium":
         if channel in WRITTEN:
-            _adjust(option, -1.0, "Written words are easily misread here.")
+            _adjust(option, -1.0, gettext_noop("Written words are easily misread here."))
         elif channel in {"in_person", "video"}:
             _adjust(option, 0.5, "")
 
 
 def _weigh_in_person(option: Option, s: Situation) -> None:
     if s.distance == "same_place":
-        _adjust(option, 0.5, "You are in the same place.")
+        _adjust(option, 0.5, gettext_noop("You are in the same place."))
     elif s.distance == "same_zone":
         if s.urgency == "today":
-            option.excluded = "You are not in the same place today."
+            option.excluded = gettext_noop("You are not in the same place today.")
         elif s.urgency == "this_week":
-            _adjust(option, -1.0, "It needs one of you to travel this week.")
+            _adjust(option, -1.0, gettext_noop("It needs one of you to travel this week."))
         else:
-            _adjust(option, -0.5, "Plan it for when you are next in the same place.")
+            _adjust(option, -0.5, gettext_noop("Plan it for when you are next in the same place."))
     elif s.urgency != "no_rush":
-        option.excluded = "You are too far apart to meet in time."
+        option.excluded = gettext_noop("You are too far apart to meet in time.")
     else:
-        _adjust(option, -1.5, "Only when you next meet, e.g. at a core week.")
+        _adjust(option, -1.5, gettext_noop("Only when you next meet, e.g. at a core week."))
 
 
 def _weigh_time_zones(option: Option, s: Situation) -> None:
     if s.distance == "few_hours":
-        _adjust(option, -0.25, "Pick a time inside both your working days.")
+        _adjust(option, -0.25, gettext_noop("Pick a time inside both your working days."))
     elif s.distance == "far_apart":
         delta = -1.0 if s.urgency == "today" else -0.5
-        _adjust(option, delta, "Your days barely meet: one of you may need to stretch theirs.")
+        _adjust(
+            option,
+            delta,
+            gettext_noop("Your days barely meet: one of you may need to stretch theirs."),
+        )
     if s.hours_overlap is False:
-        _adjust(option, -0.5, "Your working hours do not overlap.")
+        _adjust(option, -0.5, gettext_noop("Your working hours do not overlap."))
 
 
 def _weigh_written(option: Option, s: Situation) -> None:
@@ -182,18 +213,23 @@ def _weigh_written(option: Option, s: Situation) -> None:
     far = s.distance == "far_apart" or s.hours_overlap is False
     if s.urgency == "today":
         if option.channel == "email":
-            _adjust(option, -0.5, "An email may not be read today.")
+            _adjust(option, -0.5, gettext_noop("An email may not be read today."))
         if far:
-            _adjust(option, 1.0, "It reaches them today without either of you waiting up.")
+            _adjust(
+                option, 1.0, gettext_noop("It reaches them today without either of you waiting up.")
+            )
     elif far:
-        _adjust(option, 0.5, "Nobody has to be awake at an odd hour.")
+        _adjust(option, 0.5, gettext_noop("Nobody has to be awake at an odd hour."))
 
 
-def _reason(kind_name: str, best: Option, s: Situation) -> str:
-    first = best.why or f"{best.label} suits {kind_name.lower()} here."
+def _reason(kind_name: str, best: Option, s: Situation, translate: Callable[[str], str]) -> str:
+    suits = translate(gettext_noop("%(channel)s suits %(kind)s here."))
+    first = best.why or suits % {"channel": translate(best.label), "kind": kind_name.lower()}
     parts = [first, *best.notes]
     if s.sensitivity == "high":
-        parts.append("A sensitive conversation never goes to chat or email.")
+        parts.append(
+            translate(gettext_noop("A sensitive conversation never goes to chat or email."))
+        )
     return " ".join(p if p.endswith((".", "!", "?")) else p + "." for p in parts)
 
 

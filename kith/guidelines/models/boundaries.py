@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kith.directory.models import OrgUnit, Person
 
@@ -28,9 +29,14 @@ class TechFreeHours(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
                 name="tech_free_ends_after_start",
+                violation_error_message=_(
+                    "Ends at: tech-free hours must end after they start, on the same day."
+                ),
             ),
             models.CheckConstraint(
-                condition=models.Q(weekday__gte=1, weekday__lte=7), name="tech_free_weekday"
+                condition=models.Q(weekday__gte=1, weekday__lte=7),
+                name="tech_free_weekday",
+                violation_error_message=_("Weekday: from 1 (Monday) to 7 (Sunday)."),
             ),
         ]
 
@@ -58,6 +64,7 @@ class WellnessWeek(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")),
                 name="wellness_week_ends_after_start",
+                violation_error_message=_("Last day: cannot be before the first day."),
             )
         ]
 

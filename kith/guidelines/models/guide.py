@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
-    IN_PERSON = "in_person", "In person"
-    VIDEO = "video", "Video call"
-    PHONE = "phone", "Phone call"
-    CHAT = "chat", "Chat"
-    EMAIL = "email", "Email"
+    IN_PERSON = "in_person", _("In person")
+    VIDEO = "video", _("Video call")
+    PHONE = "phone", _("Phone call")
+    CHAT = "chat", _("Chat")
+    EMAIL = "email", _("Email")
 
 
 class ConversationKind(models.Model):
@@ -16,9 +17,9 @@ class ConversationKind(models.Model):
     a quick question …), with how sensitive it usually is."""
 
     class Sensitivity(models.TextChoices):
-        LOW = "low", "Low"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100)
@@ -40,9 +41,9 @@ class ChannelAdvice(models.Model):
     """One cell of the guide: how well a channel suits a kind of conversation, and why."""
 
     class Fit(models.TextChoices):
-        BEST = "best", "Best"
-        GOOD = "good", "Fine"
-        AVOID = "avoid", "Avoid"
+        BEST = "best", _("Best")
+        GOOD = "good", _("Fine")
+        AVOID = "avoid", _("Avoid")
 
     kind = models.ForeignKey(ConversationKind, on_delete=models.CASCADE, related_name="advice")
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -52,7 +53,13 @@ class ChannelAdvice(models.Model):
     class Meta:
         ordering = ["kind", "channel"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "channel"], name="channel_advice_once")
+            models.UniqueConstraint(
+                fields=["kind", "channel"],
+                name="channel_advice_once",
+                violation_error_message=_(
+                    "Channel: the guide has one piece of advice per channel."
+                ),
+            )
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfoNotFoundError
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.core import permissions
 from kith.core.permissions import Viewer, require
@@ -104,7 +105,7 @@ def preferences_of(person: Person) -> ContactPreference:
 
 
 def preferences_for_viewer(viewer: Viewer) -> ContactPreference:
-    require(viewer.person is not None, "Only people in the directory have preferences.")
+    require(viewer.person is not None, _("Only people in the directory have preferences."))
     assert viewer.person is not None
     return preferences_of(viewer.person)
 
@@ -131,7 +132,7 @@ class WellnessWeeks:
 
 def wellness_weeks_for_viewer(viewer: Viewer, *, today: dt.date | None = None) -> WellnessWeeks:
     """Everyone may see the organisation's wellness weeks."""
-    require(viewer.is_authenticated, "Sign in to see wellness weeks.")
+    require(viewer.is_authenticated, _("Sign in to see wellness weeks."))
     today = today or local_today(viewer)
     weeks = list(WellnessWeek.objects.order_by("starts_on"))
     return WellnessWeeks(
@@ -143,7 +144,7 @@ def wellness_weeks_for_viewer(viewer: Viewer, *, today: dt.date | None = None) -
 
 
 def wellness_week_for_viewer(viewer: Viewer, week_id: int) -> WellnessWeek | None:
-    require(viewer.is_authenticated, "Sign in to see wellness weeks.")
+    require(viewer.is_authenticated, _("Sign in to see wellness weeks."))
     return WellnessWeek.objects.filter(pk=week_id).first()
 
 
@@ -214,7 +215,7 @@ can_manage_wellness_weeks = permissions.can_manage_wellness_weeks
 
 
 def settable_units_for_viewer(viewer: Viewer) -> QuerySet[OrgUnit]:
-    require(can_set_tech_free_hours(viewer), "Only managers and HR set tech-free hours.")
+    require(can_set_tech_free_hours(viewer), _("Only managers and HR set tech-free hours."))
     if viewer.is_hr:
         return OrgUnit.objects.order_by("path")
     return OrgUnit.objects.filter(pk__in=managed_unit_ids(viewer)).order_by("path")
@@ -222,7 +223,7 @@ def settable_units_for_viewer(viewer: Viewer) -> QuerySet[OrgUnit]:
 
 def tech_free_hours_for_viewer(viewer: Viewer) -> list[TechFreeHours]:
     """The rows the viewer manages (HR: all; a manager: their units')."""
-    require(can_set_tech_free_hours(viewer), "Only managers and HR set tech-free hours.")
+    require(can_set_tech_free_hours(viewer), _("Only managers and HR set tech-free hours."))
     rows = TechFreeHours.objects.select_related("org_unit").order_by(
         "org_unit__path", "weekday", "starts_at"
     )

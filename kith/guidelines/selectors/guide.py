@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kith.core.permissions import Viewer, can_browse_directory, can_view_person, require
 from kith.directory.models import Person
@@ -27,12 +29,16 @@ from kith.guidelines.services import guide as services
 
 MAX_COLLEAGUES = 80
 DISTANCE_LABELS = {
-    "same_place": "Same place",
-    "same_zone": "Same time zone",
-    "few_hours": "A few hours apart",
-    "far_apart": "Far apart",
+    "same_place": gettext_lazy("Same place"),
+    "same_zone": gettext_lazy("Same time zone"),
+    "few_hours": gettext_lazy("A few hours apart"),
+    "far_apart": gettext_lazy("Far apart"),
 }
-URGENCY_LABELS = {"today": "Today", "this_week": "This week", "no_rush": "No rush"}
+URGENCY_LABELS = {
+    "today": gettext_lazy("Today"),
+    "this_week": gettext_lazy("This week"),
+    "no_rush": gettext_lazy("No rush"),
+}
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ class KindRow:
 
 
 def _require_reader(viewer: Viewer) -> None:
-    require(can_browse_directory(viewer), "Sign in as a colleague to read the channel guide.")
+    require(can_browse_directory(viewer), _("Sign in as a colleague to read the channel guide."))
 
 
 def guide_for_viewer(viewer: Viewer) -> list[KindRow]:
@@ -79,7 +85,7 @@ def kind_for_viewer(viewer: Viewer, key: int | str) -> KindRow:
     lookup = Q(pk=key) if isinstance(key, int) else Q(slug=key)
     kind = ConversationKind.objects.filter(lookup).first()
     if kind is None:
-        raise Http404("No such kind of conversation in the guide.")
+        raise Http404(_("No such kind of conversation in the guide."))
     cells = {c.channel: c for c in kind.advice.all()}
     return KindRow(
         kind=kind,
@@ -129,9 +135,9 @@ def colleague_for_viewer(
     )
     person = people.first()
     if person is None or not person.is_active or not can_view_person(viewer, person):
-        raise ValidationError({field_name: "Colleague: nobody active in the directory by that."})
+        raise ValidationError({field_name: _("Colleague: nobody active in the directory by that.")})
     if viewer.person is not None and person.pk == viewer.person.pk:
-        raise ValidationError({field_name: "Colleague: choose someone other than yourself."})
+        raise ValidationError({field_name: _("Colleague: choose someone other than yourself.")})
     return person
 
 
@@ -207,8 +213,9 @@ def advice_for_viewer(
     if not distance:
         raise ValidationError(
             {
-                "distance": "How far apart: choose one, or pick the colleague so Kith can "
-                "work it out."
+                "distance": _(
+                    "How far apart: choose one, or pick the colleague so Kith can work it out."
+                )
             }
         )
     situation = advisor.Situation(
@@ -218,7 +225,10 @@ def advice_for_viewer(
         hours_overlap=bool(times) if colleague is not None else None,
     )
     advice = advisor.advise(
-        kind_name=row.kind.name, cells=row.as_engine_cells(), situation=situation
+        kind_name=row.kind.name,
+        cells=row.as_engine_cells(),
+        situation=situation,
+        translate=_,
     )
     step = _next_step(me, colleague, advice.recommended.channel, times)
     return AdvicePage(row.kind, situation, advice, colleague, worked_out, gap, step)
@@ -230,17 +240,22 @@ def _next_step(
     if me is None or colleague is None:
         return None
     if channel in {"chat", "email"}:
-        return NextStep(kind="message", label=f"Write to {colleague.display_name}", channel=channel)
+        label = _("Write to %(name)s") % {"name": colleague.display_name}
+        return NextStep(kind="message", label=label, channel=channel)
     shared = _shared_one_on_one(me, colleague)
     if shared is not None:
         pair_id, role = shared
-        label = "Propose a 1:1" if role == "manager" else f"Ask {colleague.display_name} for a 1:1"
+        label = (
+            _("Propose a 1:1")
+            if role == "manager"
+            else _("Ask %(name)s for a 1:1") % {"name": colleague.display_name}
+        )
         return NextStep(
             kind="one_on_one", label=label, channel=channel, one_on_one_id=pair_id, my_role=role
         )
     label = (
-        "Propose a time to meet"
+        _("Propose a time to meet")
         if channel == "in_person"
-        else ("Propose a video call" if channel == "video" else "Propose a call")
+        else (_("Propose a video call") if channel == "video" else _("Propose a call"))
     )
     return NextStep(kind="call", label=label, channel=channel, times=times)

@@ -13,6 +13,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from kith.core import audit
 from kith.core.permissions import Viewer
@@ -30,7 +32,7 @@ def _fail(field: str, message: str) -> None:
 
 def _choice(field: str, value: str, choices: Any) -> str:
     if value not in choices.values:
-        _fail(field, f"Choose one of: {', '.join(choices.values)}.")
+        _fail(field, _("Choose one of: %(choices)s.") % {"choices": ", ".join(choices.values)})
     return value
 
 
@@ -62,8 +64,11 @@ def preferences_update(
             label = ContactPreference.Channel(preferred_channel).label.split(" (")[0]
             _fail(
                 "preferred_channel",
-                f"{label} is not connected to Kith here: choose email or Kith only, or ask HR "
-                "to connect it.",
+                _(
+                    "%(channel)s is not connected to Kith here: choose email or Kith only, or "
+                    "ask HR to connect it."
+                )
+                % {"channel": label},
             )
     with transaction.atomic():
         prefs, _created = ContactPreference.objects.update_or_create(person=person, defaults=values)
@@ -78,13 +83,13 @@ def _validated_hours(
 ) -> OrgUnit:
     unit = OrgUnit.objects.filter(pk=org_unit_id).first()
     if unit is None:
-        _fail("org_unit", f"There is no org unit with id {org_unit_id}.")
+        _fail("org_unit", _("There is no org unit with id %(id)s.") % {"id": org_unit_id})
     if not can_set_tech_free_hours(viewer, org_unit_id):
-        raise PermissionDenied("Managers set tech-free hours for their own teams; HR for any.")
+        raise PermissionDenied(_("Managers set tech-free hours for their own teams; HR for any."))
     if not 1 <= weekday <= 7:
-        _fail("weekday", "Choose a weekday from 1 (Monday) to 7 (Sunday).")
+        _fail("weekday", _("Choose a weekday from 1 (Monday) to 7 (Sunday)."))
     if ends_at <= starts_at:
-        _fail("ends_at", "Tech-free hours must end after they start, on the same day.")
+        _fail("ends_at", _("Tech-free hours must end after they start, on the same day."))
     assert unit is not None
     return unit
 
@@ -98,7 +103,7 @@ def _overlapping_hours(
     if exclude is not None:
         clash = clash.exclude(pk=exclude)
     if clash.exists():
-        _fail("starts_at", "These hours overlap tech-free hours this team already has that day.")
+        _fail("starts_at", _("These hours overlap tech-free hours this team already has that day."))
 
 
 def _reschedule_on_commit(org_unit_id: int | None) -> None:
@@ -145,7 +150,7 @@ def tech_free_hours_update(
 
 def tech_free_hours_delete(*, viewer: Viewer, rule: TechFreeHours) -> None:
     if not can_set_tech_free_hours(viewer, rule.org_unit_id):
-        raise PermissionDenied("Managers set tech-free hours for their own teams; HR for any.")
+        raise PermissionDenied(_("Managers set tech-free hours for their own teams; HR for any."))
     with transaction.atomic():
         _audit_hours(viewer, "guidelines.tech_free_hours_deleted", rule)
         unit_id = rule.org_unit_id
@@ -176,18 +181,26 @@ def _validated_week(
     exclude: int | None,
 ) -> dict[str, Any]:
     if not can_manage_wellness_weeks(viewer):
-        raise PermissionDenied("Only HR manages wellness weeks.")
+        raise PermissionDenied(_("Only HR manages wellness weeks."))
     name = " ".join((name or "").split())
     if not name:
-        _fail("name", "Give the wellness week a name.")
+        _fail("name", _("Give the wellness week a name."))
     if len(name) > 120:
-        _fail("name", "Keep the name under 120 characters.")
+        _fail(
+            "name",
+            _("At most %(limit)d characters (this has %(length)d).")
+            % {"limit": 120, "length": len(name)},
+        )
     if len(message or "") > 1000:
-        _fail("message", "Keep the message under 1000 characters.")
+        _fail(
+            "message",
+            _("At most %(limit)d characters (this has %(length)d).")
+            % {"limit": 1000, "length": len(message)},
+        )
     if ends_on < starts_on:
-        _fail("ends_on", "The last day cannot be before the first.")
+        _fail("ends_on", _("The last day cannot be before the first."))
     if (ends_on - starts_on).days + 1 > MAX_WELLNESS_DAYS:
-        _fail("ends_on", f"A wellness week lasts at most {MAX_WELLNESS_DAYS} days.")
+        _fail("ends_on", _("A wellness week lasts at most %(n)d days.") % {"n": MAX_WELLNESS_DAYS})
     overlapping = WellnessWeek.objects.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
     if exclude is not None:
         overlapping = overlapping.exclude(pk=exclude)
@@ -195,7 +208,12 @@ def _validated_week(
     if clash is not None:
         _fail(
             "starts_on",
-            f"It overlaps “{clash.name}” ({clash.starts_on:%-d %b} – {clash.ends_on:%-d %b %Y}).",
+            _("It overlaps “%(name)s” (%(first)s – %(last)s).")
+            % {
+                "name": clash.name,
+                "first": date_format(clash.starts_on, "j M"),
+                "last": date_format(clash.ends_on, "j M Y"),
+            },
         )
     return {"name": name, "starts_on": starts_on, "ends_on": ends_on, "message": message or ""}
 
@@ -236,12 +254,12 @@ def wellness_week_update(
 ) -> WellnessWeek:
     today = today or timezone.localdate()
     if not can_manage_wellness_weeks(viewer):
-        raise PermissionDenied("Only HR manages wellness weeks.")
+        raise PermissionDenied(_("Only HR manages wellness weeks."))
     if _ended(week, today):
-        _fail("starts_on", "This wellness week is over: it stays as it was, for the record.")
+        _fail("starts_on", _("This wellness week is over: it stays as it was, for the record."))
     values = _validated_week(viewer, name, starts_on, ends_on, message, week.pk)
     if week.starts_on <= today and values["starts_on"] != week.starts_on:
-        _fail("starts_on", "This wellness week has begun: its first day can no longer move.")
+        _fail("starts_on", _("This wellness week has begun: its first day can no longer move."))
     with transaction.atomic():
         for field, value in values.items():
             setattr(week, field, value)
@@ -257,9 +275,9 @@ def wellness_week_cancel(
     """Call off an upcoming or running week; held notifications then arrive as usual."""
     today = today or timezone.localdate()
     if not can_manage_wellness_weeks(viewer):
-        raise PermissionDenied("Only HR manages wellness weeks.")
+        raise PermissionDenied(_("Only HR manages wellness weeks."))
     if _ended(week, today):
-        _fail("starts_on", "This wellness week is over: it stays as it was, for the record.")
+        _fail("starts_on", _("This wellness week is over: it stays as it was, for the record."))
     with transaction.atomic():
         _audit_week(viewer, "guidelines.wellness_week_cancelled", week)
         week.delete()

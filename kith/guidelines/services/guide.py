@@ -11,18 +11,23 @@ chose to include it).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Mapping
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kith.connect import inputs as connect_inputs
 from kith.connect.engine import schedule
@@ -30,7 +35,6 @@ from kith.core import audit, permissions, throttle
 from kith.core.permissions import Viewer
 from kith.directory.models import Person
 from kith.guidelines import defaults
-from kith.guidelines.engine.advisor import LABELS
 from kith.guidelines.models import Channel, ChannelAdvice, ConversationKind
 from kith.notify.engine.calendar import invite_ics
 from kith.notify.services import Attachment, notification_send
@@ -39,11 +43,12 @@ Fit = ChannelAdvice.Fit
 Sensitivity = ConversationKind.Sensitivity
 MAX_KINDS = 60
 PROPOSAL_SCOPE = "guidelines_proposal"  # settings.KITH_RATE_LIMITS, per proposing person
+PROPOSAL_REPEAT = dt.timedelta(minutes=10)  # the same proposal again within this sends nothing
 CALL_MINUTES = (15, 30, 45, 60)
 CHANNEL_MEETING = {
-    "in_person": "a meeting in person",
-    "video": "a video call",
-    "phone": "a phone call",
+    "in_person": gettext_lazy("a meeting in person"),
+    "video": gettext_lazy("a video call"),
+    "phone": gettext_lazy("a phone call"),
 }
 
 
@@ -52,7 +57,7 @@ can_edit_guide = permissions.can_edit_channel_guide
 
 def _require_hr(viewer: Viewer) -> None:
     if not can_edit_guide(viewer):
-        raise PermissionDenied("Only HR admins edit the channel guide.")
+        raise PermissionDenied(_("Only HR admins edit the channel guide."))
 
 
 # --- Installing and resetting -----------------------------------------------------------------
@@ -115,18 +120,25 @@ def _clean_kind_fields(*, name: str, description: str, sensitivity: str) -> tupl
     errors: dict[str, str] = {}
     name, description = (name or "").strip(), (description or "").strip()
     if not name:
-        errors["name"] = "Name: give the kind of conversation a name."
+        errors["name"] = _("Name: give the kind of conversation a name.")
     elif len(name) > 100:
-        errors["name"] = f"Name: at most 100 characters (this has {len(name)})."
+        errors["name"] = _("Name: at most %(limit)d characters (this has %(length)d).") % {
+            "limit": 100,
+            "length": len(name),
+        }
     if len(description) > 300:
-        errors["description"] = (
-            f"Description: at most 300 characters (this has {len(description)})."
-        )
+        errors["description"] = _(
+            "Description: at most %(limit)d characters (this has %(length)d)."
+        ) % {"limit": 300, "length": len(description)}
     if sensitivity not in Sensitivity.values:
-        errors["sensitivity"] = "Sensitivity: choose low, medium or high."
+        errors["sensitivity"] = _("Sensitivity: choose low, medium or high.")
     if errors:
         raise ValidationError(errors)
     return name, description
+
+
+def _name_taken(name: str) -> dict[str, str]:
+    return {"name": _("Name: the guide already has “%(name)s”.") % {"name": name}}
 
 
 def _unique_slug(name: str, *, exclude: int | None = None) -> str:
@@ -151,9 +163,11 @@ def kind_create(
         name=name, description=description, sensitivity=sensitivity
     )
     if ConversationKind.objects.filter(name__iexact=name).exists():
-        raise ValidationError({"name": f"Name: the guide already has “{name}”."})
+        raise ValidationError(_name_taken(name))
     if ConversationKind.objects.count() >= MAX_KINDS:
-        raise ValidationError({"name": f"The guide holds at most {MAX_KINDS} kinds."})
+        raise ValidationError(
+            {"name": _("Name: the guide holds at most %(limit)d kinds.") % {"limit": MAX_KINDS}}
+        )
     try:
         with transaction.atomic():
             last = ConversationKind.objects.aggregate(m=Max("position"))["m"]
@@ -172,7 +186,7 @@ def kind_create(
                 actor=viewer.user, action="guidelines.kind_added", target=kind.slug, name=name
             )
     except IntegrityError as exc:  # a second HR admin added the same kind at the same moment
-        raise ValidationError({"name": f"Name: the guide already has “{name}”."}) from exc
+        raise ValidationError(_name_taken(name)) from exc
     return kind
 
 
@@ -194,7 +208,7 @@ def kind_update(
         name=new_name, description=new_description, sensitivity=new_sensitivity
     )
     if ConversationKind.objects.filter(name__iexact=new_name).exclude(pk=kind.pk).exists():
-        raise ValidationError({"name": f"Name: the guide already has “{new_name}”."})
+        raise ValidationError(_name_taken(new_name))
     changed = [
         f
         for f, value in (
@@ -222,8 +236,10 @@ def kind_delete(*, viewer: Viewer, kind: ConversationKind) -> None:
     with transaction.atomic():
         if not ConversationKind.objects.exclude(pk=kind.pk).exists():
             raise ValidationError(
-                "The guide needs at least one kind of conversation: add another first, or "
-                "reset to the default guide."
+                _(
+                    "The guide needs at least one kind of conversation: add another first, or "
+                    "reset to the default guide."
+                )
             )
         slug = kind.slug
         kind.delete()
@@ -236,7 +252,7 @@ def kinds_reorder(*, viewer: Viewer, kind_ids: list[int]) -> list[ConversationKi
     with transaction.atomic():
         kinds = {k.pk: k for k in ConversationKind.objects.select_for_update()}
         if len(kind_ids) != len(set(kind_ids)) or set(kind_ids) != set(kinds):
-            raise ValidationError({"order": "Order: list every kind of the guide exactly once."})
+            raise ValidationError({"order": _("Order: list every kind of the guide exactly once.")})
         for position, pk in enumerate(kind_ids):
             kinds[pk].position = position
         ConversationKind.objects.bulk_update(list(kinds.values()), ["position"])
@@ -267,16 +283,21 @@ def cells_update(
     errors: dict[str, str] = {}
     clean: dict[str, tuple[str, str]] = {}
     for channel, (fit, why) in cells.items():
-        label = LABELS.get(channel, channel)
+        label = str(Channel(channel).label) if channel in Channel.values else channel
         why = (why or "").strip()
+        values = {"channel": label, "limit": 300, "length": len(why)}
         if channel not in Channel.values:
-            errors[channel] = f"{channel}: not a channel (in_person, video, phone, chat, email)."
+            errors[channel] = (
+                _("%(channel)s: not a channel (in_person, video, phone, chat, email).") % values
+            )
         elif fit not in Fit.values:
-            errors[f"{channel}_fit"] = f"{label} fit: choose best, good or avoid."
+            errors[f"{channel}_fit"] = _("%(channel)s fit: choose best, good or avoid.") % values
         elif not why:
-            errors[f"{channel}_why"] = f"{label} why: say in one sentence why."
+            errors[f"{channel}_why"] = _("%(channel)s why: say in one sentence why.") % values
         elif len(why) > 300:
-            errors[f"{channel}_why"] = f"{label} why: at most 300 characters (this has {len(why)})."
+            errors[f"{channel}_why"] = (
+                _("%(channel)s why: at most %(limit)d characters (this has %(length)d).") % values
+            )
         else:
             clean[channel] = (fit, why)
     if errors:
@@ -351,33 +372,51 @@ def call_propose(
     now = now or timezone.now()
     me = viewer.person
     if me is None or not me.is_active:
-        raise PermissionDenied("Only a colleague in the directory can propose a call.")
+        raise PermissionDenied(_("Only a colleague in the directory can propose a call."))
     errors: dict[str, str] = {}
     if colleague.pk == me.pk or not colleague.is_active:
-        errors["colleague"] = "Colleague: choose someone else who works here."
+        errors["colleague"] = _("Colleague: choose someone else who works here.")
     if channel not in CHANNEL_MEETING:
-        errors["channel"] = "Channel: propose a meeting in person, a video call or a phone call."
+        errors["channel"] = _("Channel: propose a meeting in person, a video call or a phone call.")
     if minutes not in CALL_MINUTES:
-        errors["minutes"] = "Minutes: choose 15, 30, 45 or 60."
+        errors["minutes"] = _("Minutes: choose %(choices)s.") % {
+            "choices": ", ".join(str(m) for m in CALL_MINUTES)
+        }
     if timezone.is_naive(starts_at):
-        errors["starts_at"] = "Starts at: give the time with its time zone."
+        errors["starts_at"] = _("Starts at: give the time with its time zone.")
     elif not now - dt.timedelta(minutes=5) <= starts_at <= now + dt.timedelta(days=90):
-        errors["starts_at"] = "Starts at: choose a time in the next 90 days."
+        errors["starts_at"] = _("Starts at: choose a time in the next %(n)d days.") % {"n": 90}
     if include_kind and kind is None:
-        errors["kind"] = "Kind: choose what the conversation is about, or leave it out."
+        errors["kind"] = _("Kind: choose what the conversation is about, or leave it out.")
     if errors:
         raise ValidationError(errors)
-    throttle.check(PROPOSAL_SCOPE, f"person:{me.pk}")
     topic = kind.name if (include_kind and kind is not None) else ""
+    if not _first_time(me, colleague, starts_at, f"{channel}:{minutes}:{topic}"):
+        return starts_at  # the same proposal a moment ago (a second click): nothing sent twice
+    throttle.check(PROPOSAL_SCOPE, f"person:{me.pk}")
     _send_proposal(me, colleague, starts_at, channel, minutes, topic)
     return starts_at
+
+
+def _first_time(me: Person, colleague: Person, starts_at: dt.datetime, what: str) -> bool:
+    """True unless this very proposal (who, to whom, when, how, about what) was sent in the
+    last PROPOSAL_REPEAT: marked in the cache every process shares, so a double click, or the
+    browser's Back and resend, sends one invitation."""
+    digest = hashlib.sha256(what.encode()).hexdigest()[:16]
+    key = f"guidelines:proposal:{me.pk}:{colleague.pk}:{int(starts_at.timestamp())}:{digest}"
+    return bool(cache.add(key, 1, timeout=int(PROPOSAL_REPEAT.total_seconds())))
 
 
 def _send_proposal(
     me: Person, colleague: Person, starts_at: dt.datetime, channel: str, minutes: int, topic: str
 ) -> None:
     what = CHANNEL_MEETING[channel]
-    about = f"a conversation about {topic.lower()}" if topic else "a conversation"
+    about = (
+        _("a conversation about %(topic)s") % {"topic": topic.lower()}
+        if topic
+        else _("a conversation")
+    )
+    label = str(Channel(channel).label)
     host = urlsplit(str(settings.KITH_BASE_URL)).hostname or "kith"
     uid = f"kith-call-{uuid.uuid4().hex}@{host}"
     people = [me, colleague]
@@ -387,25 +426,36 @@ def _send_proposal(
             uid=uid,
             start=starts_at,
             duration=dt.timedelta(minutes=minutes),
-            summary=f"{LABELS[channel]}: {me.display_name} and {colleague.display_name}",
-            description=f"{me.display_name} proposes {about}. Accept or suggest another time.",
+            summary=_("%(channel)s: %(me)s and %(colleague)s")
+            % {"channel": label, "me": me.display_name, "colleague": colleague.display_name},
+            description=_("%(name)s proposes %(about)s. Accept or suggest another time.")
+            % {"name": me.display_name, "about": about},
             organizer_email=parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1],
             organizer_name=me.display_name,
             attendees=[(p.display_name, p.email) for p in people],
-            location=LABELS[channel],
+            location=label,
             tzid=reader.timezone or None,
         )
-        when = starts_at.astimezone(_zone(reader)).strftime("%a %d %b, %H:%M")
+        when = date_format(starts_at.astimezone(_zone(reader)), "D j M, H:i")
+        values = {
+            "what": what,
+            "about": about,
+            "other": other.display_name,
+            "me": me.display_name,
+            "when": when,
+            "zone": reader.timezone or "UTC",
+        }
         if reader is me:
-            subject = f"Copy: you proposed {what} with {other.display_name}"
-            zone = reader.timezone or "UTC"
-            body = f"You proposed {about} with {other.display_name} on {when} ({zone})."
+            subject = _("Copy: you proposed %(what)s with %(other)s") % values
+            body = _("You proposed %(about)s with %(other)s on %(when)s (%(zone)s).") % values
         else:
-            subject = f"{me.display_name} proposes {what}"
+            subject = _("%(me)s proposes %(what)s") % values
             body = (
-                f"{me.display_name} would like {about} with you on {when} "
-                f"({reader.timezone or 'UTC'}), inside both your working hours. "
-                "Accept the invitation, or reply with another time."
+                _(
+                    "%(me)s would like %(about)s with you on %(when)s (%(zone)s), inside both "
+                    "your working hours. Accept the invitation, or reply with another time."
+                )
+                % values
             )
         notification_send(
             person=reader,

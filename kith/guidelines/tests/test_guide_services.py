@@ -161,10 +161,19 @@ def test_proposals_are_rate_limited(me) -> None:
     other = PersonFactory()
     when = timezone.now() + dt.timedelta(days=2)
     limit = int(PROPOSAL_RATE.split("/")[0])
-    for _ in range(limit):
-        services.call_propose(viewer=me, colleague=other, starts_at=when)
+    for i in range(limit):
+        services.call_propose(viewer=me, colleague=other, starts_at=when + dt.timedelta(hours=i))
     with pytest.raises(throttle.Throttled):
-        services.call_propose(viewer=me, colleague=other, starts_at=when)
+        services.call_propose(viewer=me, colleague=other, starts_at=when - dt.timedelta(hours=1))
+
+
+def test_the_same_proposal_twice_sends_one_invitation(me, employee) -> None:
+    other = PersonFactory()
+    when = timezone.now() + dt.timedelta(days=2)
+    services.call_propose(viewer=me, colleague=other, starts_at=when)
+    services.call_propose(viewer=me, colleague=other, starts_at=when)  # a second click
+    assert Notification.objects.filter(person=other).count() == 1
+    assert Notification.objects.filter(person=employee).count() == 1
 
 
 def test_bad_proposals_name_the_field(me, employee) -> None:

@@ -120,7 +120,7 @@ def tech_free_hours_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 def wellness_weeks(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(selectors.can_manage_wellness_weeks(viewer), "Only HR manages wellness weeks.")
+    require(selectors.can_manage_wellness_weeks(viewer), _("Only HR manages wellness weeks."))
     form = WellnessWeekForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -140,7 +140,7 @@ def wellness_weeks(request: HttpRequest) -> HttpResponse:
 
 def wellness_week_edit(request: HttpRequest, week_id: int) -> HttpResponse:
     viewer = _viewer(request)
-    require(selectors.can_manage_wellness_weeks(viewer), "Only HR manages wellness weeks.")
+    require(selectors.can_manage_wellness_weeks(viewer), _("Only HR manages wellness weeks."))
     week = selectors.wellness_week_for_viewer(viewer, week_id)
     if week is None:
         raise Http404
@@ -170,7 +170,7 @@ def wellness_week_edit(request: HttpRequest, week_id: int) -> HttpResponse:
 @require_POST
 def wellness_week_cancel(request: HttpRequest, week_id: int) -> HttpResponse:
     viewer = _viewer(request)
-    require(selectors.can_manage_wellness_weeks(viewer), "Only HR manages wellness weeks.")
+    require(selectors.can_manage_wellness_weeks(viewer), _("Only HR manages wellness weeks."))
     week = selectors.wellness_week_for_viewer(viewer, week_id)
     if week is None:
         raise Http404

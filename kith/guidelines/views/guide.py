@@ -53,7 +53,7 @@ def _kind_form(row: selectors.KindRow, data: Any = None) -> KindForm:
 def manage(request: HttpRequest) -> HttpResponse:
     """HR's editor: each kind's fields and cells in one form; a form to add a kind."""
     viewer = _viewer(request)
-    require(services.can_edit_guide(viewer), "Only HR admins edit the channel guide.")
+    require(services.can_edit_guide(viewer), _("Only HR admins edit the channel guide."))
     rows = selectors.guide_for_viewer(viewer)
     add_form = KindForm(prefix="new", with_cells=False, initial={"sensitivity": "medium"})
     forms = {row.kind.pk: _kind_form(row) for row in rows}
@@ -82,7 +82,7 @@ def _row_of(rows: list[selectors.KindRow], raw: str | None) -> selectors.KindRow
     for row in rows:
         if str(row.kind.pk) == (raw or ""):
             return row
-    raise PermissionDenied("That kind of conversation is no longer in the guide.")
+    raise PermissionDenied(_("That kind of conversation is no longer in the guide."))
 
 
 def _add_kind(request: HttpRequest, form: KindForm) -> bool:
@@ -138,7 +138,7 @@ def _manage_url() -> str:
 @require_http_methods(["GET", "POST"])
 def kind_delete(request: HttpRequest, kind_id: int) -> HttpResponse:
     viewer = _viewer(request)
-    require(services.can_edit_guide(viewer), "Only HR admins edit the channel guide.")
+    require(services.can_edit_guide(viewer), _("Only HR admins edit the channel guide."))
     row = selectors.kind_for_viewer(viewer, kind_id)
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         try:
@@ -164,7 +164,7 @@ def kind_delete(request: HttpRequest, kind_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reset(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(services.can_edit_guide(viewer), "Only HR admins edit the channel guide.")
+    require(services.can_edit_guide(viewer), _("Only HR admins edit the channel guide."))
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         count = services.guide_reset(viewer=viewer)
         flash.success(request, _("The default guide is back: %(n)d kinds.") % {"n": count})

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict
@@ -236,7 +237,7 @@ def _process_page(request: HttpRequest, process_id: int) -> selectors.ProcessPag
         selectors.process_for_viewer(_viewer(request), process_id) if process_id <= MAX_ID else None
     )
     if page is None:
-        raise HttpError(404, "No such process.")
+        raise HttpError(404, _("No such process."))
     return page
 
 
@@ -244,7 +245,7 @@ def _step_view(request: HttpRequest, step_id: int) -> selectors.StepView:
     _hr_only(request)
     view = selectors.step_for_viewer(_viewer(request), step_id) if step_id <= MAX_ID else None
     if view is None:
-        raise HttpError(404, "No such step.")
+        raise HttpError(404, _("No such step."))
     return view
 
 
@@ -444,7 +445,7 @@ def figures(request: HttpRequest) -> list[dict[str, Any]]:
 
 def _colleague_only(request: HttpRequest) -> None:
     if not can_give_step_feedback(_viewer(request)):
-        raise HttpError(403, "Only colleagues in the directory give feedback.")
+        raise HttpError(403, _("Only colleagues in the directory give feedback."))
 
 
 def _item(item: selectors.FeedbackItem) -> dict[str, Any]:
@@ -482,7 +483,7 @@ def answer_step(request: HttpRequest, step_id: WholeNumber, payload: AuditAnswer
             raise ProcessStep.DoesNotExist
         services.step_feedback_submit(viewer=viewer, step_id=step_id, answer=payload.answer)
     except ProcessStep.DoesNotExist:
-        raise HttpError(404, "No such step asks for feedback.") from None
+        raise HttpError(404, _("No such step asks for feedback.")) from None
     except services.AlreadyAnswered as exc:
         raise HttpError(409, error_text(exc)) from exc
     except ValidationError as exc:

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BeforeValidator, ConfigDict, Discriminator, StrictBool, Tag
@@ -29,7 +31,7 @@ router = Router()
 ERRORS: dict[int, Any] = {**BASE_ERRORS, 422: ValidationErrorOut}
 WRITE_ERRORS: dict[int, Any] = {**ERRORS, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut}
 MAX_ID = 2**63 - 1
-HR_ONLY = "Only HR admins look after journey templates and every journey."
+HR_ONLY = gettext_lazy("Only HR admins look after journey templates and every journey.")
 
 
 def _whole(value: object) -> object:
@@ -329,19 +331,19 @@ def _template_dict(template: JourneyTemplate) -> dict[str, Any]:
 
 def _existing_id(value: int) -> int:
     if not 0 < value <= MAX_ID:
-        raise HttpError(404, "Not found.")
+        raise HttpError(404, _("Not found."))
     return value
 
 
 def _require_hr(request: HttpRequest) -> None:
     if not can_manage_touchpoints(_viewer(request)):
-        raise HttpError(403, HR_ONLY)
+        raise HttpError(403, str(HR_ONLY))
 
 
 def _journey_or_404(request: HttpRequest, journey_id: int) -> selectors.JourneyView:
     view = selectors.journey_for_viewer(_viewer(request), _existing_id(journey_id))
     if view is None:
-        raise HttpError(404, "No such journey.")
+        raise HttpError(404, _("No such journey."))
     return view
 
 
@@ -372,7 +374,7 @@ def list_journeys(request: HttpRequest) -> list[dict[str, Any]]:
 def my_journey(request: HttpRequest) -> dict[str, Any]:
     home = selectors.journey_home_for_viewer(_viewer(request))
     if home.mine is None:
-        raise HttpError(404, "You have no onboarding journey.")
+        raise HttpError(404, _("You have no onboarding journey."))
     return _journey_dict(home.mine)
 
 
@@ -385,7 +387,7 @@ def start_journey(request: HttpRequest, payload: JourneyStartIn) -> Status:
     _require_hr(request)
     person = Person.objects.filter(pk=_existing_id(payload.person_id)).first()
     if person is None:
-        raise HttpError(404, "No such person.")
+        raise HttpError(404, _("No such person."))
     try:
         journey = services.journey_start(person=person, viewer=_viewer(request))
     except ValidationError as exc:
@@ -404,7 +406,7 @@ def tick_step(
     viewer = _viewer(request)
     step = JourneyStep.objects.filter(pk=_existing_id(step_id)).first()
     if step is None or selectors.journey_for_viewer(viewer, step.journey_id) is None:
-        raise HttpError(404, "No such step.")
+        raise HttpError(404, _("No such step."))
     try:
         services.journey_step_complete(viewer=viewer, step=step, done=payload.done)
     except PermissionDenied as exc:
@@ -463,7 +465,7 @@ def _template_or_404(request: HttpRequest, template_id: int) -> JourneyTemplate:
     _require_hr(request)
     template = selectors.template_for_viewer(_viewer(request), _existing_id(template_id))
     if template is None:
-        raise HttpError(404, "No such template.")
+        raise HttpError(404, _("No such template."))
     return template
 
 
@@ -495,7 +497,7 @@ def _save_template(
         raise HttpError(403, str(exc)) from exc
     except ValidationError as exc:
         if _only_a_name_taken(exc):
-            raise HttpError(409, "Another template already has this name.") from exc
+            raise HttpError(409, _("Another template already has this name.")) from exc
         return Status(422, _field_errors(exc))
     return Status(201 if template is None else 200, _template_dict(saved))
 

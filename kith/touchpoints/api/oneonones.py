@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from pydantic import BeforeValidator
@@ -38,7 +39,7 @@ def _call(action: Any) -> Any:
     except ValidationError as exc:
         raise HttpError(422, error_text(exc)) from exc
     except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or "Not allowed.") from exc
+        raise HttpError(403, str(exc) or _("Not allowed.")) from exc
 
 
 class MeetingBrief(Schema):
@@ -202,7 +203,7 @@ def schedule(request: HttpRequest, pair_id: int, payload: ScheduleIn) -> tuple[i
     pair = selectors.pair_for_viewer(viewer, pair_id)
     if payload.starts_at is not None and payload.starts_at.tzinfo is None:
         raise HttpError(
-            422, "starts_at: give the time with its offset, e.g. 2026-12-08T10:30+01:00."
+            422, _("starts_at: give the time with its offset, e.g. 2026-12-08T10:30+01:00.")
         )
     meeting = _call(
         lambda: services.meeting_schedule(
@@ -249,7 +250,7 @@ def cadence(request: HttpRequest, pair_id: int, payload: CadenceIn) -> dict[str,
         days = payload.propose_days
         _call(lambda: services.cadence_propose(viewer=viewer, pair=pair, days=days))
     else:
-        raise HttpError(422, "Send propose_days, or an answer.")
+        raise HttpError(422, _("Send propose_days, or an answer."))
     return _pair(selectors.pair_page_for_viewer(viewer, pair_id).summary)
 
 
@@ -402,7 +403,7 @@ def meeting_state(request: HttpRequest, meeting_id: int, payload: MeetingStateIn
     else:
         when = payload.starts_at
         if when is None or when.tzinfo is None:
-            raise HttpError(422, "starts_at: give the new time with its offset.")
+            raise HttpError(422, _("starts_at: give the new time with its offset."))
         meeting = _call(
             lambda: services.meeting_move(viewer=viewer, meeting=meeting, starts_at=when)
         )
@@ -431,7 +432,7 @@ class CheckInIn(Schema):
 def write_check_in(request: HttpRequest, payload: CheckInIn) -> tuple[int, Any]:
     viewer = _viewer(request)
     if viewer.person is None:
-        raise HttpError(404, "Your login is not linked to a person in the directory.")
+        raise HttpError(404, _("Your login is not linked to a person in the directory."))
     pair = selectors.pair_for_viewer(viewer, payload.one_on_one) if payload.one_on_one else None
     check_in = _call(
         lambda: checkin_services.check_in_write(

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -25,7 +27,7 @@ from kith.touchpoints.services import span as services
 router = Router()
 ERRORS: dict[int, Any] = {**BASE_ERRORS, 403: ErrorOut, 422: ValidationErrorOut}
 BODY_ERRORS: dict[int, Any] = {**ERRORS, 400: ErrorOut}
-ONLY_HR = "Only HR admins manage span-of-control thresholds and notes."
+ONLY_HR = gettext_lazy("Only HR admins manage span-of-control thresholds and notes.")
 
 
 class ThresholdsOut(Schema):
@@ -219,7 +221,7 @@ def _detail(detail: selectors.Detail) -> dict[str, Any]:
 def overview(request: HttpRequest) -> dict[str, Any]:
     viewer = _viewer(request)
     if not can_manage_touchpoints(viewer):
-        raise HttpError(403, selectors.ONLY_HR)
+        raise HttpError(403, str(selectors.ONLY_HR))
     view = selectors.span_overview_for_viewer(viewer)
     d = view.distribution
     return {
@@ -256,7 +258,7 @@ def overview(request: HttpRequest) -> dict[str, Any]:
 def managers(request: HttpRequest, params: Query[ManagersParams]) -> dict[str, Any]:
     viewer = _viewer(request)
     if viewer.person is None and not can_manage_touchpoints(viewer):
-        raise HttpError(404, "Your span of control needs a directory entry.")
+        raise HttpError(404, _("Your span of control needs a directory entry."))
     try:
         page = selectors.managers_for_viewer(
             viewer,
@@ -278,10 +280,10 @@ def managers(request: HttpRequest, params: Query[ManagersParams]) -> dict[str, A
 def mine(request: HttpRequest) -> dict[str, Any]:
     viewer = _viewer(request)
     if viewer.person is None or not viewer.person.is_active:
-        raise HttpError(404, "Your span of control needs an active directory entry.")
+        raise HttpError(404, _("Your span of control needs an active directory entry."))
     view = selectors.my_span_for_viewer(viewer)
     if view.detail is None:
-        raise HttpError(404, "Nobody reports to you, so there is no span to show.")
+        raise HttpError(404, _("Nobody reports to you, so there is no span to show."))
     return _detail(view.detail)
 
 
@@ -293,7 +295,7 @@ def mine(request: HttpRequest) -> dict[str, Any]:
 def detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
     found = selectors.span_detail_for_viewer(_viewer(request), person_id)
     if found is None:
-        raise HttpError(404, "No span of control you may see for this person.")
+        raise HttpError(404, _("No span of control you may see for this person."))
     return _detail(found)
 
 
@@ -305,10 +307,10 @@ def detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
 def note(request: HttpRequest, person_id: int, payload: NoteIn) -> Any:
     viewer = _viewer(request)
     if not can_manage_touchpoints(viewer):
-        raise HttpError(403, ONLY_HR)
+        raise HttpError(403, str(ONLY_HR))
     manager = Person.objects.filter(pk=person_id).first() if 0 < person_id < 2**63 else None
     if manager is None:
-        raise HttpError(404, "No such person.")
+        raise HttpError(404, _("No such person."))
     try:
         saved = services.span_note_save(viewer=viewer, manager=manager, text=payload.text)
     except ValidationError as exc:
@@ -320,7 +322,7 @@ def note(request: HttpRequest, person_id: int, payload: NoteIn) -> Any:
 def thresholds(request: HttpRequest, payload: ThresholdsIn) -> Any:
     viewer = _viewer(request)
     if not can_manage_touchpoints(viewer):
-        raise HttpError(403, ONLY_HR)
+        raise HttpError(403, str(ONLY_HR))
     try:
         rules = services.span_thresholds_set(
             viewer=viewer, warn_at=payload.warn_at, alert_at=payload.alert_at

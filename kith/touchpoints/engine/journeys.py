@@ -9,8 +9,8 @@ The welcome call and the check-ins are 1:1s Kith books a couple of days ahead of
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
 OWNER_ROLES = ("joiner", "manager", "buddy", "hr", "it")
 KINDS = ("human", "automated", "hybrid")
@@ -57,11 +57,27 @@ class StepSpec:
 
 @dataclass(frozen=True)
 class Problem:
-    """What is wrong with one field of one step (`index` None: the template as a whole)."""
+    """What is wrong with one field of one step (`index` None: the template as a whole).
+    `message` is the English sentence; `text` and `values` let a caller say it in the
+    reader's language (`step` names the step, as the caller labelled it)."""
 
     index: int | None
     field: str
     message: str
+    text: str = ""
+    values: Mapping[str, object] = field(default_factory=dict)
+    step: str = ""
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for the translation catalogue (makemessages looks for this name); the
+    service translates it when it shows it, so the engine needs no Django."""
+    return message
+
+
+def _problem(index: int | None, name: str, field_name: str, text: str, **values: object) -> Problem:
+    said = text % values if values else text
+    return Problem(index, field_name, f"{name}: {said}" if name else said, text, dict(values), name)
 
 
 # --- Due dates -------------------------------------------------------------------------------
@@ -109,67 +125,74 @@ def step_problems(steps: Sequence[StepSpec], labels: Sequence[str] | None = None
     name the steps as the reader sees them ("Step 4" for the fourth row of a form, counting
     rows left empty); by default "Step 1", "Step 2", …"""
     if not steps:
-        return [Problem(None, "steps", "A journey needs at least one step.")]
+        return [_problem(None, "", "steps", gettext_noop("A journey needs at least one step."))]
     if len(steps) > MAX_STEPS:
-        return [Problem(None, "steps", f"A journey has at most {MAX_STEPS} steps.")]
+        text = gettext_noop("A journey has at most %(limit)d steps.")
+        return [_problem(None, "", "steps", text, limit=MAX_STEPS)]
     names = list(labels) if labels is not None else []
     names += [f"Step {i + 1}" for i in range(len(names), len(steps))]
     problems = [p for i, step in enumerate(steps) for p in _problems_of(i, names[i], step)]
     welcome_calls = [i for i, s in enumerate(steps) if s.special == "welcome_call"]
     for i in welcome_calls[1:]:
-        problems.append(
-            Problem(i, "special", f"{names[i]}: a journey has one welcome call; remove this one.")
-        )
+        text = gettext_noop("a journey has one welcome call; remove this one.")
+        problems.append(_problem(i, names[i], "special", text))
     return problems
 
 
 def _problems_of(i: int, name: str, step: StepSpec) -> list[Problem]:
     problems = []
 
-    def add(field: str, message: str) -> None:
-        problems.append(Problem(i, field, f"{name}: {message}"))
+    def add(field_name: str, text: str, **values: object) -> None:
+        problems.append(_problem(i, name, field_name, text, **values))
 
     if not step.title.strip():
-        add("title", "give it a title, such as “Lunch with the team”.")
+        add("title", gettext_noop("give it a title, such as “Lunch with the team”."))
     elif len(step.title) > MAX_TITLE:
-        add("title", f"the title is {len(step.title)} characters long; keep it to {MAX_TITLE}.")
+        text = gettext_noop("the title has at most %(limit)d characters (this has %(length)d).")
+        add("title", text, limit=MAX_TITLE, length=len(step.title))
     if len(step.description) > MAX_DESCRIPTION:
-        add("description", f"the description is longer than {MAX_DESCRIPTION} characters.")
-    if step.owner not in OWNER_ROLES:
-        add("owner", "choose who owns it: the new joiner, manager, buddy, HR or IT.")
-    if step.kind not in KINDS:
-        add("kind", "choose human, automated or hybrid.")
-    if step.special not in SPECIALS:
-        add("special", "choose a welcome call, the buddy, a check-in, or nothing.")
-    if not MIN_OFFSET <= step.day_offset <= MAX_OFFSET:
-        add(
-            "day_offset",
-            f"the day must be between {MIN_OFFSET} (before the start) and {MAX_OFFSET}.",
+        text = gettext_noop(
+            "the description has at most %(limit)d characters (this has %(length)d)."
         )
-    for field, message in _special_problems(step):
-        add(field, message)
+        add("description", text, limit=MAX_DESCRIPTION, length=len(step.description))
+    if step.owner not in OWNER_ROLES:
+        add("owner", gettext_noop("choose who owns it: the new joiner, manager, buddy, HR or IT."))
+    if step.kind not in KINDS:
+        add("kind", gettext_noop("choose human, automated or hybrid."))
+    if step.special not in SPECIALS:
+        add(
+            "special",
+            gettext_noop("choose a welcome call, the buddy, a check-in, or nothing."),
+        )
+    if not MIN_OFFSET <= step.day_offset <= MAX_OFFSET:
+        text = gettext_noop("the day must be between %(min)d (before the start) and %(max)d.")
+        add("day_offset", text, min=MIN_OFFSET, max=MAX_OFFSET)
+    for field_name, text, values in _special_problems(step):
+        add(field_name, text, **values)
     return problems
 
 
-def _special_problems(step: StepSpec) -> list[tuple[str, str]]:
+def _special_problems(step: StepSpec) -> list[tuple[str, str, dict[str, object]]]:
     if step.special not in ("welcome_call", "check_in", "buddy"):
         return []
-    problems = []
+    problems: list[tuple[str, str, dict[str, object]]] = []
     wanted_owner = "buddy" if step.special == "buddy" else "manager"
     if step.owner != wanted_owner:
-        what = "meeting the buddy" if step.special == "buddy" else "a 1:1 with the manager"
-        problems.append(("owner", f"this step is {what}, so its owner is the {wanted_owner}."))
-    if step.kind == "automated":
-        problems.append(("kind", "people meet in this step, so it cannot be automated."))
-    if step.special == "welcome_call" and not 0 <= step.day_offset <= WELCOME_CALL_LATEST:
-        problems.append(
-            (
-                "day_offset",
-                f"the welcome call happens in the first days: day 0 to {WELCOME_CALL_LATEST}.",
-            )
+        text = (
+            gettext_noop("this step is meeting the buddy, so its owner is the buddy.")
+            if step.special == "buddy"
+            else gettext_noop("this step is a 1:1 with the manager, so its owner is the manager.")
         )
+        problems.append(("owner", text, {}))
+    if step.kind == "automated":
+        text = gettext_noop("people meet in this step, so it cannot be automated.")
+        problems.append(("kind", text, {}))
+    if step.special == "welcome_call" and not 0 <= step.day_offset <= WELCOME_CALL_LATEST:
+        text = gettext_noop("the welcome call happens in the first days: day 0 to %(max)d.")
+        problems.append(("day_offset", text, {"max": WELCOME_CALL_LATEST}))
     if step.special == "check_in" and step.day_offset < 1:
-        problems.append(("day_offset", "a check-in comes after the start: day 1 or later."))
+        text = gettext_noop("a check-in comes after the start: day 1 or later.")
+        problems.append(("day_offset", text, {}))
     return problems
 
 

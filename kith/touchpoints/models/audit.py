@@ -11,22 +11,23 @@ no time, so a dump tells neither who answered nor when."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Stage(models.TextChoices):
-    RECRUIT = "recruit", "Recruit"
-    ONBOARD = "onboard", "Onboard"
-    PERFORM = "perform", "Perform"
-    ENGAGE = "engage", "Engage"
-    DEVELOP = "develop", "Develop"
-    RESOLVE = "resolve", "Resolve conflict"
-    OFFBOARD = "offboard", "Offboard"
+    RECRUIT = "recruit", _("Recruit")
+    ONBOARD = "onboard", _("Onboard")
+    PERFORM = "perform", _("Perform")
+    ENGAGE = "engage", _("Engage")
+    DEVELOP = "develop", _("Develop")
+    RESOLVE = "resolve", _("Resolve conflict")
+    OFFBOARD = "offboard", _("Offboard")
 
 
 class Mode(models.TextChoices):
-    AUTOMATED = "automated", "Automated"
-    HUMAN = "human", "Human"
-    HYBRID = "hybrid", "Hybrid"
+    AUTOMATED = "automated", _("Automated")
+    HUMAN = "human", _("Human")
+    HYBRID = "hybrid", _("Hybrid")
 
 
 class LifecycleProcess(models.Model):
@@ -39,7 +40,11 @@ class LifecycleProcess(models.Model):
     class Meta:
         ordering = ["position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["stage", "name"], name="lifecycle_process_once")
+            models.UniqueConstraint(
+                fields=["stage", "name"],
+                name="lifecycle_process_once",
+                violation_error_message=_("Name: this stage already has a process of that name."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -85,9 +90,9 @@ class StepFeedback(models.Model):
     """A tally: how many answered `answer` for this step. No person, no time."""
 
     class Answer(models.TextChoices):
-        YES = "yes", "Yes, it felt human"
-        PARTLY = "partly", "Partly"
-        NO = "no", "No"
+        YES = "yes", _("Yes, it felt human")
+        PARTLY = "partly", _("Partly")
+        NO = "no", _("No")
 
     step = models.ForeignKey(ProcessStep, on_delete=models.CASCADE, related_name="feedback")
     answer = models.CharField(max_length=10, choices=Answer.choices)
@@ -95,7 +100,11 @@ class StepFeedback(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["step", "answer"], name="step_feedback_tally")
+            models.UniqueConstraint(
+                fields=["step", "answer"],
+                name="step_feedback_tally",
+                violation_error_message=_("Answer: a step keeps one tally per answer."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -119,7 +128,11 @@ class StepFigure(models.Model):
     class Meta:
         ordering = ["step_id", "-up_to_receipt"]
         constraints = [
-            models.UniqueConstraint(fields=["step", "up_to_receipt"], name="step_figure_once")
+            models.UniqueConstraint(
+                fields=["step", "up_to_receipt"],
+                name="step_figure_once",
+                violation_error_message=_("Step: this figure is already published."),
+            )
         ]
 
     def __str__(self) -> str:

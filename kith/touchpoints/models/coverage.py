@@ -7,6 +7,7 @@ layer withholds keeps no figure and no head count."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CoverageRun(models.Model):
@@ -48,7 +49,13 @@ class CoverageCell(models.Model):
 
     class Meta:
         ordering = ["depth", "name"]
-        constraints = [models.UniqueConstraint(fields=["run", "unit"], name="coverage_cell_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "unit"],
+                name="coverage_cell_once",
+                violation_error_message=_("Unit: a coverage run has one row per unit."),
+            )
+        ]
         indexes = [models.Index(fields=["run", "parent"], name="coverage_cell_parent")]
 
     def __str__(self) -> str:

@@ -4,29 +4,30 @@ date and a kind), and each new person's journey made from one."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Owner(models.TextChoices):
-    JOINER = "joiner", "New joiner"
-    MANAGER = "manager", "Manager"
-    BUDDY = "buddy", "Buddy"
-    HR = "hr", "HR"
-    IT = "it", "IT"
+    JOINER = "joiner", _("New joiner")
+    MANAGER = "manager", _("Manager")
+    BUDDY = "buddy", _("Buddy")
+    HR = "hr", _("HR")
+    IT = "it", _("IT")
 
 
 class StepKind(models.TextChoices):
-    HUMAN = "human", "Human"
-    AUTOMATED = "automated", "Automated"
-    HYBRID = "hybrid", "Hybrid"
+    HUMAN = "human", _("Human")
+    AUTOMATED = "automated", _("Automated")
+    HYBRID = "hybrid", _("Hybrid")
 
 
 class Special(models.TextChoices):
     """Steps Kith carries out itself, besides reminding the owner."""
 
-    NONE = "", "—"
-    WELCOME_CALL = "welcome_call", "Welcome call with the manager (scheduled by Kith)"
-    BUDDY = "buddy", "Meet the onboarding buddy (from Connect's buddy program)"
-    CHECK_IN = "check_in", "Check-in with the manager (a 1:1)"
+    NONE = "", _("—")
+    WELCOME_CALL = "welcome_call", _("Welcome call with the manager (scheduled by Kith)")
+    BUDDY = "buddy", _("Meet the onboarding buddy (from Connect's buddy program)")
+    CHECK_IN = "check_in", _("Check-in with the manager (a 1:1)")
 
 
 class JourneyTemplate(models.Model):
@@ -43,6 +44,9 @@ class JourneyTemplate(models.Model):
                 fields=["is_default"],
                 condition=models.Q(is_default=True),
                 name="journey_template_one_default",
+                violation_error_message=_(
+                    "Use for every new person: only one template can be the default."
+                ),
             )
         ]
 
@@ -68,9 +72,9 @@ class StepTemplate(models.Model):
 
 class Journey(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "In progress"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
+        ACTIVE = "active", _("In progress")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     person = models.OneToOneField(
         "directory.Person", on_delete=models.CASCADE, related_name="journey"

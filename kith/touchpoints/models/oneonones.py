@@ -8,6 +8,7 @@ database dump or backup shows ciphertext, not what people wrote."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kith.core.fields import SealedTextField
 
@@ -16,8 +17,8 @@ class OneOnOne(models.Model):
     """A manager (or skip-level manager) and one person who meet on a cadence."""
 
     class Kind(models.TextChoices):
-        DIRECT = "direct", "Manager and report"
-        SKIP_LEVEL = "skip_level", "Skip-level"
+        DIRECT = "direct", _("Manager and report")
+        SKIP_LEVEL = "skip_level", _("Skip-level")
 
     manager = models.ForeignKey(
         "directory.Person", on_delete=models.CASCADE, related_name="one_on_ones_led"
@@ -42,9 +43,15 @@ class OneOnOne(models.Model):
     class Meta:
         ordering = ["manager_id", "report_id"]
         constraints = [
-            models.UniqueConstraint(fields=["manager", "report"], name="one_on_one_pair_once"),
+            models.UniqueConstraint(
+                fields=["manager", "report"],
+                name="one_on_one_pair_once",
+                violation_error_message=_("Report: this manager and report already have a 1:1."),
+            ),
             models.CheckConstraint(
-                condition=~models.Q(manager=models.F("report")), name="one_on_one_two_people"
+                condition=~models.Q(manager=models.F("report")),
+                name="one_on_one_two_people",
+                violation_error_message=_("Report: a 1:1 needs two different people."),
             ),
         ]
         indexes = [models.Index(fields=["report", "is_active"], name="one_on_one_report")]
@@ -58,9 +65,9 @@ class OneOnOne(models.Model):
 
 class Meeting(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        HELD = "held", "Held"
-        CANCELLED = "cancelled", "Cancelled"
+        PLANNED = "planned", _("Planned")
+        HELD = "held", _("Held")
+        CANCELLED = "cancelled", _("Cancelled")
 
     one_on_one = models.ForeignKey(OneOnOne, on_delete=models.CASCADE, related_name="meetings")
     starts_at = models.DateTimeField()
@@ -118,7 +125,11 @@ class PrivateNote(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "author"], name="private_note_once")
+            models.UniqueConstraint(
+                fields=["meeting", "author"],
+                name="private_note_once",
+                violation_error_message=_("My private note: one note per person and meeting."),
+            )
         ]
 
     def __str__(self) -> str:

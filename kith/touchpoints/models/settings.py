@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 QUARTER_DAYS = 91  # "quarterly at least": no cadence may be longer than this
 
@@ -47,10 +48,16 @@ class TouchpointSettings(models.Model):
             models.CheckConstraint(
                 condition=models.Q(default_cadence_days__lte=models.F("floor_cadence_days")),
                 name="touchpoints_default_within_floor",
+                violation_error_message=_(
+                    "Default rhythm: at most the longest gap allowed (in days)."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(span_warn_at__lt=models.F("span_alert_at")),
                 name="touchpoints_warn_below_alert",
+                violation_error_message=_(
+                    "Too wide from: must be more direct reports than wide from."
+                ),
             ),
         ]
 

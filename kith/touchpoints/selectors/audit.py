@@ -367,7 +367,7 @@ def my_audit_data(person: Any) -> dict[str, Any]:
     )
     done = answered_steps(person.pk, [s.pk for s in steps])
     return {
-        "note": "Your answers are stored without your name, so they cannot be listed here.",
+        "note": _("Your answers are stored without your name, so they cannot be listed here."),
         "steps_answered": [
             {"stage": s.process.stage, "process": s.process.name, "step": s.name}
             for s in steps

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.core.permissions import (
     Viewer,
@@ -114,17 +115,17 @@ class StepView:
     @property
     def booking_label(self) -> str:
         if self.step.special == Special.BUDDY:
-            return "Buddy assigned" if self.is_booked else "No buddy yet"
-        return "Booked" if self.is_booked else "Not booked yet"
+            return _("Buddy assigned") if self.is_booked else _("No buddy yet")
+        return _("Booked") if self.is_booked else _("Not booked yet")
 
     @property
     def booking_note(self) -> str:
         if self.step.special == Special.BUDDY:
-            return (
+            return _(
                 "Whether they have met stays between the two of them: you see whether a "
                 "buddy is assigned."
             )
-        return (
+        return _(
             "A 1:1 is private to the pair: you see whether it is booked, never whether it was held."
         )
 
@@ -271,18 +272,19 @@ def _view(viewer: Viewer, journey: Journey, steps: list[JourneyStep]) -> Journey
 
 def _owner_label(step: JourneyStep, journey: Journey, me: int | None) -> str:
     if step.owner_id is not None and step.owner_id == me:
-        return "You"
+        return _("You")
     if step.owner is not None:
-        role = {
-            Owner.MANAGER: "manager",
-            Owner.BUDDY: "buddy",
-        }.get(Owner(step.owner_role))
-        return f"{step.owner.display_name} ({role})" if role else step.owner.display_name
+        name = step.owner.display_name
+        if step.owner_role == Owner.MANAGER:
+            return _("%(name)s (manager)") % {"name": name}
+        if step.owner_role == Owner.BUDDY:
+            return _("%(name)s (buddy)") % {"name": name}
+        return name
     return {
-        Owner.HR: "HR",
-        Owner.IT: "IT",
-        Owner.MANAGER: "Manager",
-        Owner.BUDDY: "Buddy",
+        Owner.HR: _("HR"),
+        Owner.IT: _("IT"),
+        Owner.MANAGER: _("Manager"),
+        Owner.BUDDY: _("Buddy"),
         Owner.JOINER: journey.person.display_name,
     }[Owner(step.owner_role)]
 
@@ -291,8 +293,8 @@ def _waiting_for(step: JourneyStep, journey: Journey) -> str:
     if step.owner_id is not None or step.owner_role not in (Owner.MANAGER, Owner.BUDDY):
         return ""
     if step.owner_role == Owner.BUDDY:
-        return "Connect's buddy program has not found a buddy yet; this step waits for one."
-    return "There is no manager in the directory yet: the step is theirs once there is one."
+        return _("Connect's buddy program has not found a buddy yet; this step waits for one.")
+    return _("There is no manager in the directory yet: the step is theirs once there is one.")
 
 
 # --- Lists --------------------------------------------------------------------------------
@@ -344,7 +346,7 @@ def _summaries(journeys: list[Journey], today: dt.date, me: int | None) -> list[
         late: list[str] = []
         any_open = private_ahead = False
         for (
-            _,
+            _journey_id,
             title,
             special,
             owner_id,

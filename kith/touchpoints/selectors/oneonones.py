@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.core.permissions import (
     Viewer,
@@ -152,7 +153,7 @@ def pair_for_viewer(viewer: Viewer, pair_id: int) -> OneOnOne:
     if pair is None or not can_take_part_in_one_on_one(
         viewer, participant_ids=pair.participant_ids()
     ):
-        raise Http404("No such 1:1.")
+        raise Http404(_("No such 1:1."))
     return pair
 
 
@@ -221,7 +222,7 @@ def meeting_page_for_viewer(
     if meeting is None or not can_take_part_in_one_on_one(
         viewer, participant_ids=meeting.one_on_one.participant_ids()
     ):
-        raise Http404("No such 1:1.")
+        raise Http404(_("No such 1:1."))
     pair = meeting.one_on_one
     own = PrivateNote.objects.filter(meeting=meeting, author=viewer.person).first()
     note = (
@@ -253,7 +254,7 @@ def _view(viewer: Viewer, check_in: CheckIn) -> CheckInView:
     pair = check_in.one_on_one
     shared = pair.participant_ids() - {check_in.author_id} if pair else set()
     if not can_read_check_in(viewer, author_id=check_in.author_id, shared_with_ids=shared):
-        raise Http404("No such check-in.")
+        raise Http404(_("No such check-in."))
     shared_with = ""
     if pair is not None:
         shared_with = (
@@ -288,7 +289,7 @@ def my_check_ins_for_viewer(viewer: Viewer, *, limit: int = 30) -> list[CheckInV
 def check_in_for_viewer(viewer: Viewer, check_in_id: int) -> CheckIn:
     check_in = CheckIn.objects.select_related("one_on_one").filter(pk=check_in_id).first()
     if check_in is None:
-        raise Http404("No such check-in.")
+        raise Http404(_("No such check-in."))
     _view(viewer, check_in)
     return check_in
 

@@ -52,7 +52,7 @@ SHOWS = ("flagged", "all")
 MAX_TEAMS_SHOWN = 12
 MIN_SUB_TEAM = 3  # a split follows sub-teams of at least this many direct reports
 SMALL_LINE = 500  # a line up to this size is read on its own, its 1:1s pair by pair
-ONLY_HR = "Only HR admins see every manager's span of control."
+ONLY_HR = _("Only HR admins see every manager's span of control.")
 
 
 @dataclass(frozen=True)
@@ -801,7 +801,7 @@ class MySpan:
 def my_span_for_viewer(viewer: Viewer, *, sort: str = "", page: int | str = 1) -> MySpan:
     """The viewer's own span and those of the managers in their reporting line."""
     me = viewer.person
-    require(me is not None and me.is_active, "Your span of control needs a directory entry.")
+    require(me is not None and me.is_active, _("Your span of control needs a directory entry."))
     assert me is not None
     require(can_view_span_of_control(viewer, is_in_reporting_line=True))
     sort = _choice(sort, SORTS, "direct")
@@ -830,7 +830,7 @@ def managers_for_viewer(
         org = organisation_spans()
     else:
         me = viewer.person
-        require(me is not None and me.is_active, "Your span of control needs a directory entry.")
+        require(me is not None and me.is_active, _("Your span of control needs a directory entry."))
         assert me is not None
         require(can_view_span_of_control(viewer, is_in_reporting_line=True))
         org = organisation_spans(root=me.pk)
@@ -892,7 +892,7 @@ def span_report(*, flagged_only: bool = False, today: dt.date | None = None) -> 
 
 
 def span_export_for_viewer(viewer: Viewer, *, flagged_only: bool = False) -> list[list[Any]]:
-    require(can_manage_touchpoints(viewer), "Only HR admins export spans of control.")
+    require(can_manage_touchpoints(viewer), _("Only HR admins export spans of control."))
     rows = span_report(flagged_only=flagged_only)
     audit.record(
         actor=viewer.user,

@@ -33,6 +33,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Max, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kith.core import audit
 from kith.core.disclosure import engine as rule
@@ -61,7 +62,7 @@ SOURCE = "touchpoints.audit"
 DEFAULT_K = 5
 MAX_PROCESSES_PER_STAGE = 30
 MAX_STEPS_PER_PROCESS = 30
-ONLY_HR = "Only HR admins map the employee lifecycle."
+ONLY_HR = gettext_lazy("Only HR admins map the employee lifecycle.")
 # What trimming removes from either end of a name (the API's pattern says the same).
 BLANK = " \t\n\r\x0b\x0c"
 

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.core.permissions import Viewer, can_take_part_in_one_on_one
 from kith.touchpoints.models import CheckIn, OneOnOne
@@ -42,12 +43,26 @@ class CheckInContent:
 
 def _validated(how: int, energy: int, support: str, note: str) -> CheckInContent:
     errors: dict[str, str] = {}
+    labels = {
+        "how": _("How are you?"),
+        "energy": _("Your energy"),
+        "support": _("What support would help?"),
+        "note": _("Anything else on your mind"),
+    }
     for field, value in (("how", how), ("energy", energy)):
         if value not in SCALE:
-            errors[field] = "Choose 1 to 5."
+            errors[field] = _("%(field)s: choose %(min)d to %(max)d.") % {
+                "field": labels[field],
+                "min": SCALE.start,
+                "max": SCALE.stop - 1,
+            }
     for field, text in (("support", support), ("note", note)):
         if len((text or "").strip()) > MAX_TEXT:
-            errors[field] = f"At most {MAX_TEXT} characters (this has {len(text.strip())})."
+            errors[field] = _("%(field)s: at most %(limit)d characters (this has %(length)d).") % {
+                "field": labels[field],
+                "limit": MAX_TEXT,
+                "length": len(text.strip()),
+            }
     if errors:
         raise ValidationError(errors)
     return CheckInContent(how, energy, (support or "").strip(), (note or "").strip())
@@ -66,11 +81,11 @@ def check_in_write(
     """A check-in by the viewer; shared with the other participant of `one_on_one` when given,
     otherwise for the viewer alone."""
     if viewer.person is None:
-        raise PermissionDenied("Check-ins are for people in the directory.")
+        raise PermissionDenied(_("Check-ins are for people in the directory."))
     if one_on_one is not None and not can_take_part_in_one_on_one(
         viewer, participant_ids=one_on_one.participant_ids()
     ):
-        raise PermissionDenied("You can share a check-in only with your own 1:1s.")
+        raise PermissionDenied(_("You can share a check-in only with your own 1:1s."))
     content = _validated(how, energy, support, note)
     with transaction.atomic():
         return CheckIn.objects.create(
@@ -84,5 +99,5 @@ def check_in_write(
 def check_in_delete(*, viewer: Viewer, check_in: CheckIn) -> None:
     """Its author can delete a check-in at any time; nothing of it remains."""
     if viewer.person is None or check_in.author_id != viewer.person.pk:
-        raise PermissionDenied("Only the person who wrote a check-in can delete it.")
+        raise PermissionDenied(_("Only the person who wrote a check-in can delete it."))
     check_in.delete()

@@ -25,6 +25,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from numpy.typing import NDArray
 
 from kith.core import audit
@@ -45,7 +47,7 @@ WINDOW_DAYS = 90
 # A planned meeting still counts as "next" for this long after it was due to start (the
 # same rule as a pair's page: selectors.oneonones).
 PLANNED_GRACE = dt.timedelta(hours=12)
-ONLY_HR = "Only HR admins can see and recompute 1:1 and check-in coverage."
+ONLY_HR = gettext_lazy("Only HR admins can see and recompute 1:1 and check-in coverage.")
 
 # figure -> what a person's category 1 means (0: the opposite)
 FIGURES = {
@@ -198,9 +200,12 @@ def _require_a_day_since_last_run(now: dt.datetime) -> None:
     latest = last.first()
     if latest is not None and now - latest < RECOMPUTE_EVERY:
         raise ValidationError(
-            "Coverage was worked out less than a day ago; it can be worked out again from "
-            f"{(latest + RECOMPUTE_EVERY):%Y-%m-%d %H:%M} UTC (once a day, so that no figure "
-            "can be watched changing one person at a time)."
+            _(
+                "Coverage was worked out less than a day ago; it can be worked out again from "
+                "%(when)s UTC (once a day, so that no figure can be watched changing one person "
+                "at a time)."
+            )
+            % {"when": f"{(latest + RECOMPUTE_EVERY):%Y-%m-%d %H:%M}"}
         )
 
 
@@ -320,7 +325,7 @@ def coverage_runs_purge(*, now: dt.datetime) -> int:
     latest = CoverageRun.objects.values_list("pk", flat=True).first()
     if latest is not None:
         old = old.exclude(pk=latest)
-    _, deleted = old.delete()
+    _total, deleted = old.delete()
     return deleted.get(CoverageRun._meta.label, 0)
 
 

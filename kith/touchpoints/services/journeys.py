@@ -22,6 +22,9 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kith.core import audit
 from kith.core.permissions import (
@@ -49,7 +52,11 @@ PLANNED_GRACE = dt.timedelta(hours=12)
 
 
 def _name_taken() -> ValidationError:
-    return ValidationError("Another template already has this name.", code="name_taken")
+    return ValidationError(_("Name: another template already has this name."), code="name_taken")
+
+
+def _already_has_one(person: Person) -> dict[str, str]:
+    return {"person": _("%(name)s already has a journey.") % {"name": person.display_name}}
 
 
 def journeys_path() -> str:
@@ -127,7 +134,7 @@ def template_save(
     steps they were given; only journeys started afterwards follow the change. Errors are
     keyed by field ("name", "steps.2.day_offset") and name the step by `step_labels`."""
     if not can_manage_touchpoints(viewer):
-        raise PermissionDenied("Only HR admins build journey templates.")
+        raise PermissionDenied(_("Only HR admins build journey templates."))
     name, description = (name or "").strip(), (description or "").strip()
     steps = [_tidy(s) for s in steps]
     _check_template(template, name, description, is_default, is_active, steps, step_labels)
@@ -178,9 +185,14 @@ def _check_template(
 ) -> None:
     errors: dict[str, list[str | ValidationError]] = defaultdict(list)
     if not name:
-        errors["name"].append("Give the template a name, such as “Engineering onboarding”.")
+        errors["name"].append(
+            _("Name: give the template a name, such as “Engineering onboarding”.")
+        )
     elif len(name) > MAX_NAME:
-        errors["name"].append(f"The name is {len(name)} characters long; keep it to {MAX_NAME}.")
+        errors["name"].append(
+            _("Name: at most %(limit)d characters (this has %(length)d).")
+            % {"limit": MAX_NAME, "length": len(name)}
+        )
     else:
         same = JourneyTemplate.objects.filter(name__iexact=name)
         if template is not None:
@@ -189,17 +201,32 @@ def _check_template(
             errors["name"].append(_name_taken())
     if len(description) > MAX_TEMPLATE_DESCRIPTION:
         errors["description"].append(
-            f"The description is longer than {MAX_TEMPLATE_DESCRIPTION} characters."
+            _("Description: at most %(limit)d characters (this has %(length)d).")
+            % {"limit": MAX_TEMPLATE_DESCRIPTION, "length": len(description)}
         )
     if is_default and not is_active:
         errors["is_default"].append(
-            "The template for every new person must be active: switch it on, or choose another."
+            _(
+                "Use for every new person: the template for every new person must be switched "
+                "on; switch it on, or choose another."
+            )
         )
-    for problem in engine.step_problems(steps, step_labels):
+    labels = step_labels or [_("Step %(n)d") % {"n": i + 1} for i in range(len(steps))]
+    for problem in engine.step_problems(steps, labels):
         key = "steps" if problem.index is None else f"steps.{problem.index}.{problem.field}"
-        errors[key].append(problem.message)
+        errors[key].append(_said(problem))
     if errors:
         raise ValidationError(dict(errors))
+
+
+def _said(problem: engine.Problem) -> str:
+    """The engine's problem in the reader's language."""
+    said = _(problem.text) % problem.values if problem.values else _(problem.text)
+    return (
+        _("%(step)s: %(problem)s") % {"step": problem.step, "problem": said}
+        if problem.step
+        else said
+    )
 
 
 def _replace_steps(template: JourneyTemplate, steps: Iterable[engine.StepSpec]) -> None:
@@ -300,22 +327,29 @@ def journey_start(
     import, the daily sweep); a person starting one by hand must be HR."""
     now = now or timezone.now()
     if viewer is not None and not can_manage_touchpoints(viewer):
-        raise PermissionDenied("Only HR admins start journeys by hand.")
+        raise PermissionDenied(_("Only HR admins start journeys by hand."))
     if not person.is_active:
-        raise ValidationError({"person": f"{person.display_name} is no longer with us."})
+        raise ValidationError(
+            {"person": _("%(name)s is no longer with us.") % {"name": person.display_name}}
+        )
     if person.start_date is None:
         raise ValidationError(
-            {"person": f"{person.display_name} has no start date in the directory yet."}
+            {
+                "person": _("%(name)s has no start date in the directory yet.")
+                % {"name": person.display_name}
+            }
         )
     template = template or template_for_new_people()
     if template is None:
         raise ValidationError(
-            {"template": "No template is set for new people: mark one as the default."}
+            {"template": _("Template: none is set for new people; mark one as the default.")}
         )
     if not template.is_active:
-        raise ValidationError({"template": f"The template “{template.name}” is switched off."})
+        raise ValidationError(
+            {"template": _("Template: “%(name)s” is switched off.") % {"name": template.name}}
+        )
     if Journey.objects.filter(person=person).exists():
-        raise ValidationError({"person": f"{person.display_name} already has a journey."})
+        raise ValidationError(_already_has_one(person))
     manager = _active_manager(person)
     buddy_id = buddies_of([person.pk]).get(person.pk)
     try:
@@ -335,7 +369,7 @@ def journey_start(
                 template=template.pk,
             )
     except IntegrityError as exc:  # the import's hook and the sweep raced: one journey
-        raise ValidationError({"person": f"{person.display_name} already has a journey."}) from exc
+        raise ValidationError(_already_has_one(person)) from exc
     _book_meetings(journey, now)
     _welcome(journey, now)
     return journey
@@ -366,14 +400,20 @@ def _lay_steps(journey: Journey, person: Person, specs: Sequence[engine.StepSpec
 
 def _welcome(journey: Journey, now: dt.datetime) -> None:
     person, manager = journey.person, journey.manager
-    start = f"{journey.start_date.day} {journey.start_date:%B}"
+    start = date_format(journey.start_date, "j F")
     ahead = journey.start_date > local_date(person, now)
+    greeting = (
+        _("We are glad you are joining us on %(day)s.") % {"day": start}
+        if ahead
+        else _("Glad you are here!")
+    )
     notification_send(
         person=person,
-        subject="Welcome! Your first weeks, step by step",
-        body=(
-            (f"We are glad you are joining us on {start}. " if ahead else "Glad you are here! ")
-            + "Your onboarding journey shows what comes when and who helps with each step: "
+        subject=_("Welcome! Your first weeks, step by step"),
+        body=greeting
+        + " "
+        + _(
+            "Your onboarding journey shows what comes when and who helps with each step: "
             "your manager, a buddy, HR and IT. Tick off your own steps as you go."
         ),
         url=journey_path(journey.pk),
@@ -381,11 +421,16 @@ def _welcome(journey: Journey, now: dt.datetime) -> None:
         now=now,
     )
     if manager is not None:
-        verb = "joins" if ahead else "joined"
+        values = {"name": person.display_name, "day": start}
+        subject = (
+            _("%(name)s joins on %(day)s: their journey is ready")
+            if ahead
+            else _("%(name)s joined on %(day)s: their journey is ready")
+        )
         notification_send(
             person=manager,
-            subject=f"{person.display_name} {verb} on {start}: their journey is ready",
-            body=(
+            subject=subject % values,
+            body=_(
                 "Your steps are on their journey page, with the 1:1s Kith books in both your "
                 "calendars. A warm first week makes the biggest difference."
             ),
@@ -438,11 +483,11 @@ def journey_step_complete(
     """The step's owner (HR for HR and IT steps) ticks it off, or back on."""
     now = now or timezone.now()
     if not can_complete_journey_step(viewer, owner_id=step.owner_id, owner_role=step.owner_role):
-        raise PermissionDenied("Only the person this step belongs to can tick it off.")
+        raise PermissionDenied(_("Only the person this step belongs to can tick it off."))
     with transaction.atomic():
         step = JourneyStep.objects.select_for_update().select_related("journey").get(pk=step.pk)
         if step.journey.status == Journey.Status.CANCELLED:
-            raise ValidationError("This journey was stopped, so its steps stay as they are.")
+            raise ValidationError(_("This journey was stopped, so its steps stay as they are."))
         if (step.done_at is not None) == done:
             return step  # a second click changes nothing
         step.done_at = now if done else None
@@ -596,8 +641,8 @@ def _book_one(journey: Journey, step: JourneyStep, today: dt.date, now: dt.datet
 def _meeting_note(step: JourneyStep, journey: Journey) -> str:
     name = journey.person.display_name
     if step.special == Special.WELCOME_CALL:
-        return f"Welcome call: {name}'s first days"
-    return f"{step.title} ({name}'s onboarding)"
+        return _("Welcome call: %(name)s's first days") % {"name": name}
+    return _("%(title)s (%(name)s's onboarding)") % {"title": step.title, "name": name}
 
 
 def _tick_what_happened(journeys: list[Journey], now: dt.datetime) -> int:
@@ -702,22 +747,29 @@ def _send_nudge(person: Person, steps: list[JourneyStep], now: dt.datetime) -> N
     lines = []
     for step in steps:
         joiner = step.journey.person
-        whose = "your onboarding" if joiner.pk == person.pk else f"{joiner.display_name}"
-        lines.append(f"• {step.title} — {whose}, due {step.due_on:%-d %b}")
+        whose = _("your onboarding") if joiner.pk == person.pk else joiner.display_name
+        due = date_format(step.due_on, "j M")
+        lines.append(
+            "• "
+            + _("%(title)s — %(whose)s, due %(due)s")
+            % {"title": step.title, "whose": whose, "due": due}
+        )
     journeys = {s.journey_id for s in steps}
     url = journey_path(journeys.pop()) if len(journeys) == 1 else journeys_path()
-    subject = (
-        "An onboarding step is waiting for you"
-        if len(steps) == 1
-        else f"{len(steps)} onboarding steps are waiting for you"
-    )
+    subject = ngettext(
+        "An onboarding step is waiting for you",
+        "%(n)d onboarding steps are waiting for you",
+        len(steps),
+    ) % {"n": len(steps)}
     notification_send(
         person=person,
         subject=subject,
         body=(
-            "A friendly reminder: these steps of someone's first weeks are past their day.\n"
+            _("A friendly reminder: these steps of someone's first weeks are past their day.")
+            + "\n"
             + "\n".join(lines)
-            + "\nTick them off on the journey page once they are done."
+            + "\n"
+            + _("Tick them off on the journey page once they are done.")
         ),
         url=url,
         kind=NUDGE_KIND,

@@ -21,6 +21,8 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from kith.connect import inputs as connect_inputs
 from kith.connect.engine import schedule
@@ -70,7 +72,7 @@ def one_on_one_ensure(*, manager: Person, report: Person, kind: str = Kind.DIREC
     """The standing 1:1 of this manager and person (created with the organisation's cadence,
     or switched back on if it had lapsed)."""
     if manager.pk == report.pk:
-        raise ValidationError("A 1:1 needs two different people.")
+        raise ValidationError({"report": _("Report: a 1:1 needs two different people.")})
     rules = TouchpointSettings.current()
     pair, created = OneOnOne.objects.get_or_create(
         manager=manager,
@@ -123,13 +125,15 @@ def skip_level_start(*, viewer: Viewer, report: Person) -> OneOnOne:
     """A skip-level 1:1 between `report` and their manager's manager, started by either."""
     rules = TouchpointSettings.current()
     if not rules.skip_level_enabled:
-        raise ValidationError("Skip-level 1:1s are switched off for this organisation.")
+        raise ValidationError(_("Skip-level 1:1s are switched off for this organisation."))
     manager = report.manager
     skip = manager.manager if manager is not None else None
     if skip is None or not skip.is_active:
-        raise ValidationError(f"{report.display_name} has no manager's manager to meet.")
+        raise ValidationError(
+            _("%(name)s has no manager's manager to meet.") % {"name": report.display_name}
+        )
     if not can_take_part_in_one_on_one(viewer, participant_ids={skip.pk, report.pk}):
-        raise PermissionDenied("Only the two people concerned can start a skip-level 1:1.")
+        raise PermissionDenied(_("Only the two people concerned can start a skip-level 1:1."))
     with transaction.atomic():
         pair = one_on_one_ensure(manager=skip, report=report, kind=Kind.SKIP_LEVEL)
     return pair
@@ -140,7 +144,7 @@ def _require_participant(viewer: Viewer, pair: OneOnOne) -> Person:
     if viewer.person is None or not can_take_part_in_one_on_one(
         viewer, participant_ids=pair.participant_ids()
     ):
-        raise PermissionDenied("Only the two people in this 1:1 can see or change it.")
+        raise PermissionDenied(_("Only the two people in this 1:1 can see or change it."))
     person: Person = viewer.person
     return person
 
@@ -153,8 +157,11 @@ def _valid_cadence(days: int, rules: TouchpointSettings) -> int:
     if not MIN_CADENCE_DAYS <= days <= rules.floor_cadence_days:
         raise ValidationError(
             {
-                "cadence_days": f"Choose between {MIN_CADENCE_DAYS} and "
-                f"{rules.floor_cadence_days} days (the longest gap your organisation allows)."
+                "cadence_days": _(
+                    "Rhythm: choose between %(min)d and %(max)d days (the longest gap your "
+                    "organisation allows)."
+                )
+                % {"min": MIN_CADENCE_DAYS, "max": rules.floor_cadence_days}
             }
         )
     return days
@@ -170,10 +177,12 @@ def cadence_propose(*, viewer: Viewer, pair: OneOnOne, days: int) -> OneOnOne:
     other = _other(pair, me)
     notification_send(
         person=other,
-        subject=f"{me.display_name} suggests meeting every {days} days",
+        subject=_("%(name)s suggests meeting every %(n)d days")
+        % {"name": me.display_name, "n": days},
         body=(
-            f"Your 1:1s are every {pair.cadence_days} days now. Accept or keep it as it is:\n"
-            f"{_absolute(pair_path(pair))}"
+            _("Your 1:1s are every %(n)d days now. Accept or keep it as it is:")
+            % {"n": pair.cadence_days}
+            + f"\n{_absolute(pair_path(pair))}"
         ),
         url=pair_path(pair),
         kind="touchpoints.cadence",
@@ -185,9 +194,11 @@ def cadence_propose(*, viewer: Viewer, pair: OneOnOne, days: int) -> OneOnOne:
 def cadence_answer(*, viewer: Viewer, pair: OneOnOne, accept: bool) -> OneOnOne:
     me = _require_participant(viewer, pair)
     if pair.proposed_cadence_days is None:
-        raise ValidationError("There is no proposal to answer.")
+        raise ValidationError({"answer": _("Rhythm: there is no proposal to answer.")})
     if pair.proposed_by_id == me.pk:
-        raise ValidationError("The other person answers your proposal; you can withdraw it.")
+        raise ValidationError(
+            {"answer": _("Rhythm: the other person answers your proposal; you can withdraw it.")}
+        )
     with transaction.atomic():
         if accept:
             days = min(pair.proposed_cadence_days, TouchpointSettings.current().floor_cadence_days)
@@ -200,7 +211,9 @@ def cadence_answer(*, viewer: Viewer, pair: OneOnOne, accept: bool) -> OneOnOne:
 def cadence_withdraw(*, viewer: Viewer, pair: OneOnOne) -> OneOnOne:
     me = _require_participant(viewer, pair)
     if pair.proposed_by_id != me.pk:
-        raise ValidationError("Only the person who proposed it can withdraw it.")
+        raise ValidationError(
+            {"answer": _("Rhythm: only the person who proposed it can withdraw it.")}
+        )
     pair.proposed_cadence_days, pair.proposed_by = None, None
     pair.save(update_fields=["proposed_cadence_days", "proposed_by"])
     return pair
@@ -218,20 +231,25 @@ def settings_update(
     """HR sets the organisation's cadence rules. Pairs that agreed a longer gap than the new
     floor are brought within it."""
     if not can_manage_touchpoints(viewer):
-        raise PermissionDenied("Only HR admins set the 1:1 cadence rules.")
+        raise PermissionDenied(_("Only HR admins set the 1:1 cadence rules."))
     errors: dict[str, str] = {}
     if not MIN_CADENCE_DAYS <= floor_cadence_days <= QUARTER_DAYS:
-        errors["floor_cadence_days"] = (
-            f"Between {MIN_CADENCE_DAYS} and {QUARTER_DAYS} days (quarterly at least)."
-        )
+        errors["floor_cadence_days"] = _(
+            "Longest gap allowed: between %(min)d and %(max)d days (quarterly at least)."
+        ) % {"min": MIN_CADENCE_DAYS, "max": QUARTER_DAYS}
     if not MIN_CADENCE_DAYS <= default_cadence_days <= floor_cadence_days:
-        errors["default_cadence_days"] = (
-            f"Between {MIN_CADENCE_DAYS} days and the longest gap allowed."
-        )
+        errors["default_cadence_days"] = _(
+            "Default rhythm: between %(min)d days and the longest gap allowed (%(max)d)."
+        ) % {"min": MIN_CADENCE_DAYS, "max": floor_cadence_days}
     if not 15 <= one_on_one_minutes <= 120:
-        errors["one_on_one_minutes"] = "Between 15 and 120 minutes."
+        errors["one_on_one_minutes"] = _("Length: between %(min)d and %(max)d minutes.") % {
+            "min": 15,
+            "max": 120,
+        }
     if not 14 <= skip_level_cadence_days <= 182:
-        errors["skip_level_cadence_days"] = "Between 14 and 182 days."
+        errors["skip_level_cadence_days"] = _(
+            "Skip-level rhythm: between %(min)d and %(max)d days."
+        ) % {"min": 14, "max": 182}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -342,28 +360,59 @@ def meeting_schedule(
         _require_participant(actor, pair)
     minutes = minutes or TouchpointSettings.current().one_on_one_minutes
     if not 15 <= minutes <= 180:
-        raise ValidationError({"minutes": "A 1:1 lasts between 15 and 180 minutes."})
-    existing = _planned(pair, now)
-    if existing is not None:
         raise ValidationError(
-            f"A 1:1 is already planned for {existing.starts_at:%Y-%m-%d %H:%M} UTC: "
-            "move that one instead."
+            {
+                "minutes": _("Length: a 1:1 lasts between %(min)d and %(max)d minutes.")
+                % {"min": 15, "max": 180}
+            }
         )
+    existing = _already_planned(pair, starts_at, now)
+    if existing is not None:
+        return existing
     if starts_at is None:
         slots = propose_times(pair, after=max(not_before or now, now), minutes=minutes, count=1)
         if not slots:
             raise ValidationError(
-                "Your working hours never overlap in the next two weeks: pick a time yourselves."
+                {
+                    "starts_at": _(
+                        "Time: your working hours never overlap in the next two weeks; pick a "
+                        "time yourselves."
+                    )
+                }
             )
         starts_at = slots[0]
     elif timezone.is_naive(starts_at):
-        raise ValidationError({"starts_at": "Give the time with its time zone."})
+        raise ValidationError({"starts_at": _("Time: give the time with its time zone.")})
     elif starts_at < now - dt.timedelta(minutes=5):
-        raise ValidationError({"starts_at": "Choose a time in the future."})
+        raise ValidationError({"starts_at": _("Time: choose a time in the future.")})
     with transaction.atomic():
+        OneOnOne.objects.select_for_update().filter(pk=pair.pk).first()  # one plan at a time
+        existing = _already_planned(pair, starts_at, now)
+        if existing is not None:
+            return existing
         meeting = Meeting.objects.create(one_on_one=pair, starts_at=starts_at, minutes=minutes)
         transaction.on_commit(lambda: _send_invites(meeting, note=note))
     return meeting
+
+
+def _already_planned(
+    pair: OneOnOne, starts_at: dt.datetime | None, now: dt.datetime
+) -> Meeting | None:
+    """The pair's planned 1:1 when it is the one asked for (a second click, the browser's
+    Back and resend: nothing new, no second invite); a refusal when another is planned."""
+    existing = _planned(pair, now)
+    if existing is None:
+        return None
+    if starts_at is not None and existing.starts_at == starts_at:
+        return existing
+    raise ValidationError(
+        {
+            "starts_at": _(
+                "Time: a 1:1 is already planned for %(when)s UTC; move that one instead."
+            )
+            % {"when": f"{existing.starts_at:%Y-%m-%d %H:%M}"}
+        }
+    )
 
 
 def meeting_move(
@@ -372,24 +421,26 @@ def meeting_move(
     now = now or timezone.now()
     _require_participant(viewer, meeting.one_on_one)
     if meeting.status != Status.PLANNED:
-        raise ValidationError("Only a planned 1:1 can be moved.")
+        raise ValidationError(_("Only a planned 1:1 can be moved."))
     if timezone.is_naive(starts_at) or starts_at < now - dt.timedelta(minutes=5):
-        raise ValidationError({"starts_at": "Choose a time in the future."})
+        raise ValidationError({"starts_at": _("Time: choose a time in the future.")})
     with transaction.atomic():
         meeting.starts_at, meeting.sequence = starts_at, meeting.sequence + 1
         meeting.save(update_fields=["starts_at", "sequence"])
-        transaction.on_commit(lambda: _send_invites(meeting, note="Moved"))
+        transaction.on_commit(lambda: _send_invites(meeting, note="moved"))
     return meeting
 
 
 def meeting_cancel(*, viewer: Viewer, meeting: Meeting) -> Meeting:
     _require_participant(viewer, meeting.one_on_one)
+    if meeting.status == Status.CANCELLED:
+        return meeting  # a second click sends no second cancellation
     if meeting.status != Status.PLANNED:
-        raise ValidationError("Only a planned 1:1 can be cancelled.")
+        raise ValidationError(_("Only a planned 1:1 can be cancelled."))
     with transaction.atomic():
         meeting.status, meeting.sequence = Status.CANCELLED, meeting.sequence + 1
         meeting.save(update_fields=["status", "sequence"])
-        transaction.on_commit(lambda: _send_invites(meeting, note="Cancelled", method="CANCEL"))
+        transaction.on_commit(lambda: _send_invites(meeting, note="cancelled", method="CANCEL"))
     return meeting
 
 
@@ -402,9 +453,9 @@ def meeting_hold(*, viewer: Viewer, meeting: Meeting, now: dt.datetime | None = 
     if meeting.status == Status.HELD:
         return meeting  # a second click changes nothing
     if meeting.status != Status.PLANNED:
-        raise ValidationError("A cancelled 1:1 cannot be marked as held.")
+        raise ValidationError(_("A cancelled 1:1 cannot be marked as held."))
     if meeting.starts_at > now + HOLD_UNTIL:
-        raise ValidationError("This 1:1 has not happened yet.")
+        raise ValidationError(_("This 1:1 has not happened yet."))
     with transaction.atomic():
         meeting.status = Status.HELD
         meeting.held_on = min(meeting.starts_at, now).date()
@@ -420,17 +471,31 @@ def _propose_next(pair: OneOnOne, *, after: dt.datetime, now: dt.datetime) -> Me
         return None
     not_before = max(after + dt.timedelta(days=max(pair.cadence_days - PROPOSE_EARLY_DAYS, 1)), now)
     try:
-        return meeting_schedule(
-            one_on_one=pair, not_before=not_before, note="Your next 1:1", now=now
-        )
+        return meeting_schedule(one_on_one=pair, not_before=not_before, note="next", now=now)
     except ValidationError:
         return None  # no common hours: the pair page offers to pick a time
+
+
+# What an invite says about why it was sent: a caller passes one of these keys, or its own
+# line (already in the recipients' language).
+def _invite_notes() -> dict[str, tuple[str, str]]:
+    """key: (the line in the invite, the word in the subject)."""
+    return {
+        "moved": (_("Moved"), _("moved")),
+        "cancelled": (_("Cancelled"), _("cancelled")),
+        "next": (_("Your next 1:1"), _("your next 1:1")),
+        "": (_("Your 1:1"), _("planned")),
+    }
 
 
 def _send_invites(meeting: Meeting, *, note: str, method: str = "REQUEST") -> None:
     pair = OneOnOne.objects.select_related("manager", "report").get(pk=meeting.one_on_one_id)
     people = [pair.manager, pair.report]
-    label = "Skip-level 1:1" if pair.kind == Kind.SKIP_LEVEL else "1:1"
+    label = _("Skip-level 1:1") if pair.kind == Kind.SKIP_LEVEL else _("1:1")
+    line, verb = _invite_notes().get(note, (note, note.lower()))
+    if method == "CANCEL":
+        verb = _("cancelled")
+    link = _absolute(meeting_path(meeting))
     host = urlsplit(str(settings.KITH_BASE_URL)).hostname or "kith"
     for reader in people:
         other = _other(pair, reader)
@@ -438,8 +503,13 @@ def _send_invites(meeting: Meeting, *, note: str, method: str = "REQUEST") -> No
             uid=f"kith-1on1-{meeting.pk}@{host}",
             start=meeting.starts_at,
             duration=dt.timedelta(minutes=meeting.minutes),
-            summary=f"{label}: {pair.manager.display_name} and {pair.report.display_name}",
-            description=f"{note}\nAgenda and notes: {_absolute(meeting_path(meeting))}".strip(),
+            summary=_("%(label)s: %(manager)s and %(report)s")
+            % {
+                "label": label,
+                "manager": pair.manager.display_name,
+                "report": pair.report.display_name,
+            },
+            description=(f"{line}\n" + _("Agenda and notes: %(url)s") % {"url": link}).strip(),
             organizer_email=parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1],
             attendees=[(p.display_name, p.email) for p in people],
             url=_absolute(meeting_path(meeting)),
@@ -447,14 +517,15 @@ def _send_invites(meeting: Meeting, *, note: str, method: str = "REQUEST") -> No
             method=method,
             sequence=meeting.sequence,
         )
-        verb = "cancelled" if method == "CANCEL" else (note.lower() if note else "planned")
+        values = {"label": label, "name": other.display_name, "what": verb, "note": line}
         notification_send(
             person=reader,
-            subject=f"{label} with {other.display_name}: {verb}",
+            subject=_("%(label)s with %(name)s: %(what)s") % values,
             body=(
-                f"{note or 'Your 1:1'} with {other.display_name}.\n"
-                "Add talking points before you meet; both of you see them:\n"
-                f"{_absolute(meeting_path(meeting))}"
+                _("%(note)s with %(name)s.") % values
+                + "\n"
+                + _("Add talking points before you meet; both of you see them:")
+                + f"\n{link}"
             ),
             url=meeting_path(meeting),
             kind="touchpoints.meeting",
@@ -469,12 +540,31 @@ def _send_invites(meeting: Meeting, *, note: str, method: str = "REQUEST") -> No
 # --- Agenda, notes, actions -------------------------------------------------------------------
 
 
+def _field_label(field: str) -> str:
+    labels = {
+        "text": _("Text"),
+        "shared_notes": _("Shared notes"),
+        "private_note": _("My private note"),
+    }
+    return labels.get(field, field)
+
+
+def _other_meeting() -> dict[str, str]:
+    return {"meeting": _("Meeting: that meeting belongs to another 1:1.")}
+
+
 def _text(value: str, *, field: str, limit: int = MAX_TEXT, required: bool = True) -> str:
     value = (value or "").strip()
+    label = _field_label(field)
     if required and not value:
-        raise ValidationError({field: "Write something first."})
+        raise ValidationError({field: _("%(field)s: write something first.") % {"field": label}})
     if len(value) > limit:
-        raise ValidationError({field: f"At most {limit} characters (this has {len(value)})."})
+        raise ValidationError(
+            {
+                field: _("%(field)s: at most %(limit)d characters (this has %(length)d).")
+                % {"field": label, "limit": limit, "length": len(value)}
+            }
+        )
     return value
 
 
@@ -483,10 +573,12 @@ def agenda_add(
 ) -> AgendaItem:
     me = _require_participant(viewer, pair)
     if meeting is not None and meeting.one_on_one_id != pair.pk:
-        raise ValidationError("That meeting belongs to another 1:1.")
+        raise ValidationError(_other_meeting())
     text = _text(text, field="text", limit=500)
     if pair.agenda.filter(done_at__isnull=True).count() >= 50:
-        raise ValidationError({"text": "At most 50 open talking points: tick some off first."})
+        raise ValidationError(
+            {"text": _("Talking points: at most %(n)d open; tick some off first.") % {"n": 50}}
+        )
     with transaction.atomic():
         item = AgendaItem.objects.create(one_on_one=pair, added_for=meeting, added_by=me, text=text)
     return item
@@ -502,7 +594,7 @@ def agenda_mark(
 ) -> AgendaItem:
     _require_participant(viewer, item.one_on_one)
     if meeting is not None and meeting.one_on_one_id != item.one_on_one_id:
-        raise ValidationError("That meeting belongs to another 1:1.")
+        raise ValidationError(_other_meeting())
     item.done_at = (now or timezone.now()) if done else None
     item.done_in = meeting if done else None
     item.save(update_fields=["done_at", "done_in"])
@@ -513,7 +605,7 @@ def agenda_remove(*, viewer: Viewer, item: AgendaItem) -> None:
     """The person who added a talking point can take it back (before it is done)."""
     me = _require_participant(viewer, item.one_on_one)
     if item.added_by_id != me.pk:
-        raise PermissionDenied("Only the person who added a talking point can remove it.")
+        raise PermissionDenied(_("Only the person who added a talking point can remove it."))
     item.delete()
 
 
@@ -531,7 +623,7 @@ def private_note_save(*, viewer: Viewer, meeting: Meeting, text: str) -> Private
     if not text:
         PrivateNote.objects.filter(meeting=meeting, author=viewer.person).delete()
         return None
-    note, _ = PrivateNote.objects.update_or_create(
+    note, _created = PrivateNote.objects.update_or_create(
         meeting=meeting, author=viewer.person, defaults={"text": text}
     )
     return note
@@ -548,11 +640,16 @@ def action_add(
 ) -> ActionItem:
     _require_participant(viewer, pair)
     if owner_id not in pair.participant_ids():
-        raise ValidationError({"owner": "An action item belongs to one of the two of you."})
+        raise ValidationError({"owner": _("Who: an action item belongs to one of the two of you.")})
     if meeting is not None and meeting.one_on_one_id != pair.pk:
-        raise ValidationError("That meeting belongs to another 1:1.")
+        raise ValidationError(_other_meeting())
     if due_on is not None and not dt.date(2000, 1, 1) <= due_on <= dt.date(2100, 1, 1):
-        raise ValidationError({"due_on": "Give a due date between 2000 and 2100."})
+        raise ValidationError(
+            {
+                "due_on": _("Due: give a date between %(first)d and %(last)d.")
+                % {"first": 2000, "last": 2100}
+            }
+        )
     text = _text(text, field="text", limit=500)
     with transaction.atomic():
         item = ActionItem.objects.create(
@@ -581,7 +678,7 @@ def one_on_one_request(
     now = now or timezone.now()
     me = _require_participant(viewer, pair)
     if me.pk != pair.report_id:
-        raise ValidationError("Your reports ask you for a 1:1; you can plan one directly.")
+        raise ValidationError(_("Your reports ask you for a 1:1; you can plan one directly."))
     if pair.requested_at and now - pair.requested_at < dt.timedelta(days=1):
         return pair
     with transaction.atomic():
@@ -589,11 +686,10 @@ def one_on_one_request(
         pair.save(update_fields=["requested_at"])
     notification_send(
         person=pair.manager,
-        subject=f"{pair.report.display_name} would like a 1:1",
-        body=(
-            f"{pair.report.display_name} asked for a 1:1 with you. Pick a time:\n"
-            f"{_absolute(pair_path(pair))}"
-        ),
+        subject=_("%(name)s would like a 1:1") % {"name": pair.report.display_name},
+        body=_("%(name)s asked for a 1:1 with you. Pick a time:")
+        % {"name": pair.report.display_name}
+        + f"\n{_absolute(pair_path(pair))}",
         url=pair_path(pair),
         kind="touchpoints.request",
         now=now,
@@ -646,15 +742,23 @@ def _nudge(pair: OneOnOne, due: dt.date, now: dt.datetime) -> None:
         )
         if not claimed:
             return  # another worker nudged it
-        label = "skip-level 1:1" if pair.kind == Kind.SKIP_LEVEL else "1:1"
+        values = {"name": pair.report.display_name, "due": date_format(due, "j F")}
+        if pair.kind == Kind.SKIP_LEVEL:
+            subject = _("Time for a skip-level 1:1 with %(name)s") % values
+            body = _(
+                "Your skip-level 1:1 with %(name)s was due on %(due)s. Kith can propose a time "
+                "inside both your working hours:"
+            )
+        else:
+            subject = _("Time for a 1:1 with %(name)s") % values
+            body = _(
+                "Your 1:1 with %(name)s was due on %(due)s. Kith can propose a time inside both "
+                "your working hours:"
+            )
         notification_send(
             person=pair.manager,
-            subject=f"Time for a {label} with {pair.report.display_name}",
-            body=(
-                f"Your {label} with {pair.report.display_name} was due on {due:%d %B}. "
-                "Kith can propose a time inside both your working hours:\n"
-                f"{_absolute(pair_path(pair))}"
-            ),
+            subject=subject,
+            body=body % values + f"\n{_absolute(pair_path(pair))}",
             url=pair_path(pair),
             kind="touchpoints.overdue",
             now=now,

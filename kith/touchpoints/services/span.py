@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from kith.core import audit
 from kith.core.dates import org_today
@@ -24,27 +25,31 @@ ALERT_RANGE = (3, 200)
 NOTE_MAX = 2000
 
 
-def _require_hr(viewer: Viewer, what: str) -> None:
+def _require_hr(viewer: Viewer, refusal: str) -> None:
     if not can_manage_touchpoints(viewer):
-        raise PermissionDenied(f"Only HR admins {what}.")
+        raise PermissionDenied(refusal)
 
 
 def span_thresholds_set(*, viewer: Viewer, warn_at: int, alert_at: int) -> TouchpointSettings:
     """HR's two thresholds: a span is "wide" from `warn_at` direct reports and "too wide"
     from `alert_at`. Only these two fields change; the 1:1 rules stay as they are."""
-    _require_hr(viewer, "set the span thresholds")
+    _require_hr(viewer, _("Only HR admins set the span thresholds."))
     errors: dict[str, str] = {}
     if not WARN_RANGE[0] <= warn_at <= WARN_RANGE[1]:
-        errors["warn_at"] = f"Wide from: a whole number from {WARN_RANGE[0]} to {WARN_RANGE[1]}."
+        errors["warn_at"] = _("Wide from: a whole number from %(min)d to %(max)d.") % {
+            "min": WARN_RANGE[0],
+            "max": WARN_RANGE[1],
+        }
     if not ALERT_RANGE[0] <= alert_at <= ALERT_RANGE[1]:
-        errors["alert_at"] = (
-            f"Too wide from: a whole number from {ALERT_RANGE[0]} to {ALERT_RANGE[1]}."
-        )
+        errors["alert_at"] = _("Too wide from: a whole number from %(min)d to %(max)d.") % {
+            "min": ALERT_RANGE[0],
+            "max": ALERT_RANGE[1],
+        }
     if not errors and warn_at >= alert_at:
-        errors["alert_at"] = (
-            f"Too wide from ({alert_at}) must be more than wide from ({warn_at}): a span is "
+        errors["alert_at"] = _(
+            "Too wide from (%(alert)d) must be more than wide from (%(warn)d): a span is "
             "flagged as wide first, then as too wide."
-        )
+        ) % {"alert": alert_at, "warn": warn_at}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -70,7 +75,10 @@ def _clean_note(text: str) -> str:
     text = (text or "").replace("\x00", "").strip()
     if len(text) > NOTE_MAX:
         raise ValidationError(
-            {"text": f"The note is {len(text):,} characters; keep it to {NOTE_MAX:,}."}
+            {
+                "text": _("Note: at most %(limit)d characters (this has %(length)d).")
+                % {"limit": NOTE_MAX, "length": len(text)}
+            }
         )
     return text
 
@@ -78,15 +86,18 @@ def _clean_note(text: str) -> str:
 def span_note_save(*, viewer: Viewer, manager: Person, text: str) -> SpanNote | None:
     """HR's own note on a manager's span (the plan: a team lead, an assistant manager, a
     split). An empty note removes it. Returns the note, or None once removed."""
-    _require_hr(viewer, "write notes on spans of control")
+    _require_hr(viewer, _("Only HR admins write notes on spans of control."))
     text = _clean_note(text)
     if not manager.is_active or not manager.reports.filter(is_active=True).exists():
         raise ValidationError(
-            {"manager": f"{manager.display_name} has no direct reports: there is no span to note."}
+            {
+                "manager": _("%(name)s has no direct reports: there is no span to note.")
+                % {"name": manager.display_name}
+            }
         )
     with transaction.atomic():
         if not text:
-            deleted, _ = SpanNote.objects.filter(manager=manager).delete()
+            deleted, _kinds = SpanNote.objects.filter(manager=manager).delete()
             if deleted:
                 audit.record(
                     actor=viewer.user,
@@ -130,7 +141,9 @@ def span_snapshot_save(
     try:
         with transaction.atomic():
             if replace:
-                row, _ = SpanSnapshot.objects.update_or_create(taken_on=month, defaults=fields)
+                row, _created = SpanSnapshot.objects.update_or_create(
+                    taken_on=month, defaults=fields
+                )
             elif SpanSnapshot.objects.filter(taken_on=month).exists():
                 return SpanSnapshot.objects.get(taken_on=month), False
             else:

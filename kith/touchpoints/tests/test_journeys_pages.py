@@ -140,7 +140,8 @@ def test_hr_starts_a_journey_by_hand_by_email(db, hr_person, manager):
     again = hr.post("/touchpoints/journeys/start/", {"email": "leo@example.com"}, follow=True)
     assert "already has a journey" in again.content.decode()
     nobody = hr.post("/touchpoints/journeys/start/", {"email": "who@example.com"}, follow=True)
-    assert "Nobody in the directory has the email “who@example.com”." in nobody.content.decode()
+    page = nobody.content.decode()
+    assert "Email: nobody in the directory has the email “who@example.com”." in page
 
 
 def test_hr_finds_the_shipped_template_on_first_visit_and_edits_it(db, hr_person):
@@ -178,7 +179,7 @@ def test_template_mistakes_are_shown_on_their_row_and_nothing_is_saved(db, hr_pe
     data["steps-14-day_offset"] = "3"  # a row with a day and no title
     page = hr.post(f"/touchpoints/journeys/templates/{template.pk}/", data).content.decode()
     assert "Please fix the fields marked below." in page
-    assert "Enter the day as a whole number, such as 3 or -5." in page
+    assert "Day: enter a whole number, such as 3 or -5." in page
     data["steps-2-day_offset"] = "-3"
     page = hr.post(f"/touchpoints/journeys/templates/{template.pk}/", data).content.decode()
     assert (
@@ -203,7 +204,7 @@ def test_a_new_template_needs_a_name_and_a_step(db, hr_person):
         data.update({f"steps-{i}-owner": "joiner", f"steps-{i}-day_offset": "0"})
         data[f"steps-{i}-kind"] = "human"
     page = hr.post("/touchpoints/journeys/templates/new/", data).content.decode()
-    assert "Give the template a name" in page and "A journey needs at least one step." in page
+    assert "Name: give the template a name" in page and "A journey needs at least one step." in page
     assert not JourneyTemplate.objects.exclude(name=engine.DEFAULT_TEMPLATE_NAME).exists()
 
 

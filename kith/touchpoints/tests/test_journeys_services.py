@@ -156,7 +156,7 @@ def test_a_template_with_mistakes_is_refused_whole_and_nothing_changes(db, hr_pe
             step_labels=["Step 1", "Step 3"],
         )
     errors = caught.value.message_dict
-    assert errors["name"] == ["Give the template a name, such as “Engineering onboarding”."]
+    assert errors["name"] == ["Name: give the template a name, such as “Engineering onboarding”."]
     assert errors["steps.1.owner"] == [
         "Step 3: this step is a 1:1 with the manager, so its owner is the manager."
     ]
@@ -164,7 +164,7 @@ def test_a_template_with_mistakes_is_refused_whole_and_nothing_changes(db, hr_pe
     assert template.name == engine.DEFAULT_TEMPLATE_NAME and s.step_specs_of(template) == before
     with pytest.raises(ValidationError, match="already has this name"):
         s.template_save(viewer=hr, template=None, name=template.name.upper(), steps=list(before))
-    with pytest.raises(ValidationError, match="must be active"):
+    with pytest.raises(ValidationError, match="must be switched on"):
         s.template_save(
             viewer=hr, template=template, name="X", is_default=True, is_active=False, steps=before
         )

@@ -245,7 +245,7 @@ def test_hr_keeps_a_note_that_only_hr_sees_and_the_manager_finds_in_their_export
 
 def test_a_note_that_is_too_long_or_on_someone_without_reports_is_refused(org):
     hr = viewer(org.hr, hr=True)
-    with pytest.raises(Exception, match="keep it to 2,000"):
+    with pytest.raises(Exception, match="at most 2000 characters"):
         services.span_note_save(viewer=hr, manager=org.wide, text="x" * 2001)
     with pytest.raises(Exception, match="has no direct reports"):
         services.span_note_save(viewer=hr, manager=org.employee, text="A plan")

@@ -93,14 +93,14 @@ def _errors_onto(form: forms.Form, exc: ValidationError) -> None:
 
 def _checked(object_id: int) -> int:
     if not 0 < object_id <= MAX_ID:
-        raise Http404("No such page")
+        raise Http404(_("No such page"))
     return object_id
 
 
 def _process_page(request: HttpRequest, process_id: int) -> selectors.ProcessPage:
     page = selectors.process_for_viewer(_viewer(request), _checked(process_id))
     if page is None:
-        raise Http404("No such process")
+        raise Http404(_("No such process"))
     return page
 
 
@@ -221,7 +221,7 @@ def audit_step_new(request: HttpRequest, process_id: int) -> HttpResponse:
 def _step_view(request: HttpRequest, step_id: int) -> selectors.StepView:
     view = selectors.step_for_viewer(_viewer(request), _checked(step_id))
     if view is None:
-        raise Http404("No such step")
+        raise Http404(_("No such step"))
     return view
 
 
@@ -295,14 +295,14 @@ def audit_feedback_answer(request: HttpRequest, step_id: int) -> HttpResponse:
     viewer = _viewer(request)
     item = selectors.feedback_item_for_viewer(viewer, _checked(step_id))
     if item is None:
-        raise Http404("No such step")
+        raise Http404(_("No such step"))
     problem = notice = ""
     try:
         services.step_feedback_submit(
             viewer=viewer, step_id=item.step_id, answer=request.POST.get("answer", "")
         )
     except ProcessStep.DoesNotExist:
-        raise Http404("No such step") from None
+        raise Http404(_("No such step")) from None
     except services.AlreadyAnswered as exc:
         notice = error_text(exc)  # the item shows as answered, which it is
     except ValidationError as exc:

@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kith.core.http import error_text
@@ -30,41 +32,55 @@ from kith.touchpoints.services import journeys as services
 
 NAV = "touchpoints"
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
-HR_ONLY = "Only HR admins look after journey templates and every journey."
+HR_ONLY = gettext_lazy("Only HR admins look after journey templates and every journey.")
 
 
 # --- Forms ------------------------------------------------------------------------------------
 
 
 class TemplateForm(forms.Form):
-    name = forms.CharField(max_length=engine.MAX_TITLE, required=False)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=engine.MAX_TITLE, required=False)
     description = forms.CharField(
+        label=gettext_lazy("Description"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=services.MAX_TEMPLATE_DESCRIPTION,
         required=False,
     )
     is_default = forms.BooleanField(
         required=False,
-        label="Use for every new person",
-        help_text="Journeys start with this template when people are imported.",
+        label=gettext_lazy("Use for every new person"),
+        help_text=gettext_lazy("Journeys start with this template when people are imported."),
     )
-    is_active = forms.BooleanField(required=False, label="Switched on", initial=True)
+    is_active = forms.BooleanField(required=False, label=gettext_lazy("Switched on"), initial=True)
 
 
 class StepForm(forms.Form):
-    title = forms.CharField(max_length=engine.MAX_TITLE, required=False)
-    owner = forms.ChoiceField(choices=Owner.choices, initial=Owner.JOINER, label="Who owns it")
+    title = forms.CharField(
+        label=gettext_lazy("Title"), max_length=engine.MAX_TITLE, required=False
+    )
+    owner = forms.ChoiceField(
+        choices=Owner.choices, initial=Owner.JOINER, label=gettext_lazy("Who owns it")
+    )
     day_offset = forms.IntegerField(
-        label="Day",
+        label=gettext_lazy("Day"),
         initial=0,
         min_value=engine.MIN_OFFSET,
         max_value=engine.MAX_OFFSET,
-        help_text="From the start date; negative is before it",
-        error_messages={"invalid": "Enter the day as a whole number, such as 3 or -5."},
+        help_text=gettext_lazy("From the start date; negative is before it"),
+        error_messages={
+            "invalid": gettext_lazy("Day: enter a whole number, such as 3 or -5."),
+            "min_value": gettext_lazy("Day: at least %(limit_value)s (days before the start)."),
+            "max_value": gettext_lazy("Day: at most %(limit_value)s."),
+        },
     )
-    kind = forms.ChoiceField(choices=StepKind.choices, initial=StepKind.HUMAN)
-    special = forms.ChoiceField(choices=Special.choices, required=False, label="Kith's part")
+    kind = forms.ChoiceField(
+        choices=StepKind.choices, initial=StepKind.HUMAN, label=gettext_lazy("Kind")
+    )
+    special = forms.ChoiceField(
+        choices=Special.choices, required=False, label=gettext_lazy("Kith's part")
+    )
     description = forms.CharField(
+        label=gettext_lazy("Description"),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=engine.MAX_DESCRIPTION,
         required=False,
@@ -90,7 +106,7 @@ def journey_home(request: HttpRequest) -> HttpResponse:
 def journey_detail(request: HttpRequest, journey_id: int) -> HttpResponse:
     view = selectors.journey_for_viewer(_viewer(request), journey_id)
     if view is None:
-        raise Http404("No such journey")
+        raise Http404(_("No such journey"))
     context = {"view": view, "today": timezone.localdate(), "nav": NAV}
     return render(request, "touchpoints/journeys/journey.html", context)
 
@@ -101,7 +117,7 @@ def journey_step_done(request: HttpRequest, step_id: int) -> HttpResponse:
     step = JourneyStep.objects.filter(pk=step_id).first()
     view = selectors.journey_for_viewer(viewer, step.journey_id) if step else None
     if step is None or view is None:
-        raise Http404("No such step")
+        raise Http404(_("No such step"))
     done = request.POST.get("done", "1") != "0"
     back = (
         ("touchpoints:journey_home",)
@@ -126,7 +142,7 @@ def journey_step_done(request: HttpRequest, step_id: int) -> HttpResponse:
         row = next(s for s in view.steps if s.step.pk == step.pk)
         context = {"view": view, "s": row, "back": request.POST.get("back", "")[:10]}
         return render(request, "touchpoints/journeys/_tick.html", context)
-    flash.success(request, "Done, thank you!" if done else "The step is open again.")
+    flash.success(request, _("Done, thank you!") if done else _("The step is open again."))
     return redirect(*back)
 
 
@@ -167,9 +183,9 @@ def journey_start(request: HttpRequest) -> HttpResponse:
     if person is None:
         flash.error(
             request,
-            f"Nobody in the directory has the email “{email[:200]}”."
+            _("Email: nobody in the directory has the email “%(email)s”.") % {"email": email[:200]}
             if email
-            else "Enter the email of the person who is joining.",
+            else _("Email: enter the email of the person who is joining."),
         )
         return redirect("touchpoints:journey_overview")
     try:
@@ -177,7 +193,7 @@ def journey_start(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         flash.error(request, error_text(exc))
         return redirect("touchpoints:journey_overview")
-    flash.success(request, f"{person.display_name}'s journey has started.")
+    flash.success(request, _("%(name)s's journey has started.") % {"name": person.display_name})
     return redirect("touchpoints:journey_detail", journey.pk)
 
 
@@ -198,12 +214,12 @@ def journey_template_edit(request: HttpRequest, template_id: int | None = None) 
     if template_id is not None:
         template = selectors.template_for_viewer(viewer, template_id)
         if template is None:
-            raise Http404("No such template")
+            raise Http404(_("No such template"))
     if request.method == "POST":
         form = TemplateForm(request.POST)
         steps = StepFormSet(request.POST, prefix="steps")
         if _save(request, viewer, template, form, steps):
-            flash.success(request, "Template saved. New journeys follow it from now on.")
+            flash.success(request, _("Template saved. New journeys follow it from now on."))
             return redirect("touchpoints:journey_templates")
     else:
         form = TemplateForm(initial=_template_initial(template))
@@ -264,7 +280,7 @@ def _save(
             special=f.cleaned_data.get("special") or "",
             description=f.cleaned_data.get("description") or "",
         )
-        for _, f in rows
+        for _i, f in rows
     ]
     try:
         services.template_save(
@@ -275,10 +291,10 @@ def _save(
             is_default=form.cleaned_data["is_default"],
             is_active=form.cleaned_data["is_active"],
             steps=specs,
-            step_labels=[f"Step {i + 1}" for i, _ in rows],
+            step_labels=[_("Step %(n)d") % {"n": i + 1} for i, _f in rows],
         )
     except ValidationError as exc:
-        _errors_onto(form, steps, [f for _, f in rows], exc)
+        _errors_onto(form, steps, [f for _i, f in rows], exc)
         return False
     return True
 

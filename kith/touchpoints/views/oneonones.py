@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kith.core.http import error_text
@@ -131,14 +132,14 @@ def schedule(request: HttpRequest, pair_id: int) -> HttpResponse:
     pair = selectors.pair_for_viewer(viewer, pair_id)
     starts_at = _local_time(request)
     if request.POST.get("starts_at") and starts_at is None:
-        flash.error(request, "Give the time as a date and a time, e.g. 2026-12-08 10:30.")
+        flash.error(request, _("Time: give a date and a time, e.g. 2026-12-08 10:30."))
         return redirect("touchpoints:one_on_one", pair.pk)
     holder: dict[str, Any] = {}
 
     def act() -> None:
         holder["m"] = services.meeting_schedule(one_on_one=pair, actor=viewer, starts_at=starts_at)
 
-    if _run(request, act, "Planned. You both have the invite in your inbox."):
+    if _run(request, act, _("Planned. You both have the invite in your inbox.")):
         return redirect("touchpoints:meeting", holder["m"].pk)
     return redirect("touchpoints:one_on_one", pair.pk)
 
@@ -150,7 +151,7 @@ def ask(request: HttpRequest, pair_id: int) -> HttpResponse:
     _run(
         request,
         lambda: services.one_on_one_request(viewer=viewer, pair=pair),
-        f"{pair.manager.display_name} knows you would like to talk.",
+        _("%(name)s knows you would like to talk.") % {"name": pair.manager.display_name},
     )
     return redirect("touchpoints:one_on_one", pair.pk)
 
@@ -164,23 +165,23 @@ def cadence(request: HttpRequest, pair_id: int) -> HttpResponse:
         _run(
             request,
             lambda: services.cadence_answer(viewer=viewer, pair=pair, accept=answer == "accept"),
-            "Thanks: your answer is saved.",
+            _("Thanks: your answer is saved."),
         )
     elif answer == "withdraw":
         _run(
             request,
             lambda: services.cadence_withdraw(viewer=viewer, pair=pair),
-            "Proposal withdrawn.",
+            _("Proposal withdrawn."),
         )
     else:
         days = _int(request.POST.get("cadence_days"))
         if days is None:
-            flash.error(request, "Cadence: give a number of days.")
+            flash.error(request, _("Rhythm: give a number of days."))
         else:
             _run(
                 request,
                 lambda: services.cadence_propose(viewer=viewer, pair=pair, days=days),
-                "Proposed: the other side accepts or declines.",
+                _("Proposed: the other side accepts or declines."),
             )
     return redirect("touchpoints:one_on_one", pair.pk)
 
@@ -221,7 +222,7 @@ def agenda_add(request: HttpRequest, pair_id: int) -> HttpResponse:
 def _agenda_item(request: HttpRequest, item_id: int) -> AgendaItem:
     item = AgendaItem.objects.select_related("one_on_one").filter(pk=item_id).first()
     if item is None:
-        raise Http404("No such talking point.")
+        raise Http404(_("No such talking point."))
     selectors.pair_for_viewer(_viewer(request), item.one_on_one_id)
     return item
 
@@ -256,7 +257,7 @@ def notes(request: HttpRequest, meeting_id: int) -> HttpResponse:
             lambda: services.private_note_save(
                 viewer=viewer, meeting=meeting, text=request.POST["private_note"]
             ),
-            "Your private note is saved. Only you can read it.",
+            _("Your private note is saved. Only you can read it."),
         )
     else:
         _run(
@@ -264,7 +265,7 @@ def notes(request: HttpRequest, meeting_id: int) -> HttpResponse:
             lambda: services.shared_notes_save(
                 viewer=viewer, meeting=meeting, text=request.POST.get("shared_notes", "")
             ),
-            "Shared notes saved.",
+            _("Shared notes saved."),
         )
     return redirect("touchpoints:meeting", meeting.pk)
 
@@ -280,7 +281,7 @@ def action_add(request: HttpRequest, pair_id: int) -> HttpResponse:
         try:
             due = dt.date.fromisoformat(request.POST["due_on"])
         except ValueError:
-            flash.error(request, "Due date: give a date like 2026-12-31.")
+            flash.error(request, _("Due: give a date like 2026-12-31."))
             return _back(request, f"/touchpoints/1on1/{pair.pk}/")
     owner = _int(request.POST.get("owner")) or -1
     _run(
@@ -302,7 +303,7 @@ def action_mark(request: HttpRequest, item_id: int) -> HttpResponse:
     viewer = _viewer(request)
     item = ActionItem.objects.filter(pk=item_id).first()
     if item is None:
-        raise Http404("No such action item.")
+        raise Http404(_("No such action item."))
     selectors.pair_for_viewer(viewer, item.one_on_one_id)
     _run(
         request,
@@ -322,23 +323,23 @@ def meeting_state(request: HttpRequest, meeting_id: int) -> HttpResponse:
         _run(
             request,
             lambda: services.meeting_hold(viewer=viewer, meeting=meeting),
-            "Marked as held. Open talking points carry over to your next 1:1.",
+            _("Marked as held. Open talking points carry over to your next 1:1."),
         )
     elif what == "cancel":
         _run(
             request,
             lambda: services.meeting_cancel(viewer=viewer, meeting=meeting),
-            "Cancelled; both calendars get the cancellation.",
+            _("Cancelled; both calendars get the cancellation."),
         )
     elif what == "move":
         starts_at = _local_time(request)
         if starts_at is None:
-            flash.error(request, "New time: give a date and a time, e.g. 2026-12-08 10:30.")
+            flash.error(request, _("Move to: give a date and a time, e.g. 2026-12-08 10:30."))
         else:
             _run(
                 request,
                 lambda: services.meeting_move(viewer=viewer, meeting=meeting, starts_at=starts_at),
-                "Moved; both of you get the updated invite.",
+                _("Moved; both of you get the updated invite."),
             )
     return redirect("touchpoints:meeting", meeting.pk)
 
@@ -349,7 +350,7 @@ def meeting_state(request: HttpRequest, meeting_id: int) -> HttpResponse:
 def check_ins(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     if viewer.person is None:
-        raise Http404("Check-ins are for people in the directory.")
+        raise Http404(_("Check-ins are for people in the directory."))
     mine = selectors.my_one_on_ones_for_viewer(viewer)
     if request.method == "POST":
         pair_id = _int(request.POST.get("one_on_one"))
@@ -365,7 +366,9 @@ def check_ins(request: HttpRequest) -> HttpResponse:
                 note=request.POST.get("note", ""),
                 one_on_one=pair,
             ),
-            f"Saved. Only you{' and ' + _other_name(viewer, pair) if pair else ''} can read it.",
+            _("Saved. Only you and %(name)s can read it.") % {"name": _other_name(viewer, pair)}
+            if pair
+            else _("Saved. Only you can read it."),
         )
         if ok:
             return redirect("touchpoints:check_ins")
@@ -392,7 +395,7 @@ def check_in_delete(request: HttpRequest, check_in_id: int) -> HttpResponse:
     check_in = selectors.check_in_for_viewer(viewer, check_in_id)
     try:
         checkin_services.check_in_delete(viewer=viewer, check_in=check_in)
-        flash.success(request, "Deleted. Nothing of it remains.")
+        flash.success(request, _("Deleted. Nothing of it remains."))
     except PermissionDenied as exc:
         flash.error(request, str(exc))
     return redirect("touchpoints:check_ins")
@@ -403,7 +406,7 @@ def check_in_delete(request: HttpRequest, check_in_id: int) -> HttpResponse:
 
 def manage(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_touchpoints(viewer), "Only HR admins set the 1:1 rules.")
+    require(can_manage_touchpoints(viewer), _("Only HR admins set the 1:1 rules."))
     rules = TouchpointSettings.current()
     if request.method == "POST":
         values = {
@@ -422,7 +425,7 @@ def manage(request: HttpRequest) -> HttpResponse:
                 skip_level_enabled=request.POST.get("skip_level_enabled") == "on",
                 **values,
             ),
-            "Saved.",
+            _("Saved."),
         ):
             return redirect("touchpoints:manage")
     return render(

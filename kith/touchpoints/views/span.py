@@ -26,17 +26,17 @@ from kith.touchpoints.models import SpanSnapshot, TouchpointSettings
 from kith.touchpoints.selectors import span as selectors
 from kith.touchpoints.services import span as services
 
-ONLY_HR = "Only HR admins manage span-of-control thresholds and notes."
+ONLY_HR = gettext_lazy("Only HR admins manage span-of-control thresholds and notes.")
 
 
 class ThresholdsForm(forms.Form):
     warn_at = forms.IntegerField(
-        label="Wide from (direct reports)",
+        label=gettext_lazy("Wide from (direct reports)"),
         min_value=services.WARN_RANGE[0],
         max_value=services.WARN_RANGE[1],
     )
     alert_at = forms.IntegerField(
-        label="Too wide from (direct reports)",
+        label=gettext_lazy("Too wide from (direct reports)"),
         min_value=services.ALERT_RANGE[0],
         max_value=services.ALERT_RANGE[1],
     )
@@ -129,7 +129,7 @@ def _flag_chart(trend: list[SpanSnapshot]) -> SafeString:
 def mine(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     if viewer.person is None:
-        raise Http404("Your span of control needs a directory entry.")
+        raise Http404(_("Your span of control needs a directory entry."))
     params = _params(request)
     view = selectors.my_span_for_viewer(viewer, sort=params["sort"], page=params["page"] or 1)
     context = {
@@ -153,7 +153,7 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)
     found = selectors.span_detail_for_viewer(viewer, person_id)
     if found is None:
-        raise Http404("No span of control to show for this person.")
+        raise Http404(_("No span of control to show for this person."))
     context = {
         "nav": "touchpoints",
         "detail": found,
@@ -171,7 +171,7 @@ def note(request: HttpRequest, person_id: int) -> HttpResponse:
     require(can_manage_touchpoints(viewer), ONLY_HR)
     manager = Person.objects.filter(pk=person_id).first() if 0 < person_id < 2**63 else None
     if manager is None:
-        raise Http404("No such person.")
+        raise Http404(_("No such person."))
     form = NoteForm(request.POST)
     if not form.is_valid():
         flash.error(
