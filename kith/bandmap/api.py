@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import StrictBool
@@ -19,7 +21,7 @@ from kith.directory.schemas import ErrorOut, ValidationErrorOut
 
 router = Router()
 ERRORS: dict[int, Any] = {**BASE_ERRORS, 403: ErrorOut}
-NOT_ON_MAP = "The Band Map is for colleagues in the directory."
+NOT_ON_MAP = gettext_lazy("The Band Map is for colleagues in the directory.")
 
 
 class CityOut(Schema):
@@ -128,7 +130,7 @@ class PreferenceIn(Schema):
 def _map_viewer(request: HttpRequest) -> Viewer:
     viewer = _viewer(request)
     if not can_view_map(viewer):
-        raise HttpError(403, NOT_ON_MAP)
+        raise HttpError(403, str(NOT_ON_MAP))
     return viewer
 
 
@@ -153,9 +155,13 @@ def cities(request: HttpRequest) -> dict[str, Any]:
 
 PROBLEMS = {
     "": "",
-    selectors.NO_PERSON: "Your login has no directory entry, so there is no city to search from.",
-    selectors.NO_CITY: "Kith does not know your city yet: HR's records give it. Ask your People "
-    "team to add it (the city only, never an address).",
+    selectors.NO_PERSON: gettext_lazy(
+        "Your login has no directory entry, so there is no city to search from."
+    ),
+    selectors.NO_CITY: gettext_lazy(
+        "Kith does not know your city yet: HR's records give it. Ask your People team to add "
+        "it (the city only, never an address)."
+    ),
 }
 
 
@@ -174,7 +180,7 @@ def near_me(request: HttpRequest, params: Query[NearParams]) -> dict[str, Any]:
     origin = near.origin
     return {
         "problem": near.problem,
-        "message": PROBLEMS[near.problem],
+        "message": str(PROBLEMS[near.problem]),
         "origin": None
         if origin is None
         else {
@@ -234,7 +240,7 @@ def hubs(request: HttpRequest) -> dict[str, Any]:
     viewer = _viewer(request)
     found = selectors.hubs_for_viewer(viewer)
     if found is None or not can_view_hubs(viewer):
-        raise HttpError(403, "Hubs are for HR admins and community ambassadors.")
+        raise HttpError(403, _("Hubs are for HR admins and community ambassadors."))
     return {
         "min_people": selectors.hub_min_people(),
         "office_km": selectors.hub_office_km(),
@@ -258,7 +264,7 @@ def hubs(request: HttpRequest) -> dict[str, Any]:
 def _me(request: HttpRequest) -> Any:
     viewer = _viewer(request)
     if not can_set_map_preference(viewer):
-        raise HttpError(403, "Only colleagues in the directory are on the map.")
+        raise HttpError(403, _("Only colleagues in the directory are on the map."))
     return viewer.person
 
 

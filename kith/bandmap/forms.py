@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from kith.bandmap.selectors import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, MIN_RADIUS_KM, NearQuery
 from kith.directory.selectors import org_units_for_choices
@@ -12,25 +14,19 @@ class NearForm(forms.Form):
     """The near-me filters, read from the query string."""
 
     radius = forms.IntegerField(
-        label="Within (km)",
+        label=_("Within (km)"),
         min_value=MIN_RADIUS_KM,
         max_value=MAX_RADIUS_KM,
         required=False,
         widget=forms.NumberInput(attrs={"step": 5, "inputmode": "numeric"}),
-        error_messages={
-            "min_value": f"Choose a distance of at least {MIN_RADIUS_KM} km.",
-            "max_value": f"Choose a distance of at most {MAX_RADIUS_KM} km.",
-            "invalid": f"Give the distance as a whole number of km, {MIN_RADIUS_KM} to "
-            f"{MAX_RADIUS_KM}.",
-        },
     )
-    interest = forms.CharField(label="Interest", max_length=80, required=False)
+    interest = forms.CharField(label=_("Interest"), max_length=80, required=False)
     team = forms.TypedChoiceField(
-        label="Team",
+        label=_("Team"),
         coerce=int,
         required=False,
         empty_value=None,
-        error_messages={"invalid_choice": "Choose a team from the list."},
+        error_messages={"invalid_choice": _("Choose a team from the list.")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -39,8 +35,19 @@ class NearForm(forms.Form):
         selected = int(raw) if str(raw).isdigit() and len(str(raw)) < 12 else None
         team = self.fields["team"]
         assert isinstance(team, forms.TypedChoiceField)
-        team.choices = [("", "Any team"), *org_units_for_choices(selected)]
-        self.fields["radius"].widget.attrs["placeholder"] = str(DEFAULT_RADIUS_KM)
+        team.choices = [("", gettext("Any team")), *org_units_for_choices(selected)]
+        radius = self.fields["radius"]
+        radius.widget.attrs["placeholder"] = str(DEFAULT_RADIUS_KM)
+        # Built per request, in the reader's language, with the limits in the words.
+        limits = {"min": MIN_RADIUS_KM, "max": MAX_RADIUS_KM}
+        radius.error_messages.update(
+            {
+                "min_value": gettext("Within (km): at least %(min)d km.") % limits,
+                "max_value": gettext("Within (km): at most %(max)d km.") % limits,
+                "invalid": gettext("Within (km): a whole number of km, %(min)d to %(max)d.")
+                % limits,
+            }
+        )
 
     def near_query(self) -> NearQuery:
         data = self.cleaned_data

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from kith.bandmap.engine import geo
 from kith.bandmap.models import MapPreference
@@ -133,7 +134,7 @@ def city_counts() -> list[City]:
         n, lat_sum, lon_sum = sums.get((city, country), (0, 0.0, 0.0))
         sums[(city, country)] = (n - 1, lat_sum - float(lat or 0), lon_sum - float(lon or 0))
     return [
-        City(city or "Unnamed place", country, lat_sum / n, lon_sum / n, n)
+        City(city or _("Unnamed place"), country, lat_sum / n, lon_sum / n, n)
         for (city, country), (n, lat_sum, lon_sum) in sums.items()
         if n > 0
     ]
@@ -338,13 +339,13 @@ def _near_cities(rows: list[tuple], ranked: list[tuple[float, str, int, int]]) -
     under MIN_CITY_COUNT: the list names them, but no number is shown for so few)."""
     counts: dict[tuple[str, str], int] = defaultdict(int)
     distance: dict[tuple[str, str], float] = {}
-    for d, _, _, i in ranked:
+    for d, _name, _id, i in ranked:
         key = (rows[i][4], rows[i][5])
         counts[key] += 1
         distance.setdefault(key, d)
     cities = [
         NearCity(
-            name=name or "Unnamed place",
+            name=name or _("Unnamed place"),
             country=country,
             count=shown_count(count),
             distance_km=distance[(name, country)],

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import etag, require_GET, require_POST
 
@@ -22,7 +23,7 @@ from kith.core.permissions import can_set_map_preference, can_view_map, require
 
 def home(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_view_map(viewer), "The Band Map is for colleagues in the directory.")
+    require(can_view_map(viewer), _("The Band Map is for colleagues in the directory."))
     form = NearForm(request.GET or None)
     query = form.near_query() if form.is_valid() else selectors.NearQuery()
     near = None
@@ -80,7 +81,7 @@ def map_data(
         },
         "outlines": {
             "url": reverse("bandmap:outlines"),
-            "attribution": country_outlines.ATTRIBUTION,
+            "attribution": _("Made with Natural Earth"),
         },
         "cities": [
             {
@@ -130,11 +131,11 @@ def _near_data(near: selectors.NearMe | None, focus: bool) -> dict[str, Any] | N
 @require_POST
 def preference(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_set_map_preference(viewer), "Only colleagues in the directory are on the map.")
+    require(can_set_map_preference(viewer), _("Only colleagues in the directory are on the map."))
     assert viewer.person is not None
     choice = request.POST.get("hidden", "")
     if choice not in ("0", "1"):
-        flash.error(request, "Choose whether to hide yourself from the map or show yourself.")
+        flash.error(request, _("Choose whether to hide yourself from the map or show yourself."))
         return redirect("bandmap:home")
     try:
         services.map_preference_set(person=viewer.person, hidden=choice == "1")
@@ -144,11 +145,13 @@ def preference(request: HttpRequest) -> HttpResponse:
     if choice == "1":
         flash.success(
             request,
-            "You are hidden from the map: you are in no list or count, and near-me searches "
-            "by colleagues do not find you.",
+            _(
+                "You are hidden from the map: you are in no list or count, and near-me "
+                "searches by colleagues do not find you."
+            ),
         )
     else:
-        flash.success(request, "You are on the map again, counted in your city.")
+        flash.success(request, _("You are on the map again, counted in your city."))
     return redirect("bandmap:home")
 
 
@@ -159,5 +162,5 @@ def outlines(request: HttpRequest) -> HttpResponse:
     """Country outlines (GeoJSON) that the map draws when its tiles cannot load or are off.
     Public-domain shapes, the same for everyone; read from an installed package, never
     fetched from elsewhere."""
-    require(can_view_map(_viewer(request)), "The Band Map is for colleagues in the directory.")
+    require(can_view_map(_viewer(request)), _("The Band Map is for colleagues in the directory."))
     return HttpResponse(country_outlines.outlines_document(), content_type="application/json")

@@ -315,9 +315,9 @@ def test_near_me_explains_a_missing_city(employee):
 
 def test_bad_near_me_input_is_named(employee_client):
     html = employee_client.get(MAP, {"radius": "5"}).content.decode()
-    assert "Choose a distance of at least 10 km." in html
+    assert "Within (km): at least 10 km." in html
     html = employee_client.get(MAP, {"radius": "far"}).content.decode()
-    assert "Give the distance as a whole number of km" in html
+    assert "Within (km): a whole number of km, 10 to 500." in html
     html = employee_client.get(MAP, {"team": "123456789012345678901"}).content.decode()
     assert "Choose a team from the list." in html
     answer = employee_client.get(f"{API}/near", {"radius_km": 501})

@@ -238,3 +238,33 @@ def test_a_rule_the_service_refuses_is_a_400_naming_it(employee_client, monkeypa
     )
     assert response.status_code == 400
     assert response.json() == {"detail": "Only active colleagues appear on the map."}
+
+
+# --- in Portuguese -----------------------------------------------------------------------------
+
+
+def test_the_map_speaks_portuguese_to_a_portuguese_browser(remote):
+    ProgramFactory(name="Coffee roulette", kind=Program.Kind.COFFEE)
+    html = client_for(remote).get("/map/?radius=500", HTTP_ACCEPT_LANGUAGE="pt").content.decode()
+    assert "Perto de mim" in html
+    assert "Os colegas mais próximos de si" in html
+    assert (
+        "4 colegas · a 1495 km" in html
+        or "4 colegas · a 1.495 km" in html
+        or ("4 colegas · a 1 495 km" in html)
+    ), html[html.index("bandmap-nearest-list") :][:600]
+    assert "Ainda não há ninguém a menos de 500 km de Reykjavik." in html
+
+
+def test_a_refusal_is_in_portuguese(db):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from kith.bandmap import services
+
+    class Leaver:
+        is_active = False
+
+    with translation.override("pt"), pytest.raises(ValidationError) as caught:
+        services.map_preference_set(person=Leaver(), hidden=True)  # type: ignore[arg-type]
+    assert caught.value.messages == ["Só os colegas no ativo aparecem no mapa."]

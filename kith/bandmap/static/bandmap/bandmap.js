@@ -15,7 +15,13 @@
   var nearCities = near ? near.cities : {};
   var hubs = {};
   data.hubs.forEach(function (key) { hubs[key] = true; });
-  var numbers = new Intl.NumberFormat();
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
+  // Words come from Django's JavaScript catalogue (gettext, ngettext, interpolate), which
+  // base.html loads before this script.
+  function colleagues(count) {
+    return interpolate(ngettext("%(count)s colleague", "%(count)s colleagues", count),
+      { count: numbers.format(count) }, true);
+  }
 
   holder.classList.add("is-live");
   var map = L.map(holder, { scrollWheelZoom: false, worldCopyJump: true, minZoom: 2, maxZoom: 18 });
@@ -92,15 +98,17 @@
   function popup(city) {
     var box = document.createElement("div");
     box.appendChild(line(city.name + (city.country ? ", " + city.country : ""), true));
-    box.appendChild(line(numbers.format(city.count) + " colleagues"));
+    box.appendChild(line(colleagues(city.count)));
     if (Object.prototype.hasOwnProperty.call(nearCities, city.key)) {
       var matches = nearCities[city.key];
       box.appendChild(line(matches === null
-        ? "Within your distance: fewer than 3 match your filters"
-        : "Within your distance: " + numbers.format(matches) + " match your filters"));
+        ? gettext("Within your distance: fewer than 3 match your filters")
+        : interpolate(ngettext("Within your distance: %(count)s matches your filters",
+          "Within your distance: %(count)s match your filters", matches),
+        { count: numbers.format(matches) }, true)));
     }
     if (hubs[city.key]) {
-      box.appendChild(line("A hub: no office nearby, a good place for a meetup"));
+      box.appendChild(line(gettext("A hub: no office nearby, a good place for a meetup")));
     }
     return box;
   }
@@ -129,7 +137,7 @@
     var isNear = Object.prototype.hasOwnProperty.call(nearCities, city.key);
     var classes = "bandmap-marker" + (isNear ? " is-near" : "") + (hubs[city.key] ? " is-hub" : "");
     var side = size(city.count);
-    var label = city.name + ": " + numbers.format(city.count) + " colleagues";
+    var label = city.name + ": " + colleagues(city.count);
     var marker = L.marker([city.lat, city.lon], {
       icon: L.divIcon({ html: badge(city.count), className: classes, iconSize: [side, side] }),
       title: label,
@@ -146,7 +154,7 @@
   // Offices: places, not people, so never clustered with the counts and always shown.
   var officeMarkers = {};
   (data.offices || []).forEach(function (office) {
-    var label = "Office: " + office.name + ", " + office.city;
+    var label = interpolate(gettext("Office: %(name)s, %(city)s"), { name: office.name, city: office.city }, true);
     var marker = L.marker([office.lat, office.lon], {
       icon: L.divIcon({ html: "", className: "bandmap-office", iconSize: [22, 22] }),
       title: label,
@@ -159,7 +167,7 @@
     box.appendChild(line(office.city + (office.country ? ", " + office.country : "")));
     var link = document.createElement("a");
     link.href = data.offices_url + "#office-" + office.id;
-    link.textContent = "About this office";
+    link.textContent = gettext("About this office");
     var p = document.createElement("p");
     p.appendChild(link);
     box.appendChild(p);
