@@ -154,8 +154,21 @@ def test_no_main_page_scrolls_sideways_on_a_phone(signed_in, role):
 def test_hr_navigation_fits_one_row_at_1366_and_its_admin_menu_works_from_the_keyboard(
     signed_in,
 ):
+    from kith.directory.models import ImportRun
+
+    # Something that needs HR now: a checked HR file waiting to be applied.
+    ImportRun.objects.create(
+        filename="people-march.csv", content=b"", status=ImportRun.Status.PREVIEWED
+    )
     b = signed_in("HR admin", viewport=LAPTOP)
     page = b.page
+    needs = page.get_by_role("region", name="Needs you now")
+    expect(
+        needs.get_by_role("heading", name="1 HR file is checked and waits to be applied")
+    ).to_be_visible()
+    expect(needs.get_by_role("link", name="Review and apply")).to_have_attribute(
+        "href", re.compile(r"/people/import/\d+/$")
+    )
     nav = page.get_by_role("navigation", name="Main")
     header_height = page.evaluate("document.querySelector('.site-header').offsetHeight")
     assert header_height <= 64, f"the HR header wraps to {header_height} px at 1366 px"
@@ -207,3 +220,20 @@ def test_an_employee_sees_no_admin_menu(signed_in):
     b.page.set_viewport_size(PHONE)
     b.goto("/")
     b.shot("employee home on a phone", full_page=False)
+
+
+def test_a_long_email_wraps_inside_its_card_on_a_phone(signed_in, demo):
+    from kith.directory.models import Person
+
+    long_one = Person.objects.filter(is_active=True).exclude(email=demo["HR admin"].email).first()
+    assert long_one is not None
+    long_one.email = "firstname.middlename.lastname.and-a-team-suffix@people-operations.example.com"
+    long_one.save(update_fields=["email"])
+    b = signed_in("HR admin")
+    for path in (f"/people/{long_one.pk}/", f"/people/?q={long_one.full_name.split()[0]}"):
+        b.goto(path)
+        scroll, screen = b.page.evaluate(
+            "[document.scrollingElement.scrollWidth, window.innerWidth]"
+        )
+        assert scroll <= screen, f"{path} is {scroll} px wide: {b.page.evaluate(STICKING_OUT)}"
+    b.shot("long email on a phone")
