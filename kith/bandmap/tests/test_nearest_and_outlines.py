@@ -266,5 +266,5 @@ def test_a_refusal_is_in_portuguese(db):
         is_active = False
 
     with translation.override("pt"), pytest.raises(ValidationError) as caught:
-        services.map_preference_set(person=Leaver(), hidden=True)  # type: ignore[arg-type]
+        services.map_preference_set(person=Leaver(), hidden=True)
     assert caught.value.messages == ["Só os colegas no ativo aparecem no mapa."]
