@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
 from kith.connect.selectors import RoundStats
 
 WIDTH, HEIGHT, PAD_BOTTOM, PAD_TOP = 360, 150, 22, 18
@@ -58,7 +61,7 @@ def bar_chart(
                 y=round(HEIGHT - PAD_BOTTOM - h, 1),
                 width=round(bar_width, 1),
                 height=round(h, 1),
-                label=f"{row.round.scheduled_for:%-d %b}",
+                label=date_format(row.round.scheduled_for, "j M"),
                 value_text="–" if v is None else fmt(v),
                 text_x=round(x + bar_width / 2, 1),
                 text_y=round(HEIGHT - PAD_BOTTOM - h - 4, 1),
@@ -76,38 +79,38 @@ def round_charts(rows: Sequence[RoundStats]) -> list[Chart]:
         return []
     return [
         bar_chart(
-            "Participation",
-            "People taking part in each round",
+            _("Participation"),
+            _("People taking part in each round"),
             rows,
             lambda r: float(r.participants),
             lambda v: f"{v:.0f}",
         ),
         bar_chart(
-            "Meet rate",
-            "Share of answers to “did you meet?” that said yes",
+            _("Meet rate"),
+            _("Share of answers to “did you meet?” that said yes"),
             rows,
             lambda r: r.meet_rate,
             _pct,
             ceiling=1.0,
         ),
         bar_chart(
-            "Cross-team share",
-            "Share of matches whose people are all in different teams",
+            _("Cross-team share"),
+            _("Share of matches whose people are all in different teams"),
             rows,
             lambda r: r.cross_team_share,
             _pct,
             ceiling=1.0,
         ),
         bar_chart(
-            "Repeats",
-            "Pairs who had met within the no-repeat window: always 0",
+            _("Repeats"),
+            _("Pairs who had met within the no-repeat window: always 0"),
             rows,
             lambda r: float(r.repeats),
             lambda v: f"{v:.0f}",
         ),
         bar_chart(
-            "New connections",
-            "Pairs who had never been matched before",
+            _("New connections"),
+            _("Pairs who had never been matched before"),
             rows,
             lambda r: float(r.new_connections),
             lambda v: f"{v:.0f}",

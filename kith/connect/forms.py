@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kith.connect.models import WEIGHT_FIELDS, Program
 from kith.core.weekdays import WEEKDAY_CHOICES as WEEKDAYS
@@ -20,8 +21,8 @@ class ProgramForm(forms.ModelForm):
     org_units = forms.ModelMultipleChoiceField(
         queryset=OrgUnit.objects.filter(depth__lte=1).order_by("path"),
         required=False,
-        label="Teams and departments",
-        help_text="Only when the audience is chosen teams and departments.",
+        label=_("Teams and departments"),
+        help_text=_("Only when the audience is chosen teams and departments."),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
 
@@ -50,14 +51,23 @@ class ProgramForm(forms.ModelForm):
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
-        help_texts = {"group_size": "2 for pairs; lunch groups take 3 or 4."}
+        help_texts = {"group_size": _("2 for pairs; lunch groups take 3 or 4.")}
         labels = {
-            "local_hour": "Intro hour (local)",
-            "meeting_minutes": "Meeting length (minutes)",
-            "repeat_window_weeks": "No repeat within (weeks)",
-            "follow_up_days": "Ask “did you meet?” after (days)",
-            "new_joiner_days": "New-joiner window (days)",
-            "is_active": "Active: rounds are drawn",
+            "name": _("Name"),
+            "description": _("Description"),
+            "kind": _("Kind"),
+            "audience": _("Audience"),
+            "join_mode": _("Joining"),
+            "cadence": _("Cadence"),
+            "weekday": _("Weekday"),
+            "group_size": _("Group size"),
+            "starts_on": _("Starts on"),
+            "local_hour": _("Intro hour (local)"),
+            "meeting_minutes": _("Meeting length (minutes)"),
+            "repeat_window_weeks": _("No repeat within (weeks)"),
+            "follow_up_days": _("Ask “did you meet?” after (days)"),
+            "new_joiner_days": _("New-joiner window (days)"),
+            "is_active": _("Active: rounds are drawn"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -71,11 +81,11 @@ class ProgramForm(forms.ModelForm):
         data = super().clean() or {}
         kind, size = data.get("kind"), data.get("group_size")
         if kind == Program.Kind.LUNCH and size is not None and size < 3:
-            self.add_error("group_size", "Lunch groups have 3 or 4 people.")
+            self.add_error("group_size", _("Lunch groups have 3 or 4 people."))
         if kind and kind != Program.Kind.LUNCH and size not in (None, 2):
-            self.add_error("group_size", "Only lunch groups are bigger than a pair.")
+            self.add_error("group_size", _("Only lunch groups are bigger than a pair."))
         if data.get("audience") == Program.Audience.ORG_UNITS and not data.get("org_units"):
-            self.add_error("org_units", "Choose at least one team or department.")
+            self.add_error("org_units", _("Choose at least one team or department."))
         return data
 
     def program_fields(self) -> dict[str, Any]:
@@ -84,39 +94,44 @@ class ProgramForm(forms.ModelForm):
 
 class PauseForm(forms.Form):
     until = forms.DateField(
-        label="Pause until",
+        label=_("Pause until"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="No intros up to and including this day.",
+        help_text=_("No intros up to and including this day."),
     )
 
     def clean_until(self) -> dt.date:
         until: dt.date = self.cleaned_data["until"]
         if until < timezone.localdate():
-            raise forms.ValidationError("Choose a date from today on.")
+            raise forms.ValidationError(_("Choose a date from today on."))
         return until
 
 
 class MentoringJoinForm(forms.Form):
     role = forms.ChoiceField(
-        choices=[("mentee", "Mentee: I would like a mentor"), ("mentor", "Mentor: I can help")],
+        label=_("I join as"),
+        choices=[
+            ("mentee", _("Mentee: I would like a mentor")),
+            ("mentor", _("Mentor: I can help")),
+        ],
         widget=forms.RadioSelect,
     )
     topics = forms.CharField(
         max_length=600,
-        help_text="Separated by commas: what you can help with, or what you want to learn.",
+        label=_("Topics"),
+        help_text=_("Separated by commas: what you can help with, or what you want to learn."),
     )
     capacity = forms.IntegerField(
-        min_value=1, max_value=5, required=False, initial=1, label="Mentees you can take"
+        min_value=1, max_value=5, required=False, initial=1, label=_("Mentees you can take")
     )
 
     def clean_topics(self) -> list[str]:
         topics = split_topics(self.cleaned_data["topics"])
         if not topics:
-            raise forms.ValidationError("Name at least one topic.")
+            raise forms.ValidationError(_("Name at least one topic."))
         return topics
 
 
 class DoNotPairForm(forms.Form):
     email = forms.EmailField(
-        label="Colleague's work email", help_text="Only you ever see this list."
+        label=_("Colleague's work email"), help_text=_("Only you ever see this list.")
     )

@@ -1,6 +1,7 @@
 """What Connect says to people: intros, follow-ups, confirmations. Plain, warm words.
 
-Every text is written for one reader, with times in that reader's own zone."""
+Every text is written for one reader, with times in that reader's own zone, in the language
+the active translation names: wrap a message to someone in `in_language_of(person)`."""
 
 from __future__ import annotations
 
@@ -12,11 +13,23 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from kith.connect.models import Program
 from kith.directory.models import Person
 from kith.notify.engine.calendar import invite_ics
 from kith.notify.services import Attachment
+
+
+def in_language_of(person: Person) -> translation.override:
+    """Texts, dates and numbers for `person` in their own language (kith.notify decides
+    which: their choice, else the one Kith last showed them, else the default)."""
+    from kith.notify import services as notify
+
+    helper = getattr(notify, "in_language_of", None)
+    return helper(person) if helper is not None else translation.override(None)
 
 
 def zone_of(person: Person) -> ZoneInfo:
@@ -27,14 +40,14 @@ def zone_of(person: Person) -> ZoneInfo:
 
 
 def first_name(person: Person) -> str:
-    return person.display_name.split()[0] if person.display_name else "there"
+    return person.display_name.split()[0] if person.display_name else _("there")
 
 
 def names(people: Sequence[Person]) -> str:
     shown = [p.display_name for p in people]
     if len(shown) <= 1:
         return "".join(shown)
-    return ", ".join(shown[:-1]) + " and " + shown[-1]
+    return _("%(some)s and %(last)s") % {"some": ", ".join(shown[:-1]), "last": shown[-1]}
 
 
 def describe(person: Person) -> str:
@@ -46,7 +59,7 @@ def local_slot(start: dt.datetime, minutes: int, reader: Person) -> str:
     zone = zone_of(reader)
     begin = start.astimezone(zone)
     end = (start + dt.timedelta(minutes=minutes)).astimezone(zone)
-    return f"{begin:%a %-d %b, %H:%M}–{end:%H:%M}"
+    return f"{date_format(begin, 'D j M, H:i')}–{date_format(end, 'H:i')}"
 
 
 def absolute(path: str) -> str:
@@ -63,13 +76,12 @@ def match_path(match_id: int) -> str:
 
 
 def intro_subject(program: Program, others: Sequence[Person]) -> str:
-    verb = {
-        Program.Kind.MENTORING: "your mentoring match",
-        Program.Kind.BUDDY: "your onboarding buddy",
-    }.get(program.kind, "meet")  # type: ignore[call-overload]
-    if verb == "meet":
-        return f"{program.name}: meet {names(others)}"
-    return f"{program.name}: {verb} is {names(others)}"
+    words = {"program": program.name, "names": names(others)}
+    if program.kind == Program.Kind.MENTORING:
+        return _("%(program)s: your mentoring match is %(names)s") % words
+    if program.kind == Program.Kind.BUDDY:
+        return _("%(program)s: your onboarding buddy is %(names)s") % words
+    return _("%(program)s: meet %(names)s") % words
 
 
 def intro_body(
@@ -83,25 +95,29 @@ def intro_body(
     match_id: int,
     lead: str = "",
 ) -> str:
-    lines = [f"Hi {first_name(reader)},", ""]
-    lines.append(lead or f"This round of {program.name} introduces you to:")
+    lines = [_("Hi %(name)s,") % {"name": first_name(reader)}, ""]
+    lines.append(
+        lead or _("This round of %(program)s introduces you to:") % {"program": program.name}
+    )
     lines += [f"  • {describe(p)}" for p in others]
-    lines += ["", f"Why you: {explanation}."]
+    lines += ["", _("Why you: %(why)s.") % {"why": explanation}]
     if meet_in_person_city:
         city = meet_in_person_city.split(",")[0]
-        lines.append(f"You are all in {city}: a coffee in person would be lovely.")
+        lines.append(
+            _("You are all in %(city)s: a coffee in person would be lovely.") % {"city": city}
+        )
     if times:
         zone = reader.timezone or str(settings.TIME_ZONE)
-        lines += ["", f"Times that suit everyone ({zone} time):"]
+        lines += ["", _("Times that suit everyone (%(zone)s time):") % {"zone": zone}]
         lines += [f"  • {local_slot(t, program.meeting_minutes, reader)}" for t in times]
-        lines.append("The calendar invite for the first one is attached.")
+        lines.append(_("The calendar invite for the first one is attached."))
     else:
-        lines += ["", "Your working hours barely overlap this week: agree a time by message."]
+        lines += ["", _("Your working hours barely overlap this week: agree a time by message.")]
     lines += [
         "",
-        f"Your match: {absolute(match_path(match_id))}",
-        "Not a good time for intros? Pause or leave the program: "
-        + absolute(reverse("connect:program", args=[program.pk])),
+        _("Your match: %(url)s") % {"url": absolute(match_path(match_id))},
+        _("Not a good time for intros? Pause or leave the program: %(url)s")
+        % {"url": absolute(reverse("connect:program", args=[program.pk]))},
     ]
     return "\n".join(lines)
 
@@ -121,7 +137,8 @@ def invite_for(
         start=start,
         duration=dt.timedelta(minutes=program.meeting_minutes),
         summary=f"{program.name}: {names(people)}",
-        description=f"Why you: {explanation}.\n{absolute(match_path(match_id))}",
+        description=_("Why you: %(why)s.") % {"why": explanation}
+        + f"\n{absolute(match_path(match_id))}",
         organizer_email=parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1],
         attendees=[(p.display_name, p.email) for p in people],
         location=location,
@@ -136,13 +153,16 @@ def follow_up_body(
 ) -> str:
     return "\n".join(
         [
-            f"Hi {first_name(reader)},",
+            _("Hi %(name)s,") % {"name": first_name(reader)},
             "",
-            f"Did you get to meet {names(others)}? One click tells us, and helps "
-            f"{program.name} suggest better matches:",
+            _(
+                "Did you get to meet %(names)s? One click tells us, and helps %(program)s "
+                "suggest better matches:"
+            )
+            % {"names": names(others), "program": program.name},
             absolute(match_path(match_id)),
             "",
-            "If the timing did not work, no worries: there is always a next round.",
+            _("If the timing did not work, no worries: there is always a next round."),
         ]
     )
 
@@ -150,12 +170,17 @@ def follow_up_body(
 def confirm_body(*, program: Program, reader: Person) -> str:
     return "\n".join(
         [
-            f"Hi {first_name(reader)},",
+            _("Hi %(name)s,") % {"name": first_name(reader)},
             "",
-            f"We have not heard back about your last three {program.name} intros, so we have "
-            "paused your intros rather than keep sending them.",
-            "Would you like to keep meeting colleagues? Say so on the program page, or pause "
-            "or leave there:",
+            _(
+                "We have not heard back about your last three %(program)s intros, so we have "
+                "paused your intros rather than keep sending them."
+            )
+            % {"program": program.name},
+            _(
+                "Would you like to keep meeting colleagues? Say so on the program page, or "
+                "pause or leave there:"
+            ),
             absolute(reverse("connect:program", args=[program.pk])),
         ]
     )
@@ -164,10 +189,11 @@ def confirm_body(*, program: Program, reader: Person) -> str:
 def unmatched_body(*, program: Program, reader: Person, detail: str) -> str:
     return "\n".join(
         [
-            f"Hi {first_name(reader)},",
+            _("Hi %(name)s,") % {"name": first_name(reader)},
             "",
-            f"This round of {program.name} could not find you a match: {detail}",
-            "You stay in the program and will be first in line next round.",
+            _("This round of %(program)s could not find you a match: %(detail)s")
+            % {"program": program.name, "detail": detail},
+            _("You stay in the program and will be first in line next round."),
             absolute(reverse("connect:program", args=[program.pk])),
         ]
     )

@@ -3,12 +3,17 @@ who takes part, the rounds that were drawn and the matches they made."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kith.directory.models import OrgUnit, Person
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 WEIGHT_FIELDS = (
     "weight_different_team",
@@ -21,7 +26,7 @@ WEIGHT_FIELDS = (
 )
 
 
-def _weight(default: float, label: str) -> models.FloatField:
+def _weight(default: float, label: StrOrPromise) -> models.FloatField:
     return models.FloatField(
         default=default,
         validators=[MinValueValidator(0.0), MaxValueValidator(5.0)],

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from kith.connect import hooks, inputs, messages
 from kith.connect.engine import schedule
@@ -147,7 +149,7 @@ def round_plan(program: Program, round_date: dt.date, *, seed: int | None = None
     if program.is_pairing:
         ignored = _ignored_last_rounds(program, people, round_date)
         to_confirm = [p for p in people if p.pk in ignored]
-        excluded += [(p, "asked whether they still want intros") for p in to_confirm]
+        excluded += [(p, _("asked whether they still want intros")) for p in to_confirm]
         people = [p for p in people if p.pk not in ignored]
     plan = RoundPlan(program, round_date, seed, people, excluded, [], [], to_confirm=to_confirm)
     resting: list[tuple[Person, str, str]] = []
@@ -204,15 +206,19 @@ def _resting_by_preference(
         if frequency is None or previous is None:
             continue
         if (round_date - previous).days < REST_DAYS[frequency]:
-            how = "once a month" if frequency == "monthly" else "once a quarter"
-            resting.append(
-                (
-                    person,
-                    RESTING,
-                    f"You asked to be introduced at most {how}, and your last introduction "
-                    f"was on {previous:%-d %B %Y}: this round skips you.",
+            words = {"day": date_format(previous, "j F Y")}
+            detail = (
+                _(
+                    "You asked to be introduced at most once a month, and your last "
+                    "introduction was on %(day)s: this round skips you."
+                )
+                if frequency == "monthly"
+                else _(
+                    "You asked to be introduced at most once a quarter, and your last "
+                    "introduction was on %(day)s: this round skips you."
                 )
             )
+            resting.append((person, RESTING, detail % words))
     return resting
 
 
@@ -305,7 +311,7 @@ def _plan_mentoring(plan: RoundPlan) -> None:
 def _neutral(reason: str, detail: str) -> str:
     """ "Ruled out" must not hint at whose do-not-pair list or reporting line did it."""
     if reason == "no_allowed_partner":
-        return "No mentor is available for your topics yet; you are on the waitlist."
+        return _("No mentor is available for your topics yet; you are on the waitlist.")
     return detail
 
 
@@ -434,8 +440,11 @@ class RoundPaused(Exception):
 
     def __init__(self, program: Program, round_date: dt.date, week: str) -> None:
         super().__init__(
-            f"{round_date:%a %-d %b %Y} is inside the wellness week {week}: the organisation "
-            f"has logged off, so no round of {program.name} is drawn then. Pick a date after it."
+            _(
+                "%(day)s is inside the wellness week %(week)s: the organisation has logged "
+                "off, so no round of %(program)s is drawn then. Pick a date after it."
+            )
+            % {"day": date_format(round_date, "D j M Y"), "week": week, "program": program.name}
         )
         self.round_date = round_date
         self.week = week
@@ -445,7 +454,7 @@ def refuse_if_paused(program: Program, round_date: dt.date) -> None:
     """Raise RoundPaused when a wellness week covers `round_date` (manual draws: the
     command, HR's Draw; the scheduler never picks such a date, see next_round_date)."""
     if boundaries.organisation_paused_on(round_date):
-        week = boundaries.pause_name_on(round_date) or "planned by HR"
+        week = boundaries.pause_name_on(round_date) or _("planned by HR")
         raise RoundPaused(program, round_date, week)
 
 
@@ -577,22 +586,21 @@ def _send_intros(
     for reader in planned.people:
         others = [p for p in planned.people if p.pk != reader.pk]
         attachments = []
-        if times:
-            attachments.append(
-                messages.invite_for(
-                    program=program,
-                    reader=reader,
-                    people=planned.people,
-                    start=times[0],
-                    match_id=match.pk,
-                    explanation=planned.explanation,
-                    location=planned.meet_in_person_city,
+        with messages.in_language_of(reader):
+            if times:
+                attachments.append(
+                    messages.invite_for(
+                        program=program,
+                        reader=reader,
+                        people=planned.people,
+                        start=times[0],
+                        match_id=match.pk,
+                        explanation=planned.explanation,
+                        location=planned.meet_in_person_city,
+                    )
                 )
-            )
-        notification_send(
-            person=reader,
-            subject=messages.intro_subject(program, others),
-            body=messages.intro_body(
+            subject = messages.intro_subject(program, others)
+            body = messages.intro_body(
                 program=program,
                 reader=reader,
                 others=others,
@@ -601,7 +609,11 @@ def _send_intros(
                 times=times,
                 match_id=match.pk,
                 lead=_lead(program, planned, reader),
-            ),
+            )
+        notification_send(
+            person=reader,
+            subject=subject,
+            body=body,
             url=messages.match_path(match.pk),
             kind="connect.intro",
             due=intro_due(program, plan.round_date, reader),
@@ -613,12 +625,13 @@ def _send_intros(
 
 def _lead(program: Program, planned: PlannedMatch, reader: Person) -> str:
     role = planned.roles.get(reader.pk, "")
-    return {
-        MatchMember.Role.MENTOR: "A mentee would like to learn from you. Please confirm:",
-        MatchMember.Role.MENTEE: "We found you a mentor. Please confirm:",
-        MatchMember.Role.JOINER: "Welcome! Your onboarding buddy will help you find your feet:",
-        MatchMember.Role.BUDDY: "A new colleague is joining: would you be their buddy?",
-    }.get(role, "")  # type: ignore[call-overload]
+    leads = {
+        MatchMember.Role.MENTOR: _("A mentee would like to learn from you. Please confirm:"),
+        MatchMember.Role.MENTEE: _("We found you a mentor. Please confirm:"),
+        MatchMember.Role.JOINER: _("Welcome! Your onboarding buddy will help you find your feet:"),
+        MatchMember.Role.BUDDY: _("A new colleague is joining: would you be their buddy?"),
+    }
+    return leads.get(role, "")  # type: ignore[call-overload]
 
 
 def _tell_unmatched(plan: RoundPlan, drawn: Round, now: dt.datetime) -> None:
@@ -634,10 +647,13 @@ def _tell_unmatched(plan: RoundPlan, drawn: Round, now: dt.datetime) -> None:
     for person, code, detail in plan.unmatched:
         if person.pk in already_told or code == RESTING:  # their own choice: no message
             continue
+        with messages.in_language_of(person):
+            subject = _("%(program)s: no match this round") % {"program": plan.program.name}
+            body = messages.unmatched_body(program=plan.program, reader=person, detail=detail)
         notification_send(
             person=person,
-            subject=f"{plan.program.name}: no match this round",
-            body=messages.unmatched_body(program=plan.program, reader=person, detail=detail),
+            subject=subject,
+            body=body,
             url=f"/connect/programs/{plan.program.pk}/",
             kind="connect.unmatched",
             due=intro_due(plan.program, plan.round_date, person),
@@ -650,10 +666,15 @@ def _ask_to_confirm(plan: RoundPlan, now: dt.datetime) -> None:
         Participation.objects.update_or_create(
             program=plan.program, person=person, defaults={"needs_confirmation": True}
         )
+        with messages.in_language_of(person):
+            subject = _("%(program)s: still up for meeting colleagues?") % {
+                "program": plan.program.name
+            }
+            body = messages.confirm_body(program=plan.program, reader=person)
         notification_send(
             person=person,
-            subject=f"{plan.program.name}: still up for meeting colleagues?",
-            body=messages.confirm_body(program=plan.program, reader=person),
+            subject=subject,
+            body=body,
             url=f"/connect/programs/{plan.program.pk}/",
             kind="connect.confirm",
             due=intro_due(plan.program, plan.round_date, person),
@@ -748,10 +769,10 @@ def follow_ups_send_due(*, now: dt.datetime | None = None) -> int:
         reask_at=None,
     )
     for member in reminders:
-        sent += _ask(member, "reminded_at", now, again="Reminder: ", kind="connect.reminder")
+        sent += _ask(member, "reminded_at", now, again="reminder", kind="connect.reminder")
     reasks = unanswered.filter(reask_at__lte=now, reasked_at__isnull=True)
     for member in reasks:
-        sent += _ask(member, "reasked_at", now, again="Once more: ", kind="connect.reask")
+        sent += _ask(member, "reasked_at", now, again="once_more", kind="connect.reask")
     return sent
 
 
@@ -771,12 +792,19 @@ def _ask(
         return 0
     program = member.match.program
     others = [m.person for m in member.match.members.all() if m.pk != member.pk]
+    with messages.in_language_of(member.person):
+        words = {"names": messages.names(others)}
+        subject = {
+            "reminder": _("Reminder: Did you meet %(names)s?"),
+            "once_more": _("Once more: Did you meet %(names)s?"),
+        }.get(again, _("Did you meet %(names)s?")) % words
+        body = messages.follow_up_body(
+            program=program, reader=member.person, others=others, match_id=member.match_id
+        )
     notification_send(
         person=member.person,
-        subject=f"{again}Did you meet {messages.names(others)}?",
-        body=messages.follow_up_body(
-            program=program, reader=member.person, others=others, match_id=member.match_id
-        ),
+        subject=subject,
+        body=body,
         url=messages.match_path(member.match_id),
         kind=kind,
         group=messages.group_key(member.match_id),

@@ -10,6 +10,8 @@ from operator import or_
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from kith.connect.engine.cadence import round_date_on_or_after
 from kith.connect.models import (
@@ -66,9 +68,10 @@ def eligible_for_round(program: Program, round_date: dt.date) -> Eligibility:
         if row.status == Participation.Status.LEFT:
             continue
         if row.paused_until and row.paused_until >= round_date:
-            result.excluded.append((person, f"paused until {row.paused_until:%-d %B %Y}"))
+            day = date_format(row.paused_until, "j F Y")
+            result.excluded.append((person, _("paused until %(day)s") % {"day": day}))
         elif row.needs_confirmation:
-            result.excluded.append((person, "asked whether they still want intros"))
+            result.excluded.append((person, _("asked whether they still want intros")))
         else:
             result.people.append(person)
     return result
@@ -130,14 +133,15 @@ class MyStanding:
     @property
     def label(self) -> str:
         if not self.in_audience:
-            return "Not open to you"
+            return _("Not open to you")
         if not self.taking_part:
-            return "Not taking part"
+            return _("Not taking part")
         if self.needs_confirmation:
-            return "Waiting for your answer"
+            return _("Waiting for your answer")
         if self.is_paused:
-            return f"Paused until {self.paused_until:%-d %b}"
-        return "Taking part"
+            assert self.paused_until is not None
+            return _("Paused until %(day)s") % {"day": date_format(self.paused_until, "j M")}
+        return _("Taking part")
 
 
 def standing_of(program: Program, person: Person | None) -> MyStanding:
@@ -281,7 +285,7 @@ def program_stats_for_viewer(
     viewer: Viewer, program: Program, *, limit: int = 26
 ) -> list[RoundStats]:
     """Per-round statistics, oldest first: aggregates only, never who met whom."""
-    require(can_manage_programs(viewer), "Only HR admins can see a program's statistics.")
+    require(can_manage_programs(viewer), _("Only HR admins can see a program's statistics."))
     rounds = list(
         program.rounds.annotate(
             answered=Count("matches__members", filter=~Q(matches__members__met="")),

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.accounts.models import User
 from kith.connect.models import DoNotPair, Match, MatchMember, Participation, Program
@@ -33,17 +34,23 @@ def program_save(
         for locked in ("kind", "group_size"):
             if locked in fields and fields[locked] != getattr(program, locked):
                 raise ValidationError(
-                    {locked: "This program already has rounds: create a new program instead."}
+                    {
+                        locked: _(
+                            "%(field)s: this program already has rounds, so it stays as it is; "
+                            "create a new program instead."
+                        )
+                        % {"field": locked}
+                    }
                 )
     program = program or Program(created_by=actor)
     for name, value in fields.items():
         setattr(program, name, _no_nul(value))
     if program.kind == Program.Kind.LUNCH and program.group_size < 3:
-        raise ValidationError({"group_size": "Lunch groups have 3 or 4 people."})
+        raise ValidationError({"group_size": _("Lunch groups have 3 or 4 people.")})
     if program.kind != Program.Kind.LUNCH and program.group_size != 2:
-        raise ValidationError({"group_size": "Only lunch groups are bigger than a pair."})
+        raise ValidationError({"group_size": _("Only lunch groups are bigger than a pair.")})
     if program.audience == Program.Audience.ORG_UNITS and not org_units:
-        raise ValidationError({"org_units": "Choose at least one team or department."})
+        raise ValidationError({"org_units": _("Choose at least one team or department.")})
     program.full_clean()
     program.save()
     program.org_units.set(org_units if program.audience == Program.Audience.ORG_UNITS else [])
@@ -63,9 +70,9 @@ def _no_nul(value: Any) -> Any:
 
 def _require_audience(program: Program, person: Person) -> None:
     if not program.is_active:
-        raise ValidationError("This program has ended.")
+        raise ValidationError(_("This program has ended."))
     if not is_in_audience(program, person):
-        raise ValidationError("This program is not open to you.")
+        raise ValidationError(_("This program is not open to you."))
 
 
 @transaction.atomic
@@ -83,14 +90,14 @@ def participation_join(
     clean_topics = _clean_topics(topics or [])
     if program.kind == Program.Kind.MENTORING:
         if role not in ("mentor", "mentee"):
-            raise ValidationError({"role": "Choose whether you join as a mentor or a mentee."})
+            raise ValidationError({"role": _("Choose whether you join as a mentor or a mentee.")})
         if not clean_topics:
-            raise ValidationError({"topics": "Name at least one topic."})
+            raise ValidationError({"topics": _("Name at least one topic.")})
         if role == "mentor" and not 1 <= capacity <= 5:
-            raise ValidationError({"capacity": "A mentor takes between 1 and 5 mentees."})
+            raise ValidationError({"capacity": _("A mentor takes between 1 and 5 mentees.")})
     else:
         role, capacity, clean_topics = "", 0, []
-    row, _ = Participation.objects.update_or_create(
+    row, _created = Participation.objects.update_or_create(
         program=program,
         person=person,
         defaults={
@@ -113,13 +120,13 @@ def _clean_topics(topics: list[str]) -> list[str]:
         if name and name.casefold() not in seen:
             seen[name.casefold()] = name
     if len(seen) > MAX_TOPICS:
-        raise ValidationError({"topics": f"At most {MAX_TOPICS} topics, please."})
+        raise ValidationError({"topics": _("At most %(n)d topics, please.") % {"n": MAX_TOPICS}})
     return list(seen.values())
 
 
 @transaction.atomic
 def participation_leave(*, program: Program, person: Person) -> Participation:
-    row, _ = Participation.objects.update_or_create(
+    row, _created = Participation.objects.update_or_create(
         program=program,
         person=person,
         defaults={"status": Participation.Status.LEFT, "paused_until": None},
@@ -135,10 +142,12 @@ def participation_pause(
     today = today or timezone.localdate()
     _require_audience(program, person)
     if until < today:
-        raise ValidationError({"until": "Choose a date from today on."})
+        raise ValidationError({"until": _("Choose a date from today on.")})
     if until > today + dt.timedelta(days=MAX_PAUSE_DAYS):
-        raise ValidationError({"until": "Pause for at most a year; you can leave instead."})
-    row, _ = Participation.objects.update_or_create(
+        raise ValidationError(
+            {"until": _("Pause for at most a year (366 days); you can leave instead.")}
+        )
+    row, _created = Participation.objects.update_or_create(
         program=program,
         person=person,
         defaults={"status": Participation.Status.ACTIVE, "paused_until": until},
@@ -150,7 +159,7 @@ def participation_pause(
 def participation_resume(*, program: Program, person: Person) -> Participation:
     """End a pause and answer "yes" to "still up for meeting colleagues?"."""
     _require_audience(program, person)
-    row, _ = Participation.objects.update_or_create(
+    row, _created = Participation.objects.update_or_create(
         program=program,
         person=person,
         defaults={
@@ -165,8 +174,8 @@ def participation_resume(*, program: Program, person: Person) -> Participation:
 
 def do_not_pair_add(*, person: Person, other: Person) -> DoNotPair:
     if other.pk == person.pk:
-        raise ValidationError({"other": "That is you."})
-    row, _ = DoNotPair.objects.get_or_create(person=person, other=other)
+        raise ValidationError({"other": _("That is you.")})
+    row, _created = DoNotPair.objects.get_or_create(person=person, other=other)
     return row
 
 
@@ -178,7 +187,7 @@ def do_not_pair_remove(*, person: Person, other_id: int) -> None:
 def match_answer_follow_up(*, member: MatchMember, met: bool) -> MatchMember:
     """ "Did you meet?" Answering also counts as being active in the program."""
     if member.match.kind != Match.Kind.INTRO and member.match.kind != Match.Kind.BUDDY:
-        raise ValidationError("This match has no follow-up question.")
+        raise ValidationError(_("This match has no follow-up question."))
     member.met = MatchMember.Met.YES if met else MatchMember.Met.NO
     member.answered_at = timezone.now()
     member.save(update_fields=["met", "answered_at"])
@@ -192,7 +201,7 @@ def match_answer_not_yet(*, member: MatchMember, now: dt.datetime | None = None)
     """ "Not yet": no answer recorded, and "did you meet?" comes once more a week later (only
     once: a second "not yet" just leaves it open)."""
     if member.match.kind != Match.Kind.INTRO and member.match.kind != Match.Kind.BUDDY:
-        raise ValidationError("This match has no follow-up question.")
+        raise ValidationError(_("This match has no follow-up question."))
     if member.reasked_at is None and not member.met:
         member.reask_at = (now or timezone.now()) + REASK_AFTER
         member.save(update_fields=["reask_at"])
@@ -204,9 +213,9 @@ def match_confirm(*, member: MatchMember, accept: bool) -> MatchMember:
     """Mentoring and buddies: each side confirms. A decline ends the match for both; the pair
     is never proposed again and the mentee or joiner goes back into the next round."""
     if member.match.kind == Match.Kind.INTRO:
-        raise ValidationError("Intros need no confirmation.")
+        raise ValidationError(_("Intros need no confirmation."))
     if member.declined_at or member.confirmed_at:
-        raise ValidationError("You have already answered.")
+        raise ValidationError(_("You have already answered."))
     now = timezone.now()
     if accept:
         member.confirmed_at = now
@@ -220,21 +229,26 @@ def match_confirm(*, member: MatchMember, accept: bool) -> MatchMember:
 
 def _tell_the_others(member: MatchMember, *, accepted: bool) -> None:
     """The other side hears the answer: they are waiting on it."""
-    from kith.connect.messages import first_name, match_path
+    from kith.connect.messages import first_name, in_language_of, match_path
     from kith.notify.services import notification_send
 
     program = member.match.program
     name = member.person.display_name
     for other in MatchMember.objects.filter(match=member.match).exclude(pk=member.pk):
-        if accepted:
-            subject = f"{program.name}: {name} said yes"
-            body = f"Hi {first_name(other.person)},\n\n{name} is in. Time to say hello!"
-        else:
-            subject = f"{program.name}: {name} cannot take this on now"
-            body = (
-                f"Hi {first_name(other.person)},\n\n{name} cannot take this on right now. "
-                "No hard feelings: the next round finds you someone else."
-            )
+        words = {"program": program.name, "name": name, "reader": first_name(other.person)}
+        with in_language_of(other.person):
+            if accepted:
+                subject = _("%(program)s: %(name)s said yes") % words
+                body = _("Hi %(reader)s,\n\n%(name)s is in. Time to say hello!") % words
+            else:
+                subject = _("%(program)s: %(name)s cannot take this on now") % words
+                body = (
+                    _(
+                        "Hi %(reader)s,\n\n%(name)s cannot take this on right now. "
+                        "No hard feelings: the next round finds you someone else."
+                    )
+                    % words
+                )
         notification_send(
             person=other.person,
             subject=subject,

@@ -46,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def _card(request: HttpRequest, program_id: int) -> selectors.ProgramCard:
     card = selectors.program_for_viewer(_viewer(request), program_id)
     if card is None:
-        raise Http404("No such program")
+        raise Http404(_("No such program"))
     return card
 
 
@@ -76,27 +76,37 @@ def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
 
 @require_POST
 def program_action(request: HttpRequest, program_id: int, action: str) -> HttpResponse:
-    person = _me(request, "Only colleagues in the directory can take part.")
+    person = _me(request, _("Only colleagues in the directory can take part."))
     program = _card(request, program_id).program
     try:
         if action == "join":
             _join(request, program, person)
-            flash.success(request, f"You are in {program.name}. Your first intro comes soon.")
+            flash.success(
+                request,
+                _("You are in %(name)s. Your first intro comes soon.") % {"name": program.name},
+            )
         elif action == "leave":
             services.participation_leave(program=program, person=person)
-            flash.success(request, f"You have left {program.name}. No more intros from it.")
+            flash.success(
+                request,
+                _("You have left %(name)s. No more intros from it.") % {"name": program.name},
+            )
         elif action == "pause":
             form = PauseForm(request.POST)
             if not form.is_valid():
                 raise ValidationError([str(e) for e in form.errors["until"]])
             until = form.cleaned_data["until"]
             services.participation_pause(program=program, person=person, until=until)
-            flash.success(request, f"Paused until {until:%-d %B %Y}. Enjoy the breather.")
+            flash.success(
+                request,
+                _("Paused until %(day)s. Enjoy the breather.")
+                % {"day": date_format(until, "j F Y")},
+            )
         elif action == "resume":
             services.participation_resume(program=program, person=person)
-            flash.success(request, "Welcome back: you will be in the next round.")
+            flash.success(request, _("Welcome back: you will be in the next round."))
         else:
-            raise Http404("No such action")
+            raise Http404(_("No such action"))
     except ValidationError as exc:
         flash.error(request, _error_text(exc))
     return redirect("connect:program", program.pk)
@@ -124,7 +134,7 @@ def _join(request: HttpRequest, program: Program, person: Person) -> None:
 def match_detail(request: HttpRequest, match_id: int) -> HttpResponse:
     view = selectors.match_for_viewer(_viewer(request), match_id)
     if view is None:
-        raise Http404("No such match")
+        raise Http404(_("No such match"))
     times = [
         messages.local_slot(t, view.match.program.meeting_minutes, view.me.person)
         for t in view.suggested_times
@@ -136,22 +146,22 @@ def match_detail(request: HttpRequest, match_id: int) -> HttpResponse:
 def match_answer(request: HttpRequest, match_id: int) -> HttpResponse:
     view = selectors.match_for_viewer(_viewer(request), match_id)
     if view is None:
-        raise Http404("No such match")
+        raise Http404(_("No such match"))
     answer = request.POST.get("answer", "")
     try:
         if answer in ("met", "not_met"):
             services.match_answer_follow_up(member=view.me, met=answer == "met")
-            flash.success(request, "Thank you! That helps the next round.")
+            flash.success(request, _("Thank you! That helps the next round."))
         elif answer in ("accept", "decline"):
             services.match_confirm(member=view.me, accept=answer == "accept")
             flash.success(
                 request,
-                "Thanks, we have let them know."
+                _("Thanks, we have let them know.")
                 if answer == "accept"
-                else "Understood: we will find another match.",
+                else _("Understood: we will find another match."),
             )
         else:
-            flash.error(request, "Choose one of the answers.")
+            flash.error(request, _("answer: choose one of the answers."))
     except ValidationError as exc:
         flash.error(request, _error_text(exc))
     return redirect("connect:match", match_id)
@@ -160,7 +170,7 @@ def match_answer(request: HttpRequest, match_id: int) -> HttpResponse:
 def match_invite(request: HttpRequest, match_id: int, index: int) -> HttpResponse:
     view = selectors.match_for_viewer(_viewer(request), match_id)
     if view is None or not 0 <= index < len(view.suggested_times):
-        raise Http404("No such invite")
+        raise Http404(_("No such invite"))
     attachment = messages.invite_for(
         program=view.match.program,
         reader=view.me.person,
@@ -180,27 +190,30 @@ def match_invite(request: HttpRequest, match_id: int, index: int) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def do_not_pair(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    me = _me(request, "Only colleagues in the directory have a do-not-pair list.")
+    me = _me(request, _("Only colleagues in the directory have a do-not-pair list."))
     form = DoNotPairForm(request.POST or None)
     if request.method == "POST" and "remove" in request.POST:
         raw = request.POST.get("remove", "")
         if re.fullmatch(r"[0-9]{1,18}", raw):
             services.do_not_pair_remove(person=me, other_id=int(raw))
-            flash.success(request, "Removed from your list.")
+            flash.success(request, _("Removed from your list."))
         return redirect("connect:do_not_pair")
     if request.method == "POST" and form.is_valid():
         other = Person.objects.filter(
             email__iexact=form.cleaned_data["email"], is_active=True
         ).first()
         if other is None:
-            form.add_error("email", "Nobody in the directory has that work email.")
+            form.add_error("email", _("Nobody in the directory has that work email."))
         else:
             try:
                 services.do_not_pair_add(person=me, other=other)
             except ValidationError as exc:
                 form.add_error("email", _error_text(exc))
             else:
-                flash.success(request, f"Kith will never match you with {other.display_name}.")
+                flash.success(
+                    request,
+                    _("Kith will never match you with %(name)s.") % {"name": other.display_name},
+                )
                 return redirect("connect:do_not_pair")
     context = {"form": form, "people": selectors.do_not_pair_for_viewer(viewer), "nav": "connect"}
     return render(request, "connect/do_not_pair.html", context)
@@ -211,13 +224,13 @@ def do_not_pair(request: HttpRequest) -> HttpResponse:
 
 def _require_manager(request: HttpRequest) -> Viewer:
     viewer = _viewer(request)
-    require(can_manage_programs(viewer), "Only HR admins manage matching programs.")
+    require(can_manage_programs(viewer), _("Only HR admins manage matching programs."))
     return viewer
 
 
 def _program_or_404(program_id: int) -> Program:
     if not 0 < program_id <= selectors.MAX_ID:
-        raise Http404("No such program")
+        raise Http404(_("No such program"))
     return get_object_or_404(Program, pk=program_id)
 
 
@@ -245,7 +258,7 @@ def program_edit(request: HttpRequest, program_id: int | None = None) -> HttpRes
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            flash.success(request, f"{saved.name} is saved.")
+            flash.success(request, _("%(name)s is saved.") % {"name": saved.name})
             return redirect("connect:preview", saved.pk)
     return render(
         request, "connect/program_edit.html", {"form": form, "program": program, "nav": "connect"}

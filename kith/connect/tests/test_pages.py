@@ -317,3 +317,22 @@ def test_rule_messages_name_the_field_never_the_database(hr_client, program, emp
     assert "scheduled_for: this program already has a round on that date" in " ".join(
         caught.value.messages
     )
+
+
+def test_connect_speaks_portuguese(employee_client, hr_client, joined):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    page = employee_client.get("/connect/", HTTP_ACCEPT_LANGUAGE="pt").content.decode()
+    assert "Os meus pares" in page and "A minha lista de «não emparelhar»" in page
+    date = rounds_date(joined).isoformat()
+    confirm = hr_client.get(
+        f"/connect/manage/{joined.pk}/draw/?date={date}", HTTP_ACCEPT_LANGUAGE="pt"
+    ).content.decode()
+    assert "6 pessoas são emparelhadas em 3 pares" in confirm
+    assert "Não é possível anular" in confirm
+    with translation.override("pt"), pytest.raises(ValidationError) as caught:
+        services.participation_pause(
+            program=joined, person=joined.participations.first().person, until=dt.date(2001, 1, 1)
+        )
+    assert caught.value.messages == ["Escolha uma data a partir de hoje."]
