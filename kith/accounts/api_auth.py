@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
@@ -65,5 +66,5 @@ class SessionAuth(NinjaSessionAuth):
         if not (user.is_authenticated and user.is_active):
             return None
         if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
-            raise HttpError(403, "CSRF check failed: send the X-CSRFToken header.")
+            raise HttpError(403, _("CSRF check failed: send the X-CSRFToken header."))
         return _attach(request, user)

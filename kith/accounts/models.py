@@ -26,6 +26,10 @@ class User(AbstractUser):
 
     username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
+    # The language the person chose on My account ("" = follow the browser), and the one Kith
+    # last showed them, so emails and chat messages reach them in the language they read Kith in.
+    language = models.CharField(max_length=10, blank=True, default="")
+    last_language = models.CharField(max_length=10, blank=True, default="")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

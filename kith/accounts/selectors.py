@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 
 from kith.accounts.models import ApiToken, User
 from kith.core.permissions import Viewer
@@ -18,6 +22,8 @@ def account_data_for_viewer(viewer: Viewer) -> dict[str, Any]:
     user = viewer.user
     return {
         "email": getattr(user, "email", ""),
+        "language": getattr(user, "language", ""),
+        "last_language": getattr(user, "last_language", ""),
         "date_joined": getattr(user, "date_joined", None),
         "last_login": getattr(user, "last_login", None),
         "roles": viewer.role_names,
@@ -93,3 +99,30 @@ def _sign_in_records(user: Any) -> dict[str, Any]:
             )
         ),
     }
+
+
+def language_of_user(user: Any) -> str:
+    """The language Kith speaks to this login: chosen, else last seen, else the default."""
+    known = dict(settings.LANGUAGES)
+    for language in (getattr(user, "language", ""), getattr(user, "last_language", "")):
+        if language in known:
+            return str(language)
+    return str(settings.LANGUAGE_CODE)
+
+
+def languages_for_emails(emails: Iterable[str]) -> dict[str, str]:
+    """The language of the login behind each address (lower-cased keys); an address without
+    a login gets the default. One query for any number of addresses."""
+    wanted = {email.lower() for email in emails if email}
+    found: dict[str, str] = {}
+    if wanted:
+        rows = (
+            User.objects.annotate(address=Lower("email"))
+            .filter(address__in=wanted)
+            .values_list("address", "language", "last_language")
+        )
+        for address, language, last_language in rows:
+            found[address] = language_of_user(
+                SimpleNamespace(language=language, last_language=last_language)
+            )
+    return {email: found.get(email, str(settings.LANGUAGE_CODE)) for email in wanted}

@@ -9,9 +9,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.accounts.models import ApiToken, User, hash_token
 from kith.directory.models import Person
@@ -118,3 +120,30 @@ def api_token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def user_language_set(*, user: User, language: str) -> str:
+    """The language Kith speaks to this person: a code from settings.LANGUAGES, or "" to
+    follow their browser. Their own preference: no audit row (docs/privacy.md)."""
+    language = language.strip()
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            {
+                "language": _("language: choose one of %(choices)s, or your browser's.")
+                % {"choices": ", ".join(str(name) for _code, name in settings.LANGUAGES)}
+            }
+        )
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return language
+
+
+def user_language_seen(*, user: User, language: str) -> None:
+    """Remember the language Kith last showed this person (their browser's, when they chose
+    none), for the emails and chat messages it writes them later. Written only on a change."""
+    # Never seen counts as the default language: no write for most requests.
+    if language in dict(settings.LANGUAGES) and language != (
+        user.last_language or settings.LANGUAGE_CODE
+    ):
+        User.objects.filter(pk=user.pk).update(last_language=language)
+        user.last_language = language

@@ -136,7 +136,16 @@ def register_action(action_id: str, handler: ActionHandler) -> None:
 
 
 def handle_action(person: Person, action_id: str, value: str) -> str:
-    handler = _actions.get(action_id)
-    if handler is None:
-        raise ActionRefused("This button is no longer in use.")
-    return handler(person, value)
+    """The answer (or the refusal's reason) is in the person's language, like the message
+    they answered."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from kith.accounts.selectors import languages_for_emails
+
+    email = (person.email or "").lower()
+    with translation.override(languages_for_emails([email]).get(email)):
+        handler = _actions.get(action_id)
+        if handler is None:
+            raise ActionRefused(gettext("This button is no longer in use."))
+        return handler(person, value)

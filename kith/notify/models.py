@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
@@ -12,11 +13,11 @@ class Notification(models.Model):
     """
 
     class EmailState(models.TextChoices):
-        NONE = "none", "In-app only"
-        PENDING = "pending", "Waiting"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        NONE = "none", _("In-app only")
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
     person = models.ForeignKey(
         "directory.Person", on_delete=models.CASCADE, related_name="notifications"

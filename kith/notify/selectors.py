@@ -18,6 +18,19 @@ def delivered_notifications(
     ).order_by("-deliver_at", "-id")
 
 
+def held_notifications(
+    *, person: Person, now: dt.datetime | None = None, limit: int = 50
+) -> QuerySet[Notification]:
+    """What is already due but held for the person's working hours or quiet hours, soonest
+    first: the inbox shows them as on their way, with their time, so it never looks empty
+    right after a page said "it is in your inbox". A message the sender scheduled for later
+    (a reminder) is not due yet and is not among them."""
+    now = now or timezone.now()
+    return Notification.objects.filter(person=person, deliver_at__gt=now, due_at__lte=now).order_by(
+        "deliver_at", "id"
+    )[:limit]
+
+
 def unread_count_for_person(*, person: Person, now: dt.datetime | None = None) -> int:
     return delivered_notifications(person=person, now=now).filter(read_at__isnull=True).count()
 

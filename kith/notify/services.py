@@ -33,8 +33,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 
+from kith.accounts.selectors import languages_for_emails
 from kith.core import boundaries
 from kith.directory.models import ContactPreference, OrgUnit, Person
 from kith.notify import channels
@@ -95,11 +98,31 @@ def working_hours_of(person: Person) -> WorkingHours:
     )
 
 
+def language_of(person: Person) -> str:
+    """The language Kith writes to this person in: the one they chose, else the one Kith last
+    showed them (their browser's), else the default (kith.accounts)."""
+    return language_of_people([person])[person.pk]
+
+
+def language_of_people(people: Sequence[Person]) -> dict[int, str]:
+    """Each person's language (see language_of), in one query."""
+    by_email = languages_for_emails(p.email for p in people)
+    default = str(settings.LANGUAGE_CODE)
+    return {p.pk: by_email.get((p.email or "").lower(), default) for p in people}
+
+
+def in_language_of(person: Person) -> translation.override:
+    """`with in_language_of(person): ...` renders texts, dates and numbers for this person:
+    wrap the subject and body of a message to them (or pass them as lazy texts, see
+    notification_send), not the sender's language."""
+    return translation.override(language_of(person))
+
+
 def notification_send(
     *,
     person: Person,
-    subject: str,
-    body: str = "",
+    subject: str | Promise,
+    body: str | Promise = "",
     url: str = "",
     kind: str = "general",
     email: bool = True,
@@ -110,13 +133,18 @@ def notification_send(
 ) -> Notification:
     """Queue a message for one person; it is delivered at `due` or their next working hour.
 
-    `url` is a path inside Kith ("/people/7/") or an http(s) address. A `due` in the past means
+    `subject` and `body` may be lazy texts (gettext_lazy, format_lazy): they are then written
+    in the person's language, whoever sends them. `url` is a path inside Kith ("/people/7/")
+    or an http(s) address. A `due` in the past means
     "as soon as possible", which still waits for working hours. `email=False` keeps it in
     Kith (no email, no chat). `group` ("connect.match:12") joins the chat messages of one
     group's members into one conversation (see kith.notify.channels).
     """
     now = now or timezone.now()
     _validate_url(url)
+    if isinstance(subject, Promise) or isinstance(body, Promise):
+        with in_language_of(person):
+            subject, body = str(subject), str(body)
     if due is not None and timezone.is_naive(due):
         raise ValueError("notification due time must be an aware datetime")
     wanted = max(due or now, now)
@@ -129,8 +157,8 @@ def notification_send(
             person=person,
             kind=kind,
             due_at=wanted,
-            subject=_one_line(subject)[:200],
-            body=body,
+            subject=_one_line(str(subject))[:200],
+            body=str(body),
             url=url,
             deliver_at=deliver_at,
             email_state=EmailState.PENDING if wants_email else EmailState.NONE,
@@ -493,6 +521,23 @@ def _send_chat(
 ) -> bool | int:
     people = [item.person for item, _ in sendable]
     member_ids = sorted(p.pk for p in people)
+    # Written in the recipient's language; a group's one message in the language its members
+    # share, else the organisation's default.
+    languages = set(language_of_people(people).values())
+    language = languages.pop() if len(languages) == 1 else str(settings.LANGUAGE_CODE)
+    with translation.override(language):
+        return _send_chat_now(provider, group_key, kind, sendable, now, people, member_ids)
+
+
+def _send_chat_now(
+    provider: channels.ChatProvider,
+    group_key: str,
+    kind: str,
+    sendable: list[tuple[Notification, str]],
+    now: dt.datetime,
+    people: list[Person],
+    member_ids: list[int],
+) -> bool | int:
     try:
         message = channels.render_group(group_key, kind, people) if group_key else None
         if message is None and len(sendable) > 1:
@@ -769,12 +814,17 @@ def _build_email(notification: Notification, connection: Any = None) -> EmailMes
         if link.startswith("/"):
             link = settings.KITH_BASE_URL + link
         body = f"{body}\n\n{link}".strip()
-    body += "\n\n— Kith. You get this because you are part of " + settings.KITH_ORG_NAME + "."
+    language = language_of(notification.person)
+    with translation.override(language):
+        body += "\n\n" + gettext(
+            "— Kith. You get this because you are part of %(organisation)s."
+        ) % {"organisation": settings.KITH_ORG_NAME}
     message = EmailMessage(
         subject=notification.subject,
         body=body,
         to=[notification.person.email],
-        headers={"Auto-Submitted": "auto-generated"},  # RFC 3834: no out-of-office replies
+        # RFC 3834: no out-of-office replies. RFC 3282: the language it is written in.
+        headers={"Auto-Submitted": "auto-generated", "Content-Language": language},
         connection=connection,
     )
     for item in notification.attachments:

@@ -49,6 +49,18 @@ def reload(notification: Notification) -> Notification:
 # --- quiet hours ------------------------------------------------------------------------------
 
 
+def test_a_held_message_is_listed_as_on_its_way_until_it_arrives(make_person):
+    ana = make_person()
+    note = services.notification_send(person=ana, subject="Meet Bea", now=TUESDAY_NIGHT)
+    reminder = services.notification_send(
+        person=ana, subject="Tomorrow", due=lisbon(2030, 5, 20, 9), now=TUESDAY_NIGHT
+    )
+    assert list(selectors.held_notifications(person=ana, now=TUESDAY_NIGHT)) == [note]
+    assert reminder.deliver_at > note.deliver_at  # the sender's later time: not held, not due
+    assert list(selectors.held_notifications(person=ana, now=WEDNESDAY_MORNING)) == []
+    assert list(selectors.delivered_notifications(person=ana, now=WEDNESDAY_MORNING)) == [note]
+
+
 def test_message_in_quiet_hours_waits_for_the_next_working_hour(
     make_person, django_capture_on_commit_callbacks
 ):

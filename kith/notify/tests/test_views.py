@@ -104,3 +104,31 @@ def test_inbox_pages_through_many_messages(ana, ana_client):
     second = ana_client.get(INBOX, {"page": 2}).content.decode()
     assert "Message 34" in first and "Message 04" not in first
     assert "Message 04" in second and "Page 2 of 2" in second
+
+
+def test_a_message_held_for_working_hours_shows_as_on_its_way_with_its_time(make_person, client):
+    """The page said "the invite is in your inbox" at 23:00: the inbox does not look empty."""
+    night_owl = make_person(full_name="Noor", email="noor@example.org", timezone="UTC")
+    client.force_login(User.objects.create_user(email=night_owl.email, password="x"))
+    now = timezone.now()
+    held = send(night_owl, "You are going: Lisbon meetup", url="/events/3/")
+    later = send(night_owl, "Event reminder", due=now + dt.timedelta(days=400))
+    if held.deliver_at <= now:  # inside 9–17 on a weekday right now: hold it by hand
+        Notification.objects.filter(pk=held.pk).update(deliver_at=now + dt.timedelta(hours=3))
+        held.refresh_from_db()
+
+    html = client.get(INBOX).content.decode()
+
+    assert "On its way" in html
+    assert '<a href="/events/3/">You are going: Lisbon meetup</a>' in html
+    assert f'<time datetime="{held.deliver_at.isoformat()}"' in html  # UTC viewer: same instant
+    assert later.subject not in html  # scheduled by the sender for later: not due yet
+    assert "Nothing here yet" not in html
+    assert 'aria-label="1 unread"' not in html  # arrives (and counts) at its time
+
+
+def test_the_inbox_speaks_portuguese(ana, ana_client):
+    send(ana, "Conhece a Bea")
+    html = ana_client.get(INBOX, HTTP_ACCEPT_LANGUAGE="pt").content.decode()
+    assert "Apresentações, convites e lembretes." in html
+    assert "Marcar tudo como lido" in html
