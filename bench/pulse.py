@@ -692,6 +692,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--data-dir", help="keep (and reuse) the database here")
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="with a reused --data-dir whose results are computed: measure the pages only",
+    )
+    parser.add_argument(
+        "--profile-pages",
+        action="store_true",
+        help="print a cProfile of the manager's page (after the timed requests) to stderr",
+    )
     args = parser.parse_args()
     plan = Plan(args.people, args.waves, args.responses)
 
@@ -738,6 +748,9 @@ def run(args: argparse.Namespace, plan: Plan, data_dir: Path) -> None:
     info = built["info"]
     responses = sum(w["responses"] for w in info["waves"])
 
+    if args.pages_only and forked(lambda: results_computed(info["campaign"])):
+        pages(args, plan, info)
+        return
     forked(clear_results)  # a reused database: "first" is first again
     first = forked(lambda: recompute_all(info["campaign"]))
     again = forked(lambda: recompute_all(info["campaign"]))
@@ -773,9 +786,51 @@ def run(args: argparse.Namespace, plan: Plan, data_dir: Path) -> None:
         profiled = forked(lambda: recompute_all(info["campaign"], profile=True))
         print(profiled["profile"], file=sys.stderr)
 
+    pages(args, plan, info)
+
+
+def results_computed(campaign_id: int) -> bool:
+    from kith.pulse.models import Wave
+
+    waves = Wave.objects.filter(campaign_id=campaign_id, sent_at__isnull=False)
+    return waves.exists() and not waves.filter(results_at=None).exists()
+
+
+def pages(args: argparse.Namespace, plan: Plan, info: dict[str, Any]) -> None:
     users = {"hr": info["hr_user"], "manager": info["manager_user"]}
     for row in heatmap(info["campaign"], users, args.repeat):
         print(json.dumps({**row, "reading": plan.reading, "people": plan.people}), flush=True)
+    if args.profile_pages:
+        print(profile_page(info["campaign"], info["manager_user"]), file=sys.stderr)
+
+
+def profile_page(campaign_id: int, user_id: int) -> str:
+    """cProfile of five requests for the manager's results page (after a warm-up)."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.test import Client
+
+    from kith.accounts.models import User
+    from kith.pulse.models import Wave
+
+    wave = Wave.objects.filter(campaign_id=campaign_id).exclude(results_at=None).last()
+    assert wave is not None
+    client = Client()
+    client.force_login(User.objects.get(pk=user_id))
+    url = f"/pulse/waves/{wave.pk}/"
+    client.get(url)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(5):
+        client.get(url)
+    profiler.disable()
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text)
+    stats.sort_stats("cumulative").print_stats(50)
+    stats.sort_stats("tottime").print_stats(25)
+    return text.getvalue()
 
 
 if __name__ == "__main__":

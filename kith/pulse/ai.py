@@ -32,9 +32,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 from kith.core import audit
 from kith.core.permissions import Viewer
+from kith.pulse import wording
+from kith.pulse.engine import navigation
 from kith.pulse.engine import results as engine
 from kith.pulse.engine.instruments import AI_USAGE_ITEM, INSTRUMENTS, Item, Reference
 from kith.pulse.engine.suppression import ItemCells
@@ -57,9 +60,9 @@ FIGURES = (
     ("connection", CONNECTION_ITEM),
 )
 FIGURE_LABELS = {
-    "burnout": "Felt burnt out at work in the last month",
-    "trust_ai_over_colleagues": "Trust AI tools more than their colleagues",
-    "connection": "Have someone at work to talk to about non-work things",
+    "burnout": _("Felt burnt out at work in the last month"),
+    "trust_ai_over_colleagues": _("Trust AI tools more than their colleagues"),
+    "connection": _("Have someone at work to talk to about non-work things"),
 }
 SIDES = ("heavier", "lighter")
 HEAVIER, LIGHTER, SKIPPED = 0, 1, 2
@@ -227,7 +230,7 @@ class AIRow:
             found.append(
                 Line(
                     key,
-                    FIGURE_LABELS[key],
+                    str(FIGURE_LABELS[key]),
                     (heavier[key] or {}).get("percent"),
                     (lighter[key] or {}).get("percent"),
                     published_percent(item),
@@ -254,15 +257,50 @@ class AIView:
     k: int
 
     @property
+    def reference_texts(self) -> list[tuple[Reference, str]]:
+        """Each published figure with its description in the viewer's language."""
+        return [(r, wording.translated(r.text)) for r in self.references]
+
+    @property
     def cannot_relate_published(self) -> float | None:
         return published_percent(GOALS_ITEM, disagree=True)
 
 
-def _depths(wave: Wave) -> list[int]:
-    depth: list[int] = []
-    for _unit_id, _name, parent in wave.units:
-        depth.append(0 if parent < 0 else depth[parent] + 1)
-    return depth
+ORGANISATION = 0  # the snapshot index of the whole organisation
+
+
+@dataclass
+class HeavierFigure:
+    """The organisation's own heavier AI users beside one published figure: `percent` where
+    the disclosure layer allows it, else `reason` says why it cannot be shown."""
+
+    percent: float | None
+    reason: str  # "" | "withheld" | "not_split" | "not_asked"
+
+
+def heavier_beside_references(wave: Wave) -> dict[str, HeavierFigure]:
+    """For each published figure's item: the organisation's heavier AI users' share, from
+    the organisation's stored AICell (the split the disclosure layer checked), or why not.
+    The published figures describe the most productive AI users, so this, not everyone's
+    share, is the like-for-like comparison."""
+    found: dict[str, HeavierFigure] = {}
+    references = INSTRUMENTS["ai_connection"].reference
+    if not has_usage_item(wave):
+        return {r.item: HeavierFigure(None, "not_asked") for r in references}
+    stored = AICell.objects.filter(wave=wave, unit=ORGANISATION).first()
+    split = (stored.figures.get("split") if stored else None) or None
+    by_item = {item: name for name, item in FIGURES}
+    for ref in references:
+        name = by_item.get(ref.item)
+        if name is None or ref.disagree:
+            found[ref.item] = HeavierFigure(None, "not_split")
+        elif split is None:
+            found[ref.item] = HeavierFigure(None, "withheld")
+        else:
+            figure = (split.get("heavier") or {}).get(name)
+            percent = figure.get("percent") if figure else None
+            found[ref.item] = HeavierFigure(percent, "" if percent is not None else "withheld")
+    return found
 
 
 def ai_for_viewer(viewer: Viewer, wave: Wave, *, record: bool = True) -> AIView | None:
@@ -278,7 +316,7 @@ def ai_for_viewer(viewer: Viewer, wave: Wave, *, record: bool = True) -> AIView 
     if scope.units is not None:
         stored = stored.filter(unit__in=scope.units)
     cells = list(stored.order_by("unit"))
-    depth = _depths(wave)
+    depth = navigation.depths([int(u[2]) for u in wave.units])
     rows = [
         AIRow(
             unit=c.unit,

@@ -37,6 +37,8 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kith.core import audit
 from kith.core.dates import org_today
@@ -62,7 +64,6 @@ from kith.pulse.engine.focus import (
     draw,
     names_in,
     themes_allowed,
-    themes_refusal,
 )
 from kith.pulse.focus_models import MAX_THEME, MAX_THEMES, FocusGroup, FocusInvitee, FocusTheme
 from kith.pulse.models import Action, Invitation, ResultCell, Wave
@@ -136,8 +137,10 @@ def _cell_or_error(wave: Wave, unit: int, attr: int, value: int) -> ResultCell:
     if cell is None:
         raise ValidationError(
             {
-                "cell": "Focus groups start from a published group: this one is withheld to "
-                "protect a small group, or the survey has no results yet."
+                "cell": _(
+                    "Focus groups start from a published group: this one is withheld to "
+                    "protect a small group, or the survey has no results yet."
+                )
             }
         )
     return cell
@@ -163,7 +166,7 @@ def draw_choice_for_viewer(
 ) -> DrawChoice | None:
     """HR only (PermissionDenied otherwise); None for a cell that was not published."""
     if not can_invite_focus_group(viewer):
-        raise PermissionDenied("Only HR admins invite focus groups.")
+        raise PermissionDenied(_("Only HR admins invite focus groups."))
     cell = published_cell(wave, unit, attr, value)
     if cell is None:
         return None
@@ -216,24 +219,27 @@ def focus_group_create(
     any error leaves no draw, no event and no message behind. `rng` is for tests only."""
     now = now or timezone.now()
     if not can_invite_focus_group(viewer):
-        raise PermissionDenied("Only HR admins invite focus groups.")
+        raise PermissionDenied(_("Only HR admins invite focus groups."))
     _cell_or_error(wave, data.unit, data.attr, data.value)
     labels = dict(focus_items(wave))
     errors: dict[str, str] = {}
     if data.item not in labels:
-        errors["item"] = "Choose one of this survey's scores or questions."
+        errors["item"] = _("Choose one of this survey's scores or questions.")
     if data.mode not in MODES:
-        errors["mode"] = "Choose in person or video."
+        errors["mode"] = _("Choose in person or video.")
     if not MIN_MINUTES <= data.minutes <= MAX_MINUTES:
-        errors["minutes"] = f"A session lasts {MIN_MINUTES} to {MAX_MINUTES} minutes."
+        errors["minutes"] = _("A session lasts %(min)d to %(max)d minutes.") % {
+            "min": MIN_MINUTES,
+            "max": MAX_MINUTES,
+        }
     if len(data.prompt) > MAX_PROMPT:
-        errors["prompt"] = f"Keep the question under {MAX_PROMPT} characters."
+        errors["prompt"] = _("Keep the question under %(n)d characters.") % {"n": MAX_PROMPT}
     population = cell_population(wave, data.unit, data.attr, data.value)
     facilitator = Person.objects.filter(pk=data.facilitator_id, is_active=True).first()
     if facilitator is None:
-        errors["facilitator"] = "Choose an active colleague to facilitate."
+        errors["facilitator"] = _("Choose an active colleague to facilitate.")
     elif facilitator.pk in population.everyone:
-        errors["facilitator"] = (
+        errors["facilitator"] = _(
             "The facilitator is part of this group: choose someone from outside it, so "
             "people can speak freely."
         )
@@ -243,10 +249,16 @@ def focus_group_create(
         if not can_facilitate_focus_group(
             viewer, candidate_is_hr=is_hr, candidate_is_viewer=is_viewer
         ):
-            who = "someone other than yourself" if is_viewer else "someone who is not an HR admin"
             errors["facilitator"] = (
-                f"Choose {who}: the facilitator sees who is going by name, and HR sees only "
-                "how many."
+                _(
+                    "Choose someone other than yourself: the facilitator sees who is going by "
+                    "name, and HR sees only how many."
+                )
+                if is_viewer
+                else _(
+                    "Choose someone who is not an HR admin: the facilitator sees who is going "
+                    "by name, and HR sees only how many."
+                )
             )
     if errors:
         raise ValidationError(errors)
@@ -258,7 +270,10 @@ def focus_group_create(
         try:
             drawn = draw(pool, data.size, k=wave.campaign.min_group, rng=rng)
         except DrawRefused as exc:
-            raise ValidationError({exc.field: str(exc)}) from None
+            k = wave.campaign.min_group
+            raise ValidationError(
+                {exc.field: _draw_refusal(exc.field, data.size, k, len(set(pool)))}
+            ) from None
         invited = list(Person.objects.filter(pk__in=drawn).order_by("pk"))
         event = _session(viewer, wave, data, labels[data.item], facilitator, invited, now)
         group = FocusGroup.objects.create(
@@ -332,19 +347,18 @@ def _session(
     that it exists and how many are invited and going, never who (docs/events.md)."""
     size = len(invited)
     group = selectors.group_label(wave, data.unit, data.attr, data.value)
-    description = (
-        f"A small, facilitated conversation about “{label}”, from the {wave.campaign.name} "
-        f"results for {group}. The {size} people invited were drawn at random by Kith from "
-        "everyone in the group: nobody chose them. What is said is written down as themes, "
-        "never with names."
-    )
+    description = _(
+        "A small, facilitated conversation about “%(item)s”, from the %(survey)s results for "
+        "%(group)s. The %(n)d people invited were drawn at random by Kith from everyone in the "
+        "group: nobody chose them. What is said is written down as themes, never with names."
+    ) % {"item": label, "survey": wave.campaign.name, "group": group, "n": size}
     if data.prompt.strip():
         description = f"{data.prompt.strip()}\n\n{description}"
     event = event_save(
         viewer=viewer,
         event=None,
         data=EventInput(
-            title=f"Listening session: {label}"[:160],
+            title=(_("Listening session: %(item)s") % {"item": label})[:160],
             kind=Event.Kind.LISTENING,
             host=Event.Host.HR,
             mode=data.mode,
@@ -364,7 +378,7 @@ def _session(
         invitees_fixed=True,
     )
     if event.starts_at <= now:
-        raise ValidationError({"starts_local": "Choose a time in the future."})
+        raise ValidationError({"starts_local": _("Choose a time in the future.")})
     return event
 
 
@@ -375,19 +389,24 @@ def _attachments(event: Event, person: Person) -> list[Attachment]:
 
 def _invite(group: FocusGroup, event: Event, person: Person, label: str, now: dt.datetime) -> None:
     when = event_messages.when_for(event, person)
-    body = (
-        f"You are invited to a small listening session about “{label}”, from the "
-        f"{group.wave.campaign.name} results. Kith drew {group.size} people at random from "
-        "the group the results describe — nobody chose you, and nobody can see whether you "
-        "answered the survey.\n\n"
-        f"When: {when}\nWhere: {event_messages.where_for(event)}\n"
-        f"Facilitated by {group.facilitator.display_name}.\n\n"
+    body = _(
+        "You are invited to a small listening session about “%(item)s”, from the %(survey)s "
+        "results. Kith drew %(n)d people at random from the group the results describe — "
+        "nobody chose you, and nobody can see whether you answered the survey.\n\n"
+        "When: %(when)s\nWhere: %(where)s\nFacilitated by %(facilitator)s.\n\n"
         "What people say is written down as themes, never with names. Going is up to you: "
         "answer on the event page."
-    )
+    ) % {
+        "item": label,
+        "survey": group.wave.campaign.name,
+        "n": group.size,
+        "when": when,
+        "where": event_messages.where_for(event),
+        "facilitator": group.facilitator.display_name,
+    }
     notification_send(
         person=person,
-        subject=f"You are invited: listening session about {label}"[:200],
+        subject=(_("You are invited: listening session about %(item)s") % {"item": label})[:200],
         body=body,
         url=reverse("pulse:focus_group", args=[group.pk]),
         kind="pulse.focus_invite",
@@ -400,14 +419,21 @@ def _tell_facilitator(group: FocusGroup, event: Event, label: str, now: dt.datet
     person = group.facilitator
     notification_send(
         person=person,
-        subject=f"You are facilitating a listening session about {label}"[:200],
-        body=(
-            f"Kith invited {group.size} people, drawn at random, to talk about “{label}”.\n\n"
-            f"When: {event_messages.when_for(event, person)}\n"
-            f"Where: {event_messages.where_for(event)}\n\n"
+        subject=(_("You are facilitating a listening session about %(item)s") % {"item": label})[
+            :200
+        ],
+        body=_(
+            "Kith invited %(n)d people, drawn at random, to talk about “%(item)s”.\n\n"
+            "When: %(when)s\nWhere: %(where)s\n\n"
             "Afterwards, write down the themes you heard on the focus group's page: in your "
             "own words, with no names and no quotes tied to anyone."
-        ),
+        )
+        % {
+            "n": group.size,
+            "item": label,
+            "when": event_messages.when_for(event, person),
+            "where": event_messages.where_for(event),
+        },
         url=reverse("pulse:focus_group", args=[group.pk]),
         kind="pulse.focus_facilitate",
         attachments=_attachments(event, person),
@@ -447,7 +473,7 @@ def focus_theme_record(
     the viewer may see, or to a new one (its owner is told)."""
     now = now or timezone.now()
     if not can_record_focus_themes(viewer, is_facilitator=_is_facilitator(viewer, group)):
-        raise PermissionDenied("The facilitator and HR record a focus group's themes.")
+        raise PermissionDenied(_("The facilitator and HR record a focus group's themes."))
     wave = group.wave
     errors: dict[str, str] = {}
     cleaned = " ".join(text.replace("\x00", "").split())
@@ -455,26 +481,28 @@ def focus_theme_record(
     attendance = _attendance(group)
     k = wave.campaign.min_group
     if group.event is not None and now < group.event.starts_at:
-        errors["text"] = "Themes are written down once the session has started."
+        errors["text"] = _("Themes are written down once the session has started.")
     elif not themes_allowed(attendance, k):
-        errors["text"] = themes_refusal(attendance, k)
+        errors["text"] = _themes_refusal(attendance, k)
     elif not cleaned:
-        errors["text"] = "Write the theme in a sentence."
+        errors["text"] = _("Write the theme in a sentence.")
     elif len(cleaned) > MAX_THEME:
-        errors["text"] = f"Keep a theme under {MAX_THEME} characters: one idea per theme."
+        errors["text"] = _("Keep a theme under %(n)d characters: one idea per theme.") % {
+            "n": MAX_THEME
+        }
     elif _names_a_person(wave, group, cleaned):
-        errors["text"] = (
+        errors["text"] = _(
             "Themes carry no names: this one names a colleague. Say what was said, not who said it."
         )
     if item not in dict(focus_items(wave)):
-        errors["item"] = "Choose one of this survey's scores or questions."
+        errors["item"] = _("Choose one of this survey's scores or questions.")
     if action_id is not None and new_action is not None:
-        errors["action"] = "Link an existing action or create one, not both."
+        errors["action"] = _("Link an existing action or create one, not both.")
     action = _existing_action(viewer, wave, action_id, errors)
     if new_action is not None:
         _check_new_action(new_action, now, errors)
     if group.themes.count() >= MAX_THEMES:
-        errors["text"] = f"A focus group keeps at most {MAX_THEMES} themes."
+        errors["text"] = _("A focus group keeps at most %(n)d themes.") % {"n": MAX_THEMES}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -492,6 +520,32 @@ def focus_theme_record(
             action_id=action.pk if action else None,
         )
     return theme
+
+
+def _draw_refusal(field: str, size: int, k: int, available: int) -> str:
+    """engine.focus.draw's refusal, in the viewer's language."""
+    if field == "cell":
+        return _(
+            "This group has %(n)d people Kith can invite, fewer than the survey's minimum "
+            "group of %(k)d: a focus group needs at least %(k)d."
+        ) % {"n": available, "k": k}
+    if size < k:
+        return _("Invite at least %(k)d people (the survey's minimum group).") % {"k": k}
+    return _("Invite at most %(n)d: that is everyone Kith can invite here.") % {"n": available}
+
+
+def _themes_refusal(attendance: Attendance, k: int) -> str:
+    """engine.focus.themes_refusal, in the viewer's language."""
+    why = _(
+        "Themes are recorded only when at least %(k)d people (the survey's minimum group) "
+        "attended, so that nothing said can be traced to one of a few colleagues:"
+    ) % {"k": k}
+    n = attendance.attended
+    if attendance.by_check_in:
+        how = ngettext("%(n)d checked in.", "%(n)d checked in.", n) % {"n": n}
+    else:
+        how = ngettext("%(n)d is going.", "%(n)d are going.", n) % {"n": n}
+    return f"{why} {how}"
 
 
 def _names_a_person(wave: Wave, group: FocusGroup, text: str) -> bool:
@@ -519,17 +573,17 @@ def _existing_action(
         .first()
     )
     if action is None:
-        errors["action"] = "Choose an action of this survey's action plan that you can see."
+        errors["action"] = _("Choose an action of this survey's action plan that you can see.")
     return action
 
 
 def _check_new_action(new: NewAction, now: dt.datetime, errors: dict[str, str]) -> None:
     if not Person.objects.filter(pk=new.owner_id, is_active=True).exists():
-        errors["owner"] = "Choose an active colleague to own the action."
+        errors["owner"] = _("Choose an active colleague to own the action.")
     if timezone.is_naive(new.meeting_at) or new.meeting_at <= now:
-        errors["meeting_at"] = "Choose a time in the future for the follow-up."
+        errors["meeting_at"] = _("Choose a time in the future for the follow-up.")
     if not 15 <= new.minutes <= 240:
-        errors["minutes"] = "Between 15 and 240 minutes."
+        errors["minutes"] = _("Between 15 and 240 minutes.")
 
 
 def _create_action(
@@ -543,7 +597,7 @@ def _create_action(
         unit=group.unit,
         owner=owner,
         item=item,
-        note=f"From a focus group: {text}"[:2000],
+        note=(_("From a focus group: %(theme)s") % {"theme": text})[:2000],
         meeting_at=new.meeting_at,
         meeting_minutes=new.minutes,
         location=" ".join(new.location.split())[:200],
@@ -551,11 +605,12 @@ def _create_action(
     if viewer.person is None or owner.pk != viewer.person.pk:
         notification_send(
             person=owner,
-            subject="A focus group theme is on your action plan",
-            body=(
-                f"A focus group about the {wave.campaign.name} results raised this:\n\n“{text}”"
+            subject=_("A focus group theme is on your action plan"),
+            body=_(
+                "A focus group about the %(survey)s results raised this:\n\n“%(theme)s”"
                 "\n\nIt is on your action plan; plan a conversation with your team about it."
-            ),
+            )
+            % {"survey": wave.campaign.name, "theme": text},
             url=reverse("pulse:actions"),
             kind="pulse_action",
             now=now,
@@ -813,7 +868,7 @@ def themes_for_results(
         line = (
             labels.get(theme.item, theme.item),
             theme.text,
-            statuses.get(theme.action.status, "") if theme.action else "",
+            str(statuses.get(theme.action.status, "")) if theme.action else "",
         )
         if group.wave_id == wave.pk:
             _theme_group(here, group, wave, labels).themes.append(line)
@@ -872,8 +927,10 @@ def my_focus_data(person: Person) -> dict[str, Any]:
         }
 
     return {
-        "note": "Focus group invitations were drawn at random from everyone a survey asked in "
-        "a group, never from who answered.",
+        "note": _(
+            "Focus group invitations were drawn at random from everyone a survey asked in "
+            "a group, never from who answered."
+        ),
         "invited_to": [entry(d.focus_group) for d in drawn],
         "facilitating": [entry(g) for g in facilitated],
     }

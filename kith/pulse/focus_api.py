@@ -9,6 +9,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -138,7 +139,7 @@ def _wave_or_404(wave_id: int) -> Wave:
     waves = snapshot.without_units(Wave.objects.select_related("campaign"))
     wave = waves.filter(pk=wave_id).first() if 0 < wave_id <= MAX_ID else None
     if wave is None:
-        raise HttpError(404, "No such survey wave.")
+        raise HttpError(404, _("No such survey wave."))
     snapshot.fill_units([wave])
     return wave
 
@@ -193,7 +194,7 @@ def _out(page: focus.FocusPage) -> dict[str, Any]:
 def _page_or_404(request: HttpRequest, group_id: int) -> focus.FocusPage:
     page = focus.focus_group_for_viewer(_viewer(request), group_id)
     if page is None:
-        raise HttpError(404, "No such focus group.")
+        raise HttpError(404, _("No such focus group."))
     return page
 
 
@@ -238,13 +239,13 @@ def wave_focus_groups(request: HttpRequest, wave_id: WholeNumber) -> list[dict[s
 def create_focus_group(request: HttpRequest, wave_id: WholeNumber, payload: FocusGroupIn) -> Status:
     viewer = _viewer(request)
     if not can_invite_focus_group(viewer):
-        raise HttpError(403, "Only HR admins invite focus groups.")
+        raise HttpError(403, _("Only HR admins invite focus groups."))
     wave = _wave_or_404(wave_id)
     data = payload.dict()
     try:
         starts = dt.datetime.strptime(data.pop("starts_local"), "%Y-%m-%dT%H:%M")  # noqa: DTZ007
     except ValueError:
-        raise HttpError(400, "starts_local: that day does not exist.") from None
+        raise HttpError(400, _("starts_local: that day does not exist.")) from None
     try:
         group = focus.focus_group_create(
             viewer=viewer, wave=wave, data=focus.FocusInput(starts_local=starts, **data)

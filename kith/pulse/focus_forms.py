@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from kith.directory.models import Office, Person
 from kith.events.engine.times import zone_names
@@ -14,44 +15,46 @@ from kith.events.models import Event
 from kith.pulse.focus import MAX_MINUTES, MAX_PROMPT, MIN_MINUTES, FocusInput, NewAction
 from kith.pulse.focus_models import MAX_THEME
 
-MODE_CHOICES = [(Event.Mode.IN_PERSON, "In person"), (Event.Mode.VIRTUAL, "Video call")]
+MODE_CHOICES = [(Event.Mode.IN_PERSON, _("In person")), (Event.Mode.VIRTUAL, _("Video call"))]
 
 
 class FocusGroupForm(forms.Form):
     """Everything but the group itself, which comes from the results cell in the URL."""
 
-    item = forms.ChoiceField(label="About", choices=())
+    item = forms.ChoiceField(label=_("About"), choices=())
     prompt = forms.CharField(
-        label="The question to talk about",
+        label=_("The question to talk about"),
         required=False,
         max_length=MAX_PROMPT,
-        help_text="Optional, e.g. “What makes it hard to speak up in meetings?”",
+        help_text=_("Optional, e.g. “What makes it hard to speak up in meetings?”"),
     )
-    size = forms.IntegerField(label="How many people to invite")
+    size = forms.IntegerField(label=_("How many people to invite"))
     facilitator = forms.EmailField(
-        label="Facilitator's work email",
-        help_text="Someone from outside the group, so people can speak freely, and not an "
-        "HR admin (nor you): the facilitator sees who is going by name.",
+        label=_("Facilitator's work email"),
+        help_text=_(
+            "Someone from outside the group, so people can speak freely, and not an "
+            "HR admin (nor you): the facilitator sees who is going by name."
+        ),
     )
     mode = forms.ChoiceField(choices=MODE_CHOICES, initial=Event.Mode.IN_PERSON)
-    starts_local = LocalDateTimeField(label="Starts")
+    starts_local = LocalDateTimeField(label=_("Starts"))
     minutes = forms.IntegerField(
-        label="Minutes", initial=60, min_value=MIN_MINUTES, max_value=MAX_MINUTES
+        label=_("Minutes"), initial=60, min_value=MIN_MINUTES, max_value=MAX_MINUTES
     )
     timezone = forms.ChoiceField(
-        label="Time zone", required=False, help_text="Empty: the office's zone, or yours."
+        label=_("Time zone"), required=False, help_text=_("Empty: the office's zone, or yours.")
     )
     office = forms.ModelChoiceField(
         queryset=Office.objects.order_by("name"),
         required=False,
-        empty_label="Not in an office",
-        help_text="In person: an office…",
+        empty_label=_("Not in an office"),
+        help_text=_("In person: an office…"),
     )
-    venue = forms.CharField(required=False, max_length=200, help_text="…or a venue")
-    city = forms.CharField(required=False, max_length=200, help_text="From the office if empty")
-    country = forms.CharField(required=False, max_length=2, help_text="Two letters, e.g. PT")
+    venue = forms.CharField(required=False, max_length=200, help_text=_("…or a venue"))
+    city = forms.CharField(required=False, max_length=200, help_text=_("From the office if empty"))
+    country = forms.CharField(required=False, max_length=2, help_text=_("Two letters, e.g. PT"))
     link = forms.CharField(
-        label="Video link", required=False, max_length=500, help_text="For a video call"
+        label=_("Video link"), required=False, max_length=500, help_text=_("For a video call")
     )
 
     def __init__(
@@ -68,7 +71,7 @@ class FocusGroupForm(forms.Form):
         email = self.cleaned_data["facilitator"]
         person = Person.objects.filter(email__iexact=email, is_active=True).first()
         if person is None:
-            raise forms.ValidationError("Nobody active in the directory has that email.")
+            raise forms.ValidationError(_("Nobody active in the directory has that email."))
         return person
 
     def to_input(self, *, unit: int, attr: int, value: int) -> FocusInput:
@@ -97,20 +100,20 @@ class FocusGroupForm(forms.Form):
 
 class ThemeForm(forms.Form):
     text = forms.CharField(
-        label="Theme",
+        label=_("Theme"),
         max_length=MAX_THEME,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="One idea, in your own words. No names, no quotes tied to anyone.",
+        help_text=_("One idea, in your own words. No names, no quotes tied to anyone."),
     )
-    item = forms.ChoiceField(label="About", choices=())
-    action = forms.ChoiceField(label="Action plan", required=False, choices=())
+    item = forms.ChoiceField(label=_("About"), choices=())
+    action = forms.ChoiceField(label=_("Action plan"), required=False, choices=())
     owner = forms.EmailField(
-        label="New action: owner's work email",
+        label=_("New action: owner's work email"),
         required=False,
-        help_text="Only to create a new action: usually the team's manager.",
+        help_text=_("Only to create a new action: usually the team's manager."),
     )
     meeting_at = forms.DateTimeField(
-        label="New action: follow up on",
+        label=_("New action: follow up on"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )

@@ -14,6 +14,7 @@ heard as themes without attribution. Imported by kith/pulse/models.py.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kith.pulse.models import Action, Wave
 
@@ -61,7 +62,11 @@ class FocusInvitee(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["wave", "person"], name="focusinvitee_once_per_wave")
+            models.UniqueConstraint(
+                fields=["wave", "person"],
+                name="focusinvitee_once_per_wave",
+                violation_error_message=_("Person: drawn for at most one focus group per wave."),
+            )
         ]
 
     def __str__(self) -> str:

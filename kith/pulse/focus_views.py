@@ -9,6 +9,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kith.core.http import viewer_of as _viewer
@@ -31,12 +32,12 @@ def _cell_from(request: HttpRequest) -> tuple[int, int, int]:
 def focus_new(request: HttpRequest, wave_id: int) -> HttpResponse:
     """HR: invite a random sample of one published group."""
     viewer = _viewer(request)
-    require(can_invite_focus_group(viewer), "Only HR admins invite focus groups.")
+    require(can_invite_focus_group(viewer), _("Only HR admins invite focus groups."))
     wave = _wave(wave_id)
     unit, attr, value = _cell_from(request)
     choice = focus.draw_choice_for_viewer(viewer, wave, unit, attr, value)
     if choice is None:
-        raise Http404("Focus groups start from a published group of a closed survey.")
+        raise Http404(_("Focus groups start from a published group of a closed survey."))
     form = FocusGroupForm(
         request.POST or None,
         items=choice.items,
@@ -71,7 +72,7 @@ def focus_new(request: HttpRequest, wave_id: int) -> HttpResponse:
 def focus_group(request: HttpRequest, group_id: int) -> HttpResponse:
     page = focus.focus_group_for_viewer(_viewer(request), group_id)
     if page is None:
-        raise Http404("No such focus group")
+        raise Http404(_("No such focus group"))
     return render(request, "pulse/focus_group.html", _page_context(page, _theme_form(page)))
 
 
@@ -98,7 +99,7 @@ def focus_theme(request: HttpRequest, group_id: int) -> HttpResponse:
     viewer = _viewer(request)
     page = focus.focus_group_for_viewer(viewer, group_id)
     if page is None:
-        raise Http404("No such focus group")
+        raise Http404(_("No such focus group"))
     form = _theme_form(page, request.POST)
     if form.is_valid():
         try:
@@ -113,7 +114,7 @@ def focus_theme(request: HttpRequest, group_id: int) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            flash.success(request, "Theme recorded.")
+            flash.success(request, _("Theme recorded."))
             return redirect("pulse:focus_group", page.group.pk)
     return render(request, "pulse/focus_group.html", _page_context(page, form))
 
@@ -123,7 +124,7 @@ def focus_list(request: HttpRequest, wave_id: int) -> HttpResponse:
     wave = _wave(wave_id)
     rows = focus.focus_groups_of_wave_for_viewer(viewer, wave)
     if not rows and not can_invite_focus_group(viewer):
-        raise Http404("No focus groups for you on this survey")
+        raise Http404(_("No focus groups for you on this survey"))
     context = {"wave": wave, "rows": rows, "is_hr": viewer.is_hr, "nav": "pulse"}
     return render(request, "pulse/focus_list.html", context)
 
@@ -135,7 +136,7 @@ def focus_themes(request: HttpRequest, wave_id: int) -> HttpResponse:
     viewer = _viewer(request)
     wave = _wave(wave_id)
     if selectors.scope_for_viewer(viewer, wave) is None:
-        raise Http404("No results to show yet")
+        raise Http404(_("No results to show yet"))
     parent = _int(request, "unit", -1)
     trend_unit = wave.units[parent][0] if 0 < parent < len(wave.units) else None
     points = selectors.trend_for_viewer(viewer, wave.campaign, trend_unit)

@@ -4,6 +4,9 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from kith.core.dates import org_today
 from kith.directory.models import OrgUnit
@@ -11,7 +14,7 @@ from kith.pulse.engine.instruments import INSTRUMENTS
 from kith.pulse.engine.suppression import MAX_K, MIN_K
 from kith.pulse.models import ATTRIBUTE_CHOICES, Campaign, Question
 
-QUESTION_HELP = (
+QUESTION_HELP = _(
     "One per line: kind | question | choices separated by ;  — kinds: agree, choice, "
     "zero_to_ten, text. Example: choice | Where do you work most days? | Office; Home; Both"
 )
@@ -27,8 +30,8 @@ def parse_questions(text: str) -> list[dict[str, Any]]:
         parts = [p.strip() for p in line.split("|")]
         if len(parts) < 2 or parts[0] not in kinds:
             raise forms.ValidationError(
-                f"Line {number}: start with a kind ({', '.join(sorted(kinds))}), then | and "
-                "the question."
+                gettext("Line %(n)d: start with a kind (%(kinds)s), then | and the question.")
+                % {"n": number, "kinds": ", ".join(sorted(kinds))}
             )
         choices = [c.strip() for c in parts[2].split(";")] if len(parts) > 2 else []
         found.append({"kind": parts[0], "text": parts[1], "choices": [c for c in choices if c]})
@@ -37,7 +40,7 @@ def parse_questions(text: str) -> list[dict[str, Any]]:
 
 class CampaignForm(forms.ModelForm):
     instruments = forms.MultipleChoiceField(
-        choices=[(k, i.name) for k, i in INSTRUMENTS.items()],
+        choices=[(k, _(i.name)) for k, i in INSTRUMENTS.items()],  # wording.py lists them
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
@@ -45,18 +48,20 @@ class CampaignForm(forms.ModelForm):
         choices=ATTRIBUTE_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="Coarse attributes kept with each answer",
-        help_text="Only these, as they are on the day the survey is sent. HR can filter by them.",
+        label=_("Coarse attributes kept with each answer"),
+        help_text=_(
+            "Only these, as they are on the day the survey is sent. HR can filter by them."
+        ),
     )
     audience_units = forms.ModelMultipleChoiceField(
         queryset=OrgUnit.objects.filter(depth__lte=1).order_by("path"),
         required=False,
-        label="Audience",
-        help_text="Leave empty for everyone.",
+        label=_("Audience"),
+        help_text=_("Leave empty for everyone."),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     questions_text = forms.CharField(
-        label="Your own questions",
+        label=_("Your own questions"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=QUESTION_HELP,
@@ -83,13 +88,19 @@ class CampaignForm(forms.ModelForm):
             "min_group": forms.NumberInput(attrs={"min": MIN_K, "max": MAX_K}),
         }
         labels = {
-            "cadence_weeks": "Repeat every … weeks",
-            "min_group": "Minimum group size (k)",
-            "min_comment_group": "Minimum group for comments",
+            "name": _("Name"),
+            "description": _("Description"),
+            "opens_on": _("Opens on"),
+            "closes_on": _("Closes on"),
+            "cadence_weeks": _("Repeat every … weeks"),
+            "min_group": _("Minimum group size (k)"),
+            "min_comment_group": _("Minimum group for comments"),
         }
         help_texts = {
-            "cadence_weeks": "0 for a one-off survey.",
-            "min_group": f"{MIN_K}–{MAX_K}. Locked once the survey is sent.",
+            "cadence_weeks": _("0 for a one-off survey."),
+            "min_group": format_lazy(
+                _("{min}–{max}. Locked once the survey is sent."), min=MIN_K, max=MAX_K
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -109,17 +120,17 @@ class CampaignForm(forms.ModelForm):
 
 
 class ActionForm(forms.Form):
-    item = forms.ChoiceField(label="What to talk about")
+    item = forms.ChoiceField(label=_("What to talk about"))
     meeting_at = forms.DateTimeField(
-        label="When (your time)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("When (your time)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
-    minutes = forms.IntegerField(min_value=15, max_value=240, initial=45, label="Minutes")
-    location = forms.CharField(max_length=200, required=False, label="Where (in person)")
+    minutes = forms.IntegerField(min_value=15, max_value=240, initial=45, label=_("Minutes"))
+    location = forms.CharField(max_length=200, required=False, label=_("Where (in person)"))
     note = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-        label="A note for the team",
+        label=_("A note for the team"),
     )
 
     def __init__(self, *args: Any, items: list[tuple[str, str]], **kwargs: Any) -> None:

@@ -20,13 +20,15 @@ import uuid
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from kith.pulse.engine.suppression import DEFAULT_COMMENT_K, DEFAULT_K, MAX_K, MIN_K
 
 ATTRIBUTE_CHOICES = [
-    ("country", "Country"),
-    ("tenure", "Tenure band"),
-    ("employment_type", "Employment type"),
+    ("country", _("Country")),
+    ("tenure", _("Tenure band")),
+    ("employment_type", _("Employment type")),
 ]
 
 
@@ -67,10 +69,18 @@ class Campaign(models.Model):
             models.CheckConstraint(
                 condition=models.Q(closes_on__gte=models.F("opens_on")),
                 name="campaign_closes_after_opening",
+                violation_error_message=_(
+                    "Closes on: the closing day must be on or after the opening day."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(min_group__gte=MIN_K, min_group__lte=MAX_K),
                 name="campaign_min_group_range",
+                violation_error_message=format_lazy(
+                    _("Minimum group size (k): between {min} and {max} people."),
+                    min=MIN_K,
+                    max=MAX_K,
+                ),
             ),
         ]
 
@@ -82,10 +92,10 @@ class Question(models.Model):
     """A campaign's own question, asked after its instruments."""
 
     class Kind(models.TextChoices):
-        AGREE = "agree", "Agreement (1–5)"
-        CHOICE = "choice", "Single choice"
+        AGREE = "agree", _("Agreement (1–5)")
+        CHOICE = "choice", _("Single choice")
         ZERO_TO_TEN = "zero_to_ten", "0–10"
-        TEXT = "text", "Free text"
+        TEXT = "text", _("Free text")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField(default=0)
@@ -130,7 +140,11 @@ class Wave(models.Model):
     class Meta:
         ordering = ["campaign_id", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "number"], name="wave_unique_number")
+            models.UniqueConstraint(
+                fields=["campaign", "number"],
+                name="wave_unique_number",
+                violation_error_message=_("Wave: a campaign numbers each wave once."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -165,7 +179,11 @@ class Invitation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["wave", "person"], name="invitation_once_per_wave")
+            models.UniqueConstraint(
+                fields=["wave", "person"],
+                name="invitation_once_per_wave",
+                violation_error_message=_("Person: invited at most once per wave."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -241,7 +259,9 @@ class ResultCell(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["wave", "attr", "value", "unit"], name="resultcell_unique"
+                fields=["wave", "attr", "value", "unit"],
+                name="resultcell_unique",
+                violation_error_message=_("Group: one result per group and wave."),
             )
         ]
 
@@ -259,7 +279,11 @@ class CommentCell(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["wave", "item", "unit"], name="commentcell_unique")
+            models.UniqueConstraint(
+                fields=["wave", "item", "unit"],
+                name="commentcell_unique",
+                violation_error_message=_("Group: one comment set per question, group and wave."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -270,9 +294,9 @@ class Action(models.Model):
     """A manager's plan to work on one item with their team, in person."""
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        HELD = "held", "Conversation held"
-        DONE = "done", "Done"
+        PLANNED = "planned", _("Planned")
+        HELD = "held", _("Conversation held")
+        DONE = "done", _("Done")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="actions")
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="actions")
@@ -307,7 +331,13 @@ class AICell(models.Model):
 
     class Meta:
         ordering = ["wave_id", "unit"]
-        constraints = [models.UniqueConstraint(fields=["wave", "unit"], name="aicell_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "unit"],
+                name="aicell_unique",
+                violation_error_message=_("Group: one set of AI figures per group and wave."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Wave {self.wave_id} AI figures {self.unit}"

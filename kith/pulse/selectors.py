@@ -7,18 +7,24 @@ so they withhold exactly the same cells.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from kith.core import audit, csvsafe
 from kith.core.dates import org_today
+from kith.core.disclosure import ledger
+from kith.core.models import DisclosedCell
 from kith.core.permissions import Viewer, can_manage_surveys, require
 from kith.directory.models import Person
 from kith.directory.selectors import reporting_line_units
+from kith.pulse import wording
+from kith.pulse.engine import navigation
 from kith.pulse.engine.instruments import INSTRUMENTS
 from kith.pulse.models import (
     ATTRIBUTE_CHOICES,
@@ -84,7 +90,7 @@ def my_pulse_data(person: Person) -> dict[str, Any]:
     )
     answered = answered_invitations(rows)
     return {
-        "note": "Answers are stored without your name, so they cannot be listed here.",
+        "note": _("Answers are stored without your name, so they cannot be listed here."),
         "invitations": [
             {
                 "campaign": r.wave.campaign.name,
@@ -136,14 +142,18 @@ class SurveySection:
 
 
 def survey_sections(wave: Wave) -> list[SurveySection]:
+    """The survey's sections, in the viewer's language where Kith's own words are concerned
+    (wording.py: validated questionnaires keep their published wording)."""
     sections: list[SurveySection] = []
     for key in wave.campaign.instruments:
         inst = INSTRUMENTS[key]
-        items = [i for i in wave.items if i["instrument"] == key]
-        sections.append(SurveySection(inst.name, inst.summary, items))
-    custom = [i for i in wave.items if not i["instrument"]]
+        items = [wording.shown(i) for i in wave.items if i["instrument"] == key]
+        sections.append(
+            SurveySection(wording.translated(inst.name), wording.translated(inst.summary), items)
+        )
+    custom = [wording.shown(i) for i in wave.items if not i["instrument"]]
     if custom:
-        sections.append(SurveySection("A few more questions", "", custom))
+        sections.append(SurveySection(_("A few more questions"), "", custom))
     return sections
 
 
@@ -163,13 +173,8 @@ def _subtrees(wave: Wave, roots: set[int]) -> set[int]:
 
 
 def _below(wave: Wave, start: set[int]) -> set[int]:
-    """Snapshot unit indices `start` and everything under them (the snapshot lists parents
-    before their children)."""
-    inside = set(start)
-    for index, (_unit_id, _name, parent) in enumerate(wave.units):
-        if parent >= 0 and parent in inside:
-            inside.add(index)
-    return inside
+    """Snapshot unit indices `start` and everything under them."""
+    return navigation.subtree([int(u[2]) for u in wave.units], start)
 
 
 def scope_for_viewer(viewer: Viewer, wave: Wave) -> Scope | None:
@@ -207,6 +212,32 @@ class Column:
     higher_is_better: bool
     lo: float
     hi: float
+    # A reverse-scored item is shown as answered (its raw value, in the direction its own
+    # wording runs), never as the flipped score that feeds the instrument's mean.
+    reverse: bool = False
+    # False: neither end is better (e.g. how often one uses AI): a neutral colour.
+    has_direction: bool = True
+
+    @property
+    def range_text(self) -> str:
+        """ "1–7", "0–100", "−100 to +100"."""
+        if self.kind == "enps":
+            return _("−100 to +100")
+        return f"{self.lo:g}–{self.hi:g}"
+
+    @property
+    def direction_text(self) -> str:
+        if not self.has_direction:
+            return _("neither end is better")
+        return _("higher is better") if self.higher_is_better else _("lower is better")
+
+    @property
+    def scale_text(self) -> str:
+        """What the header says under the label: "1–7, higher is better"."""
+        return _("%(range)s, %(direction)s") % {
+            "range": self.range_text,
+            "direction": self.direction_text,
+        }
 
 
 @dataclass
@@ -233,40 +264,50 @@ class Results:
 
 def columns_for(wave: Wave, *, items: bool = False) -> list[Column]:
     """One column per instrument score (or per item for item-only instruments and own
-    questions); with `items`, one per item of every instrument."""
+    questions); with `items`, one per item of every instrument. A reverse-scored item's
+    column reads its raw answers, in its own wording's direction."""
     columns: list[Column] = []
     for key in wave.campaign.instruments:
         inst = INSTRUMENTS[key]
         lo, hi = inst.score_range
         if inst.scoring in ("mean", "sum", "enps") and not items:
             kind = "enps" if inst.scoring == "enps" else "score"
-            columns.append(Column(key, inst.name, kind, key, inst.higher_is_better, lo, hi))
+            name = wording.translated(inst.name)
+            columns.append(Column(key, name, kind, key, inst.higher_is_better, lo, hi))
             continue
         for data in wave.items:
             if data["instrument"] == key:
-                values = [v for v, _ in data["options"]]
+                values = [v for v, _label in data["options"]]
                 item = next(i for i in inst.items if i.key == data["key"])
+                directed = True
                 if item.favourable_min is not None or item.favourable_max is not None:
                     better = item.favourable_min is not None
+                elif inst.scoring == "items":
+                    better, directed = True, False  # e.g. "I use AI tools most days"
                 else:
                     better = inst.higher_is_better
+                if item.reverse:  # scored better-when-higher means raw better-when-lower
+                    better = not better
                 columns.append(
-                    Column(data["key"], data["text"], "item", key, better, min(values), max(values))
+                    Column(
+                        data["key"],
+                        wording.item_text(data),
+                        "item",
+                        key,
+                        better,
+                        min(values),
+                        max(values),
+                        reverse=item.reverse,
+                        has_direction=directed,
+                    )
                 )
     for data in wave.items:
         if not data["instrument"] and data["kind"] in ("scale", "nps"):
-            values = [v for v, _ in data["options"]]
+            values = [v for v, _label in data["options"]]
             columns.append(
                 Column(data["key"], data["text"], "item", "", True, min(values), max(values))
             )
     return columns
-
-
-def _depths(wave: Wave) -> list[int]:
-    depth: list[int] = []
-    for _unit_id, _name, parent in wave.units:
-        depth.append(0 if parent < 0 else depth[parent] + 1)
-    return depth
 
 
 def filters_for(wave: Wave) -> list[tuple[int, int, str]]:
@@ -293,52 +334,30 @@ def results_for_viewer(
     if scope is None:
         return None
     if (attr, value) != (-1, -1):
-        require(scope.filters, "Filters by attribute are for HR admins.")
+        require(scope.filters, _("Filters by attribute are for HR admins."))
         if not 0 <= attr < len(wave.attributes):
             attr, value = -1, -1
         else:
             labels = wave.attributes[attr][1]
             if not 0 <= value < len(labels):
                 attr, value = -1, -1
-    depth = _depths(wave)
-    children: dict[int, list[int]] = {}
-    for index, (_u, _n, p) in enumerate(wave.units):
-        if p >= 0:
-            children.setdefault(p, []).append(index)
     allowed = scope.units
-    if parent is not None and (
-        not 0 <= parent < len(wave.units) or (allowed and parent not in allowed)
-    ):
-        parent = None
-    if parent is not None:
-        shown = [parent, *children.get(parent, [])]
-    elif allowed is None:
-        shown = [i for i, d in enumerate(depth) if d <= 1]
-    else:
-        # The organisation (0) is always in scope, for comparison: it is no one's parent here.
-        own = allowed - {0}
-        tops = [0] + [i for i in sorted(own) if wave.units[i][2] not in own]
-        shown = []
-        for top in tops:
-            shown.append(top)
-            shown.extend(c for c in children.get(top, []) if c in allowed)
-        shown = sorted(set(shown), key=lambda i: (i != 0, depth[i], i))
-    if allowed is not None:
-        shown = [i for i in shown if i in allowed]
+    shown = navigation.rows_shown([int(u[2]) for u in wave.units], allowed=allowed, parent=parent)
+    if parent is not None and (not shown or shown[0].unit != parent):
+        parent = None  # outside the tree or the scope: the top view was shown
+    units = [row.unit for row in shown]
     cells = {
         c.unit: c
-        for c in ResultCell.objects.filter(wave=wave, attr=attr, value=value, unit__in=shown)
+        for c in ResultCell.objects.filter(wave=wave, attr=attr, value=value, unit__in=units)
     }
-
-    def drillable(i: int) -> bool:
-        below = children.get(i, [])
-        return any(c in allowed for c in below) if allowed is not None else bool(below)
-
-    rows = [Row(i, str(wave.units[i][1]), depth[i], cells.get(i), drillable(i)) for i in shown]
+    rows = [
+        Row(r.unit, str(wave.units[r.unit][1]), r.depth, cells.get(r.unit), r.drillable)
+        for r in shown
+    ]
     # The comparison line is always the whole organisation, unfiltered.
     organisation = (
         cells.get(0)
-        if (attr, value) == (-1, -1) and 0 in shown
+        if (attr, value) == (-1, -1) and 0 in units
         else ResultCell.objects.filter(wave=wave, attr=-1, value=-1, unit=0).first()
     )
     label = ""
@@ -371,7 +390,10 @@ def cell_value(cell: ResultCell | None, column: Column) -> float | None:
         return None
     if column.kind == "item":
         stat = cell.items.get(column.key) or {}
-        return stat.get("mean")
+        mean = stat.get("mean")
+        if mean is not None and column.reverse:  # stored scored; shown as answered
+            return round(column.lo + column.hi - mean, 3)
+        return mean
     stat = cell.scores.get(column.key) or {}
     return stat.get("enps") if column.kind == "enps" else stat.get("mean")
 
@@ -379,8 +401,16 @@ def cell_value(cell: ResultCell | None, column: Column) -> float | None:
 def trend_for_viewer(
     viewer: Viewer, campaign: Campaign, unit_id: int | None
 ) -> list[dict[str, Any]]:
-    """A unit's (org unit id; None = organisation) published scores wave by wave, in two
-    queries however many waves there are (the snapshots come from the cache)."""
+    """A unit's (org unit id; None = organisation) published scores wave by wave.
+
+    Only what the disclosure ledger recorded, and only waves published within one look-back
+    window of the newest one shown (KITH_DISCLOSURE_WINDOW_MONTHS): each wave's cells were
+    checked against everything published in the window before them, so every cell of such a
+    trend was checked against the others, and any difference of two waves' figures lives on
+    at least k people. A wave published longer before no longer constrained later ones, and
+    setting it beside them would invite exactly the differencing the window gave up
+    checking: it is left out of the trend. Three queries however many waves there are (the
+    snapshots come from the cache)."""
     closed = campaign.waves.filter(results_at__isnull=False).defer("items", "attributes")
     waves = list(without_units(closed).order_by("number"))
     fill_units(waves)
@@ -405,11 +435,38 @@ def trend_for_viewer(
             wave_id__in=list(shown), unit__in=set(shown.values()), attr=-1, value=-1
         )
     }
-    return [
-        {"wave": wave, "cell": cells.get((wave.pk, shown[wave.pk]))}
-        for wave in waves
-        if wave.pk in shown
-    ]
+    key = f"unit:{'org' if unit_id is None else unit_id}"
+    recorded = dict(
+        DisclosedCell.objects.filter(
+            source="pulse", batch__in=[f"wave:{pk}" for pk in shown], key=key
+        ).values_list("batch", "published_at")
+    )
+    points: list[tuple[dt.datetime, dict[str, Any]]] = []
+    for wave in waves:
+        if wave.pk not in shown or wave.results_at is None:
+            continue
+        cell = cells.get((wave.pk, shown[wave.pk]))
+        published = recorded.get(f"wave:{wave.pk}")
+        if published is None:
+            cell = None  # not in the ledger: never shown (fail closed)
+        points.append((published or wave.results_at, {"wave": wave, "cell": cell}))
+    if not points:
+        return []
+    since = ledger.window_start(max(at for at, _point in points))
+    return [point for at, point in points if at >= since]
+
+
+def trend_unit_for_viewer(viewer: Viewer, wave: Wave, parent: int | None) -> int | None:
+    """Whose trend a results page shows (an org unit id; None = the organisation): the unit
+    drilled into; else, for a manager, their own team (the top of their reporting line in
+    this wave); else the organisation."""
+    if parent is not None and 0 < parent < len(wave.units):
+        return wave.units[parent][0]
+    scope = scope_for_viewer(viewer, wave)
+    if scope is None or scope.role != "manager" or scope.units is None:
+        return None
+    tops = navigation.scope_tops([int(u[2]) for u in wave.units], scope.units)
+    return wave.units[tops[0]][0] if tops else None
 
 
 # --- Export ----------------------------------------------------------------------------------
@@ -453,8 +510,8 @@ def export_for_viewer(
     viewer: Viewer, wave: Wave, *, via: str = "page"
 ) -> tuple[list[str], list[list[Any]]]:
     """The HR export (never raw rows), recorded in the audit log."""
-    require(can_manage_surveys(viewer), "Only HR admins can export results.")
-    require(is_closed(wave), "Results are exported once the wave has closed.")
+    require(can_manage_surveys(viewer), _("Only HR admins can export results."))
+    require(is_closed(wave), _("Results are exported once the wave has closed."))
     header, rows = export_table(wave)
     audit.record(
         actor=viewer.user,
@@ -489,7 +546,7 @@ def mask_names(text: str, names: set[str]) -> str:
 def comments_for_viewer(viewer: Viewer, wave: Wave, unit: int, item: str) -> list[str] | None:
     """Free-text answers of one unit's subtree for one question, for HR, only where enough
     people wrote one; in random order, with colleagues' names masked. None = withheld."""
-    require(can_manage_surveys(viewer), "Only HR admins read comments.")
+    require(can_manage_surveys(viewer), _("Only HR admins read comments."))
     if not CommentCell.objects.filter(wave=wave, unit=unit, item=item).exists():
         return None
     inside = _below(wave, {unit})
@@ -509,7 +566,7 @@ def comments_for_viewer(viewer: Viewer, wave: Wave, unit: int, item: str) -> lis
 
 
 def comment_cells_for_viewer(viewer: Viewer, wave: Wave) -> QuerySet[CommentCell]:
-    require(can_manage_surveys(viewer), "Only HR admins read comments.")
+    require(can_manage_surveys(viewer), _("Only HR admins read comments."))
     return CommentCell.objects.filter(wave=wave).order_by("item", "unit")
 
 
@@ -517,7 +574,7 @@ def comment_cells_for_viewer(viewer: Viewer, wave: Wave) -> QuerySet[CommentCell
 
 
 def campaigns_for_viewer(viewer: Viewer) -> QuerySet[Campaign]:
-    require(can_manage_surveys(viewer), "Only HR admins manage surveys.")
+    require(can_manage_surveys(viewer), _("Only HR admins manage surveys."))
     return Campaign.objects.prefetch_related(
         Prefetch("waves", queryset=Wave.objects.defer(*DEFER_FOR_LISTS))
     )
@@ -545,7 +602,7 @@ def response_rate_for_viewer(viewer: Viewer, wave: Wave) -> tuple[int, int] | No
     """While a wave is open, HR sees only the whole audience's count (its receipts), once at
     least k people answered, rounded down to a multiple of k: watching an exact count tick
     as invitations reach people would time single answers."""
-    require(can_manage_surveys(viewer), "Only HR admins follow response rates.")
+    require(can_manage_surveys(viewer), _("Only HR admins follow response rates."))
     if wave.results_at is not None or wave.closes_on < org_today():
         return None
     k = wave.campaign.min_group

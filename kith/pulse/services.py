@@ -20,7 +20,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kith.accounts.models import User
 from kith.core import audit
@@ -30,7 +32,7 @@ from kith.directory.models import OrgUnit, Person
 from kith.notify.engine.calendar import invite_ics
 from kith.notify.services import Attachment, notification_send
 from kith.pulse import results as pulse_results
-from kith.pulse import snapshot
+from kith.pulse import snapshot, wording
 from kith.pulse.engine.instruments import INSTRUMENTS
 from kith.pulse.engine.results import Tree
 from kith.pulse.engine.storage import TooFewInvitees, storage_groups
@@ -52,6 +54,12 @@ from kith.pulse.storage import wave_rows_shuffle
 log = logging.getLogger(__name__)
 MAX_TEXT = 4000
 ATTRIBUTES = {key for key, _label in ATTRIBUTE_CHOICES}
+LOCKED_FIELDS = {
+    "instruments": gettext_lazy("Instruments"),
+    "attributes": gettext_lazy("Attributes"),
+    "min_group": gettext_lazy("Minimum group size (k)"),
+    "min_comment_group": gettext_lazy("Minimum group for comments"),
+}
 
 
 # --- Campaigns -------------------------------------------------------------------------------
@@ -76,25 +84,47 @@ def campaign_save(
         for locked in ("instruments", "attributes", "min_group", "min_comment_group"):
             if locked in fields and fields[locked] != getattr(campaign, locked):
                 raise ValidationError(
-                    {locked: "Locked: this campaign has been sent. Create a new campaign."}
+                    {
+                        locked: _(
+                            "%(field)s: locked, this campaign has been sent. Create a new campaign."
+                        )
+                        % {"field": LOCKED_FIELDS[locked]}
+                    }
                 )
         if questions:
-            raise ValidationError({"questions": "Locked: this campaign has been sent."})
+            raise ValidationError(
+                {"questions": _("Questions: locked, this campaign has been sent.")}
+            )
     for name, value in fields.items():
         setattr(campaign, name, _clean_text(value) if isinstance(value, str) else value)
     unknown = [k for k in campaign.instruments if k not in INSTRUMENTS]
     if unknown:
-        raise ValidationError({"instruments": f"Unknown instrument: {', '.join(unknown)}."})
+        raise ValidationError(
+            {"instruments": _("Instruments: unknown %(keys)s.") % {"keys": ", ".join(unknown)}}
+        )
     bad = [a for a in campaign.attributes if a not in ATTRIBUTES]
     if bad:
-        raise ValidationError({"attributes": f"Unknown attribute: {', '.join(bad)}."})
+        raise ValidationError(
+            {"attributes": _("Attributes: unknown %(keys)s.") % {"keys": ", ".join(bad)}}
+        )
     if len(set(campaign.instruments)) != len(campaign.instruments):
-        raise ValidationError({"instruments": "Each instrument once."})
+        raise ValidationError({"instruments": _("Instruments: each instrument at most once.")})
     if not campaign.instruments and not questions and creating:
-        raise ValidationError({"instruments": "Choose at least one instrument or question."})
+        raise ValidationError(
+            {"instruments": _("Instruments: choose at least one instrument or question.")}
+        )
+    if campaign.opens_on and campaign.closes_on and campaign.closes_on < campaign.opens_on:
+        raise ValidationError(
+            {"closes_on": _("Closes on: the closing day must be on or after the opening day.")}
+        )
     if campaign.min_comment_group < campaign.min_group:
         raise ValidationError(
-            {"min_comment_group": "Comments need at least as many people as scores."}
+            {
+                "min_comment_group": _(
+                    "Minimum group for comments: at least the minimum group size (k), %(k)d."
+                )
+                % {"k": campaign.min_group}
+            }
         )
     campaign.full_clean()
     campaign.save()
@@ -121,12 +151,21 @@ def _question(data: Mapping[str, Any]) -> dict[str, Any]:
     kind = str(data.get("kind", ""))
     text = _clean_text(str(data.get("text", ""))).strip()
     if kind not in Question.Kind.values:
-        raise ValidationError({"questions": f"Unknown question kind {kind!r}."})
+        raise ValidationError(
+            {
+                "questions": _(
+                    "Questions: unknown kind “%(kind)s” (agree, choice, zero_to_ten, text)."
+                )
+                % {"kind": kind}
+            }
+        )
     if not text:
-        raise ValidationError({"questions": "A question needs its text."})
+        raise ValidationError({"questions": _("Questions: a question needs its text.")})
     choices = [_clean_text(str(c)).strip() for c in data.get("choices") or [] if str(c).strip()]
     if kind == Question.Kind.CHOICE and not 2 <= len(choices) <= 10:
-        raise ValidationError({"questions": f"“{text}”: give 2 to 10 choices."})
+        raise ValidationError(
+            {"questions": _("Questions: “%(text)s” needs 2 to 10 choices.") % {"text": text}}
+        )
     return {"kind": kind, "text": text[:300], "choices": choices if kind == "choice" else []}
 
 
@@ -273,7 +312,7 @@ def _stored_groups(
 def _notify_invitees(wave: Wave, *, now: dt.datetime, reminder: bool = False) -> int:
     """Every invitee, the reminder included: Kith does not know who has answered."""
     invitations = Invitation.objects.filter(wave=wave).select_related("person")
-    closes = wave.closes_on.strftime("%-d %B")
+    closes = date_format(wave.closes_on, "j F")
     name = wave.campaign.name
     sent = 0
     for invitation in invitations.iterator(chunk_size=2000):
@@ -312,8 +351,8 @@ def attributes_phrase(wave: Wave) -> str:
     names = dict(ATTRIBUTE_CHOICES)
     chosen = [names[a].lower() for a in wave.attribute_names]
     if not chosen:
-        return "nothing else"
-    return "your " + " and ".join(chosen)
+        return _("nothing else")
+    return _("your %(attributes)s") % {"attributes": _(" and ").join(chosen)}
 
 
 def reminders_send_due(*, now: dt.datetime | None = None) -> int:
@@ -404,7 +443,9 @@ def _validated_values(wave: Wave, answers: Mapping[str, Any]) -> list[float | No
     known = {i["key"] for i in wave.items}
     stray = sorted(set(answers) - known)
     if stray:
-        raise ValidationError({"answers": f"Unknown question: {', '.join(stray)}."})
+        raise ValidationError(
+            {"answers": _("Answers: unknown question %(keys)s.") % {"keys": ", ".join(stray)}}
+        )
     for item in numeric_items(wave):
         raw = answers.get(item["key"])
         if raw is None or raw == "":
@@ -413,16 +454,19 @@ def _validated_values(wave: Wave, answers: Mapping[str, Any]) -> list[float | No
         try:
             number = float(raw)
         except (TypeError, ValueError):
-            raise ValidationError(
-                {item["key"]: f"“{item['text']}”: {raw!r} is not one of its answers."}
-            ) from None
+            raise ValidationError({item["key"]: _not_an_answer(item, raw)}) from None
         allowed = {float(v) for v, _ in item["options"]}
         if number not in allowed:
-            raise ValidationError(
-                {item["key"]: f"“{item['text']}”: {raw!r} is not one of its answers."}
-            )
+            raise ValidationError({item["key"]: _not_an_answer(item, raw)})
         values.append(int(number) if number.is_integer() else number)  # ints parse faster
     return values
+
+
+def _not_an_answer(item: Mapping[str, Any], raw: Any) -> str:
+    return _("“%(question)s”: %(value)s is not one of its answers.") % {
+        "question": wording.item_text(dict(item)),
+        "value": str(raw)[:20],
+    }
 
 
 def _validated_texts(wave: Wave, texts: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -430,7 +474,12 @@ def _validated_texts(wave: Wave, texts: Mapping[str, str]) -> list[tuple[str, st
     for item in text_items(wave):
         text = _clean_text(str(texts.get(item["key"]) or "")).strip()
         if len(text) > MAX_TEXT:
-            raise ValidationError({item["key"]: f"Keep it under {MAX_TEXT} characters."})
+            raise ValidationError(
+                {
+                    item["key"]: _("“%(question)s”: at most %(n)d characters.")
+                    % {"question": wording.item_text(item), "n": MAX_TEXT}
+                }
+            )
         if text:
             found.append((item["key"], text))
     return found
@@ -485,12 +534,14 @@ def action_plan(
     gets an invitation with a calendar file."""
     now = now or timezone.now()
     if meeting_at <= now:
-        raise ValidationError({"meeting_at": "Choose a time in the future."})
+        raise ValidationError({"meeting_at": _("When: choose a time in the future.")})
     if not 15 <= minutes <= 240:
-        raise ValidationError({"minutes": "Between 15 and 240 minutes."})
+        raise ValidationError({"minutes": _("Minutes: between 15 and 240.")})
     text = next((i["text"] for i in wave.items if i["key"] == item), None)
     if text is None:
-        raise ValidationError({"item": "Choose one of this survey's questions."})
+        raise ValidationError(
+            {"item": _("What to talk about: choose one of this survey's questions.")}
+        )
     with transaction.atomic():
         action = Action.objects.create(
             campaign=wave.campaign,
@@ -505,10 +556,15 @@ def action_plan(
             invited=len(team),
         )
         attendees = [(p.display_name, p.email) for p in [owner, *team]]
-        summary = f"Team conversation: {text}"[:200]
+        shown = wording.item_text(next(i for i in wave.items if i["key"] == item))
+        summary = (_("Team conversation: %(item)s") % {"item": shown})[:200]
         description = (
-            f"{owner.display_name} would like to talk in person about “{text}”, from our "
-            f"{wave.campaign.name} results.\n\n{action.note}"
+            _(
+                "%(manager)s would like to talk in person about “%(item)s”, from our "
+                "%(survey)s results."
+            )
+            % {"manager": owner.display_name, "item": shown, "survey": wave.campaign.name}
+            + f"\n\n{action.note}"
         ).strip()
         ics = invite_ics(
             uid=f"pulse-action-{action.pk}@kith",
@@ -538,7 +594,12 @@ def action_plan(
 
 def action_set_status(*, action: Action, status: str) -> Action:
     if status not in Action.Status.values:
-        raise ValidationError({"status": f"Unknown status {status!r}."})
+        raise ValidationError(
+            {
+                "status": _("Status: choose one of %(statuses)s.")
+                % {"statuses": ", ".join(str(label) for label in Action.Status.labels)}
+            }
+        )
     action.status = status
     action.save(update_fields=["status"])
     return action

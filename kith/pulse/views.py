@@ -10,6 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kith.core.dates import org_today
@@ -17,7 +20,7 @@ from kith.core.http import error_text as _error_text
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import can_manage_surveys, require
 from kith.directory.models import Person
-from kith.pulse import ai, selectors, services, snapshot
+from kith.pulse import ai, selectors, services, snapshot, wording
 from kith.pulse.engine.instruments import INSTRUMENTS, Reference
 from kith.pulse.forms import ActionForm, CampaignForm
 from kith.pulse.models import Action, Campaign, Wave
@@ -53,7 +56,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     nothing here logs who answered what."""
     invitation = selectors.invitation_for_token(token)
     if invitation is None:
-        raise Http404("This survey link is not valid.")
+        raise Http404(_("This survey link is not valid."))
     wave = invitation.wave
     state = selectors.survey_state(invitation)
     errors: dict[str, str] = {}
@@ -74,6 +77,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         "errors": errors,
         "posted": request.POST if errors else {},
         "attributes": services.attributes_phrase(wave),
+        "published_wording": any(wording.keeps_published_wording(i) for i in wave.items),
         "token": token,
         "nav": "pulse",
     }
@@ -83,15 +87,32 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def instruments(request: HttpRequest) -> HttpResponse:
-    require(can_manage_surveys(_viewer(request)), "Only HR admins compose surveys.")
-    return render(
-        request, "pulse/instruments.html", {"instruments": INSTRUMENTS.values(), "nav": "pulse"}
-    )
+    require(can_manage_surveys(_viewer(request)), _("Only HR admins compose surveys."))
+    t = wording.translated
+    shown = [
+        (
+            inst,
+            {
+                "name": t(inst.name),
+                "summary": t(inst.summary),
+                "licence": t(inst.licence),
+                "reading": t(inst.reading),
+                "published": inst.key in wording.PUBLISHED_WORDING,
+                "items": [
+                    (i, i.text if inst.key in wording.PUBLISHED_WORDING else t(i.text))
+                    for i in inst.items
+                ],
+                "references": [(r, t(r.text)) for r in inst.reference],
+            },
+        )
+        for inst in INSTRUMENTS.values()
+    ]
+    return render(request, "pulse/instruments.html", {"instruments": shown, "nav": "pulse"})
 
 
 def _wave(wave_id: int) -> Wave:
     if not 0 < wave_id <= selectors.MAX_ID:
-        raise Http404("No such survey")
+        raise Http404(_("No such survey"))
     # The unit snapshot comes from the process cache instead of being decoded every time.
     wave = get_object_or_404(
         snapshot.without_units(Wave.objects.select_related("campaign")), pk=wave_id
@@ -117,18 +138,32 @@ def results(request: HttpRequest, wave_id: int) -> HttpResponse:
         items=request.GET.get("view") == "items",
     )
     if view is None:
-        raise Http404("No results to show yet")
+        raise Http404(_("No results to show yet"))
     table = [(row, [_heat(row.cell, c) for c in view.columns]) for row in view.rows]
     org_values = [_heat(view.organisation, c) for c in view.columns]
+    heavier = (
+        ai.heavier_beside_references(wave) if "ai_connection" in wave.campaign.instruments else {}
+    )
     references = [
-        (INSTRUMENTS[k], [(r, _ours(view.organisation, r)) for r in INSTRUMENTS[k].reference])
+        (
+            INSTRUMENTS[k],
+            wording.translated(INSTRUMENTS[k].name),
+            [
+                (
+                    r,
+                    wording.translated(r.text),
+                    _ours(view.organisation, r),
+                    heavier.get(r.item),
+                )
+                for r in INSTRUMENTS[k].reference
+            ],
+        )
         for k in wave.campaign.instruments
         if INSTRUMENTS[k].reference
     ]
     trend_columns = [c for c in selectors.columns_for(wave) if c.kind != "item"] or view.columns
-    trend_unit = None
-    if parent > 0 and parent < len(wave.units):
-        trend_unit = wave.units[parent][0]
+    trend_unit = selectors.trend_unit_for_viewer(viewer, wave, parent if parent >= 0 else None)
+    trend_name = next((u[1] for u in wave.units if u[0] == trend_unit), wave.units[0][1])
     context = {
         "view": view,
         "wave": wave,
@@ -141,7 +176,7 @@ def results(request: HttpRequest, wave_id: int) -> HttpResponse:
             for p in selectors.trend_for_viewer(viewer, wave.campaign, trend_unit)
         ],
         "trend_columns": trend_columns,
-        "trend_name": wave.units[parent][1] if trend_unit is not None else wave.units[0][1],
+        "trend_name": trend_name,
         "items_view": request.GET.get("view") == "items",
         "parent": parent,
         "can_plan": view.scope.role == "manager",
@@ -157,22 +192,23 @@ def ai_use(request: HttpRequest, wave_id: int) -> HttpResponse:
     wave = _wave(wave_id)
     view = ai.ai_for_viewer(_viewer(request), wave)
     if view is None:
-        raise Http404("No AI use figures to show for this survey")
+        raise Http404(_("No AI use figures to show for this survey"))
     context = {"view": view, "wave": wave, "figures": ai.FIGURE_LABELS, "nav": "pulse"}
     return render(request, "pulse/ai.html", context)
 
 
 def _ours(cell: object, reference: Reference) -> float | None:
     """The organisation's own share for a published figure: % who agree (4–5) with the
-    matching item, from the published organisation cell's distribution."""
+    matching item (or disagree, 1–2), from the published organisation cell's distribution."""
     items = getattr(cell, "items", None) or {}
     stat = items.get(reference.item) or {}
     counts = {int(k): int(v) for k, v in (stat.get("distribution") or {}).items()}
     total = sum(counts.values())
     if not total:
         return None
-    agree = 100 * sum(v for k, v in counts.items() if k >= 4) / total
-    return 100 - agree if reference.disagree else agree
+    if reference.disagree:  # disagree (1–2), as the AI page counts it
+        return 100 * sum(v for k, v in counts.items() if k <= 2) / total
+    return 100 * sum(v for k, v in counts.items() if k >= 4) / total
 
 
 def _heat(cell: object, column: selectors.Column) -> tuple[str, str]:
@@ -182,10 +218,6 @@ def _heat(cell: object, column: selectors.Column) -> tuple[str, str]:
         return "", "withheld"
     if value is None:
         return "–", "heat-none"
-    share = (value - column.lo) / ((column.hi - column.lo) or 1)
-    if not column.higher_is_better:
-        share = 1 - share
-    band = min(5, max(1, int(share * 5) + 1))
     text = (
         f"{value:+.0f}"
         if column.kind == "enps"
@@ -193,6 +225,12 @@ def _heat(cell: object, column: selectors.Column) -> tuple[str, str]:
         if column.hi <= 10
         else f"{value:.0f}"
     )
+    if not column.has_direction:  # neither end is better: no colour claims one is
+        return text, "heat-none"
+    share = (value - column.lo) / ((column.hi - column.lo) or 1)
+    if not column.higher_is_better:
+        share = 1 - share
+    band = min(5, max(1, int(share * 5) + 1))
     return text, f"heat-{band}"
 
 
@@ -237,7 +275,7 @@ def plan_action(request: HttpRequest, wave_id: int) -> HttpResponse:
     wave = _wave(wave_id)
     scope = selectors.scope_for_viewer(viewer, wave)
     if scope is None or scope.role != "manager" or viewer.person is None:
-        raise PermissionDenied("Managers plan team conversations from their results.")
+        raise PermissionDenied(_("Managers plan team conversations from their results."))
     me = viewer.person
     unit = _int(request, "unit", -1)
     if request.method == "POST":
@@ -247,7 +285,7 @@ def plan_action(request: HttpRequest, wave_id: int) -> HttpResponse:
         units = sorted(i for i in (scope.units or set()) if i)
         unit = units[0] if units else -1
     if unit < 0:
-        raise PermissionDenied("You have no team in this survey.")
+        raise PermissionDenied(_("You have no team in this survey."))
     items = [(i["key"], i["text"]) for i in wave.items if i["kind"] != "text"]
     form = ActionForm(
         request.POST or None, items=items, initial={"item": request.GET.get("item", "")}
@@ -271,7 +309,15 @@ def plan_action(request: HttpRequest, wave_id: int) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            flash.success(request, f"Invitations sent to {len(team)} people.")
+            flash.success(
+                request,
+                ngettext(
+                    "Invitations sent to %(n)d person.",
+                    "Invitations sent to %(n)d people.",
+                    len(team),
+                )
+                % {"n": len(team)},
+            )
             return redirect("pulse:actions")
     context = {
         "wave": wave,
@@ -315,7 +361,7 @@ def action_status(request: HttpRequest, action_id: int) -> HttpResponse:
     viewer = _viewer(request)
     action = selectors.actions_for_viewer(viewer).filter(pk=action_id).first()
     if action is None or (viewer.person is None or action.owner_id != viewer.person.pk):
-        raise Http404("No such action")
+        raise Http404(_("No such action"))
     try:
         services.action_set_status(action=action, status=request.POST.get("status", ""))
     except ValidationError as exc:
@@ -347,7 +393,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_surveys(viewer), "Only HR admins compose surveys.")
+    require(can_manage_surveys(viewer), _("Only HR admins compose surveys."))
     campaign = get_object_or_404(Campaign, pk=campaign_id) if campaign_id else None
     form = CampaignForm(request.POST or None, instance=campaign)
     if request.method == "POST" and form.is_valid():
@@ -365,7 +411,7 @@ def campaign_edit(request: HttpRequest, campaign_id: int | None = None) -> HttpR
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            flash.success(request, f"Saved {saved.name}.")
+            flash.success(request, _("Saved %(name)s.") % {"name": saved.name})
             return redirect("pulse:manage")
     locked = bool(campaign and campaign.waves.filter(sent_at__isnull=False).exists())
     return render(
@@ -383,28 +429,76 @@ def campaign_edit(request: HttpRequest, campaign_id: int | None = None) -> HttpR
 
 @require_POST
 def wave_action(request: HttpRequest, wave_id: int, action: str) -> HttpResponse:
-    """HR: send a wave now (from its opening day) or close it now and compute results."""
+    """HR: send a wave now (from its opening day) or close it now and compute results. Both
+    are irreversible, so both need the confirmation the page asks for (`confirm=yes`), and
+    both happen once: a second submit, or Back and submit again, changes nothing."""
     viewer = _viewer(request)
-    require(can_manage_surveys(viewer), "Only HR admins send and close surveys.")
+    require(can_manage_surveys(viewer), _("Only HR admins send and close surveys."))
     wave = _wave(wave_id)
     today = org_today()
+    if action not in ("send", "close"):
+        raise Http404(_("No such action"))
+    if request.POST.get("confirm") != "yes":
+        flash.error(request, _("Nothing was done: confirm first (it cannot be undone)."))
+        return redirect("pulse:manage")
     if action == "send":
+        if wave.sent_at is not None:
+            flash.info(
+                request,
+                _("Wave %(number)d was already sent; nothing was sent again.")
+                % {"number": wave.number},
+            )
+            return redirect("pulse:manage")
         if wave.opens_on > today:
-            flash.error(request, f"This wave opens on {wave.opens_on:%-d %B}.")
+            flash.error(
+                request,
+                _("This wave opens on %(day)s.") % {"day": date_format(wave.opens_on, "j F")},
+            )
             return redirect("pulse:manage")
         try:
             count = services.wave_send(wave=wave)
         except ValidationError as exc:
             flash.error(request, _error_text(exc))
         else:
-            flash.success(request, f"Sent to {count} people." if count else "Already sent.")
-    elif action == "close":
+            if count:
+                flash.success(
+                    request,
+                    ngettext("Sent to %(n)d person.", "Sent to %(n)d people.", count)
+                    % {"n": count},
+                )
+            else:  # another request sent it a moment before this one
+                flash.info(
+                    request,
+                    _("Wave %(number)d was already sent; nothing was sent again.")
+                    % {"number": wave.number},
+                )
+    else:
+        if wave.results_at is not None:
+            flash.info(
+                request,
+                _("Wave %(number)d is already closed; nothing changed.") % {"number": wave.number},
+            )
+            return redirect("pulse:manage")
         try:
             cells = services.wave_close(wave=wave, actor=viewer.user)  # type: ignore[arg-type]
         except ValidationError as exc:
-            flash.error(request, _error_text(exc))
+            wave.refresh_from_db(fields=["results_at"])
+            if wave.results_at is not None:  # closed by another request meanwhile
+                flash.info(
+                    request,
+                    _("Wave %(number)d is already closed; nothing changed.")
+                    % {"number": wave.number},
+                )
+            else:
+                flash.error(request, _error_text(exc))
         else:
-            flash.success(request, f"Closed. {cells} groups passed the privacy rules.")
-    else:
-        raise Http404("No such action")
+            flash.success(
+                request,
+                ngettext(
+                    "Closed. %(n)d group passed the privacy rules.",
+                    "Closed. %(n)d groups passed the privacy rules.",
+                    cells,
+                )
+                % {"n": cells},
+            )
     return redirect("pulse:manage")

@@ -283,7 +283,9 @@ def test_a_wave_under_k_is_not_sent_and_says_why(org):
     assert services.waves_send_due() == 0  # the scheduler does not try again every 15 minutes
     client = Client()
     client.force_login(hr_user)
-    page = client.post(f"/pulse/manage/waves/{wave.pk}/send/", follow=True).content.decode()
+    page = client.post(
+        f"/pulse/manage/waves/{wave.pk}/send/", {"confirm": "yes"}, follow=True
+    ).content.decode()
     assert "was not sent: its audience has 3 people" in page
 
 
@@ -319,7 +321,9 @@ def test_close_now_is_one_atomic_service_with_an_audit_row(org, monkeypatch):
     monkeypatch.setattr(services, "wave_rows_shuffle", lambda *, wave: shuffled.append(wave.pk))
     client = Client()
     client.force_login(hr_user)
-    page = client.post(f"/pulse/manage/waves/{wave.pk}/close/", follow=True).content.decode()
+    page = client.post(
+        f"/pulse/manage/waves/{wave.pk}/close/", {"confirm": "yes"}, follow=True
+    ).content.decode()
     assert "Closed. 3 groups passed the privacy rules." in page
     wave.refresh_from_db()
     assert wave.closes_on == min(closes_on, org_today()) and shuffled == [wave.pk]
