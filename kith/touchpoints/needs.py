@@ -28,12 +28,14 @@ def overdue_one_on_ones(viewer: Viewer) -> list[Need]:
     return [
         Need(
             app_label="touchpoints",
-            title=_("A 1:1 with %(name)s is overdue") % {"name": overdue[0].other_name}
-            if len(overdue) == 1
-            else ngettext(
-                "%(n)d of your 1:1s is overdue", "%(n)d of your 1:1s are overdue", len(overdue)
+            # (Portuguese drops the name in the singular: msgfmt requires each form's
+            # placeholders to be among the plural's.)
+            title=ngettext(
+                "A 1:1 with %(name)s is overdue",
+                "%(n)d of your 1:1s are overdue",
+                len(overdue),
             )
-            % {"n": len(overdue)},
+            % {"n": len(overdue), "name": overdue[0].other_name},
             lines=tuple(
                 _("%(name)s: due %(date)s")
                 % {"name": p.other_name, "date": date_format(p.due, "j M")}
