@@ -151,7 +151,7 @@ def health(request: HttpRequest, params: Query[HealthParams]) -> dict[str, Any]:
         "k": c.k if c else None,
         "organisation": (c.organisation if c and view.role == "hr" else {}),
         "units": [_unit_out(r) for r in view.rows],
-        "formula": view.formula,
+        "formula": str(view.formula),
     }
 
 

@@ -117,10 +117,10 @@ class HealthView:
     weeks: list[dt.date]
     rows: list[Row]
     columns: list[Any]
-    pulse_columns: tuple[tuple[str, str], ...]
+    pulse_columns: tuple[tuple[str, Any], ...]  # (key, label: a lazy translation)
     targets: dict[str, Target]
     role: str
-    formula: str = CONNECTION_INDEX_FORMULA
+    formula: Any = CONNECTION_INDEX_FORMULA  # a lazy translation
     trend: list[dict[str, Any]] = field(default_factory=list)
     selected: Row | None = None
     available_weeks: list[dt.date] = field(default_factory=list)

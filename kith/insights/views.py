@@ -160,7 +160,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 @require_POST
 def switch(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_insights(viewer), ONLY_HR)
+    require(can_manage_insights(viewer), str(ONLY_HR))
     enabled = request.POST.get("enabled") == "on"
     services.insights_enable(actor=request.user, enabled=enabled)
     flash.success(
@@ -175,7 +175,7 @@ def switch(request: HttpRequest) -> HttpResponse:
 @require_POST
 def compute(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_insights(viewer), ONLY_HR)
+    require(can_manage_insights(viewer), str(ONLY_HR))
     week = services.latest_data_week()
     if week is None:
         flash.error(request, _("There is no interaction data yet: import some first."))
@@ -229,7 +229,7 @@ def targets(request: HttpRequest) -> HttpResponse:
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_insights(viewer), ONLY_HR)
+    require(can_manage_insights(viewer), str(ONLY_HR))
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(

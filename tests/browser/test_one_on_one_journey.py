@@ -98,3 +98,31 @@ def test_manager_and_report_prepare_and_hold_a_one_on_one(pair, open_browsing):
         no_sideways_scroll(phone)
     phone.shot("phone-meeting")
     phone.assert_clean()
+
+
+def test_in_portuguese_a_check_in_is_deleted_only_after_confirming(pair, open_browsing):
+    """The language switcher puts Touchpoints in European Portuguese (on a phone, where the
+    longer words must still fit); deleting a check-in asks first, and nothing is deleted until
+    the person confirms."""
+    phone = open_browsing(viewport="phone")
+    phone.log_in("rui@example.com", PASSWORD)
+    phone.goto("/touchpoints/check-ins/")
+    phone.page.locator("#language-switch").select_option("pt")
+    phone.page.locator("form.language-switch button").click()
+    expect(phone.page.get_by_role("heading", name="Um novo check-in")).to_be_visible()
+    phone.page.locator("input[name=how][value='2']").check()
+    phone.page.locator("input[name=energy][value='3']").check()
+    phone.page.get_by_label("Que apoio ajudaria?").fill("Menos reuniões esta semana.")
+    phone.page.get_by_role("button", name="Guardar check-in").click()
+    expect(phone.page.get_by_text("Guardado. Só você o pode ler.")).to_be_visible()
+    no_sideways_scroll(phone)
+
+    delete = phone.page.get_by_role("button", name="Sim, apagar")
+    expect(delete).to_be_hidden()  # behind the question, not one tap away
+    phone.page.locator("details.confirm summary").first.click()
+    expect(phone.page.get_by_text("Apagar este check-in?")).to_be_visible()
+    phone.shot("check-in delete asks first (pt)")
+    delete.click()
+    expect(phone.page.get_by_text("Apagado. Não fica nada dele.")).to_be_visible()
+    expect(phone.page.get_by_text("Menos reuniões esta semana.")).to_have_count(0)
+    phone.assert_clean()

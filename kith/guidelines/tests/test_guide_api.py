@@ -103,17 +103,20 @@ def test_advice_errors_name_the_field(employee_client) -> None:
 
 def test_propose_call_sends_ics_and_is_rate_limited(employee_client) -> None:
     other = PersonFactory()
-    payload = {
-        "colleague": other.pk,
-        "starts_at": (timezone.now() + dt.timedelta(days=2)).isoformat(),
-        "channel": "phone",
-    }
-    for _ in range(int(PROPOSAL_RATE.split("/")[0])):
+    start = timezone.now() + dt.timedelta(days=2)
+
+    def payload(hours: int) -> dict[str, object]:
+        when = (start + dt.timedelta(hours=hours)).isoformat()
+        return {"colleague": other.pk, "starts_at": when, "channel": "phone"}
+
+    for hour in range(int(PROPOSAL_RATE.split("/")[0])):
         response = employee_client.post(
-            f"{API}/propose-call", payload, content_type="application/json"
+            f"{API}/propose-call", payload(hour), content_type="application/json"
         )
         assert response.status_code == 201
+    again = employee_client.post(f"{API}/propose-call", payload(0), content_type="application/json")
+    assert again.status_code == 201  # the same proposal again: answered, not sent twice
     assert Notification.objects.filter(person=other, kind="guidelines.proposal").count() == 5
-    over = employee_client.post(f"{API}/propose-call", payload, content_type="application/json")
+    over = employee_client.post(f"{API}/propose-call", payload(-1), content_type="application/json")
     assert over.status_code == 429
     assert "Retry-After" in over

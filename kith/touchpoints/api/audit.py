@@ -226,7 +226,7 @@ def _field_errors(exc: ValidationError) -> dict[str, Any]:
 def _hr_only(request: HttpRequest) -> None:
     """Permission first, whatever the body says (selectors ask kith.core.permissions)."""
     try:
-        require(can_manage_touchpoints(_viewer(request)), services.ONLY_HR)
+        require(can_manage_touchpoints(_viewer(request)), str(services.ONLY_HR))
     except PermissionDenied as exc:
         raise HttpError(403, str(exc)) from exc
 

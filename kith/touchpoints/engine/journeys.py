@@ -8,9 +8,10 @@ The welcome call and the check-ins are 1:1s Kith books a couple of days ahead of
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 OWNER_ROLES = ("joiner", "manager", "buddy", "hr", "it")
 KINDS = ("human", "automated", "hybrid")
@@ -65,7 +66,7 @@ class Problem:
     field: str
     message: str
     text: str = ""
-    values: Mapping[str, object] = field(default_factory=dict)
+    values: Mapping[str, object] = dataclasses.field(default_factory=dict)
     step: str = ""
 
 

@@ -216,7 +216,7 @@ def _stage_labels() -> dict[str, str]:
 
 def lifecycle_map_for_viewer(viewer: Viewer) -> LifecycleMap:
     """The whole lifecycle at a glance: three queries whatever its size."""
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     processes = list(LifecycleProcess.objects.order_by("stage", "position", "id"))
     steps = list(ProcessStep.objects.order_by("process_id", "position", "id"))
     figures = _latest_figures([s.pk for s in steps])
@@ -262,7 +262,7 @@ class ProcessPage:
 
 
 def process_for_viewer(viewer: Viewer, process_id: int) -> ProcessPage | None:
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     process = LifecycleProcess.objects.filter(pk=process_id).first()
     if process is None:
         return None
@@ -276,7 +276,7 @@ def process_for_viewer(viewer: Viewer, process_id: int) -> ProcessPage | None:
 
 
 def step_for_viewer(viewer: Viewer, step_id: int) -> StepView | None:
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     step = ProcessStep.objects.select_related("process").filter(pk=step_id).first()
     if step is None:
         return None

@@ -70,7 +70,7 @@ def coverage_for_viewer(viewer: Viewer, *, unit: int | None = None) -> CoverageV
     """The latest run for HR: the unit chosen (the organisation unless `unit` names one of
     the run's units) and the groups right below it, with every cell of the run in tree
     order. Anyone else gets PermissionDenied."""
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     run = CoverageRun.objects.defer("members", "tree").first()
     view = CoverageView(run)
     view.columns = [(name, str(LABELS[name]), str(HELP[name])) for name in FIGURES]

@@ -613,4 +613,4 @@ def _step_data(step: JourneyStep, *, hidden: bool = False) -> dict[str, Any]:
 
 
 def special_label(special: str) -> str:
-    return Special(special).label if special else ""
+    return str(Special(special).label) if special else ""

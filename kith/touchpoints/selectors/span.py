@@ -469,7 +469,7 @@ def span_overview_for_viewer(
 ) -> Overview:
     """HR's page: the distribution and its trend, the thresholds, and the managers (flagged
     ones first by default) with HR's notes."""
-    require(can_view_span_of_control(viewer) and can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_view_span_of_control(viewer) and can_manage_touchpoints(viewer), str(ONLY_HR))
     org = organisation_spans()
     dist = org.distribution()
     show = _choice(show, SHOWS, "flagged" if dist.flagged else "all")
@@ -801,7 +801,9 @@ class MySpan:
 def my_span_for_viewer(viewer: Viewer, *, sort: str = "", page: int | str = 1) -> MySpan:
     """The viewer's own span and those of the managers in their reporting line."""
     me = viewer.person
-    require(me is not None and me.is_active, _("Your span of control needs a directory entry."))
+    require(
+        me is not None and me.is_active, str(_("Your span of control needs a directory entry."))
+    )
     assert me is not None
     require(can_view_span_of_control(viewer, is_in_reporting_line=True))
     sort = _choice(sort, SORTS, "direct")
@@ -826,11 +828,13 @@ def managers_for_viewer(
     the managers in their reporting line."""
     sort = _choice(sort, SORTS, "direct")
     if can_manage_touchpoints(viewer):
-        require(can_view_span_of_control(viewer), ONLY_HR)
+        require(can_view_span_of_control(viewer), str(ONLY_HR))
         org = organisation_spans()
     else:
         me = viewer.person
-        require(me is not None and me.is_active, _("Your span of control needs a directory entry."))
+        require(
+            me is not None and me.is_active, str(_("Your span of control needs a directory entry."))
+        )
         assert me is not None
         require(can_view_span_of_control(viewer, is_in_reporting_line=True))
         org = organisation_spans(root=me.pk)
@@ -892,7 +896,7 @@ def span_report(*, flagged_only: bool = False, today: dt.date | None = None) -> 
 
 
 def span_export_for_viewer(viewer: Viewer, *, flagged_only: bool = False) -> list[list[Any]]:
-    require(can_manage_touchpoints(viewer), _("Only HR admins export spans of control."))
+    require(can_manage_touchpoints(viewer), str(_("Only HR admins export spans of control.")))
     rows = span_report(flagged_only=flagged_only)
     audit.record(
         actor=viewer.user,

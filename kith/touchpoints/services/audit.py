@@ -180,7 +180,7 @@ def _next_position(queryset: object) -> int:
 
 
 def process_create(*, viewer: Viewer, data: ProcessInput) -> LifecycleProcess:
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     clean = _clean_process(data)
     try:
         with transaction.atomic():
@@ -211,7 +211,7 @@ def _process_locked(process_id: int) -> LifecycleProcess:
 
 def process_update(*, viewer: Viewer, process_id: int, data: ProcessInput) -> LifecycleProcess:
     """Rename, describe or move a process to another stage (it goes last there)."""
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     clean = _clean_process(data)
     with transaction.atomic():
         process = _process_locked(process_id)
@@ -237,7 +237,7 @@ def process_update(*, viewer: Viewer, process_id: int, data: ProcessInput) -> Li
 def process_delete(*, viewer: Viewer, process_id: int) -> None:
     """A process goes with its steps, and their feedback: the question is gone, so are its
     answers (what the ledger recorded as published stays recorded)."""
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     with transaction.atomic():
         process = _process_locked(process_id)
         steps = process.steps.count()
@@ -278,7 +278,7 @@ def _neighbour(ids: Sequence[int], current: int, direction: str) -> tuple[int, i
 
 def process_move(*, viewer: Viewer, process_id: int, direction: str) -> LifecycleProcess:
     """One place up or down within its stage (nothing happens at either end)."""
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     with transaction.atomic():
         process = _process_locked(process_id)
         siblings = LifecycleProcess.objects.filter(stage=process.stage)
@@ -313,7 +313,7 @@ def _ensure_tallies(step_ids: Iterable[int]) -> None:
 
 def step_create(*, viewer: Viewer, process_id: int, data: StepInput) -> ProcessStep:
     """A new step, last in its process."""
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     clean = _clean_step(data)
     with transaction.atomic():
         process = _process_locked(process_id)
@@ -359,7 +359,7 @@ def _step_locked(step_id: int) -> ProcessStep:
 
 
 def step_update(*, viewer: Viewer, step_id: int, data: StepInput) -> ProcessStep:
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     clean = _clean_step(data)
     with transaction.atomic():
         step = _step_locked(step_id)
@@ -380,7 +380,7 @@ def step_update(*, viewer: Viewer, step_id: int, data: StepInput) -> ProcessStep
 
 def step_delete(*, viewer: Viewer, step_id: int) -> int:
     """Deletes a step with its receipts, tallies and figures; returns its process's id."""
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     with transaction.atomic():
         step = _step_locked(step_id)
         process_id, name = step.process_id, step.name
@@ -397,7 +397,7 @@ def step_delete(*, viewer: Viewer, step_id: int) -> int:
 
 
 def step_move(*, viewer: Viewer, step_id: int, direction: str) -> ProcessStep:
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     with transaction.atomic():
         step = _step_locked(step_id)
         siblings = ProcessStep.objects.filter(process_id=step.process_id)
@@ -417,7 +417,7 @@ def example_map_load(*, viewer: Viewer) -> int:
     """Kith's example lifecycle (engine/audit_example.py) into an empty map; returns the
     number of steps. Never into a map that has anything: HR's own work is never mixed with
     or overwritten by the example."""
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     not_empty = Conflict(
         {"map": _("The example goes only into an empty map, and yours already has processes.")}
     )

@@ -216,7 +216,7 @@ def coverage_compute(
     to recompute (checked); None: the daily job."""
     now = now or timezone.now()
     if viewer is not None:
-        require(can_manage_touchpoints(viewer), ONLY_HR)
+        require(can_manage_touchpoints(viewer), str(ONLY_HR))
         _require_a_day_since_last_run(now)
     since, until = window_of(now)
     k = settings.KITH_INSIGHTS_MIN_GROUP

@@ -143,7 +143,7 @@ def audit_example(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def audit_process_new(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_touchpoints(viewer), services.ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(services.ONLY_HR))
     stage = request.GET.get("stage", "")
     initial = {"stage": stage if stage in Stage.values else Stage.RECRUIT}
     form = ProcessForm(request.POST or None, initial=initial)

@@ -164,7 +164,7 @@ def journey_overview(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("month", "")
     month = timezone.localdate().replace(day=1) if raw == "this" else _month_of(raw)
     overview = selectors.overview_for_viewer(viewer, month=month)
-    require(overview is not None, HR_ONLY)
+    require(overview is not None, str(HR_ONLY))
     services.templates_ensure_shipped()
     context = {
         "overview": overview,
@@ -177,7 +177,7 @@ def journey_overview(request: HttpRequest) -> HttpResponse:
 @require_POST
 def journey_start(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_touchpoints(viewer), HR_ONLY)
+    require(can_manage_touchpoints(viewer), str(HR_ONLY))
     email = request.POST.get("email", "").strip()
     person = Person.objects.filter(email__iexact=email).first() if email else None
     if person is None:
@@ -199,7 +199,7 @@ def journey_start(request: HttpRequest) -> HttpResponse:
 
 def journey_templates(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_touchpoints(viewer), HR_ONLY)
+    require(can_manage_touchpoints(viewer), str(HR_ONLY))
     services.templates_ensure_shipped()
     templates = selectors.templates_for_viewer(viewer)
     context = {"templates": templates, "nav": NAV}
@@ -209,7 +209,7 @@ def journey_templates(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def journey_template_edit(request: HttpRequest, template_id: int | None = None) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_touchpoints(viewer), HR_ONLY)
+    require(can_manage_touchpoints(viewer), str(HR_ONLY))
     template: JourneyTemplate | None = None
     if template_id is not None:
         template = selectors.template_for_viewer(viewer, template_id)

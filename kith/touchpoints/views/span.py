@@ -168,7 +168,7 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def note(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     manager = Person.objects.filter(pk=person_id).first() if 0 < person_id < 2**63 else None
     if manager is None:
         raise Http404(_("No such person."))
@@ -191,7 +191,7 @@ def note(request: HttpRequest, person_id: int) -> HttpResponse:
 
 def settings_page(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_touchpoints(viewer), ONLY_HR)
+    require(can_manage_touchpoints(viewer), str(ONLY_HR))
     rules = TouchpointSettings.current()
     form = ThresholdsForm(
         request.POST or None,
