@@ -244,7 +244,11 @@ LANGUAGE_CODE = "en"
 # Kith ships English and European Portuguese (docs/i18n.md). Each app keeps its catalogue in
 # kith/<app>/locale; the shared templates' catalogue is in kith/templates/locale.
 LANGUAGES = [("en", "English"), ("pt", "Português")]
-LOCALE_PATHS = [BASE_DIR / "kith" / "templates" / "locale"]
+# django-allauth ships pt_PT, not pt: its European-Portuguese catalogue is kept as `pt`.
+LOCALE_PATHS = [
+    BASE_DIR / "kith" / "templates" / "locale",
+    BASE_DIR / "kith" / "accounts" / "allauth_locale",
+]
 TIME_ZONE = env_str("KITH_TIME_ZONE", "UTC")  # the organisation's default for people without one
 if TIME_ZONE not in zoneinfo.available_timezones():
     raise ImproperlyConfiguredEnv(

@@ -56,3 +56,9 @@ def test_set_language_is_remembered():
     refused = client.post(reverse("set_language"), {"language": "xx", "next": "/"})
     assert refused.status_code == 302
     assert client.cookies["django_language"].value == "pt"
+
+
+def test_sign_in_texts_from_allauth_are_portuguese_too():
+    """allauth ships pt_PT, not pt: Kith keeps its catalogue as pt (LOCALE_PATHS)."""
+    with translation.override("pt"):
+        assert translation.gettext("Forgot your password?") == "Esqueceu-se da sua palavra-passe?"
