@@ -30,10 +30,16 @@ resource.getrusage (it includes the population already in memory when it forked)
 with scipy's HiGHS `linprog`: over every allowed pair up to 2,000 people (`lp_bound_graph`
 "full"), else over the union of the engine's candidate pairs, both algorithms' pairs and 20
 random allowed pairs per person ("candidates+sample"); null when it does not finish within
---lp-seconds. `exact_optimum` is networkx's max_weight_matching (maxcardinality=True) over
-every allowed pair, tried up to 1,200 people (about 2 minutes at 1,000; the time grows with
-the cube); null above that or after --exact-seconds. `cpu_seconds` is the child's CPU time,
-a steadier figure than wall time on a busy machine.
+--lp-seconds. `true_bound` is the same LP over every allowed pair, by column generation
+(kith.connect.engine.bound.true_bound: price all pairs against the LP's duals in numpy
+blocks, add those with a positive reduced cost, re-solve, until none is left), from 2,000 up
+to --true-bound-people (20,000); `pct_of_true_bound` is the score's share of it, the figure
+that also sees what candidate generation leaves out. At or below 2,000 people `lp_bound` is
+already over every pair and is repeated as `true_bound`. `exact_optimum` is networkx's
+max_weight_matching (maxcardinality=True) over every allowed pair, tried up to 1,200 people
+(about 2 minutes at 1,000; the time grows with the cube); null above that or after
+--exact-seconds. `cpu_seconds` is the child's CPU time, a steadier figure than wall time on a
+busy machine.
 """
 
 from __future__ import annotations
