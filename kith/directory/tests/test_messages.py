@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import translation
 
 from kith.directory.forms import ProfileForm
@@ -48,3 +49,11 @@ def test_constraints_speak_of_fields_not_of_constraints():
         OrgUnit(name=root.name, parent=None, path="x.").full_clean()
     assert any("top-level names are unique" in m for m in caught.value.messages)
     assert Person.objects.count() == 1
+
+
+def test_the_home_page_in_portuguese(employee_client):
+    html = employee_client.get("/", HTTP_ACCEPT_LANGUAGE="pt").content.decode()
+    assert "Encontre um colega por nome, equipa, cidade, competência ou interesse" in html
+    assert "Com quem vai falar esta semana?" in html
+    edit = employee_client.get(reverse("directory:profile_edit"), HTTP_ACCEPT_LANGUAGE="pt")
+    assert "Guardar o perfil" in edit.content.decode()
