@@ -146,6 +146,7 @@ def test_no_main_page_scrolls_sideways_on_a_phone(signed_in, role):
                 f"{visit.path} ({visit.route}) is {scroll} px wide: {b.page.evaluate(STICKING_OUT)}"
             )
             b.shot(f"too wide {visit.route}")
+    print(f"{role}: {len(visited)} pages at 390 px: {' '.join(visited)}")
     # The crawl reached the pages of every app, not just the home page.
     assert len(visited) >= 25, f"only {len(visited)} pages opened: {visited}"
     assert not too_wide, f"pages wider than a 390 px phone for {role}:\n  " + "\n  ".join(too_wide)
@@ -203,6 +204,17 @@ def test_hr_navigation_fits_one_row_at_1366_and_its_admin_menu_works_from_the_ke
     page.wait_for_url(re.compile(r"/audit/$"))
     expect(nav.locator("summary", has_text="Admin")).to_have_attribute("data-current", "true")
     b.shot("audit log at 1366", full_page=False)
+
+    # Portuguese labels are longer: the row still fits.
+    page.set_extra_http_headers({"Accept-Language": "pt"})
+    b.goto("/")
+    expect(
+        page.get_by_role("navigation", name="Principal").get_by_role("link", name="Pessoas")
+    ).to_be_visible()
+    header_height = page.evaluate("document.querySelector('.site-header').offsetHeight")
+    assert header_height <= 64, f"the Portuguese HR header wraps to {header_height} px"
+    b.shot("hr nav in portuguese at 1366", full_page=False)
+    page.set_extra_http_headers({"Accept-Language": "en"})
 
     page.set_viewport_size(PHONE)
     b.goto("/")

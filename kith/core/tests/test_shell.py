@@ -24,7 +24,7 @@ def test_the_navigation_is_translated_and_english_stays_the_default(hr_client):
     english = hr_client.get("/").content.decode()
     assert '<html lang="en">' in english and ">People</a>" in english
     portuguese = hr_client.get("/", HTTP_ACCEPT_LANGUAGE="pt").content.decode()
-    for text in (">Pessoas</a>", ">Gestão</summary>", "Terminar sessão", "Precisa de si agora"):
+    for text in (">Pessoas</a>", ">Gestão</summary>", "Sair</button>", "Precisa de si agora"):
         assert text in portuguese
 
 
@@ -39,7 +39,7 @@ def test_the_language_switch_in_the_footer_changes_the_language(employee_client)
     assert 'action="/i18n/setlang/"' in page and 'name="language"' in page
     answer = employee_client.post("/i18n/setlang/", {"language": "pt", "next": "/people/"})
     assert answer.status_code == 302 and answer["Location"] == "/people/"
-    assert "Terminar sessão" in employee_client.get("/people/").content.decode()
+    assert "Sair</button>" in employee_client.get("/people/").content.decode()
 
 
 def test_hrs_admin_pages_are_one_menu_marked_current_on_its_pages(hr_client, employee_client):
