@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 
 from kith.communities import selectors, services
 from kith.communities.models import Announcement, CityAmbassador, LeadershipRequest, Membership
-from kith.core.http import error_text as _error_text
+from kith.core.http import field_errors
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import (
     Viewer,
@@ -174,7 +174,7 @@ def _card_dict(card: selectors.CommunityCard) -> dict[str, Any]:
 def _browse(request: HttpRequest) -> Viewer:
     viewer = _viewer(request)
     if not can_browse_directory(viewer):
-        raise HttpError(403, "Only active colleagues see communities.")
+        raise HttpError(403, _("Only active colleagues see communities."))
     return viewer
 
 
@@ -184,7 +184,7 @@ def _card_or_404(request: HttpRequest, community_id: int) -> selectors.Community
     if 0 < community_id <= MAX_ID:
         card = selectors.community_for_viewer(viewer, pk=community_id)
     if card is None:
-        raise HttpError(404, "No such community.")
+        raise HttpError(404, _("No such community."))
     return card
 
 
@@ -225,12 +225,9 @@ def get_community(request: HttpRequest, community_id: WholeNumber) -> dict[str, 
 def _act(request: HttpRequest, community_id: int, action: Any) -> Status:
     viewer = _viewer(request)
     if not can_take_part(viewer):
-        raise HttpError(403, "Only colleagues in the directory can join communities.")
+        raise HttpError(403, _("Only colleagues in the directory can join communities."))
     card = _card_or_404(request, community_id)
-    try:
-        action(card.community, viewer.person)
-    except ValidationError as exc:
-        raise HttpError(400, _error_text(exc)) from exc
+    action(card.community, viewer.person)  # a refusal: 400 from config.api's handler
     return Status(200, _card_dict(_card_or_404(request, community_id)))
 
 
@@ -301,7 +298,7 @@ def _announcement_dict(a: Announcement) -> dict[str, Any]:
 def announcements(request: HttpRequest, community_id: WholeNumber) -> list[dict[str, Any]]:
     card = _card_or_404(request, community_id)
     if not card.members_visible:
-        raise HttpError(403, "Only members of this community see its announcements.")
+        raise HttpError(403, _("Only members of this community see its announcements."))
     rows = selectors.announcements_for_viewer(_viewer(request), card.community)
     return [_announcement_dict(a) for a in rows]
 
@@ -317,7 +314,7 @@ def post_announcement(
     viewer = _viewer(request)
     card = _card_or_404(request, community_id)
     if not selectors.viewer_leads(viewer, card.community):
-        raise HttpError(403, "Only this community's leaders post announcements.")
+        raise HttpError(403, _("Only this community's leaders post announcements."))
     assert viewer.person is not None
     try:
         row = services.announcement_post(
@@ -329,20 +326,15 @@ def post_announcement(
 
 
 def _field_errors(exc: ValidationError) -> dict[str, Any]:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"payload": exc.messages}
-    return {
-        "detail": [
-            {"loc": ["body", "payload", field], "msg": message, "type": "value_error"}
-            for field, messages in errors.items()
-            for message in messages
-        ]
-    }
+    return {"detail": field_errors(exc)}
 
 
 def _colleague(email: str, field: str) -> Person:
     person = Person.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if person is None:
-        raise ValidationError({field: f"No active colleague has the email {email}."})
+        raise ValidationError(
+            {field: _("No active colleague has the email %(email)s.") % {"email": email}}
+        )
     return person
 
 
@@ -354,7 +346,7 @@ def _colleague(email: str, field: str) -> Person:
 def create_community(request: HttpRequest, payload: CommunityIn) -> Status:
     viewer = _viewer(request)
     if not can_manage_communities(viewer):
-        raise HttpError(403, "Only HR admins create communities.")
+        raise HttpError(403, _("Only HR admins create communities."))
     data = payload.dict()
     interests = [i for i in data.pop("interests") if i.strip()]
     try:
@@ -449,10 +441,7 @@ def answer_leadership_offer(
         if action == "accept"
         else services.leadership_request_refuse
     )
-    try:
-        offer = answer(request=offer, person=viewer.person)
-    except ValidationError as exc:
-        raise HttpError(400, _error_text(exc)) from exc
+    offer = answer(request=offer, person=viewer.person)  # a refusal: 400 (config.api)
     return Status(200, _offer_dict(offer))
 
 
@@ -510,10 +499,7 @@ def decide_leadership_request(
         if action == "approve"
         else services.leadership_request_decline
     )
-    try:
-        decide(request=row, by=viewer.person)
-    except ValidationError as exc:
-        raise HttpError(400, _error_text(exc)) from exc
+    decide(request=row, by=viewer.person)  # a refusal: 400 (config.api)
     name = row.person.display_name
     message = (
         _("%(name)s now helps lead the group.")
@@ -549,7 +535,7 @@ def list_ambassadors(request: HttpRequest) -> list[dict[str, Any]]:
 def appoint_ambassador(request: HttpRequest, payload: AmbassadorIn) -> Status:
     viewer = _viewer(request)
     if not can_manage_communities(viewer):
-        raise HttpError(403, "Only HR admins appoint city ambassadors.")
+        raise HttpError(403, _("Only HR admins appoint city ambassadors."))
     try:
         row = services.city_ambassador_appoint(
             person=_colleague(payload.email, "email"),

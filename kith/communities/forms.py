@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from kith.communities.models import Community
 from kith.directory.models import Person
@@ -15,7 +16,9 @@ def split_names(value: str) -> list[str]:
 def _colleague_by_email(email: str) -> Person:
     person = Person.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if person is None:
-        raise forms.ValidationError(f"No active colleague has the email {email}.")
+        raise forms.ValidationError(
+            _("No active colleague has the email %(email)s.") % {"email": email}
+        )
     return person
 
 
@@ -23,11 +26,11 @@ class SearchForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=100,
-        label="Search communities",
+        label=_("Search communities"),
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "choir, running, Lisbon…"}),
     )
     kind = forms.ChoiceField(
-        required=False, choices=[("", "All kinds"), *Community.Kind.choices], label="Kind"
+        required=False, choices=[("", "All kinds"), *Community.Kind.choices], label=_("Kind")
     )
 
 
@@ -35,12 +38,12 @@ class CommunityForm(forms.ModelForm):
     interests = forms.CharField(
         required=False,
         max_length=600,
-        help_text="Separated by commas. People with these interests see it among suggestions.",
+        help_text=_("Separated by commas. People with these interests see it among suggestions."),
     )
-    country = forms.CharField(required=False, max_length=60, label="Country (two letters)")
+    country = forms.CharField(required=False, max_length=60, label=_("Country (two letters)"))
     leader_email = forms.EmailField(
         required=False,
-        label="Add a leader (work email)",
+        label=_("Add a leader (work email)"),
         help_text=(
             "Leaders approve requests and post announcements. Required for a new one. For a "
             "members-only or confidential group this asks them: they lead only once they "
@@ -79,7 +82,7 @@ class CommunityForm(forms.ModelForm):
     def clean_country(self) -> str:
         country: str = self.cleaned_data.get("country", "").strip().upper()
         if country and (len(country) != 2 or not country.isalpha()):
-            raise forms.ValidationError("Use the two-letter country code, e.g. PT.")
+            raise forms.ValidationError(_("Use the two-letter country code, e.g. PT."))
         return country
 
     def clean_interests(self) -> list[str]:
@@ -96,14 +99,14 @@ class CommunityForm(forms.ModelForm):
 class AnnouncementForm(forms.Form):
     title = forms.CharField(max_length=160)
     body = forms.CharField(
-        max_length=4000, widget=forms.Textarea(attrs={"rows": 4}), label="Message"
+        max_length=4000, widget=forms.Textarea(attrs={"rows": 4}), label=_("Message")
     )
 
 
 class AmbassadorForm(forms.Form):
-    email = forms.EmailField(label="Colleague's work email")
+    email = forms.EmailField(label=_("Colleague's work email"))
     city = forms.CharField(max_length=200)
-    country = forms.CharField(max_length=60, label="Country (two letters)")
+    country = forms.CharField(max_length=60, label=_("Country (two letters)"))
 
     def clean_email(self) -> Person:
         return _colleague_by_email(self.cleaned_data["email"])
@@ -111,12 +114,12 @@ class AmbassadorForm(forms.Form):
     def clean_country(self) -> str:
         country: str = self.cleaned_data["country"].strip().upper()
         if len(country) != 2 or not country.isalpha():
-            raise forms.ValidationError("Use the two-letter country code, e.g. PT.")
+            raise forms.ValidationError(_("Use the two-letter country code, e.g. PT."))
         return country
 
 
 class WelcomeForm(forms.Form):
     wants_welcome = forms.BooleanField(
         required=False,
-        label="Yes, I would like my city's ambassador to welcome me",
+        label=_("Yes, I would like my city's ambassador to welcome me"),
     )

@@ -13,13 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 class Community(models.Model):
     class Kind(models.TextChoices):
-        CLUB = "club", "Club"
-        BELONGING = "belonging", "Belonging group"
+        CLUB = "club", _("Club")
+        BELONGING = "belonging", _("Belonging group")
 
     class Visibility(models.TextChoices):
-        PUBLIC = "public", "Public: anyone can see who is in it"
-        MEMBERS = "members", "Members only: members see each other"
-        CONFIDENTIAL = "confidential", "Confidential: membership is never shown to non-members"
+        PUBLIC = "public", _("Public: anyone can see who is in it")
+        MEMBERS = "members", _("Members only: members see each other")
+        CONFIDENTIAL = "confidential", _("Confidential: membership is never shown to non-members")
 
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
@@ -29,9 +29,9 @@ class Community(models.Model):
         max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC
     )
     requires_approval = models.BooleanField(
-        default=False, help_text="Leaders approve each request (always on when confidential)"
+        default=False, help_text=_("Leaders approve each request (always on when confidential)")
     )
-    city = models.CharField(max_length=200, blank=True, help_text="For a local community")
+    city = models.CharField(max_length=200, blank=True, help_text=_("For a local community"))
     country = models.CharField(max_length=2, blank=True)
     interests = models.ManyToManyField("directory.Tag", blank=True, related_name="communities")
     is_active = models.BooleanField(default=True)
@@ -51,13 +51,13 @@ class Community(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        MEMBER = "member", "Member"
-        LEADER = "leader", "Leader"
-        AMBASSADOR = "ambassador", "Ambassador"
+        MEMBER = "member", _("Member")
+        LEADER = "leader", _("Leader")
+        AMBASSADOR = "ambassador", _("Ambassador")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for approval"
-        ACTIVE = "active", "Member"
+        PENDING = "pending", _("Waiting for approval")
+        ACTIVE = "active", _("Member")
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
     person = models.ForeignKey(
@@ -117,6 +117,9 @@ class LeadershipRequest(models.Model):
                 fields=["community", "person"],
                 condition=models.Q(status__in=["awaiting_appointee", "awaiting_leaders"]),
                 name="leadership_request_open_once",
+                violation_error_message=_(
+                    "Leader: this person already has an open request to lead this community."
+                ),
             )
         ]
 
@@ -154,7 +157,7 @@ class CityAmbassador(models.Model):
         "directory.Person", on_delete=models.CASCADE, related_name="city_ambassadorships"
     )
     city = models.CharField(max_length=200)
-    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
+    country = models.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2"))
     appointed_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

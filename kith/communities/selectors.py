@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Avg, Case, Count, Q, QuerySet, When
+from django.utils.translation import gettext as _
 
 from kith.communities.engine.hubs import CityPoint, Hub, banded_count, city_key, find_hubs
 from kith.communities.models import (
@@ -261,10 +262,10 @@ def suggestions_for_viewer(viewer: Viewer, *, limit: int = SUGGESTIONS) -> list[
     for card in _cards(viewer, _with_counts(candidates)):
         shared = sorted(n for n in card.interests if n in interests.values())
         if shared:
-            card.reasons.append("You are into " + ", ".join(shared))
+            card.reasons.append(_("You are into %(what)s") % {"what": ", ".join(shared)})
         local = card.community.city and card.community.city.casefold() == person.city.casefold()
         if local:
-            card.reasons.append(f"Meets in {card.community.city}, your city")
+            card.reasons.append(_("Meets in %(city)s, your city") % {"city": card.community.city})
         scored.append((-(len(shared) + (2 if local else 0)), card.community.name, card))
     return [card for *_, card in sorted(scored, key=lambda s: (s[0], s[1]))[:limit]]
 
@@ -274,7 +275,9 @@ def suggestions_for_viewer(viewer: Viewer, *, limit: int = SUGGESTIONS) -> list[
 
 def members_for_viewer(viewer: Viewer, community: Community) -> list[Membership]:
     """Active members, leaders first; refused (PermissionDenied) where the rules withhold them."""
-    require(can_see_members(viewer, community), "Only members of this community see who is in it.")
+    require(
+        can_see_members(viewer, community), _("Only members of this community see who is in it.")
+    )
     return list(
         Membership.objects.filter(community=community, status=Membership.Status.ACTIVE)
         .select_related("person__org_unit")
@@ -294,7 +297,7 @@ def announcements_for_viewer(viewer: Viewer, community: Community) -> list[Annou
 
 
 def pending_requests_for_viewer(viewer: Viewer, community: Community) -> list[Membership]:
-    require(viewer_leads(viewer, community), "Only this community's leaders manage it.")
+    require(viewer_leads(viewer, community), _("Only this community's leaders manage it."))
     return list(
         Membership.objects.filter(community=community, status=Membership.Status.PENDING)
         .select_related("person__org_unit")
@@ -305,7 +308,7 @@ def pending_requests_for_viewer(viewer: Viewer, community: Community) -> list[Me
 def leadership_requests_for_viewer(viewer: Viewer, community: Community) -> list[LeadershipRequest]:
     """HR's requests that someone help lead the community, once the person named accepted:
     for its leaders to approve or decline. Before that, leaders never see the name."""
-    require(viewer_leads(viewer, community), "Only this community's leaders manage it.")
+    require(viewer_leads(viewer, community), _("Only this community's leaders manage it."))
     return list(
         LeadershipRequest.objects.filter(
             community=community, status=LeadershipRequest.Status.AWAITING_LEADERS

@@ -10,6 +10,7 @@ same whoever is in the group.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -94,14 +95,18 @@ def community_save(
     ):
         raise ValidationError(
             {
-                "visibility": "People joined under the current visibility: it can only become "
-                "more private, never less."
+                "visibility": _(
+                    "People joined under the current visibility: it can only become "
+                    "more private, never less."
+                )
             }
         )
     if creating and new_leader is None:
-        raise ValidationError({"leader": "Name a first leader: they approve requests."})
+        raise ValidationError({"leader": _("Name a first leader: they approve requests.")})
     if len(interests) > MAX_INTERESTS:
-        raise ValidationError({"interests": f"At most {MAX_INTERESTS} interests."})
+        raise ValidationError(
+            {"interests": _("Interests: at most %(n)d interests.") % {"n": MAX_INTERESTS}}
+        )
     if community.is_confidential:
         community.requires_approval = True
     community.country = (community.country or "").upper()
@@ -111,7 +116,7 @@ def community_save(
         with transaction.atomic():
             community.save()
     except IntegrityError as exc:
-        raise ValidationError({"name": "Another community already has this name."}) from exc
+        raise ValidationError({"name": _("Another community already has this name.")}) from exc
     community.interests.set(tags_get_or_create(kind=Tag.Kind.INTEREST, names=interests))
     audit.record(
         actor=actor,
@@ -345,7 +350,7 @@ def _notify_appointee(request: LeadershipRequest) -> None:
 
 def _make_leader(community: Community, person: Person) -> None:
     if not person.is_active:
-        raise ValidationError({"leader": "A leader must be an active colleague."})
+        raise ValidationError({"leader": _("A leader must be an active colleague.")})
     Membership.objects.update_or_create(
         community=community,
         person=person,
@@ -370,15 +375,15 @@ def membership_request(*, community: Community, person: Person) -> Membership:
     """Join, or ask to join when the community needs a leader's approval (always for a
     confidential one). Leaders hear of a request in their inbox."""
     if not community.is_active:
-        raise ValidationError("This community is archived.")
+        raise ValidationError(_("This community is archived."))
     if not person.is_active:
-        raise ValidationError("Only active colleagues can join.")
+        raise ValidationError(_("Only active colleagues can join."))
     existing = Membership.objects.filter(community=community, person=person).first()
     if existing is not None:
         raise ValidationError(
-            "You already asked to join: a leader will answer soon."
+            _("You already asked to join: a leader will answer soon.")
             if existing.status == Membership.Status.PENDING
-            else "You are already a member."
+            else _("You are already a member.")
         )
     needs_approval = community.is_confidential or community.requires_approval
     membership = Membership.objects.create(
@@ -391,8 +396,9 @@ def membership_request(*, community: Community, person: Person) -> Membership:
         for leader in _leaders(community):
             notification_send(
                 person=leader,
-                subject=f"{person.display_name} asked to join {community.name}",
-                body="Approve or decline the request on the community's page for leaders.",
+                subject=_("%(name)s asked to join %(community)s")
+                % {"name": person.display_name, "community": community.name},
+                body=_("Approve or decline the request on the community's page for leaders."),
                 url=manage,
                 kind="community_request",
             )
@@ -405,34 +411,35 @@ def membership_leave(*, community: Community, person: Person) -> None:
     members hands over first, so requests never go unanswered."""
     membership = Membership.objects.filter(community=community, person=person).first()
     if membership is None:
-        raise ValidationError("You are not in this community.")
+        raise ValidationError(_("You are not in this community."))
     if membership.role in LEADING_ROLES and membership.status == Membership.Status.ACTIVE:
         others = Membership.objects.filter(community=community).exclude(pk=membership.pk)
         other_leaders = [p for p in _leaders(community) if p.pk != person.pk]
         if others.exists() and not other_leaders:
             raise ValidationError(
-                "You are this community's only leader: make another member a leader first."
+                _("You are this community's only leader: make another member a leader first.")
             )
     membership.delete()
 
 
 def _leader_check(membership: Membership, by: Person) -> None:
     if not is_leader(by, membership.community):
-        raise ValidationError("Only this community's leaders can do that.")
+        raise ValidationError(_("Only this community's leaders can do that."))
 
 
 @transaction.atomic
 def membership_approve(*, membership: Membership, by: Person) -> Membership:
     _leader_check(membership, by)
     if membership.status != Membership.Status.PENDING:
-        raise ValidationError("This request was already answered.")
+        raise ValidationError(_("This request was already answered."))
     membership.status = Membership.Status.ACTIVE
     membership.save(update_fields=["status"])
     community = membership.community
     notification_send(
         person=membership.person,
-        subject=f"Welcome to {community.name}",
-        body=f"{by.display_name} approved your request. You can now see the other members.",
+        subject=_("Welcome to %(community)s") % {"community": community.name},
+        body=_("%(name)s approved your request. You can now see the other members.")
+        % {"name": by.display_name},
         url=community_url(community),
         kind="community_welcome",
     )
@@ -443,14 +450,14 @@ def membership_approve(*, membership: Membership, by: Person) -> Membership:
 def membership_decline(*, membership: Membership, by: Person) -> None:
     _leader_check(membership, by)
     if membership.status != Membership.Status.PENDING:
-        raise ValidationError("This request was already answered.")
+        raise ValidationError(_("This request was already answered."))
     community = membership.community
     person = membership.person
     membership.delete()
     notification_send(
         person=person,
-        subject=f"Your request to join {community.name}",
-        body="The leaders could not approve it this time. You are welcome to ask them why.",
+        subject=_("Your request to join %(community)s") % {"community": community.name},
+        body=_("The leaders could not approve it this time. You are welcome to ask them why."),
         url=community_url(community),
         kind="community_declined",
     )
@@ -460,16 +467,21 @@ def membership_decline(*, membership: Membership, by: Person) -> None:
 def membership_set_role(*, membership: Membership, role: str, by: Person) -> Membership:
     _leader_check(membership, by)
     if role not in Membership.Role.values:
-        raise ValidationError(f"Unknown role {role!r}: choose member, leader or ambassador.")
+        raise ValidationError(
+            _("Unknown role %(role)r: choose member, leader or ambassador.") % {"role": role}
+        )
     if membership.status != Membership.Status.ACTIVE:
-        raise ValidationError("Approve the request first.")
+        raise ValidationError(_("Approve the request first."))
     if role == Membership.Role.MEMBER and membership.role in LEADING_ROLES:
         others = [p for p in _leaders(membership.community) if p.pk != membership.person_id]
         if not others:
-            raise ValidationError("A community needs at least one leader.")
+            raise ValidationError(_("A community needs at least one leader."))
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
+
+
+REPEAT_WINDOW = dt.timedelta(minutes=10)  # the same announcement again within it is a repeat
 
 
 @transaction.atomic
@@ -478,8 +490,24 @@ def announcement_post(
 ) -> Announcement:
     """Post to the community's page and notify every other active member."""
     if not is_leader(author, community):
-        raise ValidationError("Only this community's leaders post announcements.")
+        raise ValidationError(_("Only this community's leaders post announcements."))
     title, body = _clean(title), _clean(body)
+    # The community's row lock orders posts, so a second click or a resent form finds the first
+    # and nobody is told twice.
+    Community.objects.select_for_update().filter(pk=community.pk).first()
+    repeat = (
+        Announcement.objects.filter(
+            community=community,
+            author=author,
+            title=title,
+            body=body,
+            created_at__gte=timezone.now() - REPEAT_WINDOW,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if repeat is not None:
+        return repeat
     announcement = Announcement(community=community, author=author, title=title, body=body)
     announcement.full_clean()
     announcement.save()
@@ -507,15 +535,20 @@ def city_ambassador_appoint(
 ) -> CityAmbassador:
     city, country = " ".join(_clean(city).split()), _clean(country).upper()
     if not person.is_active:
-        raise ValidationError({"person": "An ambassador must be an active colleague."})
+        raise ValidationError({"person": _("An ambassador must be an active colleague.")})
     if not city:
-        raise ValidationError({"city": "Name the city."})
+        raise ValidationError({"city": _("Name the city.")})
     if len(country) != 2 or not country.isalpha():
-        raise ValidationError({"country": "Use the two-letter country code, e.g. PT."})
+        raise ValidationError({"country": _("Use the two-letter country code, e.g. PT.")})
     if CityAmbassador.objects.filter(
         person=person, city__iexact=city, country__iexact=country
     ).exists():
-        raise ValidationError({"person": f"{person.display_name} already looks after {city}."})
+        raise ValidationError(
+            {
+                "person": _("%(name)s already looks after %(city)s.")
+                % {"name": person.display_name, "city": city}
+            }
+        )
     ambassador = CityAmbassador(person=person, city=city, country=country, appointed_by=actor)
     ambassador.full_clean()
     ambassador.save()
@@ -529,9 +562,11 @@ def city_ambassador_appoint(
     )
     notification_send(
         person=person,
-        subject=f"You are now Kith's city ambassador for {city}",
-        body="Your dashboard shows newcomers who would like a welcome, your city's teams and "
-        "nearby hubs without an office.",
+        subject=_("You are now Kith's city ambassador for %(city)s") % {"city": city},
+        body=_(
+            "Your dashboard shows newcomers who would like a welcome, your city's teams and "
+            "nearby hubs without an office."
+        ),
         url=reverse("communities:ambassador"),
         kind="community_ambassador",
     )

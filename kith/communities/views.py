@@ -34,7 +34,7 @@ NAV = "communities"
 
 def _me(request: HttpRequest) -> Person:
     viewer = _viewer(request)
-    require(can_take_part(viewer), "Only colleagues in the directory can join communities.")
+    require(can_take_part(viewer), _("Only colleagues in the directory can join communities."))
     assert viewer.person is not None
     return viewer.person
 
@@ -97,9 +97,9 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         flash.error(request, _error_text(exc))
     else:
         if membership.status == Membership.Status.PENDING:
-            flash.success(request, "Request sent. A leader will answer it; nobody else sees it.")
+            flash.success(request, _("Request sent. A leader will answer it; nobody else sees it."))
         else:
-            flash.success(request, f"Welcome to {card.community.name}!")
+            flash.success(request, _("Welcome to %(name)s!") % {"name": card.community.name})
     return redirect("communities:community", card.community.slug)
 
 
@@ -114,7 +114,9 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         flash.success(
             request,
-            "Request withdrawn." if card.is_pending else f"You have left {card.community.name}.",
+            _("Request withdrawn.")
+            if card.is_pending
+            else _("You have left %(name)s.") % {"name": card.community.name},
         )
     return redirect("communities:community", card.community.slug)
 
@@ -144,7 +146,7 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             flash.error(request, _error_text(exc))
         else:
-            flash.success(request, "Announcement posted and sent to the members.")
+            flash.success(request, _("Announcement posted and sent to the members."))
             return redirect("communities:manage", community.slug)
     context = {
         "community": community,
@@ -176,14 +178,19 @@ def manage_action(request: HttpRequest, slug: str, membership_id: int, action: s
     try:
         if action == "approve":
             services.membership_approve(membership=membership, by=viewer.person)
-            flash.success(request, f"{name} is in. They have been told.")
+            flash.success(request, _("%(name)s is in. They have been told.") % {"name": name})
         elif action == "decline":
             services.membership_decline(membership=membership, by=viewer.person)
-            flash.success(request, f"Declined {name}'s request.")
+            flash.success(request, _("Declined %(name)s's request.") % {"name": name})
         else:
             role = action.removeprefix("make-")
             services.membership_set_role(membership=membership, role=role, by=viewer.person)
-            flash.success(request, f"{name} is now a {role}.")
+            roles = dict(Membership.Role.choices)
+            flash.success(
+                request,
+                _("%(name)s is now a %(role)s.")
+                % {"name": name, "role": str(roles.get(role, role)).lower()},
+            )
     except ValidationError as exc:
         flash.error(request, _error_text(exc))
     return redirect("communities:manage", community.slug)
@@ -279,7 +286,7 @@ def _saved_message(community: Community, new_leader: Person | None, me: Person |
 
 def community_edit(request: HttpRequest, slug: str = "") -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_communities(viewer), "Only HR admins create and edit communities.")
+    require(can_manage_communities(viewer), _("Only HR admins create and edit communities."))
     community = get_object_or_404(Community, slug=slug) if slug else None
     form = CommunityForm(request.POST if request.method == "POST" else None, instance=community)
     if request.method == "POST" and form.is_valid():
@@ -327,7 +334,7 @@ def ambassador(request: HttpRequest) -> HttpResponse:
 
 def ambassadors(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_communities(viewer), "Only HR admins appoint city ambassadors.")
+    require(can_manage_communities(viewer), _("Only HR admins appoint city ambassadors."))
     form = AmbassadorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -341,7 +348,7 @@ def ambassadors(request: HttpRequest) -> HttpResponse:
             for field, errors in exc.message_dict.items():
                 form.add_error("email" if field == "person" else field, errors)
         else:
-            flash.success(request, "Ambassador appointed. They have been told.")
+            flash.success(request, _("Ambassador appointed. They have been told."))
             return redirect("communities:ambassadors")
     context = {
         "form": form,
@@ -354,10 +361,14 @@ def ambassadors(request: HttpRequest) -> HttpResponse:
 @require_POST
 def ambassador_remove(request: HttpRequest, ambassador_id: int) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_communities(viewer), "Only HR admins appoint city ambassadors.")
+    require(can_manage_communities(viewer), _("Only HR admins appoint city ambassadors."))
     row = get_object_or_404(CityAmbassador.objects.select_related("person"), pk=ambassador_id)
     services.city_ambassador_remove(ambassador=row, actor=viewer.user)  # type: ignore[arg-type]
-    flash.success(request, f"{row.person.display_name} no longer looks after {row.city}.")
+    flash.success(
+        request,
+        _("%(name)s no longer looks after %(city)s.")
+        % {"name": row.person.display_name, "city": row.city},
+    )
     return redirect("communities:ambassadors")
 
 
@@ -373,7 +384,7 @@ def welcome(request: HttpRequest) -> HttpResponse:
         services.welcome_preference_set(person=person, wants_welcome=wants)
         flash.success(
             request,
-            "Your city's ambassador will say hello."
+            _("Your city's ambassador will say hello.")
             if wants
             else "Done: ambassadors will not see you among newcomers.",
         )

@@ -96,6 +96,14 @@ def test_announcements_are_listed_and_notify_every_other_member(pride, team):
     )
     assert notified == {pride.member.pk}
     assert outsider.pk not in notified
+    # The same post again (a second click, the browser resending): posted and sent once.
+    again = client.post(
+        f"/communities/c/{pride.slug}/manage/", {"title": "Social", "body": "Friday at six."}
+    )
+    assert again.status_code == 302 and Announcement.objects.count() == 1
+    assert Notification.objects.filter(kind="community_announcement").count() == 1
+    page = client.get(f"/communities/c/{pride.slug}/manage/").content.decode()
+    assert "Yes, post and notify members" in page and "cannot be taken back" in page
     assert (
         "Friday at six."
         in client_for(pride.member).get(f"/communities/c/{pride.slug}/").content.decode()
