@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BeforeValidator, StrictBool, StrictStr
@@ -19,6 +21,7 @@ from pydantic import Field as PydanticField
 
 from kith.celebrate import selectors, services
 from kith.celebrate.models import MAX_MESSAGE_LENGTH, MAX_RECIPIENTS, CompanyValue, Milestone
+from kith.core.http import viewer_of
 from kith.core.permissions import Viewer, can_give_kudos, can_view_celebrations
 from kith.directory.api import ERRORS as BASE_ERRORS
 from kith.directory.api import WholeNumber
@@ -31,7 +34,7 @@ MAX_ID = 2**63 - 1  # ids live in 64-bit integer columns
 ERRORS: dict[int, Any] = {**BASE_ERRORS, 403: ErrorOut, 422: ValidationErrorOut}
 # A body that is not JSON at all is a 400 before any field is read.
 BODY_ERRORS: dict[int, Any] = {**ERRORS, 400: ErrorOut}
-NO_ACCESS = "Celebrations are for colleagues in the directory."
+NO_ACCESS = gettext_lazy("Celebrations are for colleagues in the directory.")
 
 # Exactly the days of a year ("MM-DD", 02-29 included), so a schema-valid birthday is valid.
 BIRTHDAY_PATTERN = (
@@ -153,16 +156,16 @@ class SettingsIn(Schema):
 
 
 def _viewer(request: HttpRequest) -> Viewer:
-    viewer: Viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     if not can_view_celebrations(viewer):
-        raise HttpError(403, NO_ACCESS)
+        raise HttpError(403, str(NO_ACCESS))
     return viewer
 
 
 def _me(request: HttpRequest) -> Person:
     viewer = _viewer(request)
     if not can_give_kudos(viewer):
-        raise HttpError(403, "Only colleagues in the directory give kudos and have settings.")
+        raise HttpError(403, _("Only colleagues in the directory give kudos and have settings."))
     assert viewer.person is not None
     return viewer.person
 
@@ -201,7 +204,7 @@ def _page_meta(page: Any) -> dict[str, int]:
 
 def _feed(request: HttpRequest, scope: selectors.Scope | None, page: int) -> dict[str, Any]:
     if scope is None:
-        raise HttpError(404, "No such feed.")
+        raise HttpError(404, _("No such feed."))
     current = selectors.feed_page_for_viewer(_viewer(request), scope, page=page)
     items = [
         {
@@ -260,21 +263,29 @@ def list_values(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Give kudos to one or several colleagues",
 )
 def give_kudos(request: HttpRequest, payload: KudosIn) -> Status:
+    viewer = _viewer(request)
     sender = _me(request)
     ids = list(dict.fromkeys(payload.recipients))
     if sender.pk in ids:
-        raise HttpError(403, "You cannot give kudos to yourself: remove your own id.")
+        raise HttpError(403, _("You cannot give kudos to yourself: remove your own id."))
     people = list(Person.objects.filter(pk__in=ids, is_active=True).select_related("org_unit"))
     if missing := sorted(set(ids) - {p.pk for p in people}):
-        raise HttpError(404, f"No current colleague with id {', '.join(map(str, missing))}.")
+        raise HttpError(
+            404,
+            _("No current colleague with id %(ids)s.") % {"ids": ", ".join(map(str, missing))},
+        )
     value = None
     if payload.value is not None:
         value = CompanyValue.objects.filter(pk=payload.value, is_active=True).first()
         if value is None:
-            raise HttpError(404, f"No company value in use with id {payload.value}.")
+            raise HttpError(
+                404, _("No company value in use with id %(id)d.") % {"id": payload.value}
+            )
     if services.kudos_given_today(sender) >= services.kudos_daily_limit():
         limit = services.kudos_daily_limit()
-        return Status(429, {"detail": f"You have given {limit} kudos today, the daily limit."})
+        return Status(
+            429, {"detail": _("You have given %(n)d kudos today, the daily limit.") % {"n": limit}}
+        )
     try:
         kudos = services.kudos_give(
             sender=sender,
@@ -282,11 +293,11 @@ def give_kudos(request: HttpRequest, payload: KudosIn) -> Status:
             message=payload.message,
             visibility=payload.visibility,
             value=value,
-            actor=request.user,
+            actor=viewer.user,
         )
     except ValidationError as exc:  # the limit, reached by a request running at the same time
         return Status(429, {"detail": " ".join(exc.messages)})
-    view = selectors.kudos_for_viewer(_viewer(request), kudos.pk)
+    view = selectors.kudos_for_viewer(viewer, kudos.pk)
     assert view is not None
     return Status(201, _kudos_dict(view))
 
@@ -296,7 +307,7 @@ def get_kudos(request: HttpRequest, kudos_id: WholeNumber) -> dict[str, Any]:
     viewer = _viewer(request)
     view = selectors.kudos_for_viewer(viewer, kudos_id) if 0 < kudos_id <= MAX_ID else None
     if view is None:
-        raise HttpError(404, "No such kudos.")
+        raise HttpError(404, _("No such kudos."))
     return _kudos_dict(view)
 
 
@@ -318,7 +329,7 @@ def milestones(request: HttpRequest, params: Query[MilestoneParams]) -> dict[str
         in_range = 0 < params.team <= MAX_ID
         team = selectors.team_scope_for_viewer(viewer, params.team) if in_range else None
         if team is None:
-            raise HttpError(404, "No such team.")
+            raise HttpError(404, _("No such team."))
         scope = team
     page = selectors.milestones_page_for_viewer(viewer, scope, page=params.number)
     return {"items": [_milestone_dict(m) for m in page.object_list], **_page_meta(page)}

@@ -13,6 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kith.celebrate.models import CelebrationSettings, KudosRecipient, Milestone, WeeklyDigest
 from kith.celebrate.services import org_day_bounds
@@ -111,28 +114,38 @@ def digest_subject(content: DigestContent) -> str:
     parts = []
     if content.kudos:
         n = len(content.kudos)
-        parts.append(f"{n} kudos for you" if n > 1 else "kudos for you")
+        parts.append(_("%(n)d kudos for you") % {"n": n} if n > 1 else _("kudos for you"))
     if content.celebrations:
         n = len(content.celebrations)
-        parts.append(f"{n} celebration{'s' if n > 1 else ''} in your team")
-    return "Last week: " + " and ".join(parts)
+        parts.append(
+            ngettext("%(n)d celebration in your team", "%(n)d celebrations in your team", n)
+            % {"n": n}
+        )
+    return _("Last week: %(what)s") % {"what": _(" and ").join(parts)}
 
 
 def digest_body(person: Person, content: DigestContent) -> str:
-    lines = [f"Hello {person.display_name},", ""]
+    lines = [_("Hello %(name)s,") % {"name": person.display_name}, ""]
     if content.kudos:
-        lines.append("Kudos you received last week:")
+        lines.append(_("Kudos you received last week:"))
         for row in content.kudos:
             kudos = row.kudos
             value = f" ({kudos.value.name})" if kudos.value else ""
-            lines.append(f"- From {kudos.sender.display_name}{value}: “{_quote(kudos.message)}”")
+            lines.append(
+                _("- From %(name)s%(value)s: “%(message)s”")
+                % {
+                    "name": kudos.sender.display_name,
+                    "value": value,
+                    "message": _quote(kudos.message),
+                }
+            )
         lines.append("")
     if content.celebrations:
-        team = person.org_unit.name if person.org_unit else "your team"
-        lines.append(f"Celebrations in {team}:")
+        team = person.org_unit.name if person.org_unit else _("your team")
+        lines.append(_("Celebrations in %(team)s:") % {"team": team})
         lines.extend(f"- {milestone_text(m)}" for m in content.celebrations)
         lines.append("")
-    lines.append("A word to a colleague goes a long way. Say congratulations, or give kudos.")
+    lines.append(_("A word to a colleague goes a long way. Say congratulations, or give kudos."))
     return "\n".join(lines)
 
 
@@ -142,10 +155,14 @@ def _quote(message: str) -> str:
 
 
 def milestone_text(milestone: Milestone) -> str:
-    name = milestone.person.display_name
+    facts = {"name": milestone.person.display_name, "day": date_format(milestone.date, "l")}
     if milestone.kind == Milestone.Kind.ANNIVERSARY:
         years = milestone.years or 0
-        return f"{name}: {years} year{'s' if years != 1 else ''} with us ({milestone.date:%A})"
+        return ngettext(
+            "%(name)s: %(years)d year with us (%(day)s)",
+            "%(name)s: %(years)d years with us (%(day)s)",
+            years,
+        ) % {**facts, "years": years}
     if milestone.kind == Milestone.Kind.WELCOME:
-        return f"{name} joined ({milestone.date:%A})"
-    return f"{name}'s birthday ({milestone.date:%A})"
+        return _("%(name)s joined (%(day)s)") % facts
+    return _("%(name)s's birthday (%(day)s)") % facts

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-import calendar
 from typing import Any
 
 from django import forms
+from django.utils.dates import MONTHS as MONTH_NAMES
+from django.utils.translation import gettext_lazy as _
 
 from kith.celebrate.engine.milestones import is_valid_day
 from kith.celebrate.models import MAX_MESSAGE_LENGTH, MAX_RECIPIENTS, CompanyValue, Kudos
 from kith.directory.models import Person
 
-MONTHS = [("", "Month")] + [(str(m), calendar.month_name[m]) for m in range(1, 13)]
-DAYS = [("", "Day")] + [(str(d), str(d)) for d in range(1, 32)]
+MONTHS = [("", _("Month"))] + [(str(m), MONTH_NAMES[m]) for m in range(1, 13)]
+DAYS = [("", _("Day"))] + [(str(d), str(d)) for d in range(1, 32)]
 
 
 class KudosForm(forms.Form):
@@ -26,28 +27,29 @@ class KudosForm(forms.Form):
     value = forms.ModelChoiceField(
         queryset=CompanyValue.objects.filter(is_active=True),
         required=False,
-        empty_label="No particular value",
-        label="Value (optional)",
+        empty_label=_("No particular value"),
+        label=_("Value (optional)"),
         error_messages={"invalid_choice": "That value is no longer in use: choose another."},
     )
     message = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_MESSAGE_LENGTH}),
         max_length=MAX_MESSAGE_LENGTH,
-        help_text="Say what they did and why it mattered.",
+        help_text=_("Say what they did and why it mattered."),
         error_messages={"required": "Write a few words: say what they did and why it mattered."},
     )
     visibility = forms.ChoiceField(
         choices=Kudos.Visibility.choices,
         initial=Kudos.Visibility.PUBLIC,
         widget=forms.RadioSelect,
-        label="Who sees it",
+        label=_("Who sees it"),
     )
 
     def clean_recipients(self) -> Any:
         people = self.cleaned_data["recipients"]
         if len(people) > MAX_RECIPIENTS:
             raise forms.ValidationError(
-                f"Kudos can thank up to {MAX_RECIPIENTS} people at once; you chose {len(people)}."
+                _("Kudos can thank up to %(limit)d people at once; you chose %(n)d.")
+                % {"limit": MAX_RECIPIENTS, "n": len(people)}
             )
         return people
 
@@ -55,21 +57,23 @@ class KudosForm(forms.Form):
 class SettingsForm(forms.Form):
     celebrate_work_dates = forms.BooleanField(
         required=False,
-        label="Celebrate my work anniversaries (and welcome me on my first day)",
-        help_text="Shows the day and month you joined to colleagues on that day each year.",
+        label=_("Celebrate my work anniversaries (and welcome me on my first day)"),
+        help_text=_("Shows the day and month you joined to colleagues on that day each year."),
     )
-    share_birthday = forms.BooleanField(required=False, label="Celebrate my birthday")
+    share_birthday = forms.BooleanField(required=False, label=_("Celebrate my birthday"))
     birthday_month = forms.TypedChoiceField(
-        choices=MONTHS, coerce=int, required=False, empty_value=None, label="Month"
+        choices=MONTHS, coerce=int, required=False, empty_value=None, label=_("Month")
     )
     birthday_day = forms.TypedChoiceField(
-        choices=DAYS, coerce=int, required=False, empty_value=None, label="Day"
+        choices=DAYS, coerce=int, required=False, empty_value=None, label=_("Day")
     )
     weekly_digest = forms.BooleanField(
         required=False,
-        label="Send me a weekly digest",
-        help_text="On Mondays, in your working hours: kudos you received and your team's "
-        "celebrations of the week before. Nothing is sent in a quiet week.",
+        label=_("Send me a weekly digest"),
+        help_text=_(
+            "On Mondays, in your working hours: kudos you received and your team's "
+            "celebrations of the week before. Nothing is sent in a quiet week."
+        ),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -79,10 +83,14 @@ class SettingsForm(forms.Form):
             data["birthday"] = None
             return data
         if month is None or day is None:
-            self.add_error("birthday_day", "Choose the day and month of your birthday to share it.")
+            self.add_error(
+                "birthday_day", _("Choose the day and month of your birthday to share it.")
+            )
         elif not is_valid_day(month, day):
             self.add_error(
-                "birthday_day", f"{calendar.month_name[month]} has no day {day}: check the day."
+                "birthday_day",
+                _("%(month)s has no day %(day)d: check the day.")
+                % {"month": MONTH_NAMES[month], "day": day},
             )
         else:
             data["birthday"] = (month, day)
@@ -90,7 +98,7 @@ class SettingsForm(forms.Form):
 
 
 class CompanyValueForm(forms.Form):
-    name = forms.CharField(max_length=60, help_text="A few words, e.g. “Learn together”.")
+    name = forms.CharField(max_length=60, help_text=_("A few words, e.g. “Learn together”."))
     description = forms.CharField(
-        max_length=300, required=False, help_text="Optional: what it looks like in practice."
+        max_length=300, required=False, help_text=_("Optional: what it looks like in practice.")
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from kith.celebrate.engine.milestones import KIND_ANNIVERSARY, KIND_BIRTHDAY, KIND_WELCOME
 
@@ -25,7 +27,7 @@ class CompanyValue(models.Model):
 
     name = models.CharField(max_length=60, unique=True)
     description = models.CharField(max_length=300, blank=True)
-    is_active = models.BooleanField(default=True, help_text="Archived values stay on old kudos")
+    is_active = models.BooleanField(default=True, help_text=_("Archived values stay on old kudos"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -37,9 +39,9 @@ class CompanyValue(models.Model):
 
 class Kudos(models.Model):
     class Visibility(models.TextChoices):
-        PUBLIC = "public", "Everyone in the organisation"
-        TEAM = "team", "Our teams"
-        PRIVATE = "private", "Only us"
+        PUBLIC = "public", _("Everyone in the organisation")
+        TEAM = "team", _("Our teams")
+        PRIVATE = "private", _("Only us")
 
     sender = models.ForeignKey(
         "directory.Person", on_delete=models.CASCADE, related_name="kudos_sent"
@@ -95,9 +97,9 @@ class Milestone(models.Model):
         "directory.Person", on_delete=models.CASCADE, related_name="milestones"
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    date = models.DateField(help_text="The organisation's calendar day it is celebrated")
-    years = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Anniversaries")
-    at = models.DateTimeField(help_text="Start of that day in the organisation's zone (sorting)")
+    date = models.DateField(help_text=_("The organisation's calendar day it is celebrated"))
+    years = models.PositiveSmallIntegerField(null=True, blank=True, help_text=_("Anniversaries"))
+    at = models.DateTimeField(help_text=_("Start of that day in the organisation's zone (sorting)"))
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -116,10 +118,12 @@ class Milestone(models.Model):
         """The words after the person's name in a feed."""
         if self.kind == self.Kind.ANNIVERSARY:
             years = self.years or 0
-            return f"celebrates {years} year{'s' if years != 1 else ''} with us"
+            return ngettext(
+                "celebrates %(n)d year with us", "celebrates %(n)d years with us", years
+            ) % {"n": years}
         if self.kind == self.Kind.WELCOME:
-            return "joined us: say welcome"
-        return "has a birthday"
+            return gettext("joined us: say welcome")
+        return gettext("has a birthday")
 
 
 class BirthdayOptIn(models.Model):
@@ -138,6 +142,9 @@ class BirthdayOptIn(models.Model):
             models.CheckConstraint(
                 condition=models.Q(month__gte=1, month__lte=12, day__gte=1, day__lte=31),
                 name="birthday_day_in_range",
+                violation_error_message=_(
+                    "Birthday: the month is 1 to 12 and the day 1 to 31 (MM-DD)."
+                ),
             )
         ]
 
@@ -152,7 +159,7 @@ class CelebrationSettings(models.Model):
         "directory.Person", on_delete=models.CASCADE, related_name="celebration_settings"
     )
     celebrate_work_dates = models.BooleanField(
-        default=True, help_text="Work anniversaries and the welcome on the first day"
+        default=True, help_text=_("Work anniversaries and the welcome on the first day")
     )
     weekly_digest = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -171,7 +178,7 @@ class WeeklyDigest(models.Model):
     person = models.ForeignKey(
         "directory.Person", on_delete=models.CASCADE, related_name="celebration_digests"
     )
-    week_start = models.DateField(help_text="Monday of the ISO week it was sent in")
+    week_start = models.DateField(help_text=_("Monday of the ISO week it was sent in"))
     notification = models.ForeignKey(
         "notify.Notification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.celebrate.engine import milestones as engine
 from kith.celebrate.models import (
@@ -60,10 +61,15 @@ def kudos_give(
     people = _unique(recipients)
     _validate_kudos(sender=sender, recipients=people, message=message, visibility=visibility)
     if value is not None and not value.is_active:
-        raise ValidationError({"value": [f"“{value.name}” is archived: choose another value."]})
+        raise ValidationError(
+            {"value": [_("“%(name)s” is archived: choose another value.") % {"name": value.name}]}
+        )
     with transaction.atomic():
         # One sender at a time: the daily count and the insert cannot interleave.
         Person.objects.select_for_update().filter(pk=sender.pk).first()
+        repeat = _same_kudos_just_given(sender, people, message, visibility, value)
+        if repeat is not None:
+            return repeat  # a second click or a resent form: thanked once, told once
         _check_daily_limit(sender)
         kudos = Kudos.objects.create(
             sender=sender, message=message, visibility=visibility, value=value
@@ -83,6 +89,31 @@ def kudos_give(
     return kudos
 
 
+REPEAT_WINDOW = dt.timedelta(minutes=10)
+
+
+def _same_kudos_just_given(
+    sender: Person,
+    people: list[Person],
+    message: str,
+    visibility: str,
+    value: CompanyValue | None,
+) -> Kudos | None:
+    """The same kudos, to the same people, given in the last few minutes, if there is one."""
+    recent = Kudos.objects.filter(
+        sender=sender,
+        message=message,
+        visibility=visibility,
+        value=value,
+        created_at__gte=timezone.now() - REPEAT_WINDOW,
+    ).order_by("-created_at")
+    wanted = {p.pk for p in people}
+    for kudos in recent[:5]:
+        if set(kudos.recipient_rows.values_list("person_id", flat=True)) == wanted:
+            return kudos
+    return None
+
+
 def _unique(recipients: Sequence[Person]) -> list[Person]:
     seen: dict[int, Person] = {}
     for person in recipients:
@@ -100,24 +131,30 @@ def _validate_kudos(
         errors["recipients"] = ["Choose at least one colleague to thank."]
     elif any(p.pk == sender.pk for p in recipients):
         errors["recipients"] = [
-            "You cannot give kudos to yourself: remove yourself from the recipients."
+            _("You cannot give kudos to yourself: remove yourself from the recipients.")
             if len(recipients) > 1
-            else "You cannot give kudos to yourself: choose a colleague."
+            else _("You cannot give kudos to yourself: choose a colleague.")
         ]
     elif len(recipients) > MAX_RECIPIENTS:
         errors["recipients"] = [
-            f"Kudos can thank up to {MAX_RECIPIENTS} people at once; you chose {len(recipients)}."
+            _("Kudos can thank up to %(limit)d people at once; you chose %(n)d.")
+            % {"limit": MAX_RECIPIENTS, "n": len(recipients)}
         ]
     elif inactive := [p.display_name for p in recipients if not p.is_active]:
-        errors["recipients"] = [f"{', '.join(inactive)} no longer works here."]
+        errors["recipients"] = [
+            _("%(names)s no longer works here.") % {"names": ", ".join(inactive)}
+        ]
     if not message:
-        errors["message"] = ["Write a few words: say what they did and why it mattered."]
+        errors["message"] = [_("Write a few words: say what they did and why it mattered.")]
     elif len(message) > MAX_MESSAGE_LENGTH:
         errors["message"] = [
-            f"Keep the message under {MAX_MESSAGE_LENGTH} characters (it has {len(message)})."
+            _("Keep the message under %(limit)d characters (it has %(n)d).")
+            % {"limit": MAX_MESSAGE_LENGTH, "n": len(message)}
         ]
     if visibility not in Kudos.Visibility.values:
-        errors["visibility"] = [f"Choose who sees it: {', '.join(Kudos.Visibility.values)}."]
+        errors["visibility"] = [
+            _("Choose who sees it: %(choices)s.") % {"choices": ", ".join(Kudos.Visibility.values)}
+        ]
     if errors:
         raise ValidationError(errors)
 
@@ -133,8 +170,11 @@ def _check_daily_limit(sender: Person) -> None:
         raise ValidationError(
             {
                 "recipients": [
-                    f"You have given {limit} kudos today, the daily limit. "
-                    "Keep the thanks coming tomorrow: it means more when it is not routine."
+                    _(
+                        "You have given %(n)d kudos today, the daily limit. Keep the thanks "
+                        "coming tomorrow: it means more when it is not routine."
+                    )
+                    % {"n": limit}
                 ]
             }
         )
@@ -143,11 +183,16 @@ def _check_daily_limit(sender: Person) -> None:
 def _notify_recipient(
     kudos: Kudos, sender: Person, person: Person, value: CompanyValue | None
 ) -> None:
-    for_value = f" for “{value.name}”" if value else ""
+    subject = (
+        _("%(name)s gave you kudos for “%(value)s”")
+        % {"name": sender.display_name, "value": value.name}
+        if value
+        else _("%(name)s gave you kudos") % {"name": sender.display_name}
+    )
     notification_send(
         person=person,
         kind="celebrate.kudos",
-        subject=f"{sender.display_name} gave you kudos{for_value}",
+        subject=subject,
         body=kudos.message,
         url=f"/celebrate/kudos/{kudos.pk}/",
     )
@@ -159,13 +204,17 @@ def _notify_recipient(
 def company_value_create(*, name: str, description: str = "", actor: Any = None) -> CompanyValue:
     name, description = name.strip(), description.strip()
     if not name:
-        raise ValidationError({"name": ["Give the value a name, e.g. “Be kind”."]})
+        raise ValidationError({"name": [_("Give the value a name, e.g. “Be kind”.")]})
     if len(name) > 60:
-        raise ValidationError({"name": [f"Keep the name under 60 characters ({len(name)})."]})
+        raise ValidationError(
+            {"name": [_("Keep the name under 60 characters (it has %(n)d).") % {"n": len(name)}]}
+        )
     if len(description) > 300:
-        raise ValidationError({"description": ["Keep the description under 300 characters."]})
+        raise ValidationError({"description": [_("Keep the description under 300 characters.")]})
     if CompanyValue.objects.filter(name__iexact=name).exists():
-        raise ValidationError({"name": [f"There is already a value called “{name}”."]})
+        raise ValidationError(
+            {"name": [_("There is already a value called “%(name)s”.") % {"name": name}]}
+        )
     with transaction.atomic():
         value = CompanyValue.objects.create(name=name, description=description)
         audit.record(actor=actor, action="celebrate.value_created", target=f"value:{value.pk}")
@@ -194,9 +243,15 @@ def settings_update(
     milestones it (or the start date) produced, so nothing shows them any more."""
     if birthday is not None and not engine.is_valid_day(*birthday):
         month, day = birthday
-        raise ValidationError({"birthday": [f"{day}/{month} is not a day of the year."]})
+        raise ValidationError(
+            {
+                "birthday": [
+                    _("%(day)d/%(month)d is not a day of the year.") % {"day": day, "month": month}
+                ]
+            }
+        )
     with transaction.atomic():
-        prefs, _ = CelebrationSettings.objects.update_or_create(
+        prefs, _created = CelebrationSettings.objects.update_or_create(
             person=person,
             defaults={"celebrate_work_dates": celebrate_work_dates, "weekly_digest": weekly_digest},
         )

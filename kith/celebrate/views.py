@@ -6,11 +6,14 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kith.celebrate import selectors, services
 from kith.celebrate.forms import CompanyValueForm, KudosForm, SettingsForm
 from kith.celebrate.models import CompanyValue
+from kith.core.http import errors_onto, viewer_of
 from kith.core.permissions import (
     Viewer,
     can_give_kudos,
@@ -20,12 +23,12 @@ from kith.core.permissions import (
 )
 from kith.directory.models import Person
 
-NO_ACCESS = "Celebrations are for colleagues in the directory."
+NO_ACCESS = gettext_lazy("Celebrations are for colleagues in the directory.")
 
 
 def _viewer(request: HttpRequest) -> Viewer:
-    viewer: Viewer = request.viewer  # type: ignore[attr-defined]
-    require(can_view_celebrations(viewer), NO_ACCESS)
+    viewer = viewer_of(request)
+    require(can_view_celebrations(viewer), str(NO_ACCESS))
     return viewer
 
 
@@ -35,7 +38,9 @@ def _page_number(request: HttpRequest) -> int:
 
 
 def _me(viewer: Viewer) -> Person:
-    require(can_give_kudos(viewer), "Only colleagues in the directory have celebration settings.")
+    require(
+        can_give_kudos(viewer), _("Only colleagues in the directory have celebration settings.")
+    )
     assert viewer.person is not None
     return viewer.person
 
@@ -96,7 +101,7 @@ def community_feed(request: HttpRequest, community_id: int) -> HttpResponse:
 @require_POST
 def give(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_give_kudos(viewer), "Only colleagues in the directory can give kudos.")
+    require(can_give_kudos(viewer), _("Only colleagues in the directory can give kudos."))
     assert viewer.person is not None
     form = KudosForm(request.POST)
     if form.is_valid():
@@ -111,11 +116,12 @@ def give(request: HttpRequest) -> HttpResponse:
                 actor=viewer.user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            errors_onto(form, exc)
         else:
             names = ", ".join(p.display_name for p in data["recipients"])
-            flash.success(request, f"Kudos sent to {names}. Thank you for saying it.")
+            flash.success(
+                request, _("Kudos sent to %(names)s. Thank you for saying it.") % {"names": names}
+            )
             return redirect("celebrate:kudos", kudos.pk)
     return _render_feed(request, selectors.ORGANISATION, kind="organisation", form=form)
 
@@ -148,7 +154,7 @@ def my_settings(request: HttpRequest) -> HttpResponse:
                 weekly_digest=form.cleaned_data["weekly_digest"],
                 birthday=form.cleaned_data["birthday"],
             )
-            flash.success(request, "Saved. Your celebrations follow your choices from now on.")
+            flash.success(request, _("Saved. Your celebrations follow your choices from now on."))
             return redirect("celebrate:me")
     else:
         form = SettingsForm(initial=_initial(current))
@@ -175,7 +181,7 @@ def _initial(current: selectors.MySettings) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def company_values(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_company_values(viewer), "Only HR admins manage the company values.")
+    require(can_manage_company_values(viewer), _("Only HR admins manage the company values."))
     form = CompanyValueForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -185,10 +191,11 @@ def company_values(request: HttpRequest) -> HttpResponse:
                 actor=viewer.user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            errors_onto(form, exc)
         else:
-            flash.success(request, f"“{value.name}” can now be chosen in kudos.")
+            flash.success(
+                request, _("“%(name)s” can now be chosen in kudos.") % {"name": value.name}
+            )
             return redirect("celebrate:values")
     context = {"form": form, "values": selectors.values_for_hr(), "nav": "celebrate"}
     return render(request, "celebrate/values.html", context)
@@ -197,10 +204,14 @@ def company_values(request: HttpRequest) -> HttpResponse:
 @require_POST
 def company_value_toggle(request: HttpRequest, value_id: int) -> HttpResponse:
     viewer = _viewer(request)
-    require(can_manage_company_values(viewer), "Only HR admins manage the company values.")
+    require(can_manage_company_values(viewer), _("Only HR admins manage the company values."))
     value = get_object_or_404(CompanyValue, pk=value_id)
     active = request.POST.get("active") == "1"
     services.company_value_set_active(value=value, active=active, actor=viewer.user)
-    state = "back in use" if active else "archived: old kudos keep it, new ones cannot choose it"
-    flash.success(request, f"“{value.name}” is {state}.")
+    message = (
+        _("“%(name)s” is back in use.")
+        if active
+        else _("“%(name)s” is archived: old kudos keep it, new ones cannot choose it.")
+    )
+    flash.success(request, message % {"name": value.name})
     return redirect("celebrate:values")

@@ -87,3 +87,21 @@ def test_daily_limit_per_sender_is_read_from_settings(employee, manager, designe
 def test_default_daily_limit_is_five(settings):
     del settings.KITH_KUDOS_DAILY_LIMIT
     assert services.kudos_daily_limit() == 5
+
+
+def test_the_same_kudos_sent_twice_is_given_once(employee, manager, designer, client):
+    """Issue 14, item 4: a double click, or the browser resending the form, thanks once and
+    tells each person once. Another message, or other people, is another kudos."""
+    from kith.directory.tests.factories import login_for
+
+    first = services.kudos_give(sender=employee, recipients=[manager], message="Thank you!")
+    again = services.kudos_give(sender=employee, recipients=[manager], message="Thank you!")
+    assert again.pk == first.pk and Kudos.objects.count() == 1
+    assert Notification.objects.filter(kind="celebrate.kudos").count() == 1
+    client.force_login(login_for(employee))
+    form = {"recipients": [manager.pk], "message": "Thank you!", "visibility": "public"}
+    assert client.post("/celebrate/kudos/new/", form).status_code == 302
+    assert Kudos.objects.count() == 1
+    services.kudos_give(sender=employee, recipients=[manager, designer], message="Thank you!")
+    services.kudos_give(sender=employee, recipients=[manager], message="And again, thanks.")
+    assert Kudos.objects.count() == 3

@@ -20,7 +20,7 @@
     const remove = document.createElement("button");
     remove.type = "button";
     remove.className = "chip-remove";
-    remove.setAttribute("aria-label", "Remove " + name);
+    remove.setAttribute("aria-label", interpolate(gettext("Remove %(name)s"), { name: name }, true));
     remove.textContent = "×";
     li.append(input, document.createTextNode(name + " "), remove);
     chips().append(li);
