@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kith.directory.models import Office, Person
 from kith.events.models import Event
@@ -13,15 +14,15 @@ from kith.events.models import Event
 
 class Gathering(models.Model):
     class Kind(models.TextChoices):
-        INTRODAY = "introday", "Introday"
-        CORE_WEEK = "core_week", "Core week"
-        OFFSITE = "offsite", "Offsite"
+        INTRODAY = "introday", _("Introday")
+        CORE_WEEK = "core_week", _("Core week")
+        OFFSITE = "offsite", _("Offsite")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Being planned"
-        PLANNED = "planned", "Place and week chosen"
-        INVITED = "invited", "Invitations sent"
-        CANCELLED = "cancelled", "Cancelled"
+        DRAFT = "draft", _("Being planned")
+        PLANNED = "planned", _("Place and week chosen")
+        INVITED = "invited", _("Invitations sent")
+        CANCELLED = "cancelled", _("Cancelled")
 
     name = models.CharField(max_length=160)
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -29,8 +30,8 @@ class Gathering(models.Model):
     participants: models.ManyToManyField[Person, Participant] = models.ManyToManyField(
         Person, through="Participant", related_name="gatherings"
     )
-    first_day = models.DateField(help_text="The earliest day it may start")
-    last_day = models.DateField(help_text="The latest day it may end")
+    first_day = models.DateField(help_text=_("The earliest day it may start"))
+    last_day = models.DateField(help_text=_("The latest day it may end"))
     days = models.PositiveSmallIntegerField(default=5)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # What the organiser compared: the planner's ranked options when last computed (JSON, as
@@ -65,9 +66,12 @@ class Gathering(models.Model):
             models.CheckConstraint(
                 condition=models.Q(last_day__gte=models.F("first_day")),
                 name="gathering_range_in_order",
+                violation_error_message=_("Last day: it is on or after the first day."),
             ),
             models.CheckConstraint(
-                condition=models.Q(days__gte=1, days__lte=7), name="gathering_days_1_to_7"
+                condition=models.Q(days__gte=1, days__lte=7),
+                name="gathering_days_1_to_7",
+                violation_error_message=_("Days: a gathering lasts 1 to 7 days."),
             ),
         ]
 
@@ -103,12 +107,12 @@ class Participant(models.Model):
 
 class AgendaDay(models.Model):
     class Kind(models.TextChoices):
-        TRAVEL = "travel", "Travel"
-        STRUCTURED = "structured", "Structured"
-        UNSTRUCTURED = "unstructured", "Unstructured"
+        TRAVEL = "travel", _("Travel")
+        STRUCTURED = "structured", _("Structured")
+        UNSTRUCTURED = "unstructured", _("Unstructured")
 
     gathering = models.ForeignKey(Gathering, on_delete=models.CASCADE, related_name="agenda")
-    position = models.PositiveSmallIntegerField(help_text="0 = the first day")
+    position = models.PositiveSmallIntegerField(help_text=_("0 = the first day"))
     kind = models.CharField(max_length=12, choices=Kind.choices)
     title = models.CharField(max_length=120)
     notes = models.TextField(blank=True, max_length=2000)

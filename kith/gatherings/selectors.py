@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from kith.core.permissions import Viewer
 from kith.directory.models import OrgUnit, Person
@@ -104,7 +105,7 @@ def people_for(selection: Selection, *, viewer: Viewer | None = None) -> list[Pe
     elif selection.joined_from is not None and selection.joined_to is not None:
         if selection.joined_from > selection.joined_to:
             raise ValidationError(
-                {"joined_to": "The cohort's last start date is before its first."}
+                {"joined_to": _("The cohort's last start date is before its first.")}
             )
         cohort = active.filter(
             start_date__gte=selection.joined_from, start_date__lte=selection.joined_to
@@ -120,7 +121,7 @@ def people_for(selection: Selection, *, viewer: Viewer | None = None) -> list[Pe
         people = list(cohort)
     else:
         raise ValidationError(
-            {"participants": "Choose a team, a department, a cohort of new joiners or emails."}
+            {"participants": _("Choose a team, a department, a cohort of new joiners or emails.")}
         )
     if not people:
         raise ValidationError({field_name: "Nobody active is in it."})

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kith.connect.engine.matching import match_round
 from kith.connect.engine.types import Participant as MatchParticipant
@@ -84,16 +85,25 @@ def range_errors(first_day: dt.date, last_day: dt.date, days: int) -> dict[str, 
     """What is wrong with a range and a length (field -> message); empty when fine."""
     for name, day in (("first_day", first_day), ("last_day", last_day)):
         if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-            return {name: f"Choose a date between {EARLIEST_YEAR} and {LATEST_YEAR}."}
+            return {
+                name: _("Choose a date between %(first)d and %(last)d.")
+                % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
+            }
     if not planner.MIN_DAYS <= days <= planner.MAX_DAYS:
-        return {"days": f"A gathering lasts {planner.MIN_DAYS} to {planner.MAX_DAYS} days."}
+        return {
+            "days": _("A gathering lasts %(min)d to %(max)d days.")
+            % {"min": planner.MIN_DAYS, "max": planner.MAX_DAYS}
+        }
     if first_day > last_day:
-        return {"last_day": "The range ends before it starts."}
+        return {"last_day": _("The range ends before it starts.")}
     if (last_day - first_day).days > 366:
-        return {"last_day": "Plan within a year at most."}
+        return {"last_day": _("Plan within a year at most.")}
     if not planner.candidate_weeks(first_day, last_day, days):
         return {
-            "last_day": f"No week fits: the range needs a Monday followed by {days} days inside it."
+            "last_day": _(
+                "No week fits: the range needs a Monday followed by %(n)d days inside it."
+            )
+            % {"n": days}
         }
     return {}
 
@@ -102,11 +112,13 @@ def _validated(data: GatheringInput) -> str:
     errors = range_errors(data.first_day, data.last_day, data.days)
     name = " ".join(data.name.replace("\x00", "").split())
     if not name:
-        errors["name"] = "Give the gathering a name."
+        errors["name"] = _("Give the gathering a name.")
     elif len(name) > MAX_NAME:
-        errors["name"] = f"Keep the name under {MAX_NAME} characters."
+        errors["name"] = _("Keep the name under %(n)d characters.") % {"n": MAX_NAME}
     if data.kind not in Gathering.Kind.values:
-        errors["kind"] = f"Choose a kind: {', '.join(Gathering.Kind.values)}."
+        errors["kind"] = _("Choose a kind: %(kinds)s.") % {
+            "kinds": ", ".join(Gathering.Kind.values)
+        }
     if errors:
         raise ValidationError(errors)
     return name
@@ -239,13 +251,16 @@ def participants_of(gathering: Gathering) -> list[Person]:
 
 def _require_organiser(viewer: Viewer, gathering: Gathering) -> None:
     if viewer.person is None or gathering.organiser_id != viewer.person.pk:
-        raise PermissionDenied("Only the gathering's organiser changes it.")
+        raise PermissionDenied(_("Only the gathering's organiser changes it."))
 
 
 def _require_open(gathering: Gathering, *statuses: str) -> None:
     if gathering.status not in statuses:
         raise ValidationError(
-            {"status": f"This gathering is {gathering.get_status_display().lower()}."}
+            {
+                "status": _("This gathering is %(status)s.")
+                % {"status": str(gathering.get_status_display()).lower()}
+            }
         )
 
 
@@ -284,12 +299,14 @@ def gathering_choose(
     _require_organiser(viewer, gathering)
     _require_open(gathering, Gathering.Status.DRAFT, Gathering.Status.PLANNED)
     if not 1 <= option <= len(gathering.options):
-        raise ValidationError({"option": f"Choose an option from 1 to {len(gathering.options)}."})
+        raise ValidationError(
+            {"option": _("Choose an option from 1 to %(n)d.") % {"n": len(gathering.options)}}
+        )
     chosen = gathering.options[option - 1]
     week = week or dt.date.fromisoformat(chosen["week_start"])
     weeks = {chosen["week_start"], *chosen.get("other_weeks", [])}
     if week.isoformat() not in weeks:
-        raise ValidationError({"week": "That week is not one that works for this option."})
+        raise ValidationError({"week": _("That week is not one that works for this option.")})
     with transaction.atomic():
         Gathering.objects.select_for_update().filter(pk=gathering.pk).values("pk").get()
         _require_still_possible(gathering, chosen, week)
@@ -337,8 +354,10 @@ def _require_still_possible(gathering: Gathering, chosen: dict[str, Any], week: 
             return
     raise ValidationError(
         {
-            "option": "This place and week no longer work (new leave, a booking or a holiday): "
-            "compute the options again."
+            "option": _(
+                "This place and week no longer work (new leave, a booking or a holiday): "
+                "compute the options again."
+            )
         }
     )
 
@@ -351,17 +370,20 @@ def template_days(kind: str, days: int) -> list[tuple[str, str]]:
     2 structured days, the rest unstructured; an introday: one structured day (and any more
     days unstructured)."""
     if kind == Gathering.Kind.INTRODAY or days < 3:
-        plan: list[tuple[str, str]] = [(AgendaDay.Kind.STRUCTURED, "Welcome and introductions")]
-        plan += [(AgendaDay.Kind.UNSTRUCTURED, "Time together")] * (days - 1)
+        plan: list[tuple[str, str]] = [(AgendaDay.Kind.STRUCTURED, _("Welcome and introductions"))]
+        plan += [(AgendaDay.Kind.UNSTRUCTURED, _("Time together"))] * (days - 1)
         return plan[:days]
     middle = days - 2
     structured = min(2, middle)
     return [
-        (AgendaDay.Kind.TRAVEL, "Travel and a relaxed dinner"),
-        *[(AgendaDay.Kind.STRUCTURED, f"Working together {i + 1}") for i in range(structured)],
-        *[(AgendaDay.Kind.UNSTRUCTURED, "Unstructured: walks, pairing, long lunches")]
+        (AgendaDay.Kind.TRAVEL, _("Travel and a relaxed dinner")),
+        *[
+            (AgendaDay.Kind.STRUCTURED, _("Working together %(n)d") % {"n": i + 1})
+            for i in range(structured)
+        ],
+        *[(AgendaDay.Kind.UNSTRUCTURED, _("Unstructured: walks, pairing, long lunches"))]
         * (middle - structured),
-        (AgendaDay.Kind.TRAVEL, "Travel home"),
+        (AgendaDay.Kind.TRAVEL, _("Travel home")),
     ]
 
 
@@ -387,17 +409,25 @@ def agenda_update(*, viewer: Viewer, gathering: Gathering, days: Sequence[DayInp
         gathering, Gathering.Status.DRAFT, Gathering.Status.PLANNED, Gathering.Status.INVITED
     )
     if len(days) != gathering.days:
-        raise ValidationError({"days": f"Give one entry for each of the {gathering.days} days."})
+        raise ValidationError(
+            {"days": _("Give one entry for each of the %(n)d days.") % {"n": gathering.days}}
+        )
     errors: dict[str, str] = {}
     for i, day in enumerate(days, start=1):
         if day.kind not in AgendaDay.Kind.values:
-            errors[f"days[{i}].kind"] = f"Choose {', '.join(AgendaDay.Kind.values)}."
+            errors[f"days[{i}].kind"] = _("Choose %(kinds)s.") % {
+                "kinds": ", ".join(AgendaDay.Kind.values)
+            }
         if not " ".join(day.title.replace("\x00", "").split()):
-            errors[f"days[{i}].title"] = "Give the day a title."
+            errors[f"days[{i}].title"] = _("Give the day a title.")
         elif len(day.title) > MAX_AGENDA_TITLE:
-            errors[f"days[{i}].title"] = f"Keep it under {MAX_AGENDA_TITLE} characters."
+            errors[f"days[{i}].title"] = _("Keep it under %(n)d characters.") % {
+                "n": MAX_AGENDA_TITLE
+            }
         if len(day.notes) > MAX_AGENDA_NOTES:
-            errors[f"days[{i}].notes"] = f"Keep notes under {MAX_AGENDA_NOTES} characters."
+            errors[f"days[{i}].notes"] = _("Keep notes under %(n)d characters.") % {
+                "n": MAX_AGENDA_NOTES
+            }
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -437,7 +467,7 @@ def _host(viewer: Viewer, people: Sequence[Person]) -> str:
         return f"team:{min(counts, key=lambda u: (-counts[u], u))}"
     if managed:
         return f"team:{min(managed)}"
-    raise ValidationError({"host": "Only HR admins and managers send gathering invitations."})
+    raise ValidationError({"host": _("Only HR admins and managers send gathering invitations.")})
 
 
 def gathering_send_invitations(
@@ -514,15 +544,25 @@ def _invite(gathering: Gathering, event: Event, person: Person, now: dt.datetime
     invite = event_messages.invite_for(event, person)
     notification_send(
         person=person,
-        subject=f"You are invited: {gathering.name}"[:200],
-        body=(
-            f"{gathering.organiser.display_name} invites you to {gathering.name}, "
-            f"{gathering.days} day(s) in person.\n\n"
-            f"When: {event_messages.when_for(event, person)}\n"
-            f"Where: {event_messages.where_for(event)}\n\n"
-            "The agenda and your small group of people you have not met yet are on the "
-            "gathering's page. Say whether you are going on the event page."
-        ),
+        subject=(_("You are invited: %(name)s") % {"name": gathering.name})[:200],
+        body=ngettext(
+            "%(organiser)s invites you to %(name)s, %(days)d day in person.\n\n"
+            "When: %(when)s\nWhere: %(where)s\n\nThe agenda and your small group of people "
+            "you have not met yet are on the gathering's page. Say whether you are going on the "
+            "event page.",
+            "%(organiser)s invites you to %(name)s, %(days)d days in person.\n\n"
+            "When: %(when)s\nWhere: %(where)s\n\nThe agenda and your small group of people "
+            "you have not met yet are on the gathering's page. Say whether you are going on the "
+            "event page.",
+            gathering.days,
+        )
+        % {
+            "organiser": gathering.organiser.display_name,
+            "name": gathering.name,
+            "days": gathering.days,
+            "when": event_messages.when_for(event, person),
+            "where": event_messages.where_for(event),
+        },
         url=reverse("gatherings:detail", args=[gathering.pk]),
         kind="gatherings.invite",
         attachments=[
@@ -626,7 +666,9 @@ def groups_draw(
         gathering, Gathering.Status.DRAFT, Gathering.Status.PLANNED, Gathering.Status.INVITED
     )
     if gathering.week_start is not None and gathering.week_start <= today:
-        raise ValidationError({"groups": "The gathering has started: its groups stay as they are."})
+        raise ValidationError(
+            {"groups": _("The gathering has started: its groups stay as they are.")}
+        )
     seed = secrets.randbelow(2**31) if seed is None else seed
     people = list(
         Person.objects.filter(

@@ -13,6 +13,7 @@ from kith.directory.models import Office
 from kith.directory.tests.factories import OrgUnitFactory, PersonFactory, login_for
 from kith.events.models import EventInvite
 from kith.gatherings.models import Gathering
+from kith.notify.models import Notification
 
 pytestmark = pytest.mark.browser
 PASSWORD = "pw-for-tests-1"
@@ -93,12 +94,16 @@ def test_hr_plans_a_core_week_compares_options_and_invites(open_browsing, transa
     desk.shot("asked before sending")
     page.get_by_role("button", name="Yes, send the invitations").click()
     expect(page.get_by_text("Invitations sent, each with a calendar file.")).to_be_visible()
-    # The browser's Back and a resend of the form send nobody a second invitation.
+    # The browser's Back shows the page as it is now (pages are not stored), or, from a copy,
+    # a second send that sends nobody a second invitation.
     page.go_back()
-    page.locator("summary", has_text="Send invitations").click()
-    page.get_by_role("button", name="Yes, send the invitations").click()
-    expect(page.get_by_text("The invitations went out already")).to_be_visible()
+    again = page.locator("summary", has_text="Send invitations")
+    if again.count():
+        again.click()
+        page.get_by_role("button", name="Yes, send the invitations").click()
+        expect(page.get_by_text("The invitations went out already")).to_be_visible()
     page.goto(desk.url(f"/gatherings/{Gathering.objects.get().pk}/"))
+    assert Notification.objects.filter(kind="gatherings.invite").count() == 3
     expect(page.get_by_text("0 going, 0 not going, 3 not answered yet.")).to_be_visible()
     desk.shot("invitations sent")
     desk.assert_clean()
