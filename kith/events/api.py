@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -170,10 +171,10 @@ def _summary(card: selectors.EventCard) -> dict[str, Any]:
 
 def _detail(request: HttpRequest, event_id: int) -> dict[str, Any]:
     if not 0 < event_id <= MAX_ID:
-        raise HttpError(404, "No such event.")
+        raise HttpError(404, _("No such event."))
     page = selectors.event_page_for_viewer(_viewer(request), event_id)
     if page is None:
-        raise HttpError(404, "No such event.")
+        raise HttpError(404, _("No such event."))
     people = page.attendees
     return {
         **_summary(page.card),
@@ -228,7 +229,7 @@ def _feed_dict(token: Any) -> dict[str, Any]:
 def _person_or_403(request: HttpRequest) -> Any:
     viewer = _viewer(request)
     if not can_rsvp(viewer):
-        raise HttpError(403, "Only colleagues in the directory take part in events.")
+        raise HttpError(403, _("Only colleagues in the directory take part in events."))
     return viewer.person
 
 
@@ -245,7 +246,7 @@ def get_event(request: HttpRequest, event_id: WholeNumber) -> dict[str, Any]:
 def create_event(request: HttpRequest, payload: EventIn) -> Status:
     viewer = _viewer(request)
     if not selectors.viewer_may_host(viewer, selectors.facts_for(viewer)):
-        raise HttpError(403, "Community leaders, managers, ambassadors and HR create events.")
+        raise HttpError(403, _("Community leaders, managers, ambassadors and HR create events."))
     data = payload.dict()
     walls, bad = _wall_times(data.pop("starts_local"), data.pop("ends_local"))
     if bad:
@@ -290,11 +291,11 @@ def _field_errors(errors: dict[str, list[str]]) -> dict[str, Any]:
 
 def _answer(request: HttpRequest, event_id: int, *, going: bool) -> Status:
     if not 0 < event_id <= MAX_ID:
-        raise HttpError(404, "No such event.")
+        raise HttpError(404, _("No such event."))
     viewer = _viewer(request)
     card = selectors.card_for_viewer(viewer, event_id)
     if card is None:
-        raise HttpError(404, "No such event.")
+        raise HttpError(404, _("No such event."))
     try:
         services.rsvp_for_viewer_act(viewer=viewer, event=card.event, going=going)
     except services.EventOver as exc:
@@ -329,23 +330,25 @@ def _list_or_error(request: HttpRequest, event_id: int) -> selectors.Invitations
     """404 for an event the viewer cannot see, 409 for an open one, 403 for anyone but the
     organiser of a list nobody fixed."""
     if not 0 < event_id <= MAX_ID:
-        raise HttpError(404, "No such event.")
+        raise HttpError(404, _("No such event."))
     viewer = _viewer(request)
     page = selectors.invitations_for_viewer(viewer, event_id)
     if page is not None:
         return page
     card = selectors.card_for_viewer(viewer, event_id)
     if card is None:
-        raise HttpError(404, "No such event.")
+        raise HttpError(404, _("No such event."))
     if not card.event.invite_only:
-        raise HttpError(409, "This event is open to everyone: it has no list of invitees.")
+        raise HttpError(409, _("This event is open to everyone: it has no list of invitees."))
     if card.organiser and card.event.invitees_fixed:
         raise HttpError(
             403,
-            "The people invited to this event were drawn at random when it was made: nobody "
-            "adds or removes anyone.",
+            _(
+                "The people invited to this event were drawn at random when it was made: nobody "
+                "adds or removes anyone."
+            ),
         )
-    raise HttpError(403, "Only the event's organiser sees and changes who is invited.")
+    raise HttpError(403, _("Only the event's organiser sees and changes who is invited."))
 
 
 def _invitations_dict(page: selectors.InvitationsPage) -> dict[str, Any]:
@@ -407,11 +410,11 @@ def uninvite_person(request: HttpRequest, event_id: WholeNumber, person_id: Whol
     viewer = _viewer(request)
     if not 0 < person_id <= MAX_ID:
         _list_or_error(request, event_id)  # the event's own 404, 403 or 409 first
-        raise HttpError(404, "That person is not on this event's list.")
+        raise HttpError(404, _("That person is not on this event's list."))
 
     def remove(event: Any) -> None:
         if not services.event_uninvite(viewer=viewer, event=event, person_id=person_id):
-            raise HttpError(404, "That person is not on this event's list.")
+            raise HttpError(404, _("That person is not on this event's list."))
 
     return _change_list(request, event_id, remove)
 

@@ -4,6 +4,9 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kith.directory.models import Office
 from kith.events.engine.times import zone_names
@@ -37,7 +40,9 @@ class LocalDateTimeField(forms.DateTimeField):
                 return dt.datetime.strptime(str(value).strip(), fmt)  # noqa: DTZ007
             except ValueError:
                 continue
-        raise forms.ValidationError("Enter a date and time, e.g. 2026-06-04 18:30.", code="invalid")
+        raise forms.ValidationError(
+            _("Enter a date and time, e.g. 2026-06-04 18:30."), code="invalid"
+        )
 
 
 class OfficeSelect(forms.Select):
@@ -68,17 +73,17 @@ class EventForm(forms.Form):
 
     title = forms.CharField(max_length=160)
     kind = forms.ChoiceField(choices=Event.Kind.choices, initial=Event.Kind.MEETUP)
-    host = forms.ChoiceField(label="Hosted by", choices=())
+    host = forms.ChoiceField(label=_("Hosted by"), choices=())
     description = forms.CharField(
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
     )
     mode = forms.ChoiceField(choices=Event.Mode.choices, initial=Event.Mode.IN_PERSON)
-    starts_local = LocalDateTimeField(label="Starts")
-    ends_local = LocalDateTimeField(label="Ends")
+    starts_local = LocalDateTimeField(label=_("Starts"))
+    ends_local = LocalDateTimeField(label=_("Ends"))
     timezone = forms.ChoiceField(
-        label="Time zone",
+        label=_("Time zone"),
         required=False,
-        help_text="Where it happens. Empty: the office's zone, or yours.",
+        help_text=_("Where it happens. Empty: the office's zone, or yours."),
     )
     office = OfficeChoiceField(
         # Every office HR manages under /places/offices/, without its photo's bytes.
@@ -87,39 +92,43 @@ class EventForm(forms.Form):
         ),
         widget=OfficeSelect,
         required=False,
-        empty_label="Not in an office",
-        help_text="In person or hybrid: an office…",
+        empty_label=_("Not in an office"),
+        help_text=_("In person or hybrid: an office…"),
     )
     venue = forms.CharField(
-        required=False, max_length=200, help_text="…or a venue, e.g. Café Rosa, Rua Nova 12"
+        required=False, max_length=200, help_text=_("…or a venue, e.g. Café Rosa, Rua Nova 12")
     )
     city = forms.CharField(
-        required=False, max_length=200, help_text="Taken from the office if empty"
+        required=False, max_length=200, help_text=_("Taken from the office if empty")
     )
     country = forms.CharField(
-        required=False, max_length=2, help_text="Two letters, e.g. PT; from the office if empty"
+        required=False, max_length=2, help_text=_("Two letters, e.g. PT; from the office if empty")
     )
     link = forms.CharField(
-        label="Link to join", required=False, max_length=500, help_text="Virtual or hybrid"
+        label=_("Link to join"), required=False, max_length=500, help_text=_("Virtual or hybrid")
     )
     capacity = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=100000,
-        help_text="Places in the room; empty for no limit",
+        help_text=_("Places in the room; empty for no limit"),
     )
     invite_only = forms.BooleanField(
-        label="Invitation only",
+        label=_("Invitation only"),
         required=False,
-        help_text="Only the people you invite see it and answer; HR sees that it exists and "
-        "how many are invited and going, never who. It stays invitation-only once saved.",
+        help_text=_(
+            "Only the people you invite see it and answer; HR sees that it exists and "
+            "how many are invited and going, never who. It stays invitation-only once saved."
+        ),
     )
 
     record_past = forms.BooleanField(
-        label="Record a past event",
+        label=_("Record a past event"),
         required=False,
-        help_text="It already happened: keep it in Kith with its date in the past. For HR; "
-        "the audit log notes it.",
+        help_text=_(
+            "It already happened: keep it in Kith with its date in the past. For HR; "
+            "the audit log notes it."
+        ),
     )
 
     def __init__(
@@ -208,11 +217,13 @@ class InviteForm(forms.Form):
     """Colleagues to invite to an invitation-only event, by their work email."""
 
     emails = forms.CharField(
-        label="Work emails",
+        label=_("Work emails"),
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One per line, or separated by commas. Each person is told and answers on "
-        "the event page.",
+        help_text=_(
+            "One per line, or separated by commas. Each person is told and answers on "
+            "the event page."
+        ),
     )
 
     def clean_emails(self) -> list[int]:
@@ -223,22 +234,32 @@ class InviteForm(forms.Form):
         raw = self.cleaned_data["emails"].replace(",", "\n").replace(";", "\n").split()
         emails = list(dict.fromkeys(e.strip().lower() for e in raw if e.strip()))
         if not emails:
-            raise forms.ValidationError("Give at least one work email.")
+            raise forms.ValidationError(_("Give at least one work email."))
         if len(emails) > MAX_EMAILS:
-            raise forms.ValidationError(f"Invite at most {MAX_EMAILS} people at a time.")
+            raise forms.ValidationError(
+                _("Invite at most %(n)d people at a time.") % {"n": MAX_EMAILS}
+            )
         people = Person.objects.annotate(address=Lower("email"))
         found = dict(people.filter(address__in=emails, is_active=True).values_list("address", "pk"))
         unknown = [e for e in emails if e not in found]
         if unknown:
             shown = ", ".join(unknown[:5]) + (" …" if len(unknown) > 5 else "")
-            which = "this email" if len(unknown) == 1 else "these emails"
-            raise forms.ValidationError(f"Nobody active in the directory has {which}: {shown}")
+            raise forms.ValidationError(
+                ngettext(
+                    "Nobody active in the directory has this email: %(emails)s",
+                    "Nobody active in the directory has these emails: %(emails)s",
+                    len(unknown),
+                )
+                % {"emails": shown}
+            )
         return sorted(set(found.values()))
 
 
 # --- Town halls ----------------------------------------------------------------------------------
 
-ANONYMOUS_NOTICE = "Anonymous: nobody, not even HR or the organisers, can see that you asked this."
+ANONYMOUS_NOTICE = _(
+    "Anonymous: nobody, not even HR or the organisers, can see that you asked this."
+)
 
 
 class QuestionForm(forms.Form):
@@ -246,13 +267,13 @@ class QuestionForm(forms.Form):
     questions, so not even a web server's access log can tell them apart."""
 
     text = forms.CharField(
-        label="Your question",
+        label=_("Your question"),
         max_length=MAX_QUESTION,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_QUESTION}),
-        help_text=f"Up to {MAX_QUESTION} characters.",
+        help_text=format_lazy(_("Up to {n} characters."), n=MAX_QUESTION),
     )
     asker = forms.ChoiceField(
-        label="Ask it",
+        label=_("Ask it"),
         choices=[
             ("named", "With my name"),
             ("anonymous", "Anonymously"),
@@ -268,17 +289,19 @@ class QuestionForm(forms.Form):
 
 class HideForm(forms.Form):
     reason = forms.CharField(
-        label="Why hide it?",
+        label=_("Why hide it?"),
         max_length=MAX_REASON,
-        help_text="Only the moderators see this.",
+        help_text=_("Only the moderators see this."),
     )
 
 
 class NotesForm(forms.Form):
     notes = forms.CharField(
-        label="Notes",
+        label=_("Notes"),
         max_length=MAX_NOTES,
         widget=forms.Textarea(attrs={"rows": 14, "maxlength": MAX_NOTES}),
-        help_text="What was answered, what follows up and when. Everyone who can see the event "
-        "reads them; publishing them closes questions.",
+        help_text=_(
+            "What was answered, what follows up and when. Everyone who can see the event "
+            "reads them; publishing them closes questions."
+        ),
     )

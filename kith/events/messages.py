@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from kith.directory.models import Person
 from kith.events.engine.times import reminder_due
@@ -53,7 +54,10 @@ def when_for(event: Event, reader: Person | None) -> str:
     there = _zone(event.timezone)
     text = _span(event, own)
     if own.key != there.key:
-        text += f" your time · {_span(event, there)} in {there.key}"
+        text += _(" your time · %(span)s in %(zone)s") % {
+            "span": _span(event, there),
+            "zone": there.key,
+        }
     return text
 
 
@@ -72,7 +76,7 @@ def where_for(event: Event) -> str:
     if event.has_place and event.place:
         bits.append(event.place)
     if event.has_link and event.link:
-        bits.append(f"online: {event.link}")
+        bits.append(_("online: %(link)s") % {"link": event.link})
     return " · ".join(bits)
 
 
@@ -81,7 +85,7 @@ def invite_for(
 ) -> bytes:
     """The .ics invitation for one person (REQUEST; a waitlist place is tentative), or its
     withdrawal (CANCEL, one sequence on, for someone taken off an invitation-only event)."""
-    summary = f"Waitlisted: {event.title}" if waitlisted else event.title
+    summary = _("Waitlisted: %(title)s") % {"title": event.title} if waitlisted else event.title
     organiser = event.created_by
     return invite_ics(
         method="CANCEL" if cancel else "REQUEST",
@@ -130,7 +134,7 @@ def _feed_entry(rsvp: Rsvp) -> CalendarEvent:
         uid=_uid(event),
         start=event.starts_at,
         end=event.ends_at,
-        summary=f"Waitlisted: {event.title}" if waitlisted else event.title,
+        summary=_("Waitlisted: %(title)s") % {"title": event.title} if waitlisted else event.title,
         description=_description(event, waitlisted=waitlisted),
         location=_location(event),
         url=absolute(event_path(event)),
@@ -151,12 +155,12 @@ def _location(event: Event) -> str:
 def _description(event: Event, *, waitlisted: bool) -> str:
     lines = []
     if waitlisted:
-        lines.append("You are on the waitlist: Kith tells you as soon as a place is free.")
+        lines.append(_("You are on the waitlist: Kith tells you as soon as a place is free."))
     if event.description:
         lines.append(event.description)
     if event.has_link and event.link:
-        lines.append(f"Join online: {event.link}")
-    lines.append(f"Details and your RSVP: {absolute(event_path(event))}")
+        lines.append(_("Join online: %(link)s") % {"link": event.link})
+    lines.append(_("Details and your RSVP: %(url)s") % {"url": absolute(event_path(event))})
     return "\n\n".join(lines)
 
 
@@ -166,28 +170,31 @@ def rsvp_tell(*, rsvp_id: int, what: str) -> None:
     (the email itself is queued when that transaction commits)."""
     rsvp = Rsvp.objects.select_related("event", "person", "event__office").get(pk=rsvp_id)
     event, person = rsvp.event, rsvp.person
-    when = when_for(event, person)
+    facts = {"title": event.title, "when": when_for(event, person), "where": where_for(event)}
     if what == "waitlisted":
-        subject = f"You are on the waitlist for {event.title}"
+        subject = _("You are on the waitlist for %(title)s") % facts
         body = (
-            f"{event.title} is full, so you are on its waitlist. If someone cancels, the first "
-            f"on the list gets their place and Kith tells you straight away.\n\nWhen: {when}"
+            _(
+                "%(title)s is full, so you are on its waitlist. If someone cancels, the first on "
+                "the list gets their place and Kith tells you straight away.\n\nWhen: %(when)s"
+            )
+            % facts
         )
     else:
         lead = (
-            "Good news: a place came free and it is yours."
+            _("Good news: a place came free and it is yours.")
             if what == "promoted"
-            else "You are going. See you there!"
+            else _("You are going. See you there!")
         )
         subject = (
-            f"A place came free: you are going to {event.title}"
+            _("A place came free: you are going to %(title)s") % facts
             if what == "promoted"
-            else f"You are going to {event.title}"
+            else _("You are going to %(title)s") % facts
         )
-        body = (
-            f"{lead}\n\nWhen: {when}\nWhere: {where_for(event)}\n\n"
-            "Can't make it after all? Cancel on the event page so someone on the waitlist can go."
-        )
+        body = _(
+            "%(lead)s\n\nWhen: %(when)s\nWhere: %(where)s\n\nCan't make it after all? "
+            "Cancel on the event page so someone on the waitlist can go."
+        ) % {**facts, "lead": lead}
     notification_send(
         person=person,
         subject=subject,
@@ -210,15 +217,21 @@ def _invite_attachments(event: Event, person: Person, *, waitlisted: bool) -> li
 
 def invitation_tell(*, event: Event, person: Person, by: Person | None) -> None:
     """Someone was put on an invitation-only event's list: what, when, and where to answer."""
-    who = by.display_name if by is not None else "The organiser"
+    facts = {
+        "who": by.display_name if by is not None else _("The organiser"),
+        "title": event.title,
+        "when": when_for(event, person),
+        "where": where_for(event),
+    }
     notification_send(
         person=person,
-        subject=f"You are invited: {event.title}"[:200],
-        body=(
-            f"{who} invited you to {event.title}.\n\nWhen: {when_for(event, person)}\n"
-            f"Where: {where_for(event)}\n\nIt is by invitation: only the people invited and "
-            "its organiser see it. Going is up to you: answer on the event page."
-        ),
+        subject=(_("You are invited: %(title)s") % facts)[:200],
+        body=_(
+            "%(who)s invited you to %(title)s.\n\nWhen: %(when)s\nWhere: %(where)s\n\nIt is by "
+            "invitation: only the people invited and its organiser see it. Going is up to you: "
+            "answer on the event page."
+        )
+        % facts,
         url=event_path(event),
         kind="events.invited",
     )
@@ -235,11 +248,12 @@ def uninvited_tell(*, event: Event, person: Person) -> None:
         )
     notification_send(
         person=person,
-        subject=f"You are no longer invited to {event.title}"[:200],
-        body=(
-            f"The organiser of {event.title} changed who is invited, and you are no longer on "
-            "the list, so your place is cancelled. Questions? Ask them directly."
-        ),
+        subject=(_("You are no longer invited to %(title)s") % {"title": event.title})[:200],
+        body=_(
+            "The organiser of %(title)s changed who is invited, and you are no longer on the "
+            "list, so your place is cancelled. Questions? Ask them directly."
+        )
+        % {"title": event.title},
         url=reverse("events:home"),
         kind="events.uninvited",
         attachments=attachments,
@@ -257,11 +271,12 @@ def reminder_send(*, rsvp_id: int, now: dt.datetime) -> bool:
         return False
     notification_send(
         person=person,
-        subject=f"Reminder: {event.title}",
-        body=(
-            f"{event.title} is coming up.\n\nWhen: {when_for(event, person)}\n"
-            f"Where: {where_for(event)}\n\nCan't make it? Cancel so someone on the waitlist can go."
-        ),
+        subject=_("Reminder: %(title)s") % {"title": event.title},
+        body=_(
+            "%(title)s is coming up.\n\nWhen: %(when)s\nWhere: %(where)s\n\nCan't make it? "
+            "Cancel so someone on the waitlist can go."
+        )
+        % {"title": event.title, "when": when_for(event, person), "where": where_for(event)},
         url=event_path(event),
         kind="events.reminder",
         due=due,
@@ -283,11 +298,12 @@ def town_hall_notes_tell(*, event: Event, person: Person) -> None:
     """The notes of a town hall the person went to, asked at or voted in are up."""
     notification_send(
         person=person,
-        subject=f"Notes from {event.title} are up",
-        body=(
-            f"The organisers wrote up {event.title}: what was answered, and what happens "
-            "next with the questions there was no time for. Have a read."
-        ),
+        subject=_("Notes from %(title)s are up") % {"title": event.title},
+        body=_(
+            "The organisers wrote up %(title)s: what was answered, and what happens next with "
+            "the questions there was no time for. Have a read."
+        )
+        % {"title": event.title},
         url=event_path(event),
         kind=NOTES_KIND,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kith.communities.models import Community
 from kith.directory.models import Office, OrgUnit, Person
@@ -19,24 +20,24 @@ from kith.directory.models import Office, OrgUnit, Person
 
 class Event(models.Model):
     class Kind(models.TextChoices):
-        MEETUP = "meetup", "Meetup"
-        LISTENING = "listening", "Listening session"
-        TOWN_HALL = "town_hall", "Town hall"
-        INTRODAY = "introday", "Introday (new joiners meet)"
-        CORE_WEEK = "core_week", "Core week (a team meets in person)"
-        OFFSITE = "offsite", "Offsite"
-        OTHER = "other", "Other"
+        MEETUP = "meetup", _("Meetup")
+        LISTENING = "listening", _("Listening session")
+        TOWN_HALL = "town_hall", _("Town hall")
+        INTRODAY = "introday", _("Introday (new joiners meet)")
+        CORE_WEEK = "core_week", _("Core week (a team meets in person)")
+        OFFSITE = "offsite", _("Offsite")
+        OTHER = "other", _("Other")
 
     class Host(models.TextChoices):
-        COMMUNITY = "community", "A community"
-        TEAM = "team", "A team"
-        HR = "hr", "HR / People team"
-        CITY = "city", "A city (local event)"
+        COMMUNITY = "community", _("A community")
+        TEAM = "team", _("A team")
+        HR = "hr", _("HR / People team")
+        CITY = "city", _("A city (local event)")
 
     class Mode(models.TextChoices):
-        IN_PERSON = "in_person", "In person"
-        VIRTUAL = "virtual", "Virtual"
-        HYBRID = "hybrid", "Hybrid (in person and online)"
+        IN_PERSON = "in_person", _("In person")
+        VIRTUAL = "virtual", _("Virtual")
+        HYBRID = "hybrid", _("Hybrid (in person and online)")
 
     title = models.CharField(max_length=160)
     description = models.TextField(blank=True, max_length=4000)
@@ -52,16 +53,16 @@ class Event(models.Model):
     office = models.ForeignKey(
         Office, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
-    venue = models.CharField(max_length=200, blank=True, help_text="A place, when not an office")
+    venue = models.CharField(max_length=200, blank=True, help_text=_("A place, when not an office"))
     city = models.CharField(max_length=200, blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
-    link = models.URLField(max_length=500, blank=True, help_text="Where to join online")
+    country = models.CharField(max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2"))
+    link = models.URLField(max_length=500, blank=True, help_text=_("Where to join online"))
     capacity = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Places in the room; empty means no limit"
+        null=True, blank=True, help_text=_("Places in the room; empty means no limit")
     )
     starts_at = models.DateTimeField(db_index=True)
     ends_at = models.DateTimeField()
-    timezone = models.CharField(max_length=64, help_text="The IANA zone where it happens")
+    timezone = models.CharField(max_length=64, help_text=_("The IANA zone where it happens"))
     created_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -81,7 +82,9 @@ class Event(models.Model):
         ordering = ["starts_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="event_ends_after_start",
+                violation_error_message=_("Ends: the event must end after it starts."),
             ),
         ]
 
@@ -127,14 +130,14 @@ class Rsvp(models.Model):
     """One person's answer to one event. Waitlisted people wait in `queued_at` order."""
 
     class Status(models.TextChoices):
-        GOING = "going", "Going"
-        WAITLISTED = "waitlisted", "On the waitlist"
-        NOT_GOING = "not_going", "Not going"
+        GOING = "going", _("Going")
+        WAITLISTED = "waitlisted", _("On the waitlist")
+        NOT_GOING = "not_going", _("Not going")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rsvps")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="event_rsvps")
     status = models.CharField(max_length=10, choices=Status.choices)
-    queued_at = models.DateTimeField(help_text="When they last asked for a place")
+    queued_at = models.DateTimeField(help_text=_("When they last asked for a place"))
     answered_at = models.DateTimeField(auto_now=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
@@ -163,7 +166,9 @@ class Met(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "person", "other"], name="met_once"),
             models.CheckConstraint(
-                condition=~models.Q(person=models.F("other")), name="met_someone_else"
+                condition=~models.Q(person=models.F("other")),
+                name="met_someone_else",
+                violation_error_message=_("Met: pick the people you met, not yourself."),
             ),
         ]
 
@@ -185,6 +190,7 @@ class FeedToken(models.Model):
                 fields=["person"],
                 condition=models.Q(revoked_at__isnull=True),
                 name="feed_token_one_active",
+                violation_error_message=_("Calendar feed: a person has one address at a time."),
             )
         ]
 
@@ -203,7 +209,7 @@ class TownHall(models.Model):
         Event, primary_key=True, on_delete=models.CASCADE, related_name="town_hall"
     )
     approval_needed = models.BooleanField(
-        default=False, help_text="New questions wait for a moderator before anyone sees them"
+        default=False, help_text=_("New questions wait for a moderator before anyone sees them")
     )
     notes = models.TextField(blank=True, max_length=10000)
     notes_published_at = models.DateTimeField(null=True, blank=True)
@@ -219,9 +225,9 @@ class Question(models.Model):
     are rewritten in random order on every new one, kith/events/storage.py)."""
 
     class State(models.TextChoices):
-        WAITING = "waiting", "Waiting for approval"
-        SHOWN = "shown", "Shown"
-        HIDDEN = "hidden", "Hidden by a moderator"
+        WAITING = "waiting", _("Waiting for approval")
+        SHOWN = "shown", _("Shown")
+        HIDDEN = "hidden", _("Hidden by a moderator")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
@@ -230,11 +236,11 @@ class Question(models.Model):
     author = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    asked_on = models.DateField(help_text="The day (UTC) it was asked; never the time")
+    asked_on = models.DateField(help_text=_("The day (UTC) it was asked; never the time"))
     state = models.CharField(max_length=8, choices=State.choices, default=State.SHOWN)
     answered = models.BooleanField(default=False)
     hidden_reason = models.CharField(
-        max_length=300, blank=True, help_text="Why a moderator hid it: for moderators only"
+        max_length=300, blank=True, help_text=_("Why a moderator hid it: for moderators only")
     )
 
     class Meta:

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.communities.models import CityAmbassador, Community, Membership
 from kith.communities.selectors import is_city_ambassador
@@ -551,14 +552,16 @@ def host_choices_for_viewer(viewer: Viewer) -> list[tuple[str, str]]:
     facts = facts_for(viewer)
     choices: list[tuple[str, str]] = []
     if can_host_hr_events(viewer):
-        choices.append(("hr", "HR / People team"))
+        choices.append(("hr", _("HR / People team")))
     if can_host_city_events(viewer, ambassador_of_city=facts.city_ambassador):
-        choices.append(("city", "A local event in a city"))
+        choices.append(("city", _("A local event in a city")))
     for community in Community.objects.filter(pk__in=facts.leads).order_by("name"):
-        choices.append((f"community:{community.pk}", f"Community: {community.name}"))
+        choices.append(
+            (f"community:{community.pk}", _("Community: %(name)s") % {"name": community.name})
+        )
     units = OrgUnit.objects.filter(pk__in=facts.managed_units).order_by("name")
     for unit in units:
-        choices.append((f"team:{unit.pk}", f"Team: {unit.name}"))
+        choices.append((f"team:{unit.pk}", _("Team: %(name)s") % {"name": unit.name}))
     return choices
 
 

@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from kith.communities.models import Community
 from kith.core import audit
@@ -54,7 +55,6 @@ PAST_GRACE = dt.timedelta(minutes=15)
 # Wall-clock times are held against those limits before any zone arithmetic, with room for
 # the zone's offset (at most 14 hours), so that the exact check in UTC decides.
 _ZONE_SLACK = dt.timedelta(days=1)
-_TIME_LABELS = {"starts_local": "The start", "ends_local": "The end"}
 MAX_MET = 200
 MAX_INVITEES = 1000  # on one invitation-only event's list
 Fail = Callable[[str, str], None]
@@ -73,7 +73,9 @@ class NotInvited(ValidationError):
     """An invitation-only event, and this person is not on its list (API: 403)."""
 
 
-NOT_INVITED = "This event is by invitation only: only the people invited can answer it."
+NOT_INVITED = gettext_lazy(
+    "This event is by invitation only: only the people invited can answer it."
+)
 
 
 @dataclass(frozen=True)
@@ -124,11 +126,11 @@ def event_save(
     fields = _validated(viewer, event, data, creator=creator)
     recorded_past = bool(fields.pop("recorded_past", False))
     if invitees and not data.invite_only:
-        raise ValidationError({"invite_only": "Only an invitation-only event has invitees."})
+        raise ValidationError({"invite_only": _("Only an invitation-only event has invitees.")})
     if len({p.pk for p in invitees}) > MAX_INVITEES:
-        raise ValidationError({"invitees": f"Invite at most {MAX_INVITEES} people."})
+        raise ValidationError({"invitees": _("Invite at most %(n)d people.") % {"n": MAX_INVITEES}})
     if any(not p.is_active for p in invitees):
-        raise ValidationError({"invitees": "Only active colleagues can be invited."})
+        raise ValidationError({"invitees": _("Only active colleagues can be invited.")})
     with transaction.atomic():
         if event is None:
             event = Event(created_by=creator or viewer.person, **fields)
@@ -192,17 +194,20 @@ def _validated(
 
     title = " ".join(data.title.split())
     if not title:
-        fail("title", "Give the event a title.")
+        fail("title", _("Give the event a title."))
     if data.kind not in Event.Kind.values:
-        fail("kind", f"Choose a kind of event: {', '.join(Event.Kind.values)}.")
+        fail(
+            "kind",
+            _("Choose a kind of event: %(kinds)s.") % {"kinds": ", ".join(Event.Kind.values)},
+        )
     if data.mode not in Event.Mode.values:
-        fail("mode", "Choose in person, virtual or hybrid.")
+        fail("mode", _("Choose in person, virtual or hybrid."))
     office = _office(data.office_id, fail)
     host_fields = _host(viewer, event, data, office, fail)
     where = _where(data, office, fail)
     times = _times(data, office, viewer, fail, event=event)
     if data.capacity is not None and data.capacity < 1:
-        fail("capacity", "Capacity must be at least 1, or empty for no limit.")
+        fail("capacity", _("Capacity must be at least 1, or empty for no limit."))
     _invitation_only(viewer, event, data, creator, fail)
     if errors:
         raise ValidationError(errors)
@@ -226,8 +231,10 @@ def _invitation_only(
     if event is not None and event.invite_only and not data.invite_only:
         fail(
             "invite_only",
-            "This event stays invitation-only: the people invited were told only they would "
-            "see it. Create a new event open to everyone instead.",
+            _(
+                "This event stays invitation-only: the people invited were told only they would "
+                "see it. Create a new event open to everyone instead."
+            ),
         )
     if not data.invite_only:
         return
@@ -235,8 +242,10 @@ def _invitation_only(
     if runs_it is None or not runs_it.is_active:
         fail(
             "invite_only",
-            "An invitation-only event is organised by the colleague who creates it, so it "
-            "needs someone in the directory: sign in with your own account.",
+            _(
+                "An invitation-only event is organised by the colleague who creates it, so it "
+                "needs someone in the directory: sign in with your own account."
+            ),
         )
 
 
@@ -245,7 +254,7 @@ def _office(office_id: int | None, fail: Fail) -> Office | None:
         return None
     office = Office.objects.filter(pk=office_id).first()
     if office is None:
-        fail("office", f"There is no office with id {office_id}.")
+        fail("office", _("There is no office with id %(id)d.") % {"id": office_id})
     return office
 
 
@@ -253,37 +262,37 @@ def _host(
     viewer: Viewer, event: Event | None, data: EventInput, office: Office | None, fail: Fail
 ) -> dict[str, object]:
     """Who hosts it, and whether this viewer may host for them."""
-    kind, _, raw_id = data.host.partition(":")
+    kind, _colon, raw_id = data.host.partition(":")
     facts = selectors.facts_for(viewer)
     fields: dict[str, object] = {"host": kind, "community": None, "org_unit": None}
     if kind == Event.Host.HR:
         if not can_host_hr_events(viewer) and not _unchanged_host(event, kind, None):
-            fail("host", "Only HR admins host events for the People team.")
+            fail("host", _("Only HR admins host events for the People team."))
     elif kind == Event.Host.CITY:
         city = data.city.strip() or (office.city if office else "")
         country = data.country.strip().upper() or (office.country if office else "")
         if not city:
-            fail("city", "A local event needs its city.")
+            fail("city", _("A local event needs its city."))
         elif not selectors.may_host_city(viewer, city, country) and not _unchanged_host(
             event, kind, None
         ):
-            fail("host", f"Only {city}'s ambassadors host local events there.")
+            fail("host", _("Only %(city)s's ambassadors host local events there.") % {"city": city})
     elif kind in (Event.Host.COMMUNITY, Event.Host.TEAM) and raw_id.isdigit():
         pk = int(raw_id)
         if kind == Event.Host.COMMUNITY:
             fields["community"] = Community.objects.filter(pk=pk, is_active=True).first()
             allowed = can_host_community_events(viewer, leads_community=pk in facts.leads)
-            who = "that community's leaders and ambassadors"
+            who = _("Only that community's leaders and ambassadors host its events.")
         else:
             fields["org_unit"] = OrgUnit.objects.filter(pk=pk).first()
             allowed = can_host_team_events(viewer, manages_team=pk in facts.managed_units)
-            who = "managers of people in that team"
+            who = _("Only managers of people in that team host its events.")
         if fields["community"] is None and fields["org_unit"] is None:
-            fail("host", f"There is no {kind} with id {pk}.")
+            fail("host", _("There is no %(kind)s with id %(id)d.") % {"kind": kind, "id": pk})
         elif not allowed and not _unchanged_host(event, kind, pk):
-            fail("host", f"Only {who} host its events.")
+            fail("host", who)
     else:
-        fail("host", "Choose who hosts it: hr, city, community:<id> or team:<id>.")
+        fail("host", _("Choose who hosts it: hr, city, community:<id> or team:<id>."))
     return fields
 
 
@@ -302,16 +311,16 @@ def _where(data: EventInput, office: Office | None, fail: Fail) -> dict[str, obj
     city = data.city.strip() or (office.city if office else "")
     country = (data.country.strip() or (office.country if office else "")).upper()
     if in_person and office is None and not venue:
-        fail("venue", "Say where it happens: choose an office or name a venue.")
+        fail("venue", _("Say where it happens: choose an office or name a venue."))
     if in_person and not city:
-        fail("city", "Give the city it happens in.")
+        fail("city", _("Give the city it happens in."))
     if country and (len(country) != 2 or not country.isalpha()):
-        fail("country", "Use the two-letter country code, e.g. PT.")
+        fail("country", _("Use the two-letter country code, e.g. PT."))
     link = data.link.strip()
     if online and not link:
-        fail("link", "A virtual or hybrid event needs the link to join.")
+        fail("link", _("A virtual or hybrid event needs the link to join."))
     if link and not link.startswith(("https://", "http://")):
-        fail("link", "The link must start with https://.")
+        fail("link", _("The link must start with https://."))
     return {
         "mode": data.mode,
         "office": office if in_person else None,
@@ -419,11 +428,17 @@ def _naive_utc(moment: dt.datetime) -> dt.datetime:
 
 def _outside(window: Window, name: str, wall: dt.datetime) -> str:
     first, last = window
-    return (
-        f"{_TIME_LABELS[name]}, {wall.isoformat(' ', 'minutes')}, is outside the dates Kith "
-        f"takes: an event starts between {first:%Y-%m-%d} and {last:%Y-%m-%d} and lasts at "
-        f"most {MAX_DURATION.days} days."
-    )
+    label = _("The start") if name == "starts_local" else _("The end")
+    return _(
+        "%(label)s, %(when)s, is outside the dates Kith takes: an event starts between "
+        "%(first)s and %(last)s and lasts at most %(days)d days."
+    ) % {
+        "label": label,
+        "when": wall.isoformat(" ", "minutes"),
+        "first": f"{first:%Y-%m-%d}",
+        "last": f"{last:%Y-%m-%d}",
+        "days": MAX_DURATION.days,
+    }
 
 
 # --- invitation-only events: the list ----------------------------------------------------------
@@ -432,15 +447,17 @@ def _outside(window: Window, name: str, wall: dt.datetime) -> str:
 def _require_list_keeper(viewer: Viewer, event: Event, now: dt.datetime) -> None:
     facts = selectors.facts_for(viewer)
     if not event.invite_only:
-        raise ValidationError("This event is open to everyone: it has no list of invitees.")
+        raise ValidationError(_("This event is open to everyone: it has no list of invitees."))
     organiser = selectors.is_organiser(viewer, event, facts)
     if not can_manage_invitations(viewer, is_organiser=organiser, fixed=event.invitees_fixed):
         if event.invitees_fixed and organiser:
             raise PermissionDenied(
-                "The people invited to this event were drawn at random when it was made: "
-                "nobody adds or removes anyone."
+                _(
+                    "The people invited to this event were drawn at random when it was made: "
+                    "nobody adds or removes anyone."
+                )
             )
-        raise PermissionDenied("Only the event's organiser changes who is invited.")
+        raise PermissionDenied(_("Only the event's organiser changes who is invited."))
     _require_not_over(event, now)
 
 
@@ -454,7 +471,7 @@ def event_invite(
         locked = Event.objects.select_for_update().get(pk=event.pk)
         _require_list_keeper(viewer, locked, now)
         if not person_ids:
-            raise ValidationError({"people": "Choose at least one colleague to invite."})
+            raise ValidationError({"people": _("Choose at least one colleague to invite.")})
         found = set(
             Person.objects.filter(pk__in=person_ids, is_active=True).values_list("pk", flat=True)
         )
@@ -462,14 +479,20 @@ def event_invite(
             missing = len(person_ids - found)
             raise ValidationError(
                 {
-                    "people": f"{missing} of them {'is' if missing == 1 else 'are'} not an active "
-                    "colleague in the directory."
+                    "people": ngettext(
+                        "%(n)d of them is not an active colleague in the directory.",
+                        "%(n)d of them are not active colleagues in the directory.",
+                        missing,
+                    )
+                    % {"n": missing}
                 }
             )
         listed = EventInvite.objects.filter(event=locked).count()
         new = _add_invites(locked, person_ids)
         if listed + len(new) > MAX_INVITEES:
-            raise ValidationError({"people": f"An event invites at most {MAX_INVITEES} people."})
+            raise ValidationError(
+                {"people": _("An event invites at most %(n)d people.") % {"n": MAX_INVITEES}}
+            )
         invited = list(Person.objects.filter(pk__in=new).order_by("full_name", "pk"))
         for person in invited:
             messages.invitation_tell(event=locked, person=person, by=viewer.person)
@@ -491,7 +514,7 @@ def event_uninvite(
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         _require_list_keeper(viewer, locked, now)
-        deleted, _ = EventInvite.objects.filter(event=locked, person_id=person_id).delete()
+        deleted, _count = EventInvite.objects.filter(event=locked, person_id=person_id).delete()
         if not deleted:
             return False
         rsvp = (
@@ -595,19 +618,21 @@ def _require_invited(event: Event, person: Person) -> None:
 
 def _require_person(person: Person) -> None:
     if not person.is_active:
-        raise ValidationError("Only active colleagues can RSVP.")
+        raise ValidationError(_("Only active colleagues can RSVP."))
 
 
 def _require_not_over(event: Event, now: dt.datetime) -> None:
     if now >= event.ends_at:
-        raise EventOver("This event is over: RSVPs are closed.")
+        raise EventOver(_("This event is over: RSVPs are closed."))
 
 
 def _require_fits_a_calendar(event: Event) -> None:
     if not messages.fits_a_calendar(event):
         raise EventOutOfRange(
-            "This event's dates are outside what a calendar can hold, so it takes no RSVPs "
-            "until its organisers correct them."
+            _(
+                "This event's dates are outside what a calendar can hold, so it takes no RSVPs "
+                "until its organisers correct them."
+            )
         )
 
 
@@ -615,7 +640,7 @@ def _require_fits_a_calendar(event: Event) -> None:
 def rsvp_for_viewer_act(*, viewer: Viewer, event: Event, going: bool) -> Rsvp | None:
     """The page's and the API's RSVP button: checks the viewer may answer at all."""
     if not can_rsvp(viewer) or viewer.person is None:
-        raise ValidationError("Only colleagues in the directory can RSVP.")
+        raise ValidationError(_("Only colleagues in the directory can RSVP."))
     invited = event.invite_only and is_invited(event, viewer.person)
     if not can_rsvp(viewer, invite_only=event.invite_only, is_invitee=invited):
         raise NotInvited(NOT_INVITED)
@@ -633,13 +658,18 @@ def check_in_mark(
     """The organiser's attendance list: exactly these people (who were going) came."""
     now = now or timezone.now()
     if now < event.starts_at - dt.timedelta(hours=1):
-        raise ValidationError("Attendance can be taken once the event is about to start.")
+        raise ValidationError(_("Attendance can be taken once the event is about to start."))
     with transaction.atomic():
         going = Rsvp.objects.filter(event=event, status=Rsvp.Status.GOING)
         unknown = person_ids - set(going.values_list("person_id", flat=True))
         if unknown:
             raise ValidationError(
-                f"{len(unknown)} of the people ticked are not going to this event."
+                ngettext(
+                    "%(n)d of the people ticked is not going to this event.",
+                    "%(n)d of the people ticked are not going to this event.",
+                    len(unknown),
+                )
+                % {"n": len(unknown)}
             )
         came = going.filter(person_id__in=person_ids, checked_in_at__isnull=True).update(
             checked_in_at=now
@@ -653,12 +683,14 @@ def check_in_self(*, event: Event, person: Person, now: dt.datetime | None = Non
     now = now or timezone.now()
     if not in_check_in_window(event.starts_at, event.ends_at, now):
         raise ValidationError(
-            "You can check yourself in from 30 minutes before the start until an hour after "
-            "the end."
+            _(
+                "You can check yourself in from 30 minutes before the start until an hour after "
+                "the end."
+            )
         )
     rsvp = Rsvp.objects.filter(event=event, person=person, status=Rsvp.Status.GOING).first()
     if rsvp is None:
-        raise ValidationError("Only people going to this event can check in.")
+        raise ValidationError(_("Only people going to this event can check in."))
     Rsvp.objects.filter(pk=rsvp.pk, checked_in_at__isnull=True).update(checked_in_at=now)
     rsvp.refresh_from_db()
     return rsvp
@@ -667,18 +699,18 @@ def check_in_self(*, event: Event, person: Person, now: dt.datetime | None = Non
 def met_record(*, event: Event, person: Person, other_ids: set[int]) -> int:
     """Replace whom `person` says they met at `event` (people who were going too)."""
     if len(other_ids) > MAX_MET:
-        raise ValidationError(f"Pick at most {MAX_MET} people.")
+        raise ValidationError(_("Pick at most %(n)d people.") % {"n": MAX_MET})
     going = set(
         Rsvp.objects.filter(event=event, status=Rsvp.Status.GOING).values_list(
             "person_id", flat=True
         )
     )
     if person.pk not in going:
-        raise ValidationError("Only people who went can say whom they met.")
+        raise ValidationError(_("Only people who went can say whom they met."))
     if person.pk in other_ids:
-        raise ValidationError("Pick the people you met, not yourself.")
+        raise ValidationError(_("Pick the people you met, not yourself."))
     if not other_ids <= going:
-        raise ValidationError("Pick people who went to this event.")
+        raise ValidationError(_("Pick people who went to this event."))
     with transaction.atomic():
         Met.objects.filter(event=event, person=person).exclude(other_id__in=other_ids).delete()
         have = set(

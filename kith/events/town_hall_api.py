@@ -18,10 +18,12 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import StrictBool
 
+from kith.core.http import field_errors
 from kith.core.http import viewer_of as _viewer
 from kith.directory.api import WholeNumber
 from kith.directory.schemas import ErrorOut, PersonRef, ValidationErrorOut
@@ -124,7 +126,7 @@ class TownHallNotesIn(Schema):
 
 def _event_id(event_id: int) -> int:
     if not 0 < event_id <= MAX_ID:
-        raise HttpError(404, "No such town hall.")
+        raise HttpError(404, _("No such town hall."))
     return event_id
 
 
@@ -166,16 +168,16 @@ def _page_dict(page: th_selectors.QuestionsPage) -> dict[str, Any]:
 def _page(request: HttpRequest, event_id: int, view: str = th_selectors.OPEN) -> dict[str, Any]:
     page = th_selectors.questions_for_viewer(_viewer(request), _event_id(event_id), view=view)
     if page is None:
-        raise HttpError(404, "No such town hall.")
+        raise HttpError(404, _("No such town hall."))
     if page.view != view:
-        raise HttpError(403, "Only the moderators see questions waiting or hidden.")
+        raise HttpError(403, _("Only the moderators see questions waiting or hidden."))
     return _page_dict(page)
 
 
 def _question(request: HttpRequest, event_id: int, question_id: uuid.UUID) -> dict[str, Any]:
     found = th_selectors.question_for_viewer(_viewer(request), event_id, question_id)
     if found is None:
-        raise HttpError(404, "No such question.")
+        raise HttpError(404, _("No such question."))
     return _question_dict(found[1])
 
 
@@ -192,14 +194,7 @@ def _run(action: Callable[[], Any]) -> Any:
 
 
 def _field_errors(exc: ValidationError) -> dict[str, Any]:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"payload": exc.messages}
-    return {
-        "detail": [
-            {"loc": ["body", "payload", field], "msg": message, "type": "value_error"}
-            for field, messages_ in errors.items()
-            for message in messages_
-        ]
-    }
+    return {"detail": field_errors(exc)}
 
 
 # Schema names are global in the OpenAPI document, hence the TownHall prefix on each.

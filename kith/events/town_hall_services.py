@@ -21,6 +21,9 @@ import uuid
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kith.core import audit
 from kith.core.permissions import Viewer
@@ -44,10 +47,13 @@ from kith.events.town_hall_selectors import TownHallAccess, town_hall_access
 State = Question.State
 
 
-ANONYMOUS_NOT_OFFERED = (
-    "Anonymous asking is not offered for such a small audience: fewer than "
-    f"{MIN_ANONYMOUS_AUDIENCE} people besides the organisers can ask here, so an anonymous "
-    "question would point to whoever asked it. Ask with your name, or speak to an organiser."
+ANONYMOUS_NOT_OFFERED = format_lazy(
+    gettext_lazy(
+        "Anonymous asking is not offered for such a small audience: fewer than {n} people "
+        "besides the organisers can ask here, so an anonymous question would point to whoever "
+        "asked it. Ask with your name, or speak to an organiser."
+    ),
+    n=MIN_ANONYMOUS_AUDIENCE,
 )
 
 
@@ -88,13 +94,13 @@ def _require_open(access: TownHallAccess, settings: TownHall) -> None:
 
 def _require_asker(access: TownHallAccess) -> Person:
     if not access.may_ask or not access.me:
-        raise PermissionDenied("Only colleagues in the directory ask and vote on questions.")
+        raise PermissionDenied(_("Only colleagues in the directory ask and vote on questions."))
     return Person.objects.get(pk=access.me)
 
 
 def _require_moderator(access: TownHallAccess) -> None:
     if not access.moderator:
-        raise PermissionDenied("Only the town hall's organisers and HR moderate its questions.")
+        raise PermissionDenied(_("Only the town hall's organisers and HR moderate its questions."))
 
 
 def _question(access: TownHallAccess, question_id: uuid.UUID) -> Question:
@@ -113,7 +119,12 @@ def _text(value: str, *, field: str, limit: int, empty: str, block: bool = False
     if not text:
         raise ValidationError({field: empty})
     if len(text) > limit:
-        raise ValidationError({field: f"Keep it to {limit} characters: this has {len(text)}."})
+        raise ValidationError(
+            {
+                field: _("Keep it to %(limit)d characters: this has %(n)d.")
+                % {"limit": limit, "n": len(text)}
+            }
+        )
     return text
 
 
@@ -166,8 +177,8 @@ def _require_room_and_new(access: TownHallAccess, text: str) -> None:
     )
     if waiting_or_shown.count() >= MAX_OPEN_QUESTIONS:
         raise QuestionConflict(
-            f"This town hall has {MAX_OPEN_QUESTIONS} questions already: vote for the ones "
-            "you want answered."
+            _("This town hall has %(n)d questions already: vote for the ones you want answered.")
+            % {"n": MAX_OPEN_QUESTIONS}
         )
     key = same_question_key(text)
     if not key:
@@ -219,7 +230,7 @@ def question_withdraw(
         _lock(access)
         question = _question(access, question_id)
         if not access.me or question.author_id != access.me:
-            raise PermissionDenied("Only the person who asked a named question can withdraw it.")
+            raise PermissionDenied(_("Only the person who asked a named question can withdraw it."))
         question.delete()
         _record(viewer, "question_withdrawn", access)
 
@@ -318,7 +329,7 @@ def town_hall_notes_publish(
     was going, asked a named question or voted hears of them."""
     access = _access(viewer, event_id, now)
     if not access.organiser:
-        raise PermissionDenied("Only the town hall's organisers write its notes.")
+        raise PermissionDenied(_("Only the town hall's organisers write its notes."))
     if not access.has_ended:
         raise QuestionConflict("Notes come after the event: write them once it has ended.")
     notes = _text(notes, field="notes", limit=MAX_NOTES, empty="Write the notes first.", block=True)

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -200,7 +201,7 @@ def settings(request: HttpRequest, event_id: int) -> HttpResponse:
     """Moderators: do new questions wait for approval?"""
     choice = request.POST.get("approval", "")
     if choice not in ("needed", "not_needed"):
-        flash.error(request, "Choose whether new questions wait for approval.")
+        flash.error(request, _("Choose whether new questions wait for approval."))
         return _back(event_id)
     try:
         th_services.town_hall_settings_update(
@@ -210,7 +211,7 @@ def settings(request: HttpRequest, event_id: int) -> HttpResponse:
         raise Http404("No such town hall") from exc
     flash.success(
         request,
-        "New questions now wait for a moderator's approval."
+        _("New questions now wait for a moderator's approval.")
         if choice == "needed"
         else "New questions now show straight away.",
     )
@@ -232,7 +233,7 @@ def notes(request: HttpRequest, event_id: int) -> HttpResponse:
         except ValidationError as exc:
             _errors_onto(form, exc)
         else:
-            flash.success(request, "The notes are up. Thank you for writing them!")
+            flash.success(request, _("The notes are up. Thank you for writing them!"))
             return redirect(reverse("events:event", args=[event_id]) + "#notes")
     context = {"access": access, "event": access.event, "form": form, "nav": NAV}
     return render(request, "events/town_hall_notes.html", context)

@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kith.core.http import error_text as _error_text
@@ -27,7 +29,7 @@ _ID = re.compile(r"[0-9]{1,18}")
 
 def _me(request: HttpRequest) -> Person:
     viewer = _viewer(request)
-    require(can_rsvp(viewer), "Only colleagues in the directory take part in events.")
+    require(can_rsvp(viewer), _("Only colleagues in the directory take part in events."))
     assert viewer.person is not None
     return viewer.person
 
@@ -75,14 +77,14 @@ def event_edit(request: HttpRequest, event_id: int | None = None) -> HttpRespons
     choices = selectors.host_choices_for_viewer(viewer)
     if event_id is not None:
         card = _card(request, event_id)
-        require(card.organiser, "Only the event's organisers can change it.")
+        require(card.organiser, _("Only the event's organisers can change it."))
         event = card.event
         initial = initial_for(event)
         if not any(value == initial["host"] for value, _ in choices):
             choices = [(initial["host"], _host_label(event)), *choices]
     else:
         initial = {"host": choices[0][0] if choices else ""}
-        require(bool(choices), "Community leaders, managers, ambassadors and HR create events.")
+        require(bool(choices), _("Community leaders, managers, ambassadors and HR create events."))
     form = EventForm(
         request.POST or None, initial=initial, host_choices=choices, may_record_past=viewer.is_hr
     )
@@ -93,9 +95,9 @@ def event_edit(request: HttpRequest, event_id: int | None = None) -> HttpRespons
             _errors_onto(form, exc)
         else:
             if event is None and saved.invite_only:
-                flash.success(request, "Your event is up. Now invite the people it is for.")
+                flash.success(request, _("Your event is up. Now invite the people it is for."))
                 return redirect("events:invitations", saved.pk)
-            flash.success(request, "Event saved." if event else "Your event is up. Share it!")
+            flash.success(request, _("Event saved.") if event else "Your event is up. Share it!")
             return redirect("events:event", saved.pk)
     context = {"form": form, "event": event, "nav": NAV}
     return render(request, "events/event_form.html", context, status=200)
@@ -103,9 +105,9 @@ def event_edit(request: HttpRequest, event_id: int | None = None) -> HttpRespons
 
 def _host_label(event: Event) -> str:
     if event.community_id and event.community:
-        return f"Community: {event.community.name}"
+        return _("Community: %(name)s") % {"name": event.community.name}
     if event.org_unit_id and event.org_unit:
-        return f"Team: {event.org_unit.name}"
+        return _("Team: %(name)s") % {"name": event.org_unit.name}
     return event.get_host_display()
 
 
@@ -124,7 +126,7 @@ def rsvp(request: HttpRequest, event_id: int) -> HttpResponse:
     card = _card(request, event_id)
     answer = request.POST.get("answer", "")
     if answer not in ("going", "not_going"):
-        flash.error(request, "Choose going or not going.")
+        flash.error(request, _("Choose going or not going."))
         return redirect("events:event", event_id)
     try:
         result = services.rsvp_for_viewer_act(
@@ -135,12 +137,13 @@ def rsvp(request: HttpRequest, event_id: int) -> HttpResponse:
         return redirect("events:event", event_id)
     if result is not None and result.status == Rsvp.Status.WAITLISTED:
         flash.success(
-            request, "It is full, so you are on the waitlist. We will tell you if a place frees up."
+            request,
+            _("It is full, so you are on the waitlist. We will tell you if a place frees up."),
         )
     elif answer == "going":
-        flash.success(request, "You are going! The invite is in your inbox.")
+        flash.success(request, _("You are going! The invite is in your inbox."))
     else:
-        flash.success(request, "Thanks for letting us know: your place goes to the next person.")
+        flash.success(request, _("Thanks for letting us know: your place goes to the next person."))
     return redirect("events:event", event_id)
 
 
@@ -170,7 +173,7 @@ def check_in(request: HttpRequest, event_id: int) -> HttpResponse:
     card = _card(request, event_id)
     try:
         services.check_in_self(event=card.event, person=_me(request))
-        flash.success(request, "You are checked in. Enjoy!")
+        flash.success(request, _("You are checked in. Enjoy!"))
     except ValidationError as exc:
         flash.error(request, _error_text(exc))
     return redirect("events:event", event_id)
@@ -186,7 +189,7 @@ def attendance(request: HttpRequest, event_id: int) -> HttpResponse:
         ids = {int(v) for v in request.POST.getlist("came") if _ID.fullmatch(v)}
         try:
             services.check_in_mark(event=card.event, person_ids=ids, actor=_viewer(request))
-            flash.success(request, f"Attendance saved: {len(ids)} came.")
+            flash.success(request, _("Attendance saved: %(n)d came.") % {"n": len(ids)})
             return redirect("events:attendance", event_id)
         except ValidationError as exc:
             flash.error(request, _error_text(exc))
@@ -213,22 +216,28 @@ def invitations(request: HttpRequest, event_id: int) -> HttpResponse:
                 )
                 flash.success(
                     request,
-                    f"Invited {len(added)} {'person' if len(added) == 1 else 'people'}; "
-                    "Kith lets them know."
+                    ngettext(
+                        "Invited %(n)d person; Kith lets them know.",
+                        "Invited %(n)d people; Kith lets them know.",
+                        len(added),
+                    )
+                    % {"n": len(added)}
                     if added
-                    else "They were all invited already.",
+                    else _("They were all invited already."),
                 )
                 return redirect("events:invitations", event_id)
             if action == "remove":
                 raw = request.POST.get("person", "")
                 pk = int(raw) if _ID.fullmatch(raw) else 0
                 if services.event_uninvite(viewer=viewer, event=event, person_id=pk):
-                    flash.success(request, "Taken off the list. If they had a place, it is freed.")
+                    flash.success(
+                        request, _("Taken off the list. If they had a place, it is freed.")
+                    )
                 else:
-                    flash.error(request, "That person is not on the list.")
+                    flash.error(request, _("That person is not on the list."))
                 return redirect("events:invitations", event_id)
             if action not in ("invite", "remove"):
-                flash.error(request, "Choose to invite people or to take someone off the list.")
+                flash.error(request, _("Choose to invite people or to take someone off the list."))
                 return redirect("events:invitations", event_id)
         except PermissionDenied as exc:
             flash.error(request, str(exc))
@@ -255,9 +264,14 @@ def met(request: HttpRequest, event_id: int) -> HttpResponse:
             count = services.met_record(event=page.card.event, person=_me(request), other_ids=ids)
             flash.success(
                 request,
-                f"Saved: you met {count} {'person' if count == 1 else 'people'}. Only you see who."
+                ngettext(
+                    "Saved: you met %(n)d person. Only you see who.",
+                    "Saved: you met %(n)d people. Only you see who.",
+                    count,
+                )
+                % {"n": count}
                 if count
-                else "Saved. Maybe next time!",
+                else _("Saved. Maybe next time!"),
             )
             return redirect("events:event", event_id)
         except ValidationError as exc:
@@ -273,12 +287,12 @@ def feed(request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action", "")
         if action == "regenerate":
             services.feed_token_regenerate(person=person)
-            flash.success(request, "Here is your new feed address. The old one no longer works.")
+            flash.success(request, _("Here is your new feed address. The old one no longer works."))
         elif action == "revoke":
             services.feed_token_revoke(person=person)
-            flash.success(request, "Your feed address is switched off.")
+            flash.success(request, _("Your feed address is switched off."))
         else:
-            flash.error(request, "Choose to create a new address or switch it off.")
+            flash.error(request, _("Choose to create a new address or switch it off."))
         return redirect("events:feed")
     token = selectors.active_feed_token(person)
     url = messages.absolute(reverse("events:feed_ics", args=[token.token])) if token else ""

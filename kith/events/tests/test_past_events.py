@@ -138,3 +138,28 @@ def test_the_refusal_reads_in_portuguese(hr_person):
     with translation.override("pt"), pytest.raises(services.ValidationError) as refused:
         services.event_save(viewer=viewer, event=None, data=data)
     assert "já passou" in " ".join(refused.value.message_dict["starts_local"])
+
+
+def test_a_broken_rule_names_the_field_never_the_constraint():
+    """Issue 14, item 5: model validation says which field and what limit, not "Constraint
+    “event_ends_after_start” is violated"."""
+    from django.core.exceptions import ValidationError
+
+    from kith.celebrate.models import BirthdayOptIn
+    from kith.gatherings.models import Gathering
+
+    start = timezone.now() + dt.timedelta(days=2)
+    event = make_event(starts_at=start)
+    event.ends_at = start - dt.timedelta(hours=1)
+    with pytest.raises(ValidationError) as broken:
+        event.full_clean()
+    text = " ".join(broken.value.messages)
+    assert "must end after it starts" in text and "Constraint" not in text
+    with pytest.raises(ValidationError) as broken:
+        BirthdayOptIn(person=PersonFactory(), month=13, day=1).full_clean()
+    assert "month is 1 to 12" in " ".join(broken.value.messages)
+    gathering = Gathering(name="x", kind="core_week", days=9, organiser=PersonFactory())
+    gathering.first_day = gathering.last_day = dt.date(2027, 5, 3)
+    with pytest.raises(ValidationError) as broken:
+        gathering.full_clean()
+    assert "1 to 7 days" in " ".join(broken.value.messages)

@@ -99,7 +99,7 @@ def test_an_anonymous_question_names_nobody_and_cannot_be_withdrawn(hall, hr_per
 
 def test_the_form_says_what_anonymous_means_where_the_question_is_written(hall):
     page = _client(PersonFactory()).get(f"/events/{hall.pk}/").content.decode()
-    assert ANONYMOUS_NOTICE in page
+    assert str(ANONYMOUS_NOTICE) in page
     assert "Anonymous: nobody, not even HR or the organisers, can see that you asked this." in page
     assert 'name="asker" value="anonymous"' in page
 
