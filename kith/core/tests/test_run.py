@@ -9,7 +9,6 @@ import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -92,9 +91,7 @@ def test_the_announcement_ends_with_the_demo_logins(settings, tmp_path):
     settings.EMAIL_BACKEND = "kith.notify.mailbox.SavedMailBackend"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
     cmd, out = command()
-    login = SimpleNamespace(
-        role="Employee", email="miguel.costa@example.com", password="pw", name="Miguel Costa"
-    )
+    login = "  Employee  miguel.costa@example.com  password: pw  (Miguel Costa)"
     cmd.announce("http://127.0.0.1:8150", [login])
     lines = out.getvalue().splitlines()
     assert "Kith is up: http://127.0.0.1:8150/" in lines[1]
