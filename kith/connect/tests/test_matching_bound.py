@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from kith.connect.engine import bound
+from kith.connect.engine import bound, scoring
 from kith.connect.engine.candidates import all_pairs, candidate_pairs
 from kith.connect.engine.scoring import Population
 from kith.connect.engine.types import Participant, Rules, Weights
@@ -82,9 +82,15 @@ def test_solving_from_scratch_gives_the_same_bound(monkeypatch: pytest.MonkeyPat
     assert cold.value == pytest.approx(warm.value, abs=1e-6)
 
 
-def test_pricing_screens_with_the_same_scores_and_rules() -> None:
+@pytest.mark.parametrize("table", [True, False])
+def test_pricing_screens_with_the_same_scores_and_rules(
+    table: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not table:  # too many working-hour patterns for the overlap table
+        monkeypatch.setattr(scoring, "MAX_PATTERNS_FOR_TABLE", 0)
     group, rules = people(50, 5)
     population = Population.build(group, Weights(), rules)
+    assert bool(population.overlap_table.size) == table
     duals = np.random.default_rng(0).random(population.size)
     reduced = bound._screen(population, duals, 0, population.size)
     u, v = all_pairs(population.size)
