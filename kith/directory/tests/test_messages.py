@@ -57,3 +57,12 @@ def test_the_home_page_in_portuguese(employee_client):
     assert "Com quem vai falar esta semana?" in html
     edit = employee_client.get(reverse("directory:profile_edit"), HTTP_ACCEPT_LANGUAGE="pt")
     assert "Guardar o perfil" in edit.content.decode()
+
+
+def test_search_and_profile_pages_in_portuguese(employee_client, employee):
+    html = employee_client.get(reverse("directory:search"), HTTP_ACCEPT_LANGUAGE="pt")
+    assert "Nome, equipa, cargo, cidade, competência ou interesse" in html.content.decode()
+    profile = employee_client.get(
+        reverse("directory:person", args=[employee.pk]), HTTP_ACCEPT_LANGUAGE="pt"
+    )
+    assert "Abrir no organograma" in profile.content.decode()
