@@ -10,6 +10,7 @@ chose to include it).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import uuid
@@ -37,7 +38,7 @@ from kith.directory.models import Person
 from kith.guidelines import defaults
 from kith.guidelines.models import Channel, ChannelAdvice, ConversationKind
 from kith.notify.engine.calendar import invite_ics
-from kith.notify.services import Attachment, notification_send
+from kith.notify.services import Attachment, in_language_of, notification_send
 
 Fit = ChannelAdvice.Fit
 Sensitivity = ConversationKind.Sensitivity
@@ -410,65 +411,88 @@ def _first_time(me: Person, colleague: Person, starts_at: dt.datetime, what: str
 def _send_proposal(
     me: Person, colleague: Person, starts_at: dt.datetime, channel: str, minutes: int, topic: str
 ) -> None:
-    what = CHANNEL_MEETING[channel]
+    host = urlsplit(str(settings.KITH_BASE_URL)).hostname or "kith"
+    uid = f"kith-call-{uuid.uuid4().hex}@{host}"
+    call = _Call(me, colleague, starts_at, channel, minutes, topic, uid)
+    for reader in (me, colleague):
+        with in_language_of(reader):  # each in their own language
+            _send_proposal_to(reader, call)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Call:
+    me: Person
+    colleague: Person
+    starts_at: dt.datetime
+    channel: str
+    minutes: int
+    topic: str
+    uid: str
+
+
+def _send_proposal_to(reader: Person, call: _Call) -> None:
+    me, colleague, starts_at, channel, minutes, uid = (
+        call.me,
+        call.colleague,
+        call.starts_at,
+        call.channel,
+        call.minutes,
+        call.uid,
+    )
+    what = str(CHANNEL_MEETING[channel])
     about = (
-        _("a conversation about %(topic)s") % {"topic": topic.lower()}
-        if topic
+        _("a conversation about %(topic)s") % {"topic": call.topic.lower()}
+        if call.topic
         else _("a conversation")
     )
     label = str(Channel(channel).label)
-    host = urlsplit(str(settings.KITH_BASE_URL)).hostname or "kith"
-    uid = f"kith-call-{uuid.uuid4().hex}@{host}"
     people = [me, colleague]
-    for reader in people:
-        other = colleague if reader is me else me
-        ics = invite_ics(
-            uid=uid,
-            start=starts_at,
-            duration=dt.timedelta(minutes=minutes),
-            summary=_("%(channel)s: %(me)s and %(colleague)s")
-            % {"channel": label, "me": me.display_name, "colleague": colleague.display_name},
-            description=_("%(name)s proposes %(about)s. Accept or suggest another time.")
-            % {"name": me.display_name, "about": about},
-            organizer_email=parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1],
-            organizer_name=me.display_name,
-            attendees=[(p.display_name, p.email) for p in people],
-            location=label,
-            tzid=reader.timezone or None,
-        )
-        when = date_format(starts_at.astimezone(_zone(reader)), "D j M, H:i")
-        values = {
-            "what": what,
-            "about": about,
-            "other": other.display_name,
-            "me": me.display_name,
-            "when": when,
-            "zone": reader.timezone or "UTC",
-        }
-        if reader is me:
-            subject = _("Copy: you proposed %(what)s with %(other)s") % values
-            body = _("You proposed %(about)s with %(other)s on %(when)s (%(zone)s).") % values
-        else:
-            subject = _("%(me)s proposes %(what)s") % values
-            body = (
-                _(
-                    "%(me)s would like %(about)s with you on %(when)s (%(zone)s), inside both "
-                    "your working hours. Accept the invitation, or reply with another time."
-                )
-                % values
+    other = colleague if reader is me else me
+    ics = invite_ics(
+        uid=uid,
+        start=starts_at,
+        duration=dt.timedelta(minutes=minutes),
+        summary=_("%(channel)s: %(me)s and %(colleague)s")
+        % {"channel": label, "me": me.display_name, "colleague": colleague.display_name},
+        description=_("%(name)s proposes %(about)s. Accept or suggest another time.")
+        % {"name": me.display_name, "about": about},
+        organizer_email=parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1],
+        organizer_name=me.display_name,
+        attendees=[(p.display_name, p.email) for p in people],
+        location=label,
+        tzid=reader.timezone or None,
+    )
+    when = date_format(starts_at.astimezone(_zone(reader)), "D j M, H:i")
+    values = {
+        "what": what,
+        "about": about,
+        "other": other.display_name,
+        "me": me.display_name,
+        "when": when,
+        "zone": reader.timezone or "UTC",
+    }
+    if reader is me:
+        subject = _("Copy: you proposed %(what)s with %(other)s") % values
+        body = _("You proposed %(about)s with %(other)s on %(when)s (%(zone)s).") % values
+    else:
+        subject = _("%(me)s proposes %(what)s") % values
+        body = (
+            _(
+                "%(me)s would like %(about)s with you on %(when)s (%(zone)s), inside both "
+                "your working hours. Accept the invitation, or reply with another time."
             )
-        notification_send(
-            person=reader,
-            subject=subject,
-            body=f"{body}\n{_absolute(reverse('directory:person', args=[other.pk]))}",
-            url=reverse("directory:person", args=[other.pk]),
-            kind="guidelines.proposal",
-            attachments=[
-                Attachment(
-                    filename="invite.ics", content_type="text/calendar", content=ics.decode()
-                )
-            ],
+            % values
         )
+    notification_send(
+        person=reader,
+        subject=subject,
+        body=f"{body}\n{_absolute(reverse('directory:person', args=[other.pk]))}",
+        url=reverse("directory:person", args=[other.pk]),
+        kind="guidelines.proposal",
+        attachments=[
+            Attachment(filename="invite.ics", content_type="text/calendar", content=ics.decode())
+        ],
+    )
 
 
 def _zone(person: Person) -> dt.tzinfo:

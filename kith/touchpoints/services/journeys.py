@@ -34,7 +34,7 @@ from kith.core.permissions import (
     can_manage_touchpoints,
 )
 from kith.directory.models import Person
-from kith.notify.services import notification_send
+from kith.notify.services import in_language_of, notification_send
 from kith.touchpoints.engine import journeys as engine
 from kith.touchpoints.models import Journey, JourneyStep, JourneyTemplate, Meeting, StepTemplate
 from kith.touchpoints.models.journeys import Owner, Special, StepKind
@@ -399,45 +399,53 @@ def _lay_steps(journey: Journey, person: Person, specs: Sequence[engine.StepSpec
 
 
 def _welcome(journey: Journey, now: dt.datetime) -> None:
+    """The joiner's welcome, and the manager's word that the journey is ready: each in their
+    own language."""
     person, manager = journey.person, journey.manager
-    start = date_format(journey.start_date, "j F")
     ahead = journey.start_date > local_date(person, now)
-    greeting = (
-        _("We are glad you are joining us on %(day)s.") % {"day": start}
-        if ahead
-        else _("Glad you are here!")
-    )
-    notification_send(
-        person=person,
-        subject=_("Welcome! Your first weeks, step by step"),
-        body=greeting
-        + " "
-        + _(
-            "Your onboarding journey shows what comes when and who helps with each step: "
-            "your manager, a buddy, HR and IT. Tick off your own steps as you go."
-        ),
-        url=journey_path(journey.pk),
-        kind="touchpoints.journey_started",
-        now=now,
-    )
-    if manager is not None:
-        values = {"name": person.display_name, "day": start}
-        subject = (
-            _("%(name)s joins on %(day)s: their journey is ready")
+    with in_language_of(person):
+        start = date_format(journey.start_date, "j F")
+        greeting = (
+            _("We are glad you are joining us on %(day)s.") % {"day": start}
             if ahead
-            else _("%(name)s joined on %(day)s: their journey is ready")
+            else _("Glad you are here!")
         )
         notification_send(
-            person=manager,
-            subject=subject % values,
-            body=_(
-                "Your steps are on their journey page, with the 1:1s Kith books in both your "
-                "calendars. A warm first week makes the biggest difference."
+            person=person,
+            subject=_("Welcome! Your first weeks, step by step"),
+            body=greeting
+            + " "
+            + _(
+                "Your onboarding journey shows what comes when and who helps with each step: "
+                "your manager, a buddy, HR and IT. Tick off your own steps as you go."
             ),
             url=journey_path(journey.pk),
             kind="touchpoints.journey_started",
             now=now,
         )
+    if manager is not None:
+        with in_language_of(manager):
+            _tell_the_manager(journey, manager, ahead, now)
+
+
+def _tell_the_manager(journey: Journey, manager: Person, ahead: bool, now: dt.datetime) -> None:
+    values = {"name": journey.person.display_name, "day": date_format(journey.start_date, "j F")}
+    subject = (
+        _("%(name)s joins on %(day)s: their journey is ready")
+        if ahead
+        else _("%(name)s joined on %(day)s: their journey is ready")
+    )
+    notification_send(
+        person=manager,
+        subject=subject % values,
+        body=_(
+            "Your steps are on their journey page, with the 1:1s Kith books in both your "
+            "calendars. A warm first week makes the biggest difference."
+        ),
+        url=journey_path(journey.pk),
+        kind="touchpoints.journey_started",
+        now=now,
+    )
 
 
 def journeys_start_for(
@@ -739,7 +747,8 @@ def journey_nudges_send(*, now: dt.datetime | None = None) -> int:
         for person in late.recipients:
             by_person.setdefault(person.pk, (person, []))[1].append(late.step)
     for person, steps in by_person.values():
-        _send_nudge(person, steps, now)
+        with in_language_of(person):
+            _send_nudge(person, steps, now)
     return len(by_person)
 
 

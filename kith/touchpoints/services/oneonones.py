@@ -34,7 +34,7 @@ from kith.core.permissions import (
 )
 from kith.directory.models import Person
 from kith.notify.engine.calendar import invite_ics
-from kith.notify.services import Attachment, notification_send
+from kith.notify.services import Attachment, in_language_of, notification_send
 from kith.touchpoints.models import (
     ActionItem,
     AgendaItem,
@@ -175,6 +175,12 @@ def cadence_propose(*, viewer: Viewer, pair: OneOnOne, days: int) -> OneOnOne:
         pair.proposed_cadence_days, pair.proposed_by = days, me
         pair.save(update_fields=["proposed_cadence_days", "proposed_by"])
     other = _other(pair, me)
+    with in_language_of(other):
+        _tell_cadence_proposal(other, me, pair, days)
+    return pair
+
+
+def _tell_cadence_proposal(other: Person, me: Person, pair: OneOnOne, days: int) -> None:
     notification_send(
         person=other,
         subject=_("%(name)s suggests meeting every %(n)d days")
@@ -188,7 +194,6 @@ def cadence_propose(*, viewer: Viewer, pair: OneOnOne, days: int) -> OneOnOne:
         kind="touchpoints.cadence",
         email=False,
     )
-    return pair
 
 
 def cadence_answer(*, viewer: Viewer, pair: OneOnOne, accept: bool) -> OneOnOne:
@@ -490,6 +495,14 @@ def _invite_notes() -> dict[str, tuple[str, str]]:
 
 def _send_invites(meeting: Meeting, *, note: str, method: str = "REQUEST") -> None:
     pair = OneOnOne.objects.select_related("manager", "report").get(pk=meeting.one_on_one_id)
+    for reader in (pair.manager, pair.report):
+        with in_language_of(reader):  # each invite in its reader's language
+            _send_invite(meeting, pair, reader, note=note, method=method)
+
+
+def _send_invite(
+    meeting: Meeting, pair: OneOnOne, reader: Person, *, note: str, method: str
+) -> None:
     people = [pair.manager, pair.report]
     label = _("Skip-level 1:1") if pair.kind == Kind.SKIP_LEVEL else _("1:1")
     line, verb = _invite_notes().get(note, (note, note.lower()))
@@ -497,44 +510,41 @@ def _send_invites(meeting: Meeting, *, note: str, method: str = "REQUEST") -> No
         verb = _("cancelled")
     link = _absolute(meeting_path(meeting))
     host = urlsplit(str(settings.KITH_BASE_URL)).hostname or "kith"
-    for reader in people:
-        other = _other(pair, reader)
-        ics = invite_ics(
-            uid=f"kith-1on1-{meeting.pk}@{host}",
-            start=meeting.starts_at,
-            duration=dt.timedelta(minutes=meeting.minutes),
-            summary=_("%(label)s: %(manager)s and %(report)s")
-            % {
-                "label": label,
-                "manager": pair.manager.display_name,
-                "report": pair.report.display_name,
-            },
-            description=(f"{line}\n" + _("Agenda and notes: %(url)s") % {"url": link}).strip(),
-            organizer_email=parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1],
-            attendees=[(p.display_name, p.email) for p in people],
-            url=_absolute(meeting_path(meeting)),
-            tzid=reader.timezone or None,
-            method=method,
-            sequence=meeting.sequence,
-        )
-        values = {"label": label, "name": other.display_name, "what": verb, "note": line}
-        notification_send(
-            person=reader,
-            subject=_("%(label)s with %(name)s: %(what)s") % values,
-            body=(
-                _("%(note)s with %(name)s.") % values
-                + "\n"
-                + _("Add talking points before you meet; both of you see them:")
-                + f"\n{link}"
-            ),
-            url=meeting_path(meeting),
-            kind="touchpoints.meeting",
-            attachments=[
-                Attachment(
-                    filename="invite.ics", content_type="text/calendar", content=ics.decode()
-                )
-            ],
-        )
+    other = _other(pair, reader)
+    ics = invite_ics(
+        uid=f"kith-1on1-{meeting.pk}@{host}",
+        start=meeting.starts_at,
+        duration=dt.timedelta(minutes=meeting.minutes),
+        summary=_("%(label)s: %(manager)s and %(report)s")
+        % {
+            "label": label,
+            "manager": pair.manager.display_name,
+            "report": pair.report.display_name,
+        },
+        description=(f"{line}\n" + _("Agenda and notes: %(url)s") % {"url": link}).strip(),
+        organizer_email=parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1],
+        attendees=[(p.display_name, p.email) for p in people],
+        url=link,
+        tzid=reader.timezone or None,
+        method=method,
+        sequence=meeting.sequence,
+    )
+    values = {"label": label, "name": other.display_name, "what": verb, "note": line}
+    notification_send(
+        person=reader,
+        subject=_("%(label)s with %(name)s: %(what)s") % values,
+        body=(
+            _("%(note)s with %(name)s.") % values
+            + "\n"
+            + _("Add talking points before you meet; both of you see them:")
+            + f"\n{link}"
+        ),
+        url=meeting_path(meeting),
+        kind="touchpoints.meeting",
+        attachments=[
+            Attachment(filename="invite.ics", content_type="text/calendar", content=ics.decode())
+        ],
+    )
 
 
 # --- Agenda, notes, actions -------------------------------------------------------------------
@@ -684,16 +694,17 @@ def one_on_one_request(
     with transaction.atomic():
         pair.requested_at = now
         pair.save(update_fields=["requested_at"])
-    notification_send(
-        person=pair.manager,
-        subject=_("%(name)s would like a 1:1") % {"name": pair.report.display_name},
-        body=_("%(name)s asked for a 1:1 with you. Pick a time:")
-        % {"name": pair.report.display_name}
-        + f"\n{_absolute(pair_path(pair))}",
-        url=pair_path(pair),
-        kind="touchpoints.request",
-        now=now,
-    )
+    with in_language_of(pair.manager):
+        notification_send(
+            person=pair.manager,
+            subject=_("%(name)s would like a 1:1") % {"name": pair.report.display_name},
+            body=_("%(name)s asked for a 1:1 with you. Pick a time:")
+            % {"name": pair.report.display_name}
+            + f"\n{_absolute(pair_path(pair))}",
+            url=pair_path(pair),
+            kind="touchpoints.request",
+            now=now,
+        )
     return pair
 
 
@@ -742,24 +753,29 @@ def _nudge(pair: OneOnOne, due: dt.date, now: dt.datetime) -> None:
         )
         if not claimed:
             return  # another worker nudged it
-        values = {"name": pair.report.display_name, "due": date_format(due, "j F")}
-        if pair.kind == Kind.SKIP_LEVEL:
-            subject = _("Time for a skip-level 1:1 with %(name)s") % values
-            body = _(
-                "Your skip-level 1:1 with %(name)s was due on %(due)s. Kith can propose a time "
-                "inside both your working hours:"
-            )
-        else:
-            subject = _("Time for a 1:1 with %(name)s") % values
-            body = _(
-                "Your 1:1 with %(name)s was due on %(due)s. Kith can propose a time inside both "
-                "your working hours:"
-            )
-        notification_send(
-            person=pair.manager,
-            subject=subject,
-            body=body % values + f"\n{_absolute(pair_path(pair))}",
-            url=pair_path(pair),
-            kind="touchpoints.overdue",
-            now=now,
+        with in_language_of(pair.manager):
+            _send_nudge(pair, due, now)
+
+
+def _send_nudge(pair: OneOnOne, due: dt.date, now: dt.datetime) -> None:
+    values = {"name": pair.report.display_name, "due": date_format(due, "j F")}
+    if pair.kind == Kind.SKIP_LEVEL:
+        subject = _("Time for a skip-level 1:1 with %(name)s") % values
+        body = _(
+            "Your skip-level 1:1 with %(name)s was due on %(due)s. Kith can propose a time "
+            "inside both your working hours:"
         )
+    else:
+        subject = _("Time for a 1:1 with %(name)s") % values
+        body = _(
+            "Your 1:1 with %(name)s was due on %(due)s. Kith can propose a time inside both "
+            "your working hours:"
+        )
+    notification_send(
+        person=pair.manager,
+        subject=subject,
+        body=body % values + f"\n{_absolute(pair_path(pair))}",
+        url=pair_path(pair),
+        kind="touchpoints.overdue",
+        now=now,
+    )

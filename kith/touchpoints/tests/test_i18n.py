@@ -82,3 +82,15 @@ def test_a_second_click_on_a_time_plans_one_1on1_and_one_invite(
     with django_capture_on_commit_callbacks(execute=True) as cancelled_again:
         oneonones.meeting_cancel(viewer=viewer, meeting=meeting)
     assert cancelled_again == []  # no second cancellation in anyone's calendar
+
+
+def test_a_message_to_a_person_is_in_their_language_not_the_senders(manager, employee):
+    from kith.accounts.services import user_language_set
+    from kith.notify.models import Notification
+
+    user_language_set(user=login_for(manager), language="pt")
+    pair = oneonones.one_on_one_ensure(manager=manager, report=employee)
+    with translation.override("en"):  # the report asks from an English page
+        oneonones.one_on_one_request(viewer=viewer_for_user(login_for(employee)), pair=pair)
+    note = Notification.objects.get(person=manager, kind="touchpoints.request")
+    assert note.subject == f"{employee.display_name} gostaria de um 1:1"
