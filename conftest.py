@@ -7,8 +7,18 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 os.environ.setdefault("KITH_DATA_DIR", str(Path(__file__).parent / "var"))
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request in another language (LocaleMiddleware) leaves it active in the worker's
+    thread: every test starts and ends in the default language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -208,6 +208,8 @@ def open_browsing(
             timezone_id="Europe/Lisbon",
         )
         context.set_default_timeout(TIMEOUT_MS)
+        # The first page of a run compiles templates and warms the server: more time to load.
+        context.set_default_navigation_timeout(3 * TIMEOUT_MS)
         page = context.new_page()
 
         def _path(url: str) -> str:
