@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,7 +22,7 @@ from kith.celebrate.models import CelebrationSettings, KudosRecipient, Milestone
 from kith.celebrate.services import org_day_bounds
 from kith.core.dates import org_today
 from kith.directory.models import Person
-from kith.notify.services import notification_send
+from kith.notify.services import language_of_people, notification_send
 
 QUOTE_LENGTH = 200
 CHUNK = 500
@@ -84,7 +85,11 @@ def digests_send_due(*, today: dt.date | None = None) -> int:
             .exclude(pk__in=opted_out)
             .select_related("org_unit")
         )
-        sent += sum(_send_one(p, week_start, contents[p.pk]) for p in people)
+        people_list = list(people)
+        languages = language_of_people(people_list)  # one query a chunk
+        for person in people_list:
+            with translation.override(languages[person.pk]):  # in the reader's language
+                sent += _send_one(person, week_start, contents[person.pk])
     return sent
 
 

@@ -27,7 +27,7 @@ from kith.celebrate.models import (
 from kith.core import audit
 from kith.core.dates import org_today
 from kith.directory.models import Person
-from kith.notify.services import notification_send
+from kith.notify.services import in_language_of, notification_send
 
 DEFAULT_DAILY_LIMIT = 5
 
@@ -183,12 +183,13 @@ def _check_daily_limit(sender: Person) -> None:
 def _notify_recipient(
     kudos: Kudos, sender: Person, person: Person, value: CompanyValue | None
 ) -> None:
-    subject = (
-        _("%(name)s gave you kudos for “%(value)s”")
-        % {"name": sender.display_name, "value": value.name}
-        if value
-        else _("%(name)s gave you kudos") % {"name": sender.display_name}
-    )
+    with in_language_of(person):  # the recipient's language, not the sender's
+        subject = (
+            _("%(name)s gave you kudos for “%(value)s”")
+            % {"name": sender.display_name, "value": value.name}
+            if value
+            else _("%(name)s gave you kudos") % {"name": sender.display_name}
+        )
     notification_send(
         person=person,
         kind="celebrate.kudos",

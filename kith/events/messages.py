@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kith.directory.models import Person
@@ -27,7 +28,7 @@ from kith.notify.engine.calendar import (
     require_calendar_times,
 )
 from kith.notify.models import Notification
-from kith.notify.services import Attachment, delivery_time, notification_send
+from kith.notify.services import Attachment, delivery_time, in_language_of, notification_send
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +64,10 @@ def when_for(event: Event, reader: Person | None) -> str:
 
 def _span(event: Event, zone: ZoneInfo) -> str:
     start, end = event.starts_at.astimezone(zone), event.ends_at.astimezone(zone)
-    same_day = start.date() == end.date()
-    return (
-        f"{start:%a %-d %b, %H:%M}–{end:%H:%M}"
-        if same_day
-        else (f"{start:%a %-d %b %H:%M} – {end:%a %-d %b %H:%M}")
-    )
+    # Django's formats, so day and month names follow the active language (the reader's).
+    if start.date() == end.date():
+        return f"{date_format(start, 'D j M, H:i')}–{date_format(end, 'H:i')}"
+    return f"{date_format(start, 'D j M H:i')} – {date_format(end, 'D j M H:i')}"
 
 
 def where_for(event: Event) -> str:
@@ -118,7 +117,15 @@ def fits_a_calendar(event: Event) -> bool:
 
 def feed_for(rsvps: Sequence[Rsvp]) -> bytes:
     """The personal feed. An event that cannot be written is left out and logged by its id
-    (never the feed's address, which holds the token): one bad row must not break the feed."""
+    (never the feed's address, which holds the token): one bad row must not break the feed.
+    Written in its owner's language: the calendar app that polls it has no say."""
+    if rsvps:
+        with in_language_of(rsvps[0].person):
+            return _feed(rsvps)
+    return _feed(rsvps)
+
+
+def _feed(rsvps: Sequence[Rsvp]) -> bytes:
     events = []
     for rsvp in rsvps:
         try:
@@ -169,6 +176,11 @@ def rsvp_tell(*, rsvp_id: int, what: str) -> None:
     inside the RSVP's transaction, so the message is written with the place or not at all
     (the email itself is queued when that transaction commits)."""
     rsvp = Rsvp.objects.select_related("event", "person", "event__office").get(pk=rsvp_id)
+    with in_language_of(rsvp.person):
+        _rsvp_tell(rsvp, what)
+
+
+def _rsvp_tell(rsvp: Rsvp, what: str) -> None:
     event, person = rsvp.event, rsvp.person
     facts = {"title": event.title, "when": when_for(event, person), "where": where_for(event)}
     if what == "waitlisted":
@@ -217,6 +229,11 @@ def _invite_attachments(event: Event, person: Person, *, waitlisted: bool) -> li
 
 def invitation_tell(*, event: Event, person: Person, by: Person | None) -> None:
     """Someone was put on an invitation-only event's list: what, when, and where to answer."""
+    with in_language_of(person):
+        _invitation_tell(event, person, by)
+
+
+def _invitation_tell(event: Event, person: Person, by: Person | None) -> None:
     facts = {
         "who": by.display_name if by is not None else _("The organiser"),
         "title": event.title,
@@ -240,6 +257,11 @@ def invitation_tell(*, event: Event, person: Person, by: Person | None) -> None:
 def uninvited_tell(*, event: Event, person: Person) -> None:
     """Someone with a place (or a waitlist place) was taken off an invitation-only event's
     list: their place is gone, and the calendar entry is withdrawn."""
+    with in_language_of(person):
+        _uninvited_tell(event, person)
+
+
+def _uninvited_tell(event: Event, person: Person) -> None:
     attachments = []
     if fits_a_calendar(event):
         cancel = invite_for(event, person, cancel=True)
@@ -269,6 +291,13 @@ def reminder_send(*, rsvp_id: int, now: dt.datetime) -> bool:
     due = max(reminder_due(event.starts_at), now)
     if delivery_time(person, due, kind="events.reminder") >= event.starts_at:
         return False
+    with in_language_of(person):
+        _remind(rsvp, due, now)
+    return True
+
+
+def _remind(rsvp: Rsvp, due: dt.datetime, now: dt.datetime) -> None:
+    event, person = rsvp.event, rsvp.person
     notification_send(
         person=person,
         subject=_("Reminder: %(title)s") % {"title": event.title},
@@ -282,7 +311,6 @@ def reminder_send(*, rsvp_id: int, now: dt.datetime) -> bool:
         due=due,
         now=now,
     )
-    return True
 
 
 NOTES_KIND = "events.town_hall_notes"
@@ -296,6 +324,11 @@ def told_about_notes(event: Event) -> list[int]:
 
 def town_hall_notes_tell(*, event: Event, person: Person) -> None:
     """The notes of a town hall the person went to, asked at or voted in are up."""
+    with in_language_of(person):
+        _town_hall_notes_tell(event, person)
+
+
+def _town_hall_notes_tell(event: Event, person: Person) -> None:
     notification_send(
         person=person,
         subject=_("Notes from %(title)s are up") % {"title": event.title},

@@ -52,6 +52,9 @@ def test_the_event_page_and_its_rsvp_read_in_portuguese():
 
 def test_a_kudos_message_is_sent_in_portuguese():
     sender, thanked = PersonFactory.create(full_name="Ana Lima"), PersonFactory.create()
+    from kith.accounts.services import user_language_set
+
+    user_language_set(user=login_for(thanked), language="pt")  # the recipient's language counts
     with translation.override("pt"):
         celebrate_services.kudos_give(sender=sender, recipients=[thanked], message="Obrigada!")
     assert Notification.objects.get().subject == "Ana Lima deu-lhe kudos"
