@@ -77,8 +77,9 @@ def bad_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def rule_broken(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    """A service refused: 400 with its messages, each naming the field and the limit. An
-    endpoint that answers field by field (422) catches the error itself (kith.core.http)."""
+    """A service refused: 400 with its messages joined (services write each message to name
+    its field and limit). An endpoint that answers field by field (422) catches the error
+    itself and uses kith.core.http.field_errors."""
     return api.create_response(request, {"detail": error_text(exc)}, status=400)
 
 

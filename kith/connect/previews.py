@@ -24,7 +24,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from kith.connect import rounds
@@ -60,7 +61,10 @@ def state_key(program: Program, round_date: dt.date) -> str:
     parts += DoNotPair.objects.aggregate(n=Count("id"), last=Max("id")).values()
     parts += ContactPreference.objects.aggregate(n=Count("id"), at=Max("updated_at")).values()
     parts += Person.tags.through.objects.aggregate(n=Count("id"), last=Max("id")).values()
-    parts += OrgUnit.objects.aggregate(n=Count("id"), last=Max("id")).values()
+    # A move changes a unit's parent and its subtree's paths, not the count or the last id.
+    parts += OrgUnit.objects.aggregate(
+        n=Count("id"), last=Max("id"), parents=Sum("parent_id"), paths=Sum(Length("path"))
+    ).values()
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
     return f"connect:preview:{program.pk}:{round_date.isoformat()}:{digest}"
 
@@ -107,7 +111,23 @@ def prepare(program: Program, round_date: dt.date, key: str) -> dict[str, Any]:
     summary = _summary(plan, time.perf_counter() - started)
     cache.set(key, summary, READY_SECONDS)
     cache.set(_last_seconds_key(program), summary["seconds"], None)
+    _keep_only(program, round_date, key)
     return summary
+
+
+def _current_key(program: Program, round_date: dt.date) -> str:
+    return f"connect:preview-current:{program.pk}:{round_date.isoformat()}"
+
+
+def _keep_only(program: Program, round_date: dt.date, key: str) -> None:
+    """Delete the plan of the program's previous state: a superseded plan (its explanations
+    name shared interests and cities people may since have removed) never stays behind in
+    the cache table, where a database dump would find it."""
+    pointer = _current_key(program, round_date)
+    previous = cache.get(pointer)
+    if previous and previous != key:
+        cache.delete(previous)
+    cache.set(pointer, key, READY_SECONDS)
 
 
 def _pending(status: str) -> dict[str, Any]:
@@ -148,8 +168,10 @@ def preview_entry(program: Program, round_date: dt.date, *, wait: bool = False) 
 
 
 def forget(program: Program, round_date: dt.date) -> None:
-    """Drop the preview of the current state, so the next visit prepares it again."""
-    cache.delete(state_key(program, round_date))
+    """Drop the preview of the current state (and the last one stored), so the next visit
+    prepares it again."""
+    pointer = _current_key(program, round_date)
+    cache.delete_many([state_key(program, round_date), cache.get(pointer) or pointer, pointer])
 
 
 @dataclass

@@ -256,6 +256,36 @@ def test_the_preview_is_planned_once_per_state_of_the_program(
     assert planned == [1] and b"Colleague 0" not in changed.content
 
 
+def test_a_superseded_preview_does_not_stay_in_the_cache(hr_client, joined, colleagues):
+    """A plan names shared interests and cities: once the program's state changes, the old
+    plan is deleted, so a dump of the cache table holds only the current one."""
+    from django.core.cache import cache
+
+    from kith.connect import previews
+
+    url = f"/connect/manage/{joined.pk}/preview/"
+    date = rounds_date(joined)
+    hr_client.get(url)
+    first_key = previews.state_key(joined, date)
+    assert cache.get(first_key) is not None
+    services.participation_leave(program=joined, person=colleagues[0])
+    hr_client.get(url)
+    assert cache.get(first_key) is None
+    assert cache.get(previews.state_key(joined, date)) is not None
+
+
+def test_moving_a_team_is_a_new_state(joined, colleagues):
+    from kith.connect import previews
+    from kith.directory.tests.factories import OrgUnitFactory
+
+    date = rounds_date(joined)
+    before = previews.state_key(joined, date)
+    unit = colleagues[0].org_unit
+    unit.parent = OrgUnitFactory()
+    unit.save()
+    assert previews.state_key(joined, date) != before
+
+
 def test_a_large_preview_is_prepared_in_the_background(
     hr_client, joined, monkeypatch, django_capture_on_commit_callbacks
 ):
