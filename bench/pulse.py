@@ -745,6 +745,8 @@ def run(args: argparse.Namespace, plan: Plan, data_dir: Path) -> None:
         built = {"key": key, "info": info}
         marker.write_text(json.dumps(built))
         print(json.dumps({"benchmark": "pulse_setup", **key, **info}), flush=True)
+    else:
+        call_command("migrate", verbosity=0)  # a reused database takes the newer migrations
     info = built["info"]
     responses = sum(w["responses"] for w in info["waves"])
 

@@ -27,6 +27,15 @@ class PulseConfig(AppConfig):
             app_label=self.label, key="pulse_focus_groups", build=registry.of_person(my_focus_data)
         )
 
+        from django.db.models.signals import post_delete, post_save
+
+        from kith.directory.models import Person
+        from kith.pulse.selectors import directory_changed
+
+        # Cached reporting lines (selectors.report_units) follow every saved or deleted person.
+        post_save.connect(directory_changed, sender=Person, dispatch_uid="pulse-line-units")
+        post_delete.connect(directory_changed, sender=Person, dispatch_uid="pulse-line-units-del")
+
         from kith.core.disclosure import ledger
         from kith.pulse.results import SOURCE, population_of
 

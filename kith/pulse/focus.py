@@ -205,6 +205,9 @@ class FocusInput:
     city: str = ""
     country: str = ""
     link: str = ""
+    # The demo seeds sessions that already happened (events' explicit "record a past event");
+    # pages and the API never set it.
+    record_past: bool = False
 
 
 def focus_group_create(
@@ -372,6 +375,7 @@ def _session(
             country=data.country,
             link=data.link,
             invite_only=True,
+            record_past=data.record_past,
         ),
         organiser=facilitator,
         invitees=invited,
@@ -542,7 +546,7 @@ def _themes_refusal(attendance: Attendance, k: int) -> str:
     ) % {"k": k}
     n = attendance.attended
     if attendance.by_check_in:
-        how = ngettext("%(n)d checked in.", "%(n)d checked in.", n) % {"n": n}
+        how = ngettext("%(n)d is checked in.", "%(n)d are checked in.", n) % {"n": n}
     else:
         how = ngettext("%(n)d is going.", "%(n)d are going.", n) % {"n": n}
     return f"{why} {how}"

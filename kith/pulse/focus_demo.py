@@ -111,6 +111,7 @@ def _input(
         size=min(8, largest),
         facilitator_id=facilitator.pk,
         starts_local=session.replace(tzinfo=None),
+        record_past=True,  # seeded after the fact: the session is in the demo's past
         minutes=60,
         timezone=str(session.tzinfo),
         **place,  # type: ignore[arg-type]

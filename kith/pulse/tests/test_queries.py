@@ -30,7 +30,8 @@ pytestmark = pytest.mark.django_db
 HOME_QUERIES = 11  # 10: the viewer's 4, open surveys and receipts, closed waves, nav, wellness
 SURVEY_QUERIES = 3  # 2: the invitation with its wave and campaign, whether it was answered
 ANSWER_QUERIES = 12  # 11: those, the wave's lock, receipt, response, savepoints
-RESULTS_QUERIES = 16  # 15: the viewer's, wave, snapshot, cells, audit, trend, wellness banner
+RESULTS_QUERIES = 17  # 16: the viewer's, wave, snapshot, cells, audit, trend (cells and
+# their ledger rows), wellness banner
 
 
 @pytest.fixture(autouse=True)

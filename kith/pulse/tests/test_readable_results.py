@@ -363,3 +363,28 @@ def test_the_survey_keeps_validated_wording_and_translates_kiths_own(org, hr_use
     # Kith's own items and answer labels are translated.
     assert "Há alguém no trabalho com quem posso falar de assuntos fora do trabalho." in page
     assert "Concordo totalmente" in page
+
+
+# --- Item 9: a manager's reporting line is cached, and follows the directory -------------------
+
+
+def test_a_managers_cached_reporting_line_follows_a_saved_change(
+    org, hr_user, django_assert_max_num_queries
+):
+    from kith.directory.tests.factories import PersonFactory
+
+    wave = _closed(org, hr_user, ("enps",))
+    platform = next(i for i, u in enumerate(wave.units) if u[1] == "Platform")
+    first = selectors.scope_for_viewer(viewer_for_user(login_for(org.manager)), wave)
+    assert platform in first.units
+    # Read again: from the cache, no recursive query over the directory.
+    viewer = viewer_for_user(login_for(org.manager))
+    with django_assert_max_num_queries(2):
+        assert selectors.scope_for_viewer(viewer, wave).units == first.units
+    # Platform's people move to another manager (saved, as forms, imports and SCIM do).
+    other = PersonFactory(full_name="Other Lead", org_unit=org.engineering)
+    for person in org.platform_people:
+        person.manager = other
+        person.save()
+    moved = selectors.scope_for_viewer(viewer_for_user(login_for(org.manager)), wave)
+    assert platform not in moved.units
