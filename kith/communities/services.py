@@ -17,7 +17,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -40,7 +40,7 @@ from kith.core import audit
 from kith.core.permissions import AMBASSADORS_GROUP
 from kith.directory.models import Person, Tag
 from kith.directory.services import tags_get_or_create
-from kith.notify.services import notification_send
+from kith.notify.services import in_language_of, language_of_people, notification_send
 
 # How private each visibility is; a community may only ever become more private once it has
 # members, who joined trusting the promise made when they did.
@@ -245,18 +245,19 @@ def _leadership_accepted(request: LeadershipRequest) -> LeadershipRequest:
     request.save(update_fields=["status"])
     community, name = request.community, request.person.display_name
     for leader in _leaders(community):
-        notification_send(
-            person=leader,
-            subject=_("HR asks that %(name)s help lead %(community)s")
-            % {"name": name, "community": community.name},
-            body=_(
-                "%(name)s has accepted. They become a leader, and see every member and request "
-                "to join, only if one of the group's leaders approves."
+        with in_language_of(leader):  # the recipient's language
+            notification_send(
+                person=leader,
+                subject=_("HR asks that %(name)s help lead %(community)s")
+                % {"name": name, "community": community.name},
+                body=_(
+                    "%(name)s has accepted. They become a leader, and see every member and request "
+                    "to join, only if one of the group's leaders approves."
+                )
+                % {"name": name},
+                url=reverse("communities:manage", args=[community.slug]),
+                kind="community_leadership_request",
             )
-            % {"name": name},
-            url=reverse("communities:manage", args=[community.slug]),
-            kind="community_leadership_request",
-        )
     return request
 
 
@@ -281,15 +282,16 @@ def leadership_request_decline(*, request: LeadershipRequest, by: Person) -> Lea
     request.save(update_fields=["status", "decided_at"])
     _audit_leadership(request.community, "leadership_declined", request=request.pk)
     community = request.community
-    notification_send(
-        person=request.person,
-        subject=_("About leading %(community)s") % {"community": community.name},
-        body=_(
-            "The group's leaders decided not to add a leader this time. Thank you for offering."
-        ),
-        url=reverse("communities:leadership"),
-        kind="community_leadership_declined",
-    )
+    with in_language_of(request.person):  # the recipient's language
+        notification_send(
+            person=request.person,
+            subject=_("About leading %(community)s") % {"community": community.name},
+            body=_(
+                "The group's leaders decided not to add a leader this time. Thank you for offering."
+            ),
+            url=reverse("communities:leadership"),
+            kind="community_leadership_declined",
+        )
     return request
 
 
@@ -300,13 +302,14 @@ def _leadership_granted(request: LeadershipRequest, *, without_leaders: bool) ->
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_at"])
     _audit_leadership(community, "leadership_granted", request=request.pk)
-    notification_send(
-        person=person,
-        subject=_("You now lead %(community)s") % {"community": community.name},
-        body=_("Requests to join and announcements are on the community's page for leaders."),
-        url=reverse("communities:manage", args=[community.slug]),
-        kind="community_leadership_granted",
-    )
+    with in_language_of(person):  # the recipient's language
+        notification_send(
+            person=person,
+            subject=_("You now lead %(community)s") % {"community": community.name},
+            body=_("Requests to join and announcements are on the community's page for leaders."),
+            url=reverse("communities:manage", args=[community.slug]),
+            kind="community_leadership_granted",
+        )
     if without_leaders:
         _tell_members_of_new_leader(community, person)
     return request
@@ -318,34 +321,38 @@ def _tell_members_of_new_leader(community: Community, leader: Person) -> None:
     members = Membership.objects.filter(
         community=community, status=Membership.Status.ACTIVE, person__is_active=True
     ).exclude(person=leader)
-    for m in members.select_related("person"):
-        notification_send(
-            person=m.person,
-            subject=_("%(name)s now leads %(community)s")
-            % {"name": leader.display_name, "community": community.name},
-            body=_(
-                "The group had no leader, so HR asked %(name)s, who accepted. Leaders see "
-                "who is in the group and answer requests to join. If that does not suit you, "
-                "you can leave the group from its page at any time."
+    people = [m.person for m in members.select_related("person")]
+    languages = language_of_people(people)  # one query for the whole group
+    for member in people:
+        with translation.override(languages[member.pk]):  # the recipient's language
+            notification_send(
+                person=member,
+                subject=_("%(name)s now leads %(community)s")
+                % {"name": leader.display_name, "community": community.name},
+                body=_(
+                    "The group had no leader, so HR asked %(name)s, who accepted. Leaders see "
+                    "who is in the group and answer requests to join. If that does not suit you, "
+                    "you can leave the group from its page at any time."
+                )
+                % {"name": leader.display_name},
+                url=community_url(community),
+                kind="community_new_leader",
             )
-            % {"name": leader.display_name},
-            url=community_url(community),
-            kind="community_new_leader",
-        )
 
 
 def _notify_appointee(request: LeadershipRequest) -> None:
     community = request.community
-    notification_send(
-        person=request.person,
-        subject=_("Would you help lead %(community)s?") % {"community": community.name},
-        body=_(
-            "HR has asked whether you would help lead this group, whose membership is private. "
-            "Nothing changes, and nobody in the group hears of it, unless you accept."
-        ),
-        url=reverse("communities:leadership"),
-        kind="community_leadership_offer",
-    )
+    with in_language_of(request.person):  # the recipient's language
+        notification_send(
+            person=request.person,
+            subject=_("Would you help lead %(community)s?") % {"community": community.name},
+            body=_(
+                "HR has asked whether you would help lead this group, whose membership is private. "
+                "Nothing changes, and nobody in the group hears of it, unless you accept."
+            ),
+            url=reverse("communities:leadership"),
+            kind="community_leadership_offer",
+        )
 
 
 def _make_leader(community: Community, person: Person) -> None:
@@ -394,14 +401,15 @@ def membership_request(*, community: Community, person: Person) -> Membership:
     if needs_approval:
         manage = reverse("communities:manage", args=[community.slug])
         for leader in _leaders(community):
-            notification_send(
-                person=leader,
-                subject=_("%(name)s asked to join %(community)s")
-                % {"name": person.display_name, "community": community.name},
-                body=_("Approve or decline the request on the community's page for leaders."),
-                url=manage,
-                kind="community_request",
-            )
+            with in_language_of(leader):  # the recipient's language
+                notification_send(
+                    person=leader,
+                    subject=_("%(name)s asked to join %(community)s")
+                    % {"name": person.display_name, "community": community.name},
+                    body=_("Approve or decline the request on the community's page for leaders."),
+                    url=manage,
+                    kind="community_request",
+                )
     return membership
 
 
@@ -435,14 +443,15 @@ def membership_approve(*, membership: Membership, by: Person) -> Membership:
     membership.status = Membership.Status.ACTIVE
     membership.save(update_fields=["status"])
     community = membership.community
-    notification_send(
-        person=membership.person,
-        subject=_("Welcome to %(community)s") % {"community": community.name},
-        body=_("%(name)s approved your request. You can now see the other members.")
-        % {"name": by.display_name},
-        url=community_url(community),
-        kind="community_welcome",
-    )
+    with in_language_of(membership.person):  # the recipient's language
+        notification_send(
+            person=membership.person,
+            subject=_("Welcome to %(community)s") % {"community": community.name},
+            body=_("%(name)s approved your request. You can now see the other members.")
+            % {"name": by.display_name},
+            url=community_url(community),
+            kind="community_welcome",
+        )
     return membership
 
 
@@ -454,13 +463,14 @@ def membership_decline(*, membership: Membership, by: Person) -> None:
     community = membership.community
     person = membership.person
     membership.delete()
-    notification_send(
-        person=person,
-        subject=_("Your request to join %(community)s") % {"community": community.name},
-        body=_("The leaders could not approve it this time. You are welcome to ask them why."),
-        url=community_url(community),
-        kind="community_declined",
-    )
+    with in_language_of(person):  # the recipient's language
+        notification_send(
+            person=person,
+            subject=_("Your request to join %(community)s") % {"community": community.name},
+            body=_("The leaders could not approve it this time. You are welcome to ask them why."),
+            url=community_url(community),
+            kind="community_declined",
+        )
 
 
 @transaction.atomic
@@ -560,16 +570,17 @@ def city_ambassador_appoint(
         city=city,
         country=country,
     )
-    notification_send(
-        person=person,
-        subject=_("You are now Kith's city ambassador for %(city)s") % {"city": city},
-        body=_(
-            "Your dashboard shows newcomers who would like a welcome, your city's teams and "
-            "nearby hubs without an office."
-        ),
-        url=reverse("communities:ambassador"),
-        kind="community_ambassador",
-    )
+    with in_language_of(person):  # the recipient's language
+        notification_send(
+            person=person,
+            subject=_("You are now Kith's city ambassador for %(city)s") % {"city": city},
+            body=_(
+                "Your dashboard shows newcomers who would like a welcome, your city's teams and "
+                "nearby hubs without an office."
+            ),
+            url=reverse("communities:ambassador"),
+            kind="community_ambassador",
+        )
     return ambassador
 
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -45,7 +45,7 @@ from kith.events.services import EventInput, event_save
 from kith.gatherings import inputs, selectors
 from kith.gatherings.engine import planner
 from kith.gatherings.models import AgendaDay, Gathering, Group, GroupMember, Participant
-from kith.notify.services import Attachment, notification_send
+from kith.notify.services import Attachment, language_of_people, notification_send
 
 MAX_NAME = 160
 MAX_AGENDA_TITLE = 120
@@ -520,8 +520,10 @@ def gathering_send_invitations(
         gathering.event = event
         gathering.status = Gathering.Status.INVITED
         gathering.save(update_fields=["event", "status", "updated_at"])
+        languages = language_of_people(people)
         for person in people:
-            _invite(gathering, event, person, now)
+            with translation.override(languages[person.pk]):  # each in their own language
+                _invite(gathering, event, person, now)
         audit.record(
             actor=viewer.user,
             action="gatherings.invited",
