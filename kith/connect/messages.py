@@ -21,15 +21,13 @@ from kith.connect.models import Program
 from kith.directory.models import Person
 from kith.notify.engine.calendar import invite_ics
 from kith.notify.services import Attachment
+from kith.notify.services import in_language_of as notify_in_language_of
 
 
 def in_language_of(person: Person) -> translation.override:
     """Texts, dates and numbers for `person` in their own language (kith.notify decides
     which: their choice, else the one Kith last showed them, else the default)."""
-    from kith.notify import services as notify
-
-    helper = getattr(notify, "in_language_of", None)
-    return helper(person) if helper is not None else translation.override(None)
+    return notify_in_language_of(person)
 
 
 def zone_of(person: Person) -> ZoneInfo:
