@@ -25,8 +25,8 @@ def _english_afterwards():
 
 
 def test_kudos_from_an_english_page_reach_a_portuguese_colleague_in_portuguese():
-    sender = PersonFactory(full_name="Ana Lima")
-    thanked, english = PersonFactory(), PersonFactory()
+    sender = PersonFactory.create(full_name="Ana Lima")
+    thanked, english = PersonFactory.create(), PersonFactory.create()
     user_language_set(user=login_for(thanked), language="pt")
     with translation.override("en"):
         services.kudos_give(sender=sender, recipients=[thanked, english], message="Thanks!")
@@ -35,7 +35,7 @@ def test_kudos_from_an_english_page_reach_a_portuguese_colleague_in_portuguese()
 
 
 def test_kudos_from_a_portuguese_page_reach_an_english_colleague_in_english():
-    sender, thanked = PersonFactory(full_name="Ana Lima"), PersonFactory()
+    sender, thanked = PersonFactory.create(full_name="Ana Lima"), PersonFactory.create()
     user_language_set(user=login_for(thanked), language="en")
     with translation.override("pt"):
         services.kudos_give(sender=sender, recipients=[thanked], message="Obrigada!")
@@ -43,8 +43,8 @@ def test_kudos_from_a_portuguese_page_reach_an_english_colleague_in_english():
 
 
 def test_the_weekly_digest_is_in_each_readers_language(team):
-    giver = PersonFactory(org_unit=team)
-    reader_pt, reader_en = PersonFactory(org_unit=team), PersonFactory(org_unit=team)
+    giver = PersonFactory.create(org_unit=team)
+    reader_pt, reader_en = PersonFactory.create(org_unit=team), PersonFactory.create(org_unit=team)
     user_language_set(user=login_for(reader_pt), language="pt")
     kudos = services.kudos_give(sender=giver, recipients=[reader_pt, reader_en], message="Top!")
     Kudos.objects.filter(pk=kudos.pk).update(

@@ -24,7 +24,7 @@ def _english_afterwards():
 
 
 def _speaking(language: str, **fields):
-    person = PersonFactory(**fields)
+    person = PersonFactory.create(**fields)
     user_language_set(user=login_for(person), language=language)
     return person
 

@@ -27,7 +27,7 @@ def _english_afterwards():
 
 
 def _speaking(language: str):
-    person = PersonFactory(timezone="Europe/Lisbon")
+    person = PersonFactory.create(timezone="Europe/Lisbon")
     user_language_set(user=login_for(person), language=language)
     return person
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def hr():
-    return PersonFactory(full_name="Jasmine Garcia")
+    return PersonFactory.create(full_name="Jasmine Garcia")
 
 
 @pytest.fixture
