@@ -508,7 +508,7 @@ def gathering_send_invitations(
                 office_id=gathering.office_id,
                 venue=""
                 if gathering.office_id
-                else f"A venue in {gathering.city} (to be confirmed)",
+                else _("A venue in %(city)s (to be confirmed)") % {"city": gathering.city},
                 city=gathering.city,
                 country=gathering.country,
                 invite_only=True,
@@ -535,10 +535,21 @@ def gathering_send_invitations(
 
 
 def _description(gathering: Gathering) -> str:
-    lines = [f"{gathering.get_kind_display()}: {gathering.days} day(s) together in person."]
+    """The event's description: stored once, so in the organiser's language (the request's)."""
+    lines = [
+        ngettext(
+            "%(kind)s: %(days)d day together in person.",
+            "%(kind)s: %(days)d days together in person.",
+            gathering.days,
+        )
+        % {"kind": gathering.get_kind_display(), "days": gathering.days}
+    ]
     for day in AgendaDay.objects.filter(gathering=gathering).order_by("position"):
-        lines.append(f"Day {day.position + 1} — {day.title} ({day.get_kind_display()})")
-    lines.append("Kith chose the place and week that made the trip shortest for everyone.")
+        lines.append(
+            _("Day %(n)d — %(title)s (%(kind)s)")
+            % {"n": day.position + 1, "title": day.title, "kind": day.get_kind_display()}
+        )
+    lines.append(_("Kith chose the place and week that made the trip shortest for everyone."))
     return "\n".join(lines)[:4000]
 
 

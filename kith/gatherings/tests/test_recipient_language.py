@@ -49,7 +49,10 @@ def test_each_invitation_is_in_its_readers_language(hr, office, organiser_page, 
     with translation.override(organiser_page):
         organiser = viewer(hr, hr=True)
         services.gathering_choose(viewer=organiser, gathering=gathering, option=1)
-        services.gathering_send_invitations(viewer=organiser, gathering=gathering)
+        event = services.gathering_send_invitations(viewer=organiser, gathering=gathering)
+    # The event's description is stored once: in the organiser's language.
+    together = "dias juntos pessoalmente" if organiser_page == "pt" else "days together in person"
+    assert together in event.description
     note = Notification.objects.get(person=people[0], kind="gatherings.invite")
     ics = note.attachments[0]["content"].replace("\r\n ", "")
     if reader == "pt":
