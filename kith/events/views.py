@@ -155,8 +155,10 @@ def invite(request: HttpRequest, event_id: int) -> HttpResponse:
     if not messages.fits_a_calendar(card.event):
         log.warning("no calendar file for event %s: its times are out of range", event_id)
         return HttpResponse(
-            "This event's dates are outside what a calendar can hold, so there is no calendar "
-            "file for it. Its organisers can correct them on the event's page.",
+            _(
+                "This event's dates are outside what a calendar can hold, so there is no "
+                "calendar file for it. Its organisers can correct them on the event's page."
+            ),
             status=409,
             content_type="text/plain; charset=utf-8",
         )
@@ -308,7 +310,7 @@ def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     rsvps = selectors.feed_rsvps_for_token(token)
     if rsvps is None:
         response = HttpResponse(
-            "This calendar feed address is not valid (any more).",
+            _("This calendar feed address is not valid (any more)."),
             status=404,
             content_type="text/plain; charset=utf-8",
         )
@@ -321,7 +323,7 @@ def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
         # without the path (it holds the token) and answered without Django's request log.
         log.exception("calendar feed of person %s failed", rsvps[0].person_id if rsvps else "-")
         response = HttpResponse(
-            "This calendar feed cannot be shown just now.",
+            _("This calendar feed cannot be shown just now."),
             status=503,
             content_type="text/plain; charset=utf-8",
         )
