@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,7 +30,7 @@ from kith.core.dates import org_today
 from kith.core.disclosure import ledger
 from kith.directory.models import OrgUnit, Person
 from kith.notify.engine.calendar import invite_ics
-from kith.notify.services import Attachment, notification_send
+from kith.notify.services import Attachment, language_of_people, notification_send
 from kith.pulse import results as pulse_results
 from kith.pulse import snapshot, wording
 from kith.pulse.engine.instruments import INSTRUMENTS
@@ -310,41 +310,57 @@ def _stored_groups(
 
 
 def _notify_invitees(wave: Wave, *, now: dt.datetime, reminder: bool = False) -> int:
-    """Every invitee, the reminder included: Kith does not know who has answered."""
+    """Every invitee, the reminder included: Kith does not know who has answered. Each is
+    written in the invitee's own language (notify.language_of_people, one query a chunk)."""
     invitations = Invitation.objects.filter(wave=wave).select_related("person")
-    closes = date_format(wave.closes_on, "j F")
-    name = wave.campaign.name
     sent = 0
+    chunk: list[Invitation] = []
     for invitation in invitations.iterator(chunk_size=2000):
+        chunk.append(invitation)
+        if len(chunk) == 2000:
+            sent += _notify_chunk(wave, chunk, now=now, reminder=reminder)
+            chunk = []
+    if chunk:
+        sent += _notify_chunk(wave, chunk, now=now, reminder=reminder)
+    return sent
+
+
+def _notify_chunk(
+    wave: Wave, chunk: Sequence[Invitation], *, now: dt.datetime, reminder: bool
+) -> int:
+    languages = language_of_people([i.person for i in chunk])
+    name = wave.campaign.name
+    for invitation in chunk:
         url = reverse("pulse:answer", args=[invitation.token])
-        if reminder:
-            subject = _("Reminder: %(survey)s closes %(closes)s") % {
-                "survey": name,
+        with translation.override(languages[invitation.person.pk]):
+            closes = date_format(wave.closes_on, "j F")
+            if reminder:
+                subject = _("Reminder: %(survey)s closes %(closes)s") % {
+                    "survey": name,
+                    "closes": closes,
+                }
+                intro = _(
+                    "If you have already answered, thank you — there is nothing more to do. "
+                    "Kith cannot tell who answered, by design."
+                )
+            else:
+                subject = _("%(survey)s: a few minutes, answered in confidence") % {"survey": name}
+                intro = wave.campaign.description
+            body = (f"{intro}\n\n" if intro else "") + _(
+                "Your answers are never stored with your name: Kith keeps only your team as it "
+                "was today and %(attributes)s, or less where fewer than %(k)d colleagues share "
+                "them. Results show groups of at least %(k)d people. It closes on "
+                "%(closes)s.\n\nYour personal link: %(link)s"
+            ) % {
+                "k": wave.campaign.min_group,
+                "attributes": attributes_phrase(wave),
                 "closes": closes,
+                "link": f"{settings.KITH_BASE_URL}{url}",
             }
-            intro = _(
-                "If you have already answered, thank you — there is nothing more to do. "
-                "Kith cannot tell who answered, by design."
-            )
-        else:
-            subject = _("%(survey)s: a few minutes, answered in confidence") % {"survey": name}
-            intro = wave.campaign.description
-        body = (f"{intro}\n\n" if intro else "") + _(
-            "Your answers are never stored with your name: Kith keeps only your team as it "
-            "was today and %(attributes)s, or less where fewer than %(k)d colleagues share "
-            "them. Results show groups of at least %(k)d people. It closes on "
-            "%(closes)s.\n\nYour personal link: %(link)s"
-        ) % {
-            "k": wave.campaign.min_group,
-            "attributes": attributes_phrase(wave),
-            "closes": closes,
-            "link": f"{settings.KITH_BASE_URL}{url}",
-        }
         notification_send(
             person=invitation.person, subject=subject, body=body, url=url, kind="pulse", now=now
         )
-        sent += 1
-    return sent
+    return len(chunk)
 
 
 def attributes_phrase(wave: Wave) -> str:

@@ -376,15 +376,30 @@ def test_a_managers_cached_reporting_line_follows_a_saved_change(
     wave = _closed(org, hr_user, ("enps",))
     platform = next(i for i, u in enumerate(wave.units) if u[1] == "Platform")
     first = selectors.scope_for_viewer(viewer_for_user(login_for(org.manager)), wave)
-    assert platform in first.units
+    assert first is not None and first.units is not None and platform in first.units
     # Read again: from the cache, no recursive query over the directory.
     viewer = viewer_for_user(login_for(org.manager))
     with django_assert_max_num_queries(2):
-        assert selectors.scope_for_viewer(viewer, wave).units == first.units
+        again = selectors.scope_for_viewer(viewer, wave)
+        assert again is not None and again.units == first.units
     # Platform's people move to another manager (saved, as forms, imports and SCIM do).
     other = PersonFactory(full_name="Other Lead", org_unit=org.engineering)
     for person in org.platform_people:
         person.manager = other
         person.save()
     moved = selectors.scope_for_viewer(viewer_for_user(login_for(org.manager)), wave)
-    assert platform not in moved.units
+    assert moved is not None and moved.units is not None and platform not in moved.units
+
+
+def test_invitations_are_written_in_each_invitees_language(org, hr_user):
+    from kith.accounts.models import User
+
+    portuguese = org.platform_people[0]
+    account = login_for(portuguese)
+    User.objects.filter(pk=account.pk).update(language="pt")
+    wave = campaign(hr_user, today=org_today()).waves.get(number=1)
+    services.wave_send(wave=wave)
+    theirs = Notification.objects.get(person=portuguese)
+    english = Notification.objects.get(person=org.platform_people[1])
+    assert "respondido em confidencialidade" in theirs.subject
+    assert "answered in confidence" in english.subject
