@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BeforeValidator
@@ -90,10 +91,10 @@ def search_people(request: HttpRequest, params: Query[SearchParams]) -> dict[str
 def _me_or_404(request: HttpRequest) -> tuple[Viewer, Person]:
     viewer = _viewer(request)
     if viewer.person is None:
-        raise HttpError(404, "Your login is not linked to a person in the directory.")
+        raise HttpError(404, _("Your login is not linked to a person in the directory."))
     person = selectors.person_for_viewer(viewer, viewer.person.pk)
     if person is None or not person.is_active:
-        raise HttpError(404, "Your directory entry is not active.")
+        raise HttpError(404, _("Your directory entry is not active."))
     return viewer, person
 
 
@@ -119,7 +120,7 @@ def get_me(request: HttpRequest) -> dict[str, object]:
 def update_me(request: HttpRequest, payload: ProfileIn) -> Status:
     viewer, person = _me_or_404(request)
     if not can_edit_profile(viewer, person):
-        raise HttpError(403, "You may not edit this profile.")
+        raise HttpError(403, _("You may not edit this profile."))
     data = payload.dict(exclude_unset=True)
     interests, skills = data.pop("interests", None), data.pop("skills", None)
     changes = {k: v for k, v in data.items() if v is not None}
@@ -139,7 +140,7 @@ def _person_or_404(request: HttpRequest, person_id: int) -> tuple[Viewer, Person
     viewer = _viewer(request)
     person = selectors.person_for_viewer(viewer, person_id)
     if person is None:
-        raise HttpError(404, "No such person.")
+        raise HttpError(404, _("No such person."))
     return viewer, person
 
 
@@ -164,5 +165,5 @@ def get_person(request: HttpRequest, person_id: WholeNumber) -> dict[str, object
 def get_person_private(request: HttpRequest, person_id: WholeNumber) -> dict[str, object]:
     viewer, person = _person_or_404(request, person_id)
     if not can_view_private_fields(viewer, person):
-        raise HttpError(403, "Only this person, their manager and HR may see these fields.")
+        raise HttpError(403, _("Only this person, their manager and HR may see these fields."))
     return profile_dict(person, private=True)

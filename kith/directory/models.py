@@ -15,9 +15,9 @@ class OrgUnit(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DEPARTMENT = "department", "Department"
-        TEAM = "team", "Team"
-        UNIT = "unit", "Unit"
+        DEPARTMENT = "department", _("Department")
+        TEAM = "team", _("Team")
+        UNIT = "unit", _("Unit")
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TEAM)
@@ -83,8 +83,8 @@ class Office(models.Model):
 
 class Tag(models.Model):
     class Kind(models.TextChoices):
-        INTEREST = "interest", "Interest"
-        SKILL = "skill", "Skill"
+        INTEREST = "interest", _("Interest")
+        SKILL = "skill", _("Skill")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     name = models.CharField(max_length=80)
@@ -113,9 +113,9 @@ def default_work_days() -> list[int]:
 
 class Person(models.Model):
     class EmploymentType(models.TextChoices):
-        EMPLOYEE = "employee", "Employee"
-        CONTRACTOR = "contractor", "Contractor"
-        FREELANCER = "freelancer", "Freelancer"
+        EMPLOYEE = "employee", _("Employee")
+        CONTRACTOR = "contractor", _("Contractor")
+        FREELANCER = "freelancer", _("Freelancer")
 
     employee_id = models.CharField(max_length=64, unique=True)
     full_name = models.CharField(max_length=200)
@@ -189,12 +189,12 @@ class ImportRun(models.Model):
     """One HRIS file uploaded through the page: validated, previewed, then applied by a task."""
 
     class Status(models.TextChoices):
-        INVALID = "invalid", "Has errors"
-        PREVIEWED = "previewed", "Ready to apply"
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Applying"
-        DONE = "done", "Applied"
-        FAILED = "failed", "Failed"
+        INVALID = "invalid", _("Has errors")
+        PREVIEWED = "previewed", _("Ready to apply")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Applying")
+        DONE = "done", _("Applied")
+        FAILED = "failed", _("Failed")
 
     uploaded_by = models.ForeignKey(
         "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
@@ -223,20 +223,20 @@ class ContactPreference(models.Model):
     app's "My boundaries" page; kept here because every app reads it (decision 0012)."""
 
     class MeetingMode(models.TextChoices):
-        EITHER = "either", "In person or virtually"
-        IN_PERSON = "in_person", "In person when possible"
-        VIRTUAL = "virtual", "Virtually"
+        EITHER = "either", _("In person or virtually")
+        IN_PERSON = "in_person", _("In person when possible")
+        VIRTUAL = "virtual", _("Virtually")
 
     class IntroFrequency(models.TextChoices):
-        EVERY_ROUND = "every_round", "Every round of the programs I am in"
-        MONTHLY = "monthly", "At most once a month"
-        QUARTERLY = "quarterly", "At most once a quarter"
+        EVERY_ROUND = "every_round", _("Every round of the programs I am in")
+        MONTHLY = "monthly", _("At most once a month")
+        QUARTERLY = "quarterly", _("At most once a quarter")
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "Email (and in Kith)"
-        IN_APP = "in_app", "Only in Kith"
-        SLACK = "slack", "Slack (and in Kith)"
-        MATRIX = "matrix", "Matrix (and in Kith)"
+        EMAIL = "email", _("Email (and in Kith)")
+        IN_APP = "in_app", _("Only in Kith")
+        SLACK = "slack", _("Slack (and in Kith)")
+        MATRIX = "matrix", _("Matrix (and in Kith)")
 
     person = models.OneToOneField(
         Person, on_delete=models.CASCADE, related_name="contact_preference"

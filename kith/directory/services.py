@@ -13,7 +13,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kith.directory.engine.text import search_text_for, slugify_tag
 from kith.directory.models import OrgUnit, Person, Tag
@@ -43,7 +45,7 @@ def orgunit_create(
 ) -> OrgUnit:
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "An org unit needs a name."})
+        raise ValidationError({"name": _("An org unit needs a name.")})
     unit = OrgUnit.objects.create(name=name, kind=kind, parent=parent)
     orgunit_set_path(unit)
     unit.save(update_fields=["path", "depth"])
@@ -82,14 +84,14 @@ def _validate_profile(changes: dict[str, object]) -> None:
     start, end = changes.get("work_start"), changes.get("work_end")
     for name, value in (("work_start", start), ("work_end", end)):
         if not isinstance(value, dt.time):
-            errors[name] = "Give a time of day, like 09:00."
+            errors[name] = _("Give a time of day, like 09:00.")
     if isinstance(start, dt.time) and isinstance(end, dt.time) and start >= end:
-        errors["work_end"] = "Your working day must end after it starts."
+        errors["work_end"] = _("Your working day must end after it starts.")
     days = changes.get("work_days")
     if days is not None and (
         not isinstance(days, list) or not days or any(d not in range(1, 8) for d in days)
     ):
-        errors["work_days"] = "Choose at least one working day."
+        errors["work_days"] = _("Choose at least one working day.")
     if errors:
         raise ValidationError(errors)
 
@@ -109,7 +111,7 @@ def person_update_profile(
     the page loaded earlier."""
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
-        raise ValidationError({f: "This field is managed by HR." for f in sorted(unknown)})
+        raise ValidationError({f: _("This field is managed by HR.") for f in sorted(unknown)})
     fresh = (
         Person.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=person.pk)
     )
@@ -131,7 +133,7 @@ def person_update_profile(
 def orgunit_move(*, unit: OrgUnit, new_parent: OrgUnit | None) -> OrgUnit:
     """Re-parent a unit and rewrite the paths of its whole subtree."""
     if new_parent is not None and new_parent.path.startswith(unit.path):
-        raise ValidationError({"parent": "A unit cannot move inside itself."})
+        raise ValidationError({"parent": _("A unit cannot move inside itself.")})
     old_path = unit.path
     unit.parent = new_parent
     orgunit_set_path(unit)
@@ -147,7 +149,7 @@ def orgunit_move(*, unit: OrgUnit, new_parent: OrgUnit | None) -> OrgUnit:
 # --- A person's work email changed -------------------------------------------------------------
 
 # Who a person should tell when their sign-in address changed and they did not expect it.
-DEFAULT_SECURITY_CONTACT = "your manager and your IT security team"
+DEFAULT_SECURITY_CONTACT = gettext_noop("your manager and your IT security team")
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,7 @@ class EmailChange:
 def email_masked(address: str) -> str:
     """ "rae@example.com" → "r…@example.com": enough to tell addresses apart in the audit log
     without keeping either in full."""
-    local, _, domain = address.partition("@")
+    local, _at, domain = address.partition("@")
     return f"{local[:1]}…@{domain}" if domain else "…"
 
 
@@ -172,7 +174,28 @@ def _local_day(moment: dt.datetime, zone_name: str) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     local = timezone.localtime(moment, zone)
-    return f"{local.day} {local:%B %Y} at {local:%H:%M} ({local.tzname()})"
+    return _("%(day)s at %(time)s (%(zone)s)") % {
+        "day": formats.date_format(local, "j F Y"),
+        "time": f"{local:%H:%M}",
+        "zone": local.tzname(),
+    }
+
+
+def _via_text(via: str) -> str:
+    """How the change was made, in the active language. `via` is also the audit row's
+    (English) field, so the import and the directory's own phrases are translated here."""
+    if via.startswith(VIA_IMPORT_PREFIX):
+        return _("an import of %(filename)s") % {"filename": via[len(VIA_IMPORT_PREFIX) :]}
+    if via.startswith(VIA_SCIM_PREFIX):
+        return _("SCIM token %(name)s") % {"name": via[len(VIA_SCIM_PREFIX) :]}
+    if via == VIA_DIRECTORY:
+        return _(VIA_DIRECTORY)
+    return via
+
+
+VIA_DIRECTORY = gettext_noop("a change in the directory")
+VIA_IMPORT_PREFIX = "an import of "
+VIA_SCIM_PREFIX = "SCIM token "
 
 
 def _actor_name(actor: Any) -> str:
@@ -188,7 +211,7 @@ def person_email_changes_record(
     *,
     changes: Sequence[EmailChange],
     actor: Any,
-    via: str = "a change in the directory",
+    via: str = VIA_DIRECTORY,
     now: dt.datetime | None = None,
 ) -> int:
     """Make a changed sign-in address visible (docs/decisions/0011-email-changes.md).
@@ -200,9 +223,6 @@ def person_email_changes_record(
     a plain email to the *previous* address, sent straight away rather than through notify,
     which would mail the new one. A change of letter case only is no change. Returns how
     many changes were recorded."""
-    from kith.core.audit import record
-    from kith.notify.services import notification_send
-
     now = now or timezone.now()
     real = [c for c in changes if c.old and c.new and c.old.lower() != c.new.lower()]
     if not real:
@@ -212,59 +232,102 @@ def person_email_changes_record(
     from kith.directory import hooks
 
     hooks.emails_changed(list(people))
+    from kith.notify.services import language_of_people
+
     who = _actor_name(actor)
-    by = f"{via}{f' run by {who}' if who else ''}"
-    contact = str(getattr(settings, "KITH_SECURITY_CONTACT", "") or DEFAULT_SECURITY_CONTACT)
+    configured_contact = str(getattr(settings, "KITH_SECURITY_CONTACT", "") or "")
+    languages = language_of_people(list(people.values()))
     messages: list[EmailMessage] = []
     for change in real:
         person = people.get(change.person_id)
         if person is None:
             continue
-        record(
-            actor=actor,
-            action="directory.email_changed",
-            target=f"person:{person.pk}",
-            person_id=person.pk,
-            old_email=email_masked(change.old),
-            new_email=email_masked(change.new),
-            via=via,
-        )
-        when = _local_day(now, person.timezone)
-        notification_send(
-            person=person,
-            kind="directory.email_changed",
-            subject="Your sign-in address for Kith changed",
-            body=(
-                f"Your sign-in address changed from {change.old} to {change.new} on {when}, "
-                f"through {by}. We have let your previous address know. If you did not expect "
-                f"this, tell {contact}."
-            ),
-            email=False,
-            now=now,
-        )
-        messages.append(
-            EmailMessage(
-                subject="Your sign-in address for Kith was changed",
-                body=(
-                    f"Hello {person.display_name},\n\n"
-                    f"Your sign-in address for Kith was changed from {change.old} to "
-                    f"{change.new} by {by} on {when}.\n\n"
-                    f"From now on Kith sends sign-in codes to {change.new}, and this address "
-                    "can no longer sign in.\n\n"
-                    f"If you did not expect this, tell {contact} straight away: whoever reads "
-                    f"{change.new} can sign in to Kith as you. Your 1:1s, private notes and "
-                    f"check-ins stay hidden from {change.new} for "
-                    f"{PRIVATE_HOLD.days} days.\n\n"
-                    "If you did expect it, sign in with your new address and open this link to "
-                    "see them again at once (it works for 7 days):\n"
-                    f"{_confirm_link(person.pk, now)}\n\n"
-                    "— Kith\n"
-                ),
-                to=[change.old],
+        with translation.override(languages[person.pk]):
+            _email_change_tell(
+                person,
+                change,
+                who=who,
+                via=via,
+                actor=actor,
+                now=now,
+                contact=configured_contact or _(DEFAULT_SECURITY_CONTACT),
+                messages=messages,
             )
-        )
     transaction.on_commit(lambda: _send_to_previous_addresses(messages))
     return len(messages)
+
+
+def _email_change_tell(
+    person: Person,
+    change: EmailChange,
+    *,
+    who: str,
+    via: str,
+    actor: Any,
+    now: dt.datetime,
+    contact: str,
+    messages: list[EmailMessage],
+) -> None:
+    """The audit row, the in-app notice and the email to the previous address for one
+    change, written in the person's language (the caller activates it)."""
+    from kith.core.audit import record
+    from kith.notify.services import notification_send
+
+    how = _via_text(via)
+    by = _("%(how)s run by %(who)s") % {"how": how, "who": who} if who else how
+    record(
+        actor=actor,
+        action="directory.email_changed",
+        target=f"person:{person.pk}",
+        person_id=person.pk,
+        old_email=email_masked(change.old),
+        new_email=email_masked(change.new),
+        via=via,
+    )
+    when = _local_day(now, person.timezone)
+    notification_send(
+        person=person,
+        kind="directory.email_changed",
+        subject=_("Your sign-in address for Kith changed"),
+        body=_(
+            "Your sign-in address changed from %(old)s to %(new)s on %(when)s, through "
+            "%(by)s. We have let your previous address know. If you did not expect this, "
+            "tell %(contact)s."
+        )
+        % {"old": change.old, "new": change.new, "when": when, "by": by, "contact": contact},
+        email=False,
+        now=now,
+    )
+    messages.append(
+        EmailMessage(
+            subject=_("Your sign-in address for Kith was changed"),
+            body=_(
+                "Hello %(name)s,\n\n"
+                "Your sign-in address for Kith was changed from %(old)s to %(new)s by "
+                "%(by)s on %(when)s.\n\n"
+                "From now on Kith sends sign-in codes to %(new)s, and this address can no "
+                "longer sign in.\n\n"
+                "If you did not expect this, tell %(contact)s straight away: whoever reads "
+                "%(new)s can sign in to Kith as you. Your 1:1s, private notes and check-ins "
+                "stay hidden from %(new)s for %(days)d days.\n\n"
+                "If you did expect it, sign in with your new address and open this link to "
+                "see them again at once (it works for %(days)d days):\n"
+                "%(link)s\n\n"
+                "— Kith\n"
+            )
+            % {
+                "name": person.display_name,
+                "old": change.old,
+                "new": change.new,
+                "by": by,
+                "when": when,
+                "contact": contact,
+                "days": PRIVATE_HOLD.days,
+                "link": _confirm_link(person.pk, now),
+            },
+            to=[change.old],
+        )
+    )
 
 
 PRIVATE_HOLD = dt.timedelta(days=7)

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -69,10 +70,10 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
-    require(viewer.person is not None, "Your login is not linked to a person in the directory.")
+    require(viewer.person is not None, _("Your login is not linked to a person in the directory."))
     person = selectors.person_for_viewer(viewer, viewer.person.pk)
     require(
-        person is not None and can_edit_profile(viewer, person), "You may not edit this profile."
+        person is not None and can_edit_profile(viewer, person), _("You may not edit this profile.")
     )
     assert person is not None
     form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(person))
@@ -86,7 +87,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, "Your profile is saved.")
+            messages.success(request, _("Your profile is saved."))
             return redirect("directory:person", person.pk)
     return render(
         request, "directory/profile_edit.html", {"form": form, "person": person, "nav": "me"}
@@ -125,9 +126,11 @@ def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if person is None or not services.email_change_confirm(person=person, token=token):
         messages.error(
             request,
-            "This link does not work for you: it is for the person whose address changed, "
-            "signed in with the new address, within 7 days of the change.",
+            _(
+                "This link does not work for you: it is for the person whose address changed, "
+                "signed in with the new address, within 7 days of the change."
+            ),
         )
         return redirect("home")
-    messages.success(request, "Thank you. Your 1:1s, private notes and check-ins are back.")
+    messages.success(request, _("Thank you. Your 1:1s, private notes and check-ins are back."))
     return redirect("touchpoints:home")

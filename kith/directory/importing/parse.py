@@ -11,6 +11,8 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from kith.directory.engine.text import fold
 
 # The columns Kith understands, in the order problems and docs list them.
@@ -169,7 +171,8 @@ def decode(content: bytes) -> tuple[str, list[Problem]]:
     if content.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in content[:4096]:
         return "", [
             _file_problem(
-                "the file looks like UTF-16 (it has NUL bytes), not UTF-8: " + _SAVE_AS_UTF8
+                _("the file looks like UTF-16 (it has NUL bytes), not UTF-8: %(fix)s")
+                % {"fix": _save_as_utf8()}
             )
         ]
     try:
@@ -181,16 +184,20 @@ def decode(content: bytes) -> tuple[str, list[Problem]]:
             Problem(
                 row=line,
                 column="",
-                value=f"byte 0x{bad.hex().upper()}",
-                reason=f"the file is not UTF-8 (first bad byte on line {line}): {_SAVE_AS_UTF8}",
+                value=_("byte 0x%(hex)s") % {"hex": bad.hex().upper()},
+                reason=_("the file is not UTF-8 (first bad byte on line %(line)d): %(fix)s")
+                % {"line": line, "fix": _save_as_utf8()},
             )
         ]
     if "\x00" in text:
-        return "", [_file_problem("the file contains NUL characters: " + _SAVE_AS_UTF8)]
+        return "", [
+            _file_problem(_("the file contains NUL characters: %(fix)s") % {"fix": _save_as_utf8()})
+        ]
     return text, []
 
 
-_SAVE_AS_UTF8 = 'save it as "CSV UTF-8" from your spreadsheet or HR system and upload it again'
+def _save_as_utf8() -> str:
+    return _("save it as “CSV UTF-8” from your spreadsheet or HR system and upload it again")
 
 
 def _file_problem(reason: str, column: str = "", value: str = "") -> Problem:
@@ -230,7 +237,11 @@ def map_headers(headers: list[str]) -> HeaderMap:
                     1,
                     column,
                     header,
-                    f'"{first}" and "{header}" both mean {column}: remove or rename one of them',
+                    _(
+                        "“%(first)s” and “%(second)s” both mean %(column)s: remove or rename "
+                        "one of them"
+                    )
+                    % {"first": first, "second": header, "column": column},
                 )
             )
         else:
@@ -241,7 +252,13 @@ def map_headers(headers: list[str]) -> HeaderMap:
     for column in missing:
         accepted = ", ".join(f'"{a}"' for a in (column, *HEADER_ALIASES.get(column, ())))
         problems.append(
-            Problem(1, column, "", f"required column is missing (accepted headers: {accepted})")
+            Problem(
+                1,
+                column,
+                "",
+                _("required column is missing (accepted headers: %(headers)s)")
+                % {"headers": accepted},
+            )
         )
     return HeaderMap(columns, ignored, missing, problems)
 
@@ -256,7 +273,7 @@ def parse_csv(content: bytes) -> ParsedFile:
     if problems:
         return parsed
     if not text.strip():
-        parsed.problems.append(_file_problem("the file is empty"))
+        parsed.problems.append(_file_problem(_("the file is empty")))
         parsed.readable = False
         return parsed
     parsed.delimiter = detect_delimiter(text)
@@ -279,8 +296,11 @@ def parse_csv(content: bytes) -> ParsedFile:
                 row_number + 1,
                 "",
                 "",
-                f"the row cannot be read as CSV ({exc}); check "
-                "that every quote that opens a cell also closes it",
+                _(
+                    "the row cannot be read as CSV (%(error)s); check that every quote that "
+                    "opens a cell also closes it"
+                )
+                % {"error": exc},
             )
         )
         parsed.readable = False
@@ -290,6 +310,6 @@ def parse_csv(content: bytes) -> ParsedFile:
     parsed.missing = header.missing
     parsed.problems.extend(header.problems)
     if not parsed.rows:
-        parsed.problems.append(_file_problem("the file has a header row but nobody in it"))
+        parsed.problems.append(_file_problem(_("the file has a header row but nobody in it")))
         parsed.readable = False
     return parsed

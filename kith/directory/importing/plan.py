@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from kith.directory.engine.text import search_text_for
 from kith.directory.importing.snapshot import (
     COMPARED_FIELDS,
@@ -20,22 +22,23 @@ from kith.directory.importing.validate import PersonRecord
 
 SAMPLE_SIZE = 20  # names listed per kind of change; the counts are always complete
 
-# What a person reading the preview calls each field (None: derived, not worth showing).
+# What a person reading the preview calls each field (None: derived, not worth showing):
+# stored in English in the run's summary, translated when shown (report.change_lines).
 FIELD_LABELS: dict[str, str | None] = {
-    "full_name": "name",
-    "email": "email",
-    "title": "title",
-    "employment_type": "employment type",
-    "start_date": "start date",
-    "city": "city",
-    "country": "country",
-    "latitude": "city",
-    "longitude": "city",
-    "timezone": "time zone",
-    "region": "holiday region",
+    "full_name": gettext_noop("name"),
+    "email": gettext_noop("email"),
+    "title": gettext_noop("title"),
+    "employment_type": gettext_noop("employment type"),
+    "start_date": gettext_noop("start date"),
+    "city": gettext_noop("city"),
+    "country": gettext_noop("country"),
+    "latitude": gettext_noop("city"),
+    "longitude": gettext_noop("city"),
+    "timezone": gettext_noop("time zone"),
+    "region": gettext_noop("holiday region"),
     "search_text": None,
-    "org_unit": "team",
-    "manager": "manager",
+    "org_unit": gettext_noop("team"),
+    "manager": gettext_noop("manager"),
 }
 DEFAULTS: dict[str, object] = {
     "full_name": "",

@@ -1,10 +1,14 @@
-"""Plain-text reports of an import for the command line. Pure Python."""
+"""Plain-text reports of an import for the command line, and the change lines the import page
+shows too (their labels in the active language: the command line runs in English)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kith.directory.importing.parse import Problem
 
@@ -40,10 +44,10 @@ def problems_table(problems: Iterable[Problem]) -> str:
 
 CHANGE_KINDS = (
     # summary key, label before applying, label after
-    ("created", "To create", "Created"),
-    ("updated", "To update", "Updated"),
-    ("reactivated", "To reactivate", "Reactivated"),
-    ("deactivated", "To deactivate", "Deactivated"),
+    ("created", gettext_noop("To create"), gettext_noop("Created")),
+    ("updated", gettext_noop("To update"), gettext_noop("Updated")),
+    ("reactivated", gettext_noop("To reactivate"), gettext_noop("Reactivated")),
+    ("deactivated", gettext_noop("To deactivate"), gettext_noop("Deactivated")),
 )
 
 
@@ -63,13 +67,14 @@ def change_lines(summary: dict[str, Any], *, applied: bool) -> list[ChangeLine]:
         count = int(summary.get(kind, 0))
         samples = summary.get("samples", {}).get(kind, [])
         names = [_sample_name(s) for s in samples] if count <= len(samples) else []
-        lines.append(ChangeLine(kind, after if applied else before, count, names))
+        lines.append(ChangeLine(kind, _(after if applied else before), count, names))
     return lines
 
 
 def _sample_name(sample: Any) -> str:
     if isinstance(sample, dict):
-        fields = ", ".join(sample.get("fields", []))
+        # Field names are stored in English (plan.FIELD_LABELS) and shown in the reader's.
+        fields = ", ".join(_(f) for f in sample.get("fields", []))
         return f"{sample['name']} ({fields})" if fields else str(sample["name"])
     return str(sample)
 

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from kith.directory.importing.apply import ImportOutcome, people_import
 from kith.directory.importing.progress import STAGE_CHECK
@@ -48,20 +49,24 @@ BOOKKEEPING_KEYS = ("stage", "queued_at", "started_at", "error", "error_type")
 WAITING = (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING)
 RETRYABLE = (ImportRun.Status.PREVIEWED, ImportRun.Status.FAILED)
 
-CHECK_FAILED = (
+# Stored in English in the run's summary and translated when the page shows them
+# (views.failure_text), so a reader sees them in their own language.
+CHECK_FAILED = gettext_noop(
     "Checking the file stopped on an unexpected error. Nothing was changed. Upload it again, "
     "or ask your Kith administrator to look at the worker's log."
 )
-APPLY_FAILED = (
+APPLY_FAILED = gettext_noop(
     "The import stopped on an unexpected error, so nothing was changed. Try again, or ask "
     "your Kith administrator to look at the worker's log."
 )
-TIMED_OUT = (
-    f"This did not finish within {int(RUN_TIMEOUT.total_seconds()) // 60} minutes, so Kith "
-    "stopped waiting for it: the background worker may have stopped. An import is saved in "
-    "one go or not at all, so nothing was half written. Try again, and if it happens again "
-    "ask your Kith administrator to check that the worker (kith db_worker) is running."
+TIMED_OUT_TEXT = gettext_noop(
+    "This did not finish within %(minutes)d minutes, so Kith stopped waiting for it: the "
+    "background worker may have stopped. An import is saved in one go or not at all, so "
+    "nothing was half written. Try again, and if it happens again ask your Kith "
+    "administrator to check that the worker (kith db_worker) is running."
 )
+TIMED_OUT_MINUTES = int(RUN_TIMEOUT.total_seconds()) // 60
+TIMED_OUT = TIMED_OUT_TEXT % {"minutes": TIMED_OUT_MINUTES}
 
 
 class ImportRunFailed(Exception):
@@ -128,14 +133,15 @@ def import_run_check(*, run_id: int) -> str:
     if run is None:
         return _status_of(run_id)  # already taken by another worker, or not waiting
     try:
-        outcome = people_import(
-            content=bytes(run.content),
-            filename=run.filename,
-            deactivate_missing=run.deactivate_missing,
-            dry_run=True,
-            actor=run.uploaded_by,
-            progress=RunProgress(run_id),
-        )
+        with _language_of(run.uploaded_by):  # the problems and warnings are stored as read
+            outcome = people_import(
+                content=bytes(run.content),
+                filename=run.filename,
+                deactivate_missing=run.deactivate_missing,
+                dry_run=True,
+                actor=run.uploaded_by,
+                progress=RunProgress(run_id),
+            )
     except Exception as exc:
         _fail(run_id, exc, CHECK_FAILED)
     _record_preview(run, outcome)
@@ -221,13 +227,14 @@ def import_run_apply(*, run_id: int, actor_id: int | None = None) -> str:
         return _status_of(run_id)  # already taken by another worker, or not queued
     actor = User.objects.filter(pk=actor_id).first() if actor_id else run.uploaded_by
     try:
-        outcome = people_import(
-            content=bytes(run.content),
-            filename=run.filename,
-            deactivate_missing=run.deactivate_missing,
-            actor=actor,
-            progress=RunProgress(run_id),
-        )
+        with _language_of(actor):
+            outcome = people_import(
+                content=bytes(run.content),
+                filename=run.filename,
+                deactivate_missing=run.deactivate_missing,
+                actor=actor,
+                progress=RunProgress(run_id),
+            )
     except Exception as exc:
         _fail(run_id, exc, APPLY_FAILED)
     run.status = ImportRun.Status.DONE if outcome.ok else ImportRun.Status.INVALID
@@ -239,6 +246,14 @@ def import_run_apply(*, run_id: int, actor_id: int | None = None) -> str:
         update_fields=["status", "summary", "errors", "content", "progress_done", "finished_at"]
     )
     return str(run.status)
+
+
+def _language_of(user: Any) -> translation.override:
+    """The worker has no request: it writes a run's problems and warnings in the language of
+    the HR admin who uploaded or applied it (their choice on My account, else the one Kith
+    last showed them), as the page would have in the request."""
+    language = getattr(user, "language", "") or getattr(user, "last_language", "") or None
+    return translation.override(language or translation.get_language())
 
 
 def _claim(run_id: int, stage: str) -> ImportRun | None:

@@ -1,5 +1,6 @@
-"""Checking every row of a parsed HRIS file. Pure Python (no Django): the geocoder, zoneinfo
-and email-validator are the only outside helpers.
+"""Checking every row of a parsed HRIS file. Pure Python apart from Django's gettext (reasons
+are in the active language): the geocoder, zoneinfo and email-validator are the only outside
+helpers.
 
 Two passes: `check_rows` looks at each row on its own and at the file as a whole (duplicates);
 `check_against_directory` looks at what the directory already holds (manager ids, emails
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import holidays as holiday_calendars
+from django.utils.translation import gettext as _
 from email_validator import EmailNotValidError, validate_email
 
 from kith.directory.engine.geocoding import Geocoder, GeocodingError, Place
@@ -118,16 +120,17 @@ _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _DAY_MONTH_NAME = re.compile(r"(\d{1,2})[ -]([A-Za-z]{3,9})\.?[ ,-]+(\d{4})")
 _MONTH_NAME_DAY = re.compile(r"([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})")
 _SLASHED = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})")
-DATE_HELP = "write it as YYYY-MM-DD"
 
 
 def _make_date(year: str, month: str | int, day: str) -> dt.date:
     try:
         value = dt.date(int(year), int(month), int(day))
     except ValueError:
-        raise ValueError(f"there is no such day; {DATE_HELP}") from None
+        raise ValueError(_("there is no such day; write it as YYYY-MM-DD")) from None
     if not 1900 <= value.year <= 2100:
-        raise ValueError(f"the year {value.year} looks wrong; {DATE_HELP}")
+        raise ValueError(
+            _("the year %(year)s looks wrong; write it as YYYY-MM-DD") % {"year": value.year}
+        )
     return value
 
 
@@ -143,12 +146,12 @@ def parse_date(text: str) -> dt.date:
         return _make_date(m[3], MONTHS[m[1].casefold()], m[2])
     if m := _SLASHED.fullmatch(text):
         raise ValueError(_ambiguous_date_reason(m[1], m[2], m[3]))
-    raise ValueError(f"not a date Kith can read; {DATE_HELP}")
+    raise ValueError(_("not a date Kith can read; write it as YYYY-MM-DD"))
 
 
 def _ambiguous_date_reason(first: str, second: str, year: str) -> str:
     if len(year) == 2:
-        return f"a two-digit year is ambiguous; {DATE_HELP}"
+        return _("a two-digit year is ambiguous; write it as YYYY-MM-DD")
     readings = []
     for day, month in ((first, second), (second, first)):
         try:
@@ -156,9 +159,19 @@ def _ambiguous_date_reason(first: str, second: str, year: str) -> str:
         except ValueError:
             continue
     if len(set(readings)) == 2:
-        return f"day and month could be either way round; {DATE_HELP} ({' or '.join(readings)})"
-    hint = f" ({readings[0]}?)" if readings else ""
-    return f"day/month order is never guessed; {DATE_HELP}{hint}"
+        return _(
+            "day and month could be either way round; write it as YYYY-MM-DD "
+            "(%(first)s or %(second)s)"
+        ) % {"first": readings[0], "second": readings[1]}
+    if readings:
+        return _("day/month order is never guessed; write it as YYYY-MM-DD (%(reading)s?)") % {
+            "reading": readings[0]
+        }
+    return _("day/month order is never guessed; write it as YYYY-MM-DD")
+
+
+def _too_long(limit: int) -> str:
+    return _("longer than %(limit)d characters") % {"limit": limit}
 
 
 # --- Time zones ------------------------------------------------------------------------------
@@ -200,7 +213,7 @@ def parse_timezone(text: str) -> str:
     if zone is None and (m := _ZONE_IN_LABEL.search(text)):
         zone = _ZONES.get(m[1].casefold())
     if zone is None:
-        raise ValueError("unknown time zone: use an IANA name such as Europe/Lisbon")
+        raise ValueError(_("unknown time zone: use an IANA name such as Europe/Lisbon"))
     return zone
 
 
@@ -280,7 +293,7 @@ class RowChecker:
         self._location(cell, problem, fields)
         unit = self._unit(cell, problem)
         if manager_id and manager_id == employee_id:
-            problem("manager_id", "a person cannot be their own manager")
+            problem("manager_id", _("a person cannot be their own manager"))
         if problems:
             return None, keys, problems
         return PersonRecord(row, employee_id, fields, unit, manager_id), keys, []
@@ -295,20 +308,23 @@ class RowChecker:
         return Problem(
             row,
             "",
-            f"{len(cells)} cells",
-            f"the header has {expected} columns but this row has {len(cells)}: check for a "
-            "missing or extra separator, or an unquoted comma or semicolon in a cell",
+            _("%(n)d cells") % {"n": len(cells)},
+            _(
+                "the header has %(expected)d columns but this row has %(found)d: check for a "
+                "missing or extra separator, or an unquoted comma or semicolon in a cell"
+            )
+            % {"expected": expected, "found": len(cells)},
         )
 
     @staticmethod
     def _email(text: str, problem: Callable[..., None]) -> str:
         if not text:
-            problem("email", "required: every person needs a work email")
+            problem("email", _("required: every person needs a work email"))
             return ""
         try:
             checked = validate_email(text, check_deliverability=False)
         except EmailNotValidError as exc:
-            problem("email", f"not a valid email address: {exc}")
+            problem("email", _("not a valid email address: %(error)s") % {"error": exc})
             return ""
         return checked.normalized.lower()
 
@@ -317,14 +333,14 @@ class RowChecker:
     ) -> None:
         # A missing required column is reported once, on the header; not again on every row.
         if not cell("employee_id") and "employee_id" not in self.parsed.missing:
-            problem("employee_id", "required: every person needs an employee id")
+            problem("employee_id", _("required: every person needs an employee id"))
         full_name = cell("full_name")
         if not self.parsed.has("full_name"):
             full_name = " ".join(f for f in (cell("first_name"), cell("last_name")) if f)
         full_name = " ".join(full_name.split())
         if not full_name and "full_name" not in self.parsed.missing:
             column = "full_name" if self.parsed.has("full_name") else "first_name"
-            problem(column, "required: every person needs a name")
+            problem(column, _("required: every person needs a name"))
         fields["full_name"] = full_name
         for column in ("preferred_name", "pronouns"):
             if self.parsed.has(column):
@@ -332,7 +348,7 @@ class RowChecker:
         for column in ("employee_id", "full_name", "preferred_name", "pronouns"):
             value = cell("employee_id") if column == "employee_id" else fields.get(column, "")
             if len(str(value)) > MAX_LENGTHS[column]:
-                problem(column, f"longer than {MAX_LENGTHS[column]} characters")
+                problem(column, _too_long(MAX_LENGTHS[column]))
 
     def _job(
         self, cell: Callable[[str], str], problem: Callable[..., None], fields: dict[str, object]
@@ -340,7 +356,7 @@ class RowChecker:
         if self.parsed.has("title"):
             fields["title"] = " ".join(cell("title").split())
             if len(str(fields["title"])) > MAX_LENGTHS["title"]:
-                problem("title", f"longer than {MAX_LENGTHS['title']} characters")
+                problem("title", _too_long(MAX_LENGTHS["title"]))
         if self.parsed.has("employment_type"):
             text = cell("employment_type")
             if text not in self._types:
@@ -349,8 +365,10 @@ class RowChecker:
             if value is None:
                 problem(
                     "employment_type",
-                    "unknown employment type: use employee, "
-                    "contractor or freelancer (or one of the names on the import help page)",
+                    _(
+                        "unknown employment type: use employee, contractor or freelancer "
+                        "(or one of the names on the import help page)"
+                    ),
                 )
             fields["employment_type"] = value
         if self.parsed.has("start_date"):
@@ -376,10 +394,10 @@ class RowChecker:
         department = " ".join(cell("department").split())
         team = " ".join(cell("team").split())
         if team and not department:
-            problem("team", "a team needs its department: fill in the department too")
+            problem("team", _("a team needs its department: fill in the department too"))
         for column, value in (("department", department), ("team", team)):
             if len(value) > MAX_LENGTHS[column]:
-                problem(column, f"longer than {MAX_LENGTHS[column]} characters")
+                problem(column, _too_long(MAX_LENGTHS[column]))
         return department, team
 
     def _location(
@@ -395,7 +413,11 @@ class RowChecker:
             else:
                 code = found
         if city and not country:
-            problem("country", f"needed to find the city {city!r}: add the country", value="")
+            problem(
+                "country",
+                _("needed to find the city '%(city)s': add the country") % {"city": city},
+                value="",
+            )
         elif city and code:
             found_place = self._place(city, country, cell("region"))
             if isinstance(found_place, Problem):
@@ -406,7 +428,7 @@ class RowChecker:
         if cell("timezone"):
             zone = self._zone(cell("timezone"))
             if not zone:
-                problem("timezone", "unknown time zone: use an IANA name such as Europe/Lisbon")
+                problem("timezone", _("unknown time zone: use an IANA name such as Europe/Lisbon"))
         if self.parsed.has("city"):
             fields["city"] = place.city if place else ""
             fields["latitude"] = place.latitude if place else None
@@ -451,7 +473,11 @@ class RowChecker:
             shown = ", ".join(codes[:12]) + (", …" if len(codes) > 12 else "")
             problem(
                 "region",
-                f"not a region of {country} for public holidays: use its code or name ({shown})",
+                _(
+                    "not a region of %(country)s for public holidays: use its code or name "
+                    "(%(codes)s)"
+                )
+                % {"country": country, "codes": shown},
             )
             return ""
         return found
@@ -497,7 +523,8 @@ def _duplicates(keys: list[RowKeys], checker: RowChecker) -> list[Problem]:
                     key.row,
                     checker.label("employee_id"),
                     key.employee_id,
-                    f"duplicate employee id: also on row {first_id[key.employee_id]}",
+                    _("duplicate employee id: also on row %(row)d")
+                    % {"row": first_id[key.employee_id]},
                 )
             )
         elif key.employee_id:
@@ -508,7 +535,7 @@ def _duplicates(keys: list[RowKeys], checker: RowChecker) -> list[Problem]:
                     key.row,
                     checker.label("email"),
                     key.email,
-                    f"duplicate email: also on row {first_email[key.email]}",
+                    _("duplicate email: also on row %(row)d") % {"row": first_email[key.email]},
                 )
             )
         elif key.email:
@@ -553,16 +580,17 @@ def _email_taken(
         return []
     if owner in in_file:
         return []  # the owner gets a new email in this file, or it is a duplicate row
-    state = "" if snapshot.people[owner].is_active else ", who has left"
-    return [
-        Problem(
-            key.row,
-            label,
-            key.email,
-            f"this email belongs to employee {owner} in Kith{state}: an email can "
-            "belong to one person only",
+    if snapshot.people[owner].is_active:
+        reason = _(
+            "this email belongs to employee %(owner)s in Kith: an email can belong to one "
+            "person only"
         )
-    ]
+    else:
+        reason = _(
+            "this email belongs to employee %(owner)s in Kith, who has left: an email can "
+            "belong to one person only"
+        )
+    return [Problem(key.row, label, key.email, reason % {"owner": owner})]
 
 
 def _manager_missing(
@@ -577,17 +605,19 @@ def _manager_missing(
         return []
     existing = snapshot.people.get(manager)
     if deactivate_missing:
-        reason = (
-            f"nobody in this file has employee id {manager}: when people missing from "
+        reason = _(
+            "nobody in this file has employee id %(manager)s: when people missing from "
             "the file are deactivated, every manager must be in the file"
-        )
+        ) % {"manager": manager}
     elif existing is None:
-        reason = f"nobody in this file or in Kith has employee id {manager}"
+        reason = _("nobody in this file or in Kith has employee id %(manager)s") % {
+            "manager": manager
+        }
     elif not existing.is_active:
-        reason = (
-            f"employee {manager} has left (inactive in Kith): add them to the file or "
+        reason = _(
+            "employee %(manager)s has left (inactive in Kith): add them to the file or "
             "choose another manager"
-        )
+        ) % {"manager": manager}
     else:
         return []
     return [Problem(key.row, label, manager, reason)]
@@ -638,7 +668,10 @@ def _loop_problems(loop: list[str], rows: dict[str, RowKeys], label: str) -> lis
             key = rows[employee_id]
             problems.append(
                 Problem(
-                    key.row, label, key.manager_id or "", f"managers go round in a circle: {circle}"
+                    key.row,
+                    label,
+                    key.manager_id or "",
+                    _("managers go round in a circle: %(circle)s") % {"circle": circle},
                 )
             )
     return sorted(problems, key=lambda p: p.row or 0)

@@ -8,6 +8,8 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -17,19 +19,22 @@ from kith.directory.importing.forms import ImportUploadForm, max_upload_bytes
 from kith.directory.importing.report import change_lines, has_changes
 from kith.directory.importing.runs import (
     STAGE_PREVIEW,
+    TIMED_OUT,
+    TIMED_OUT_MINUTES,
+    TIMED_OUT_TEXT,
     import_run_enqueue,
     import_run_upload,
     import_runs_expire_stale,
 )
 from kith.directory.models import ImportRun
 
-ONLY_HR = "Only HR admins can import people."
+ONLY_HR = gettext_noop("Only HR admins can import people.")
 
 
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
-    require(can_import_people(viewer), ONLY_HR)
+    require(can_import_people(viewer), _(ONLY_HR))
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -54,7 +59,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
-    require(can_import_people(viewer), ONLY_HR)
+    require(can_import_people(viewer), _(ONLY_HR))
     import_runs_expire_stale(run_id=run_id)  # a run whose worker died stops polling
     run = selectors.import_run_for_viewer(viewer, run_id)
     if run is None:
@@ -68,18 +73,21 @@ def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_POST
 def import_apply(request: HttpRequest, run_id: int) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
-    require(can_import_people(viewer), ONLY_HR)
+    require(can_import_people(viewer), _(ONLY_HR))
     run = selectors.import_run_for_viewer(viewer, run_id)
     if run is None:
         raise Http404("No such import")
     if import_run_enqueue(run=run, actor=request.user):
         messages.success(
             request,
-            f"Applying {run.filename}. You can leave this page: the import "
-            "carries on in the background.",
+            _(
+                "Applying %(filename)s. You can leave this page: the import carries on in "
+                "the background."
+            )
+            % {"filename": run.filename},
         )
     else:
-        messages.info(request, "This import is already applied or on its way.")
+        messages.info(request, _("This import is already applied or on its way."))
     return redirect("directory:import_run", run.pk)
 
 
@@ -92,6 +100,10 @@ def run_context(run: ImportRun) -> dict[str, Any]:
     return {
         "run": run,
         "summary": summary,
+        "failure": failure_text(summary.get("error", "")),
+        "field_changes": [
+            (_(name), count) for name, count in summary.get("field_changes", {}).items()
+        ],
         "changes": change_lines(summary, applied=applied),
         "has_changes": has_changes(summary),
         "problem_count": summary.get("problem_count", len(run.errors)),
@@ -112,8 +124,15 @@ def status_label(run: ImportRun) -> str:
     """A big file's check waits and runs like an apply does; say which one it is."""
     waiting = run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING)
     if waiting and (run.summary or {}).get("stage") == STAGE_PREVIEW:
-        return "Checking"
-    return run.get_status_display()
+        return _("Checking")
+    return str(run.get_status_display())
+
+
+def failure_text(error: str) -> str:
+    """A failed run's reason, stored in English, in the reader's language."""
+    if error == TIMED_OUT:
+        return _(TIMED_OUT_TEXT) % {"minutes": TIMED_OUT_MINUTES}
+    return _(error) if error else ""
 
 
 def import_help(request: HttpRequest) -> HttpResponse:
@@ -121,7 +140,7 @@ def import_help(request: HttpRequest) -> HttpResponse:
     from kith.directory.importing.parse import ALL_COLUMNS, HEADER_ALIASES, REQUIRED_COLUMNS
     from kith.directory.importing.validate import EMPLOYMENT_TYPE_ALIASES
 
-    require(can_import_people(request.viewer), ONLY_HR)  # type: ignore[attr-defined]
+    require(can_import_people(request.viewer), _(ONLY_HR))  # type: ignore[attr-defined]
     columns = [
         {
             "name": name,

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BeforeValidator
@@ -58,20 +59,20 @@ def _call(action: Any, ok: int = 200) -> Status:
     except ValidationError as exc:
         return Status(422, {"detail": _errors_by_field(exc)})
     except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or "Not allowed.") from exc
+        raise HttpError(403, str(exc) or _("Not allowed.")) from exc
     except GONE as exc:
-        raise HttpError(404, "Not found.") from exc
+        raise HttpError(404, _("Not found.")) from exc
     return Status(ok, result)
 
 
 def _check_id(pk: int) -> None:
     if not 0 < pk <= MAX_ID:
-        raise HttpError(404, "Not found.")
+        raise HttpError(404, _("Not found."))
 
 
 def _office_or_404(office_id: int) -> None:
     if not Office.objects.filter(pk=office_id).exists():
-        raise HttpError(404, "office: no such office.")
+        raise HttpError(404, _("office: no such office."))
 
 
 def _today() -> dt.date:
@@ -225,7 +226,7 @@ def who_is_there(request: HttpRequest, query: Query[WhoIsThereQuery]) -> dict[st
     try:
         there = selectors.who_is_there_for_viewer(viewer, office_id=query.office, day=query.date)
     except Office.DoesNotExist as exc:
-        raise HttpError(404, "office: no such office.") from exc
+        raise HttpError(404, _("office: no such office.")) from exc
     except PermissionDenied as exc:
         raise HttpError(403, str(exc)) from exc
     return _there(there)
@@ -324,7 +325,7 @@ def set_anchor_days(request: HttpRequest, payload: AnchorDaysIn) -> Status:
     viewer = _viewer(request)
     _office_or_404(payload.office)
     if not selectors.can_set_anchor_days(viewer, payload.org_unit):
-        raise HttpError(403, "Only the team's managers and HR set its anchor days.")
+        raise HttpError(403, _("Only the team's managers and HR set its anchor days."))
     answer = _call(
         lambda: services.anchor_days_set(
             viewer=viewer,
@@ -343,7 +344,7 @@ def _visible_anchor(request: HttpRequest, anchor_id: int) -> AnchorDay:
     for anchor in selectors.anchor_days_for_viewer(_viewer(request)):
         if anchor.pk == anchor_id:
             return anchor
-    raise HttpError(404, "Not found.")
+    raise HttpError(404, _("Not found."))
 
 
 @router.delete(

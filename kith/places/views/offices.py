@@ -41,7 +41,7 @@ def office_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def office_new(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    require(selectors.can_manage_offices(viewer), selectors.ONLY_HR)
+    require(selectors.can_manage_offices(viewer), _(selectors.ONLY_HR))
     form = OfficeForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -69,7 +69,7 @@ def _office(request: HttpRequest, office_id: int) -> Office:
 @require_http_methods(["GET", "POST"])
 def office_edit(request: HttpRequest, office_id: int) -> HttpResponse:
     viewer = _viewer(request)
-    require(selectors.can_manage_offices(viewer), selectors.ONLY_HR)
+    require(selectors.can_manage_offices(viewer), _(selectors.ONLY_HR))
     office = _office(request, office_id)
     form = OfficeForm(request.POST or None, request.FILES or None, initial=initial_for(office))
     if request.method == "POST" and form.is_valid():
