@@ -24,6 +24,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.accounts.models import ApiToken, User
 from kith.core.audit import record
@@ -100,19 +101,22 @@ def person_provision(
             else None
         )
         if person_id is not None and current is None:
-            raise ProvisioningError("id", f"no person has id {person_id}")
+            raise ProvisioningError("id", _no_such_id(person_id))
         if current is not None and current.employee_id != values.employee_id:
             _change_employee_id(current, values.employee_id)
         elif current is None and Person.objects.filter(employee_id=values.employee_id).exists():
             raise ProvisioningError(
                 "employee_id",
-                f"employee {values.employee_id} is already in Kith: an employee id can "
-                "belong to one person only",
+                _(
+                    "employee %(employee_id)s is already in Kith: an employee id can belong "
+                    "to one person only"
+                )
+                % {"employee_id": values.employee_id},
                 conflict=True,
             )
         manager_employee_id = _manager_employee_id(values.manager_id)
         if current is not None and values.manager_id == current.pk:
-            raise ProvisioningError("manager_id", "a person cannot be their own manager")
+            raise ProvisioningError("manager_id", _("a person cannot be their own manager"))
         parsed = _one_row(values, current, manager_employee_id)
         checked = check_rows(parsed, _geocoder())
         if checked.problems:
@@ -128,7 +132,7 @@ def person_provision(
             )
         problems = check_against_directory(checked, snapshot, deactivate_missing=False)
         if problems:
-            raise _error(problems)
+            raise _error(problems, against_directory=True)
         plan = build_plan(checked.records, snapshot, rows=1, deactivate_missing=False)
         was_active = current.is_active if current is not None else None
         old_email = current.email if current is not None else ""
@@ -174,7 +178,7 @@ def person_deactivate(*, person_id: int, via: str, actor: Any = None) -> bool:
     with transaction.atomic():
         person = Person.objects.select_for_update().filter(pk=person_id).first()
         if person is None:
-            raise ProvisioningError("id", f"no person has id {person_id}")
+            raise ProvisioningError("id", _no_such_id(person_id))
         if not person.is_active:
             return False
         Person.objects.filter(pk=person.pk).update(is_active=False, updated_at=timezone.now())
@@ -313,22 +317,31 @@ def _geocoder() -> Geocoder:
     return _GEOCODER
 
 
-def _error(problems: list[Problem]) -> ProvisioningError:
+def _error(problems: list[Problem], *, against_directory: bool = False) -> ProvisioningError:
     first = problems[0]
-    conflict = first.column == "email" and "belongs to" in first.reason
+    # Against the directory, an email problem is always "taken by someone else" (the reason
+    # is in the reader's language, so it is not matched on).
+    conflict = against_directory and first.column == "email"
     return ProvisioningError(first.column or "person", first.reason, conflict=conflict)
+
+
+def _no_such_id(person_id: int) -> str:
+    return _("no person has id %(id)s") % {"id": person_id}
 
 
 def _change_employee_id(person: Person, employee_id: str) -> None:
     if Person.objects.filter(employee_id=employee_id).exclude(pk=person.pk).exists():
         raise ProvisioningError(
             "employee_id",
-            f"employee {employee_id} is someone else in Kith: an employee id can belong to "
-            "one person only",
+            _(
+                "employee %(employee_id)s is someone else in Kith: an employee id can belong "
+                "to one person only"
+            )
+            % {"employee_id": employee_id},
             conflict=True,
         )
     if not employee_id.strip():
-        raise ProvisioningError("employee_id", "required: every person needs an employee id")
+        raise ProvisioningError("employee_id", _("required: every person needs an employee id"))
     Person.objects.filter(pk=person.pk).update(employee_id=employee_id)
     person.employee_id = employee_id
 
@@ -338,7 +351,9 @@ def _manager_employee_id(manager_id: int | None) -> str:
         return ""
     manager = Person.objects.filter(pk=manager_id).values_list("employee_id", flat=True).first()
     if manager is None:
-        raise ProvisioningError("manager_id", f"nobody in Kith has id {manager_id}")
+        raise ProvisioningError(
+            "manager_id", _("nobody in Kith has id %(id)s") % {"id": manager_id}
+        )
     return manager
 
 

@@ -15,6 +15,7 @@ from kith.directory.importing.runs import APPLY_FAILED, TIMED_OUT
 from kith.directory.importing.tasks import check_import_run
 from kith.directory.importing.validate import parse_date
 from kith.directory.models import ImportRun
+from kith.directory.provisioning import PersonInput, ProvisioningError, person_provision
 from kith.directory.services import EmailChange, person_email_changes_record
 from kith.directory.tests.factories import OrgUnitFactory, PersonFactory, login_for
 from kith.directory.tests.test_import_views import upload
@@ -132,3 +133,11 @@ def test_a_changed_sign_in_address_is_told_in_the_persons_language(
     assert message.subject == "O seu endereço de início de sessão no Kith foi alterado"
     assert "através de uma importação de b.csv" in message.body
     assert "a sua chefia e a equipa de segurança informática" in message.body
+
+
+def test_a_taken_email_is_a_conflict_in_any_language():
+    PersonFactory(employee_id="E1", email="ana@example.com")
+    taken = PersonInput(employee_id="E2", email="ana@example.com", full_name="Ana Outra")
+    with translation.override("pt"), pytest.raises(ProvisioningError) as exc:
+        person_provision(person_id=None, values=taken, via="SCIM token test")
+    assert exc.value.conflict and "pertence ao colaborador E1" in str(exc.value)
