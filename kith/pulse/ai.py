@@ -23,10 +23,21 @@ everyone's burnout in its teams, isolates a team's few lighter users unless ever
 large on each side. With that rule every combination of published figures lives on classes
 of >= k (kith/core/disclosure/engine.py), and withholding one cell's split never weakens
 another's check, so the decision is made once per cell.
+
+Across waves and campaigns (DESIGN §4): each published split is recorded in the disclosure
+ledger under its own source, `pulse-ai` (batch `wave:<id>`, one key per side, e.g.
+`unit:12|ai_usage=heavier|people=6|burnout=6|trust_ai_over_colleagues=6|connection=6`: the
+side's people and how many of them answered each figure; counts only, no one's identity).
+Answers are unlinked, so the split's sides cannot be resolved to people the way result
+cells are; the workable check is on counts: a unit's split is withheld when, for the same
+org unit within the ledger's window, any side's people or any figure's answered count
+differs by 1..k-1 from a split published before (one colleague switching to heavier use
+between waves would otherwise show up as one more heavier user and one more burnt out).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +46,8 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 
 from kith.core import audit
+from kith.core.disclosure import ledger
+from kith.core.models import DisclosedCell
 from kith.core.permissions import Viewer
 from kith.pulse import wording
 from kith.pulse.engine import navigation
@@ -82,12 +95,17 @@ def ai_cells_compute(
     items: Sequence[Item],
     cells: Sequence[ResultCell],
     k: int,
-) -> list[AICell]:
-    """Unsaved AICell rows for the wave's published whole-unit cells of depth <= 1, or []
-    when the wave did not ask the usage question."""
+    *,
+    now: dt.datetime,
+) -> tuple[list[AICell], list[str]]:
+    """Unsaved AICell rows for the wave's published whole-unit cells of depth <= 1 (none
+    when the wave did not ask the usage question), and the ledger keys of the splits they
+    show (to record under SOURCE). A split is kept only where it passes both this wave's
+    check (_split_allowed) and the check against splits published before
+    (_differs_from_earlier)."""
     column = {item.key: i for i, item in enumerate(items)}
     if AI_USAGE_ITEM not in column or not cells:
-        return []
+        return [], []
     values = responses.values
     usage = values[:, column[AI_USAGE_ITEM]]
     side = np.where(np.isnan(usage), SKIPPED, np.where(usage >= HEAVY_MIN, HEAVIER, LIGHTER))
@@ -95,17 +113,111 @@ def ai_cells_compute(
     published = [(c.unit, c.attr, c.value) for c in cells]
     large = [c for c in cells if c.attr < 0 and int(tree.depth[c.unit]) <= LARGE_DEPTH]
     split_ok = _split_allowed(tree, responses, side, [col for _, col in figures], published, k)
-    found = []
+    earlier = _earlier_splits(now)
+    own = batch_of(wave)
+    found, keys = [], []
     for cell in large:
         members = tree.is_ancestor(cell.unit, responses.unit)
         split = None
         if cell.unit in split_ok:
-            split = {
-                name: _side(members & (side == code), values, figures, k)
-                for code, name in enumerate(SIDES)
-            }
+            counts = _side_counts(members, side, values, figures)
+            unit = unit_key(wave, cell.unit)
+            if not _differs_from_earlier(counts, earlier.get(unit, {}), own, k):
+                split = {
+                    name: _side(members & (side == code), values, figures, k)
+                    for code, name in enumerate(SIDES)
+                }
+                keys.extend(split_keys(unit, counts))
         found.append(AICell(wave=wave, unit=cell.unit, figures=_figures(cell, split)))
+    return found, keys
+
+
+# --- the split in the disclosure ledger (across waves and campaigns) ------------------------
+
+SOURCE = "pulse-ai"
+LEDGER_SIDES = ("heavier", "lighter", "skipped")  # in the order of HEAVIER, LIGHTER, SKIPPED
+PEOPLE = "people"
+Counts = dict[str, dict[str, int]]  # side -> {"people": n, figure: answered n}
+
+
+def batch_of(wave: Wave) -> str:
+    return f"wave:{wave.pk}"
+
+
+def unit_key(wave: Wave, unit: int) -> str:
+    """The org unit's stable identity, as results.cell_key writes it for a whole unit."""
+    unit_id = wave.units[unit][0]
+    return f"unit:{'org' if unit_id is None else unit_id}"
+
+
+def _side_counts(
+    members: np.ndarray, side: np.ndarray, values: np.ndarray, figures: list[tuple[str, int]]
+) -> Counts:
+    """Per side of a unit's split: its people and how many of them answered each figure."""
+    found: Counts = {}
+    for code, name in enumerate(LEDGER_SIDES):
+        on_side = members & (side == code)
+        found[name] = {PEOPLE: int(on_side.sum())} | {
+            figure: int((on_side & ~np.isnan(values[:, col])).sum()) for figure, col in figures
+        }
     return found
+
+
+def split_keys(unit: str, counts: Counts) -> list[str]:
+    """The ledger keys of one published split: one per side, with its counts."""
+    return [
+        "|".join([unit, f"ai_usage={name}"] + [f"{key}={n}" for key, n in counts[name].items()])
+        for name in LEDGER_SIDES
+    ]
+
+
+def _parse(key: str) -> tuple[str, str, dict[str, int]] | None:
+    unit, _, rest = key.partition("|ai_usage=")
+    parts = rest.split("|")
+    if not unit or not parts[0]:
+        return None
+    numbers = dict(part.split("=", 1) for part in parts[1:] if "=" in part)
+    return unit, parts[0], {name: int(n) for name, n in numbers.items()}
+
+
+def _earlier_splits(now: dt.datetime) -> dict[str, dict[str, Counts]]:
+    """Every split recorded within the ledger's window: unit key -> batch -> side counts."""
+    rows = DisclosedCell.objects.filter(
+        source=SOURCE, published_at__gte=ledger.window_start(now), published_at__lte=now
+    ).values_list("batch", "key")
+    found: dict[str, dict[str, Counts]] = {}
+    for batch, key in rows:
+        parsed = _parse(key)
+        if parsed is None:
+            continue
+        unit, name, numbers = parsed
+        found.setdefault(unit, {}).setdefault(batch, {})[name] = numbers
+    return found
+
+
+def _differs_from_earlier(counts: Counts, earlier: dict[str, Counts], own: str, k: int) -> bool:
+    """True when a count of this split differs by 1..k-1 from the same count of a split of
+    the same unit published before. A wave's own split published before with exactly these
+    counts (a recompute) is already known: showing it again tells nothing new."""
+    if earlier.get(own) == counts:
+        return False
+    for before in earlier.values():
+        for name, numbers in counts.items():
+            for key, n in numbers.items():
+                m = before.get(name, {}).get(key)
+                if m is not None and 0 < abs(n - m) < k:
+                    return True
+    return False
+
+
+def population_of(
+    recorded: Sequence[ledger.Recorded],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ledger's population source for `pulse-ai`: a split's sides are defined by unlinked
+    answers, so they resolve to nobody (they are checked on their counts, above). No check
+    asks for this source's signatures; registering it lets the ledger hold its rows."""
+    empty = np.zeros(0, dtype=np.uint64)
+    return np.zeros(0, dtype=np.int64), empty, empty
 
 
 def _split_allowed(

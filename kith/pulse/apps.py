@@ -40,3 +40,7 @@ class PulseConfig(AppConfig):
         from kith.pulse.results import SOURCE, population_of
 
         ledger.register_source(SOURCE, population_of)
+        from kith.pulse import ai
+
+        # The heavier vs lighter AI users split: recorded by its counts (kith/pulse/ai.py).
+        ledger.register_source(ai.SOURCE, ai.population_of)

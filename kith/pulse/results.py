@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from kith.core.dates import org_today
 from kith.core.disclosure import ledger
+from kith.pulse import ai
 from kith.pulse.ai import ai_cells_compute
 from kith.pulse.engine import results as engine
 from kith.pulse.engine import suppression
@@ -414,7 +415,8 @@ def _compute(wave: Wave, now: dt.datetime) -> int:
         )
     comment_cells = _comment_cells(wave, tree, invitees, campaign.min_comment_group)
     # Heavier vs lighter AI users, for the published organisation and large units (ai.py).
-    ai_cells = ai_cells_compute(wave, tree, responses, items, cells, k)
+    # Checked against the splits published before (the ledger's `pulse-ai` rows), recorded below.
+    ai_cells, ai_keys = ai_cells_compute(wave, tree, responses, items, cells, k, now=now)
     with transaction.atomic():
         ResultCell.objects.filter(wave=wave).delete()
         CommentCell.objects.filter(wave=wave).delete()
@@ -428,6 +430,7 @@ def _compute(wave: Wave, now: dt.datetime) -> int:
             keys=[cell_key(wave, cell) for cell in computed],
             now=now,
         )
+        ledger.record(source=ai.SOURCE, batch=ai.batch_of(wave), keys=ai_keys, now=now)
         first_publication = wave.results_at is None
         wave.results_at = now
         wave.results_error = ""

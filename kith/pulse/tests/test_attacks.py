@@ -334,3 +334,69 @@ def test_two_waves_closing_at_once_are_checked_one_after_the_other():
         order.append("first done")
     thread.join(timeout=5)
     assert order == ["first", "first done", "second"]
+
+
+# --- the heavier vs lighter AI users split, across waves -------------------------------------
+
+
+def _ai_answers(*, usage: int, burnt: int) -> dict[str, int]:
+    from kith.pulse import ai
+    from kith.pulse.engine.instruments import AI_USAGE_ITEM
+
+    found = {f"ai_connection.{n}": 3 for n in range(1, 8)}
+    found |= {f"connection.{n}": 3 for n in range(1, 5)}
+    return found | {AI_USAGE_ITEM: usage, ai.BURNOUT_ITEM: burnt}
+
+
+@pytest.mark.parametrize("switches", [True, False])
+def test_one_colleague_switching_to_heavier_ai_use_is_not_isolated_across_waves(switches):
+    """Wave 1: 5 heavier users, 2 burnt out; wave 2, the same people but colleague X now
+    uses AI most days: 6 heavier, 3 burnt out would say X is burnt out. The second split
+    differs from the first by one person, so it is withheld (on the AI page and beside the
+    published figures); with nobody switching, both waves show it."""
+    from kith.pulse.models import AICell
+
+    org = build_org()
+    extra: list[Person] = [
+        PersonFactory(full_name=f"P{i}", org_unit=org.hr.org_unit) for i in range(12)
+    ]
+    everyone = org.platform_people + org.data_people + org.direct_people + extra
+    actor = login_for(org.hr, hr=True)
+    c = launch(actor, instruments=("ai_connection", "connection"), cadence_weeks=1, name="AI")
+    heavy, x = extra[:5], extra[5]
+    rest = [p for p in everyone if p not in heavy and p != x]
+
+    def run(wave: Wave, x_usage: int) -> Wave:
+        send(wave)
+        day = wave.opens_on
+        for i, p in enumerate(heavy):
+            answer_all(wave, [p], answers=_ai_answers(usage=5, burnt=5 if i < 2 else 1), today=day)
+        answer_all(wave, [x], answers=_ai_answers(usage=x_usage, burnt=5), today=day)
+        answer_all(wave, rest, answers=_ai_answers(usage=1, burnt=1), today=day)
+        close(wave)
+        return wave
+
+    first = run(c.waves.get(number=1), x_usage=2)
+    second = run(c.waves.get(number=2), x_usage=5 if switches else 2)
+    split = AICell.objects.get(wave=first, unit=0).figures["split"]
+    assert split["heavier"]["people"] == 5
+    assert split["heavier"]["burnout"]["percent"] == 40.0
+    assert DisclosedCell.objects.filter(source="pulse-ai", batch=f"wave:{first.pk}").exists()
+    later = AICell.objects.get(wave=second, unit=0).figures["split"]
+    employee = Client()
+    employee.force_login(login_for(rest[0]))
+    ai_page = employee.get(f"/pulse/waves/{second.pk}/ai/").content.decode()
+    results_page = employee.get(f"/pulse/waves/{second.pk}/").content.decode()
+    if switches:
+        assert later is None
+        assert "Heavier vs lighter users: withheld to protect a small group." in ai_page
+        assert "cannot say: withheld to protect a small group" in results_page
+        assert "50%" not in ai_page + results_page
+        withheld = DisclosedCell.objects.filter(source="pulse-ai", batch=f"wave:{second.pk}")
+        assert not withheld.filter(key__startswith="unit:org|")  # not shown, not recorded
+    else:
+        assert later == split
+        assert "Heavier users (5)" in ai_page
+        # A recompute of the first wave shows what it showed before.
+        results.wave_results_compute(wave=first)
+        assert AICell.objects.get(wave=first, unit=0).figures["split"] == split
