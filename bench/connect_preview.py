@@ -35,7 +35,6 @@ import cProfile
 import datetime as dt
 import io
 import json
-import multiprocessing as mp
 import os
 import pstats
 import shutil
@@ -44,39 +43,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import forked  # noqa: E402
 
 GOAL_MS = 300
-
-
-def forked(function: Callable[[], Any]) -> Any:
-    """function() in a forked child, with no database connection shared with it."""
-    from django.db import connections
-
-    connections.close_all()
-    context = mp.get_context("fork")
-    parent_end, child_end = context.Pipe(duplex=False)
-
-    def child() -> None:
-        try:
-            child_end.send(("ok", function()))
-        except BaseException:
-            child_end.send(("error", traceback.format_exc()))
-            raise
-
-    process = context.Process(target=child)
-    process.start()
-    status, out = parent_end.recv()
-    process.join()
-    if status != "ok":
-        raise RuntimeError(f"child failed:\n{out}")
-    return out
 
 
 def code_version() -> str:

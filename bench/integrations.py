@@ -47,7 +47,6 @@ import ctypes
 import datetime as dt
 import gc
 import json
-import multiprocessing as mp
 import os
 import random
 import shutil
@@ -57,7 +56,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -66,6 +64,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import forked  # noqa: E402
 
 SCIM_TYPE = "application/scim+json"
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -107,30 +108,6 @@ def code_version() -> str:
 
 
 # --- processes and memory -----------------------------------------------------------------------
-
-
-def forked(function: Callable[[], Any]) -> Any:
-    """function() in a forked child, with no database connection shared with it."""
-    from django.db import connections
-
-    connections.close_all()
-    context = mp.get_context("fork")
-    parent_end, child_end = context.Pipe(duplex=False)
-
-    def child() -> None:
-        try:
-            child_end.send(("ok", function()))
-        except BaseException:
-            child_end.send(("error", traceback.format_exc()))
-            raise
-
-    process = context.Process(target=child)
-    process.start()
-    status, out = parent_end.recv()
-    process.join()
-    if status != "ok":
-        raise RuntimeError(f"child failed:\n{out}")
-    return out
 
 
 def reset_peak() -> None:
