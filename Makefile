@@ -67,6 +67,7 @@ bench: $(STAMP)
 	$(PY) bench/import_people.py --rows 100000
 	$(PY) bench/directory_search.py --people 100000
 	$(PY) bench/matching.py --people 20000
+	$(PY) bench/connect_preview.py --people 300
 	$(PY) bench/pulse.py --people 100000
 	$(PY) bench/bandmap.py --people 100000
 	$(PY) bench/insights.py
