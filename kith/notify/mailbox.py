@@ -118,7 +118,7 @@ class SavedMailBackend(BaseEmailBackend):
         return saved
 
     def save(self, message: EmailMessage) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         first = message.recipients()[:1]
         name = (
             f"{timezone.now():%Y%m%d-%H%M%S}-{os.getpid()}-{next(_sequence)}-"

@@ -157,3 +157,19 @@ def test_routine_task_lines_stay_out_of_the_terminal_but_failures_show():
     assert not handler.filter(started)
     assert handler.filter(failed)
     assert handler.filter(ours)
+
+
+def test_an_address_another_program_holds_is_refused_before_anything_starts():
+    """A server already on the port would answer the health check: Kith must not call
+    itself up there."""
+    import socket as socket_module
+
+    from kith.core.management.commands.run import address_in_use
+
+    with socket_module.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert address_in_use(f"127.0.0.1:{port}")
+    assert not address_in_use(f"127.0.0.1:{port}")
+    assert not address_in_use("unix:/tmp/kith.sock")

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections
 
 from kith.core.env import base_url_for_bind, env_int
@@ -90,6 +90,26 @@ def web_answers(bind: str, host_header: str) -> bool:
     return True
 
 
+def address_in_use(bind: str) -> bool:
+    """True when another program already listens on the TCP address gunicorn would bind
+    (so a server answering there is not Kith). A unix socket or a systemd socket is not
+    checked."""
+    if bind.startswith(("unix:", "fd://")):
+        return False
+    host, sep, port = bind.rpartition(":")
+    if not sep or not port.isdigit():
+        host, port = bind, "8000"
+    host = host.strip("[]") or "0.0.0.0"
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, int(port)))
+        except OSError:
+            return True
+    return False
+
+
 def shown_path(path: Path) -> str:
     """A path as a person would type it: relative to here when it is below here."""
     try:
@@ -135,6 +155,11 @@ class Command(BaseCommand):
             os.environ["KITH_BASE_URL"] = base_url_for_bind(bind)
         base_url = os.environ["KITH_BASE_URL"].rstrip("/")
         self._lock = threading.Lock()
+        if address_in_use(bind):
+            raise CommandError(
+                f"{bind} is already in use by another program: stop it, or start Kith on "
+                "another address with KITH_BIND=127.0.0.1:8101 (or kith run --bind)."
+            )
         self.say(f"Starting Kith on {base_url}/ (web server, worker and scheduler)…")
         children = self.start_children(bind, workers)
         relays = [
@@ -156,6 +181,9 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            # A second Ctrl-C while the children stop must not leave any of them running.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             self.stop_children(children)
             for relay in relays:
                 relay.join(timeout=2)
