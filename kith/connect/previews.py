@@ -151,20 +151,23 @@ def preview_entry(program: Program, round_date: dt.date, *, wait: bool = False) 
     entry = cache.get(key)
     if entry is not None and entry["status"] == READY:
         return entry
-    if wait or candidate_estimate(program) <= INLINE_PEOPLE:
+    if wait:
         return prepare(program, round_date, key)
-    if entry is None or entry["status"] == FAILED:
-        if entry is not None:
-            cache.delete(key)
-        if cache.add(key, _pending(QUEUED), PENDING_SECONDS):  # only the first asker enqueues
-            from kith.connect.tasks import prepare_round_preview
+    if entry is not None and entry["status"] == FAILED:
+        # Shown as it is: only "Prepare the preview again" (forget) retries, never the poll.
+        return entry
+    if candidate_estimate(program) <= INLINE_PEOPLE:
+        try:
+            return prepare(program, round_date, key)
+        except Exception:  # logged and stored as FAILED by prepare(); the page says so
+            return {"status": FAILED}
+    if entry is None and cache.add(key, _pending(QUEUED), PENDING_SECONDS):
+        # only the first asker enqueues
+        from kith.connect.tasks import prepare_round_preview
 
-            program_id, day = program.pk, round_date.isoformat()
-            transaction.on_commit(lambda: prepare_round_preview.enqueue(program_id, day, key))
-        entry = cache.get(key) or _pending(QUEUED)
-        if entry["status"] == FAILED:
-            return entry
-    return entry
+        program_id, day = program.pk, round_date.isoformat()
+        transaction.on_commit(lambda: prepare_round_preview.enqueue(program_id, day, key))
+    return cache.get(key) or _pending(QUEUED)
 
 
 def forget(program: Program, round_date: dt.date) -> None:

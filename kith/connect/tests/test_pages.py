@@ -311,6 +311,52 @@ def test_a_large_preview_is_prepared_in_the_background(
     assert not Round.objects.exists()
 
 
+def test_a_failed_background_preview_is_shown_not_requeued_forever(
+    hr_client, joined, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from kith.connect import previews, rounds
+    from kith.connect.tasks import prepare_round_preview
+
+    monkeypatch.setattr(previews, "INLINE_PEOPLE", 3)
+    real_plan = rounds.round_plan
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr(rounds, "round_plan", boom)
+    url = f"/connect/manage/{joined.pk}/preview/"
+    with django_capture_on_commit_callbacks(execute=True):
+        hr_client.get(url)
+    task = DBTaskResult.objects.get()
+    with pytest.raises(RuntimeError):
+        prepare_round_preview.call(*task.args_kwargs["args"])
+    with django_capture_on_commit_callbacks(execute=True):
+        page = hr_client.get(url).content.decode()  # what the page's poll asks
+    assert DBTaskResult.objects.count() == 1, "the poll enqueued a failed preview again"
+    assert 'hx-trigger="every 1s"' not in page
+    assert "could not be prepared" in page
+    monkeypatch.setattr(rounds, "round_plan", real_plan)
+    with django_capture_on_commit_callbacks(execute=True):
+        hr_client.post(url)  # "Try again" retries
+        hr_client.get(url)
+    assert DBTaskResult.objects.count() == 2
+
+
+def test_a_failed_inline_preview_says_so_instead_of_an_error(hr_client, joined, monkeypatch):
+    from kith.connect import rounds
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr(rounds, "round_plan", boom)
+    response = hr_client.get(f"/connect/manage/{joined.pk}/preview/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "could not be prepared" in page and 'hx-trigger="every 1s"' not in page
+
+
 def test_the_api_draws_a_round_once_per_date(hr_client, employee_client, joined):
     hr = hr_client
     url = f"/api/v1/connect/programs/{joined.pk}/rounds"
