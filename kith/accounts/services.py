@@ -60,6 +60,29 @@ def users_sync_from_people(batch_size: int = 2000) -> UserSyncResult:
     return UserSyncResult(len(new_users), len(reactivate), len(deactivate))
 
 
+def logins_language_carry(changes: list[tuple[str, str]]) -> int:
+    """For each (old address, new address) of one person whose work email changed: the new
+    login takes the language and the last language of the old one, unless someone already
+    chose one on it, so Kith keeps speaking to the person in the language they read it in.
+    Returns how many logins took it."""
+    olds = {old.lower(): new.lower() for old, new in changes if old and new}
+    if not olds:
+        return 0
+    sources = {
+        u.email.lower(): u for u in User.objects.annotate(e=Lower("email")).filter(e__in=list(olds))
+    }
+    carried = 0
+    for old, source in sources.items():
+        if not (source.language or source.last_language):
+            continue
+        carried += (
+            User.objects.annotate(e=Lower("email"))
+            .filter(e=olds[old], language="", last_language="")
+            .update(language=source.language, last_language=source.last_language)
+        )
+    return carried
+
+
 def logins_end(user_ids: list[int]) -> None:
     """What a login switched off because its person left must not bring back if its address
     comes back (a returner, or a new hire given a re-used mailbox): its API tokens are revoked,

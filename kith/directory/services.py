@@ -232,11 +232,24 @@ def person_email_changes_record(
     from kith.directory import hooks
 
     hooks.emails_changed(list(people))
+    from kith.accounts.selectors import languages_for_emails
+    from kith.accounts.services import logins_language_carry
     from kith.notify.services import language_of_people
 
     who = _actor_name(actor)
     configured_contact = str(getattr(settings, "KITH_SECURITY_CONTACT", "") or "")
-    languages = language_of_people(list(people.values()))
+    # The language is the old login's: the new address may have no login yet, or a new one
+    # that has never been used (it then takes the old one's language, just below).
+    by_old = languages_for_emails(c.old for c in real)
+    by_new = language_of_people(list(people.values()))
+    default = str(settings.LANGUAGE_CODE)
+    languages = {
+        c.person_id: by_old.get(c.old.lower(), default)
+        if by_old.get(c.old.lower(), default) != default
+        else by_new.get(c.person_id, default)
+        for c in real
+    }
+    logins_language_carry([(c.old, c.new) for c in real])
     messages: list[EmailMessage] = []
     for change in real:
         person = people.get(change.person_id)
