@@ -392,6 +392,8 @@ def test_one_colleague_switching_to_heavier_ai_use_is_not_isolated_across_waves(
         assert "Heavier vs lighter users: withheld to protect a small group." in ai_page
         assert "cannot say: withheld to protect a small group" in results_page
         assert "50%" not in ai_page + results_page
+        in_portuguese = employee.get(f"/pulse/waves/{second.pk}/ai/", HTTP_ACCEPT_LANGUAGE="pt")
+        assert "É também retida quando" in in_portuguese.content.decode()
         withheld = DisclosedCell.objects.filter(source="pulse-ai", batch=f"wave:{second.pk}")
         assert not withheld.filter(key__startswith="unit:org|")  # not shown, not recorded
     else:
