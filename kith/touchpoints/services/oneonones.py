@@ -430,7 +430,13 @@ def meeting_move(
     if timezone.is_naive(starts_at) or starts_at < now - dt.timedelta(minutes=5):
         raise ValidationError({"starts_at": _("Time: choose a time in the future.")})
     with transaction.atomic():
-        meeting.starts_at, meeting.sequence = starts_at, meeting.sequence + 1
+        # The row as it is now, locked: a request that loaded it before another moved or
+        # cancelled it neither moves a cancelled 1:1 nor reuses a sequence number.
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if locked.status != Status.PLANNED:
+            raise ValidationError(_("Only a planned 1:1 can be moved."))
+        meeting.status = locked.status
+        meeting.starts_at, meeting.sequence = starts_at, locked.sequence + 1
         meeting.save(update_fields=["starts_at", "sequence"])
         transaction.on_commit(lambda: _send_invites(meeting, note="moved"))
     return meeting
@@ -443,7 +449,15 @@ def meeting_cancel(*, viewer: Viewer, meeting: Meeting) -> Meeting:
     if meeting.status != Status.PLANNED:
         raise ValidationError(_("Only a planned 1:1 can be cancelled."))
     with transaction.atomic():
-        meeting.status, meeting.sequence = Status.CANCELLED, meeting.sequence + 1
+        # The row as it is now, locked: of two requests that loaded the 1:1 at once (a double
+        # click), the second finds it cancelled and sends nothing.
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if locked.status == Status.CANCELLED:
+            meeting.status, meeting.sequence = locked.status, locked.sequence
+            return meeting
+        if locked.status != Status.PLANNED:
+            raise ValidationError(_("Only a planned 1:1 can be cancelled."))
+        meeting.status, meeting.sequence = Status.CANCELLED, locked.sequence + 1
         meeting.save(update_fields=["status", "sequence"])
         transaction.on_commit(lambda: _send_invites(meeting, note="cancelled", method="CANCEL"))
     return meeting

@@ -132,3 +132,54 @@ def test_a_manager_is_not_booked_twice_at_the_same_time(db, manager, employee):
     ]
     spans = sorted((m.starts_at, m.starts_at + dt.timedelta(minutes=m.minutes)) for m in meetings)
     assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
+
+
+def test_two_requests_cancelling_at_once_send_one_cancellation(
+    db, pair, employee, django_capture_on_commit_callbacks
+):
+    me = viewer(employee)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = s.meeting_schedule(
+            one_on_one=pair, actor=me, starts_at=NOW + dt.timedelta(days=2), now=NOW
+        )
+    first_load = Meeting.objects.get(pk=meeting.pk)  # request 1
+    second_load = Meeting.objects.get(pk=meeting.pk)  # request 2, loaded at the same moment
+    with django_capture_on_commit_callbacks(execute=True) as one:
+        s.meeting_cancel(viewer=me, meeting=first_load)
+    with django_capture_on_commit_callbacks(execute=True) as two:
+        s.meeting_cancel(viewer=me, meeting=second_load)
+    assert len(one) == 1
+    assert two == []
+    assert second_load.status == Meeting.Status.CANCELLED
+    assert Meeting.objects.get(pk=meeting.pk).sequence == first_load.sequence
+
+
+def test_a_move_loaded_before_a_cancel_does_not_move_the_cancelled_meeting(
+    db, pair, employee, django_capture_on_commit_callbacks
+):
+    me = viewer(employee)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = s.meeting_schedule(
+            one_on_one=pair, actor=me, starts_at=NOW + dt.timedelta(days=2), now=NOW
+        )
+    stale = Meeting.objects.get(pk=meeting.pk)
+    s.meeting_cancel(viewer=me, meeting=Meeting.objects.get(pk=meeting.pk))
+    with pytest.raises(ValidationError), django_capture_on_commit_callbacks(execute=True) as sent:
+        s.meeting_move(viewer=me, meeting=stale, starts_at=NOW + dt.timedelta(days=3), now=NOW)
+    assert sent == []
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.CANCELLED
+
+
+def test_two_moves_loaded_at_once_take_increasing_sequence_numbers(
+    db, pair, employee, django_capture_on_commit_callbacks
+):
+    me = viewer(employee)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = s.meeting_schedule(
+            one_on_one=pair, actor=me, starts_at=NOW + dt.timedelta(days=2), now=NOW
+        )
+    a, b = Meeting.objects.get(pk=meeting.pk), Meeting.objects.get(pk=meeting.pk)
+    s.meeting_move(viewer=me, meeting=a, starts_at=NOW + dt.timedelta(days=3), now=NOW)
+    s.meeting_move(viewer=me, meeting=b, starts_at=NOW + dt.timedelta(days=4), now=NOW)
+    assert b.sequence == a.sequence + 1
+    assert Meeting.objects.get(pk=meeting.pk).sequence == b.sequence
