@@ -36,7 +36,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -55,7 +55,7 @@ from kith.directory.models import Person
 from kith.events import messages as event_messages
 from kith.events.models import Event, Rsvp
 from kith.events.services import EventInput, event_save
-from kith.notify.services import Attachment, notification_send
+from kith.notify.services import Attachment, language_of_people, notification_send
 from kith.pulse import selectors
 from kith.pulse.engine.focus import (
     Attendance,
@@ -295,9 +295,24 @@ def focus_group_create(
         FocusInvitee.objects.bulk_create(
             FocusInvitee(focus_group=group, person_id=pk, wave=wave) for pk in drawn
         )
-        for person in invited:
-            _invite(group, event, person, labels[data.item], now)
-        _tell_facilitator(group, event, labels[data.item], now)
+        # Each invitation, and the facilitator's note, in that person's own language (the
+        # item's label included), not the language of whoever asked for the session.
+        languages = language_of_people([*invited, facilitator])
+        labels_in: dict[str, dict[str, str]] = {}
+
+        def label_in(language: str) -> str:
+            if language not in labels_in:
+                with translation.override(language):
+                    labels_in[language] = dict(focus_items(wave))
+            return labels_in[language].get(data.item, labels[data.item])
+
+        for person in [*invited, facilitator]:
+            language = languages[person.pk]
+            with translation.override(language):
+                if person is facilitator:
+                    _tell_facilitator(group, event, label_in(language), now)
+                else:
+                    _invite(group, event, person, label_in(language), now)
         audit.record(
             actor=viewer.user,
             action="pulse.focus_group_created",
@@ -607,22 +622,23 @@ def _create_action(
         location=" ".join(new.location.split())[:200],
     )
     if viewer.person is None or owner.pk != viewer.person.pk:
-        notification_send(
-            person=owner,
-            subject=_("A focus group theme is on your action plan"),
-            body=_(
-                "A focus group about the %(survey)s results raised this:\n\n“%(theme)s”"
-                "\n\nIt is on your action plan; plan a conversation with your team about it."
+        with translation.override(language_of_people([owner])[owner.pk]):
+            notification_send(
+                person=owner,
+                subject=_("A focus group theme is on your action plan"),
+                body=_(
+                    "A focus group about the %(survey)s results raised this:\n\n“%(theme)s”"
+                    "\n\nIt is on your action plan; plan a conversation with your team about it."
+                )
+                % {"survey": wave.campaign.name, "theme": text},
+                url=reverse("pulse:actions"),
+                kind="pulse_action",
+                now=now,
             )
-            % {"survey": wave.campaign.name, "theme": text},
-            url=reverse("pulse:actions"),
-            kind="pulse_action",
-            now=now,
+        audit.record(
+            actor=viewer.user, action="pulse.action_planned", target=f"wave:{wave.pk}", item=item
         )
-    audit.record(
-        actor=viewer.user, action="pulse.action_planned", target=f"wave:{wave.pk}", item=item
-    )
-    return action
+        return action
 
 
 # --- Reading them --------------------------------------------------------------------------------
