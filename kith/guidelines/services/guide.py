@@ -392,20 +392,27 @@ def call_propose(
     if errors:
         raise ValidationError(errors)
     topic = kind.name if (include_kind and kind is not None) else ""
-    if not _first_time(me, colleague, starts_at, f"{channel}:{minutes}:{topic}"):
+    key = _proposal_key(me, colleague, starts_at, f"{channel}:{minutes}:{topic}")
+    if cache.get(key) is not None:
         return starts_at  # the same proposal a moment ago (a second click): nothing sent twice
     throttle.check(PROPOSAL_SCOPE, f"person:{me.pk}")
-    _send_proposal(me, colleague, starts_at, channel, minutes, topic)
+    if not cache.add(key, 1, timeout=int(PROPOSAL_REPEAT.total_seconds())):
+        return starts_at  # a request racing this one marked it first
+    try:
+        _send_proposal(me, colleague, starts_at, channel, minutes, topic)
+    except BaseException:
+        cache.delete(key)  # nothing was sent: the retry must go through
+        raise
     return starts_at
 
 
-def _first_time(me: Person, colleague: Person, starts_at: dt.datetime, what: str) -> bool:
-    """True unless this very proposal (who, to whom, when, how, about what) was sent in the
-    last PROPOSAL_REPEAT: marked in the cache every process shares, so a double click, or the
-    browser's Back and resend, sends one invitation."""
+def _proposal_key(me: Person, colleague: Person, starts_at: dt.datetime, what: str) -> str:
+    """The cache key of this very proposal (who, to whom, when, how, about what): marked for
+    PROPOSAL_REPEAT once it is being sent, in the cache every process shares, so a double
+    click, or the browser's Back and resend, sends one invitation. A refused (throttled) or
+    failed proposal leaves no mark."""
     digest = hashlib.sha256(what.encode()).hexdigest()[:16]
-    key = f"guidelines:proposal:{me.pk}:{colleague.pk}:{int(starts_at.timestamp())}:{digest}"
-    return bool(cache.add(key, 1, timeout=int(PROPOSAL_REPEAT.total_seconds())))
+    return f"guidelines:proposal:{me.pk}:{colleague.pk}:{int(starts_at.timestamp())}:{digest}"
 
 
 def _send_proposal(

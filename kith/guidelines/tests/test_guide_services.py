@@ -187,3 +187,24 @@ def test_bad_proposals_name_the_field(me, employee) -> None:
         )
     assert set(exc.value.message_dict) == {"colleague", "starts_at", "channel", "minutes"}
     assert not Notification.objects.exists()
+
+
+def test_a_failed_proposal_does_not_block_the_retry(me, monkeypatch) -> None:
+    other = PersonFactory()
+    when = timezone.now() + dt.timedelta(days=2)
+    real = services._send_proposal
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("mail provider hiccup")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_send_proposal", flaky)
+    with pytest.raises(RuntimeError):
+        services.call_propose(viewer=me, colleague=other, starts_at=when, channel="video")
+    services.call_propose(viewer=me, colleague=other, starts_at=when, channel="video")  # retry
+    assert Notification.objects.filter(person=other).count() == 1
+    services.call_propose(viewer=me, colleague=other, starts_at=when, channel="video")  # click
+    assert Notification.objects.filter(person=other).count() == 1
