@@ -14,12 +14,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kith.core import audit
 from kith.core.permissions import Viewer
 from kith.directory.models import ContactPreference, Office, OrgUnit, Person
-from kith.notify.services import notification_send
+from kith.notify.services import in_language_of, notification_send
 from kith.places.engine import days as engine
 from kith.places.models import AnchorDay, Leave, OfficeDay, OfficeDayNudge
 from kith.places.selectors import days as selectors
@@ -344,7 +345,11 @@ def _best_day(
 
 
 def _message(office: Office, day: dt.date, count: int, only_team: bool) -> str:
-    values = {"count": count, "office": office.city or office.name, "day": f"{day:%A %-d %B}"}
+    values = {
+        "count": count,
+        "office": office.city or office.name,
+        "day": date_format(day, "l j F"),
+    }
     if only_team:
         return _("%(count)s of your team will be in %(office)s on %(day)s") % values
     return _("%(count)s people you know will be in %(office)s on %(day)s") % values
@@ -365,14 +370,16 @@ def _claim_and_send(
                 person=person, week_start=week_start, office=office, on_date=day, people=count
             )
             path = selectors.office_day_path(office.pk, day)
-            notification_send(
-                person=person,
-                subject=_message(office, day, count, only),
-                body=_(
+            with in_language_of(person):  # the scheduler runs in the default language
+                subject = _message(office, day, count, only)
+                body = _(
                     "If you would like to join them, say so on your office days page: %(url)s\n"
                     "You get at most one of these a week; switch them off on My boundaries."
-                )
-                % {"url": path},
+                ) % {"url": path}
+            notification_send(
+                person=person,
+                subject=subject,
+                body=body,
                 url=path,
                 kind="places.office_day",
                 now=now,

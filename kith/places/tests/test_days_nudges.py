@@ -151,3 +151,19 @@ def test_the_nudge_job_is_registered_as_periodic():
 
     names = {job.name for job in registered_jobs()}
     assert "kith.places.tasks.days.nudge_office_days" in names
+
+
+def test_a_portuguese_reader_gets_the_nudge_in_portuguese(employee, manager, mates, lisbon):
+    from django.utils import translation
+
+    from kith.accounts.models import User
+    from kith.directory.tests.factories import login_for
+
+    User.objects.filter(pk=login_for(employee).pk).update(language="pt")
+    with translation.override("en"):  # the scheduler runs in the default language
+        office_day_nudges_send(now=NOW)
+    [note] = _nudges(employee)
+    assert note.subject == "3 da sua equipa vão estar em Lisbon: Quarta-feira 6 Março", note.subject
+    assert "office days page" not in note.body
+    [theirs] = _nudges(manager)  # an English reader keeps English
+    assert theirs.subject == "3 of your team will be in Lisbon on Wednesday 6 March"
