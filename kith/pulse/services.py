@@ -572,29 +572,16 @@ def action_plan(
             invited=len(team),
         )
         attendees = [(p.display_name, p.email) for p in [owner, *team]]
-        shown = wording.item_text(next(i for i in wave.items if i["key"] == item))
-        summary = (_("Team conversation: %(item)s") % {"item": shown})[:200]
-        description = (
-            _(
-                "%(manager)s would like to talk in person about “%(item)s”, from our "
-                "%(survey)s results."
-            )
-            % {"manager": owner.display_name, "item": shown, "survey": wave.campaign.name}
-            + f"\n\n{action.note}"
-        ).strip()
-        ics = invite_ics(
-            uid=f"pulse-action-{action.pk}@kith",
-            start=meeting_at,
-            duration=dt.timedelta(minutes=minutes),
-            summary=summary,
-            description=description,
-            organizer_email=owner.email,
-            organizer_name=owner.display_name,
-            attendees=attendees,
-            location=action.location,
-            tzid=owner.timezone or None,
-        )
+        languages = language_of_people(team)
+        written: dict[str, tuple[str, str, bytes]] = {}
         for person in team:
+            language = languages[person.pk]
+            if language not in written:  # one text and invitation per language, not per person
+                with translation.override(language):
+                    written[language] = _team_conversation_texts(
+                        wave=wave, action=action, owner=owner, item=item, attendees=attendees
+                    )
+            summary, description, ics = written[language]
             notification_send(
                 person=person,
                 subject=summary,
@@ -606,6 +593,34 @@ def action_plan(
             )
     audit.record(actor=actor, action="pulse.action_planned", target=f"wave:{wave.pk}", item=item)
     return action
+
+
+def _team_conversation_texts(
+    *, wave: Wave, action: Action, owner: Person, item: str, attendees: list[tuple[str, str]]
+) -> tuple[str, str, bytes]:
+    """The team conversation's subject, text and calendar invitation, in the active language
+    (each member gets them in their own)."""
+    shown = wording.item_text(next(i for i in wave.items if i["key"] == item))
+    summary = (_("Team conversation: %(item)s") % {"item": shown})[:200]
+    description = (
+        _("%(manager)s would like to talk in person about “%(item)s”, from our %(survey)s results.")
+        % {"manager": owner.display_name, "item": shown, "survey": wave.campaign.name}
+        + f"\n\n{action.note}"
+    ).strip()
+    assert action.meeting_at is not None
+    ics = invite_ics(
+        uid=f"pulse-action-{action.pk}@kith",
+        start=action.meeting_at,
+        duration=dt.timedelta(minutes=action.meeting_minutes),
+        summary=summary,
+        description=description,
+        organizer_email=owner.email,
+        organizer_name=owner.display_name,
+        attendees=attendees,
+        location=action.location,
+        tzid=owner.timezone or None,
+    )
+    return summary, description, ics
 
 
 def action_set_status(*, action: Action, status: str) -> Action:

@@ -40,3 +40,37 @@ def test_focus_group_invitations_follow_each_invitee():
             assert not note.subject.startswith("You are invited"), note.subject
         else:
             assert note.subject.startswith("You are invited"), note.subject
+
+
+def test_a_team_conversation_reaches_each_member_in_their_language():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kith.pulse.models import Wave
+
+    org = build_org()
+    hr_user = login_for(org.hr, hr=True)
+    wave = campaign(hr_user, today=org_today()).waves.get(number=1)
+    pulse_services.wave_send(wave=wave, notify=False)
+    wave = Wave.objects.get(pk=wave.pk)
+    portuguese, english = org.platform_people[0], org.platform_people[1]
+    user_language_set(user=login_for(portuguese), language="pt")
+    item = "edmondson.1"
+    with translation.override("en"):  # the manager's page is in English
+        pulse_services.action_plan(
+            owner=org.manager,
+            wave=wave,
+            unit=tfg._unit(wave, "Platform"),
+            item=item,
+            meeting_at=timezone.now() + dt.timedelta(days=2),
+            minutes=30,
+            location="Room 2",
+            note="",
+            team=[portuguese, english],
+            actor=hr_user,
+        )
+    to_pt = Notification.objects.get(person=portuguese, kind="pulse_action")
+    to_en = Notification.objects.get(person=english, kind="pulse_action")
+    assert to_en.subject.startswith("Team conversation")
+    assert not to_pt.subject.startswith("Team conversation"), to_pt.subject
