@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kith.connect.models import Program
+from kith.connect.reasons import detail_text, explanation_text
 from kith.directory.models import Person
 from kith.notify.engine.calendar import invite_ics
 from kith.notify.services import Attachment
@@ -98,7 +99,7 @@ def intro_body(
         lead or _("This round of %(program)s introduces you to:") % {"program": program.name}
     )
     lines += [f"  • {describe(p)}" for p in others]
-    lines += ["", _("Why you: %(why)s.") % {"why": explanation}]
+    lines += ["", _("Why you: %(why)s.") % {"why": explanation_text(explanation)}]
     if meet_in_person_city:
         city = meet_in_person_city.split(",")[0]
         lines.append(
@@ -135,7 +136,7 @@ def invite_for(
         start=start,
         duration=dt.timedelta(minutes=program.meeting_minutes),
         summary=f"{program.name}: {names(people)}",
-        description=_("Why you: %(why)s.") % {"why": explanation}
+        description=_("Why you: %(why)s.") % {"why": explanation_text(explanation)}
         + f"\n{absolute(match_path(match_id))}",
         organizer_email=parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1],
         attendees=[(p.display_name, p.email) for p in people],
@@ -190,7 +191,7 @@ def unmatched_body(*, program: Program, reader: Person, detail: str) -> str:
             _("Hi %(name)s,") % {"name": first_name(reader)},
             "",
             _("This round of %(program)s could not find you a match: %(detail)s")
-            % {"program": program.name, "detail": detail},
+            % {"program": program.name, "detail": detail_text(detail)},
             _("You stay in the program and will be first in line next round."),
             absolute(reverse("connect:program", args=[program.pk])),
         ]
