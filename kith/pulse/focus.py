@@ -635,10 +635,10 @@ def _create_action(
                 kind="pulse_action",
                 now=now,
             )
-        audit.record(
-            actor=viewer.user, action="pulse.action_planned", target=f"wave:{wave.pk}", item=item
-        )
-        return action
+    audit.record(
+        actor=viewer.user, action="pulse.action_planned", target=f"wave:{wave.pk}", item=item
+    )
+    return action
 
 
 # --- Reading them --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _change_rae_email(*, sync: bool):
-    rae = PersonFactory(full_name="Rae Report", email="rae@example.com")
+    rae = PersonFactory.create(full_name="Rae Report", email="rae@example.com")
     user = login_for(rae)  # the login Rae has used so far, in Portuguese
     User.objects.filter(pk=user.pk).update(language="pt", last_language="pt")
     rae.email = "rae.new@example.com"  # the HR import changes the work email
