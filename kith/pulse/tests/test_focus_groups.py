@@ -683,3 +683,22 @@ def test_the_demo_has_a_focus_group_with_themes_one_on_the_action_plan():
     assert group.themes.filter(action__isnull=False).count() == 1
     assert group.invitees.count() == group.size >= group.wave.campaign.min_group
     assert Rsvp.objects.filter(event=group.event, status=Rsvp.Status.GOING).exists()
+
+
+def test_a_theme_action_owned_by_the_recorder_is_created_and_audited(org, hr, wave, outsider):
+    """HR records a theme and owns the new action themselves: no notice to themselves, but the
+    action exists, is linked and is audited like any other."""
+    group = _create(hr, wave, outsider)
+    _all_going(group)
+    now = _started(group)
+    theme = focus.focus_theme_record(
+        viewer=hr,
+        group=group,
+        text="Decisions are made in hallways.",
+        item="edmondson.1",
+        new_action=focus.NewAction(owner_id=org.hr.pk, meeting_at=now + dt.timedelta(days=7)),
+        now=now,
+    )
+    assert theme.action is not None and theme.action.owner == org.hr
+    assert not Notification.objects.filter(person=org.hr, kind="pulse_action").exists()
+    assert AuditEvent.objects.filter(action="pulse.action_planned").exists()
