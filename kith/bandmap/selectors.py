@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import connections
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Collate
 from django.utils.translation import gettext as _
 
 from kith.bandmap.engine import geo
@@ -253,6 +256,126 @@ def _candidates(people: QuerySet[Person], me: Person, query: NearQuery) -> Query
     return people.filter(lon_filter, latitude__gte=box.min_lat, latitude__lte=box.max_lat)
 
 
+# Near me never loads a city into Python. The database groups the candidates in the
+# circle's bounding box by city centre (people carry their city's coordinates, so a city of
+# 10,000 colleagues is one row), the engine computes the exact distance of each centre, and
+# only the page shown is read as people, ordered by the database: nearest first, then by
+# name in code point order (as Python compares strings) and id.
+
+
+@dataclass(frozen=True)
+class _Point:
+    """Candidates sharing one city centre, with its exact distance from the viewer's."""
+
+    latitude: float
+    longitude: float
+    city: str
+    country: str
+    count: int
+    distance_km: float
+
+
+def _points(people: QuerySet[Person]) -> list[tuple[float, float, str, str, int]]:
+    """(latitude, longitude, city, country, count) of the candidates, one row per centre."""
+    return list(
+        people.order_by()
+        .values("latitude", "longitude", "city", "country")
+        .annotate(n=Count("id"))
+        .values_list("latitude", "longitude", "city", "country", "n")
+    )
+
+
+def _within(
+    me: Person, rows: list[tuple[float, float, str, str, int]], radius_km: float
+) -> list[_Point]:
+    """The centres within the radius, nearest first (the engine's exact test)."""
+    assert me.latitude is not None and me.longitude is not None
+    lats = np.fromiter((r[0] for r in rows), dtype=np.float64, count=len(rows))
+    lons = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+    found = geo.within_radius(me.latitude, me.longitude, lats, lons, radius_km)
+    return [
+        _Point(*rows[i], distance_km=float(d))
+        for i, d in zip(found.indices, found.distances_km, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class _Ring:
+    """Everyone at one distance (usually one city centre), in list order."""
+
+    distance_km: float
+    centres: tuple[tuple[float, float], ...]
+    count: int
+
+
+def _rings(points: list[_Point]) -> list[_Ring]:
+    rings: list[_Ring] = []
+    for p in points:  # nearest first
+        if rings and rings[-1].distance_km == p.distance_km:
+            last = rings[-1]
+            centres = last.centres
+            if (p.latitude, p.longitude) not in centres:
+                centres = (*centres, (p.latitude, p.longitude))
+            rings[-1] = _Ring(last.distance_km, centres, last.count + p.count)
+        else:
+            rings.append(_Ring(p.distance_km, ((p.latitude, p.longitude),), p.count))
+    return rings
+
+
+def _name_order(people: QuerySet[Person]) -> Collate | F:
+    """full_name in code point order, as Python sorts strings: PostgreSQL's "C" collation
+    (bytes of UTF-8, which order as code points); SQLite compares the bytes already."""
+    if connections[people.db].vendor == "postgresql":
+        return Collate("full_name", "C")
+    return F("full_name")
+
+
+class _NearList:
+    """The near-me list for the paginator: its length from the rings, and a slice read from
+    the database as one query over the rings it touches (never the whole circle)."""
+
+    def __init__(self, people: QuerySet[Person], rings: list[_Ring]) -> None:
+        self.people = people
+        self.rings = rings
+        self.total = sum(r.count for r in rings)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index: slice) -> list[Nearby]:
+        start, stop, _step = index.indices(self.total)
+        if start >= stop:
+            return []
+        touched: list[_Ring] = []
+        offset = 0
+        before = 0
+        for ring in self.rings:
+            if before + ring.count > start and before < stop:
+                if not touched:
+                    offset = start - before
+                touched.append(ring)
+            before += ring.count
+            if before >= stop:
+                break
+        at = Q()
+        rank = []
+        for i, ring in enumerate(touched):
+            for lat, lon in ring.centres:
+                at |= Q(latitude=lat, longitude=lon)
+                rank.append(When(Q(latitude=lat, longitude=lon), then=Value(i)))
+        people = self.people.filter(at).select_related("org_unit")
+        if len(touched) == 1:
+            # One distance (most pages: a city's own people): the index on (latitude,
+            # longitude, name, id) reads the page in order.
+            order: list[Any] = [_name_order(people), "id"]
+            people = people.annotate(ring=Value(0, output_field=IntegerField()))
+        else:
+            order = ["ring", _name_order(people), "id"]
+            people = people.annotate(ring=Case(*rank, output_field=IntegerField()))
+        rows = people.order_by(*order)[offset : offset + stop - start]
+        return [Nearby(p, touched[p.ring].distance_km) for p in rows]
+
+
 def near_me_for_viewer(viewer: Viewer, query: NearQuery, page_number: int | str = 1) -> NearMe:
     result = NearMe(query=query)
     me = viewer.person
@@ -263,35 +386,17 @@ def near_me_for_viewer(viewer: Viewer, query: NearQuery, page_number: int | str 
         result.problem = NO_CITY
         return result
     result.origin = City(me.city, me.country, me.latitude, me.longitude, 0)
-    rows = list(
-        _candidates(map_people(viewer), me, query)
-        .order_by()
-        .values_list("id", "latitude", "longitude", "full_name", "city", "country")
-    )
-    lats = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-    lons = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
-    found = geo.within_radius(me.latitude, me.longitude, lats, lons, query.radius_km)
-    # Nearest first, then by name: (distance, name, id, row index).
-    ranked = sorted(
-        (float(d), rows[i][3], rows[i][0], int(i))
-        for i, d in zip(found.indices, found.distances_km, strict=True)
-    )
-    result.total = len(ranked)
-    result.cities = _near_cities(rows, ranked)
+    candidates = _candidates(map_people(viewer), me, query)
+    points = _within(me, _points(candidates), query.radius_km)
+    listing = _NearList(candidates, _rings(points))
+    result.total = listing.total
+    result.cities = _near_cities(points)
     if result.dead_end:
         result.nearest = _nearest_cities(me, beyond_km=query.radius_km)
         result.wider = query.radius_km < MAX_RADIUS_KM and _anyone_within(
             map_people(viewer), me, MAX_RADIUS_KM
         )
-    paginator = Paginator(ranked, NEAR_PAGE_SIZE)
-    page = paginator.get_page(page_number)
-    people = Person.objects.select_related("org_unit").in_bulk([r[2] for r in page.object_list])
-    page.object_list = [
-        Nearby(people[r[2]], r[0])  # type: ignore[misc]
-        for r in page.object_list
-        if r[2] in people
-    ]
-    result.page = page  # type: ignore[assignment]
+    result.page = Paginator(listing, NEAR_PAGE_SIZE).get_page(page_number)  # type: ignore[arg-type]
     return result
 
 
@@ -321,28 +426,19 @@ def _nearest_cities(me: Person, *, beyond_km: float) -> list[NearCity]:
 def _anyone_within(people: QuerySet[Person], me: Person, radius_km: int) -> bool:
     """Whether an unfiltered near-me search at `radius_km` would find anyone (it names them,
     so saying yes or no reveals nothing more)."""
-    rows = list(
-        _candidates(people, me, NearQuery(radius_km=radius_km))
-        .order_by()
-        .values_list("latitude", "longitude")
-    )
-    if not rows:
-        return False
-    assert me.latitude is not None and me.longitude is not None
-    lats = np.array([r[0] for r in rows], dtype=np.float64)
-    lons = np.array([r[1] for r in rows], dtype=np.float64)
-    return bool(len(geo.within_radius(me.latitude, me.longitude, lats, lons, radius_km).indices))
+    rows = _points(_candidates(people, me, NearQuery(radius_km=radius_km)))
+    return bool(rows) and bool(_within(me, rows, radius_km))
 
 
-def _near_cities(rows: list[tuple], ranked: list[tuple[float, str, int, int]]) -> list[NearCity]:
+def _near_cities(points: list[_Point]) -> list[NearCity]:
     """The cities of the colleagues found, nearest first, with how many match there (None
     under MIN_CITY_COUNT: the list names them, but no number is shown for so few)."""
     counts: dict[tuple[str, str], int] = defaultdict(int)
     distance: dict[tuple[str, str], float] = {}
-    for d, _name, _id, i in ranked:
-        key = (rows[i][4], rows[i][5])
-        counts[key] += 1
-        distance.setdefault(key, d)
+    for p in points:  # nearest first
+        key = (p.city, p.country)
+        counts[key] += p.count
+        distance.setdefault(key, p.distance_km)
     cities = [
         NearCity(
             name=name or _("Unnamed place"),
@@ -352,7 +448,7 @@ def _near_cities(rows: list[tuple], ranked: list[tuple[float, str, int, int]]) -
         )
         for (name, country), count in counts.items()
     ]
-    cities.sort(key=lambda c: (c.distance_km, c.name))
+    cities.sort(key=lambda c: (c.distance_km, c.name, c.country))
     return cities
 
 
