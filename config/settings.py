@@ -175,10 +175,11 @@ SQLITE_OPTIONS: dict[str, Any] = {
 }
 
 
-def database_config(url: str) -> dict[str, Any]:
+def database_config(url: str, name: str = "DATABASE_URL") -> dict[str, Any]:
     if not url.startswith(("sqlite://", "postgres://", "postgresql://")):
-        raise ImproperlyConfiguredEnv(
-            f"DATABASE_URL={url!r} is not valid: expected a sqlite:// or postgres:// URL"
+        got = f"{url.partition('://')[0]}://…" if "://" in url else "a value without a scheme"
+        raise ImproperlyConfiguredEnv(  # without the URL itself: it may hold a password
+            f"{name} is not valid: expected a sqlite:// or postgres:// URL, not {got}"
         )
     config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -190,6 +191,41 @@ def database_config(url: str) -> dict[str, Any]:
 
 
 DATABASES = {"default": database_config(env_str("DATABASE_URL", DEFAULT_SQLITE_URL))}
+
+# Read replicas of the PostgreSQL primary, comma-separated (kith/core/db.py; docs/deploy.md,
+# "Beyond one machine"). Only reads that a page wraps in read_replica() go there; writes, and
+# a person's reads for KITH_REPLICA_PIN_SECONDS after they wrote, stay on the primary.
+KITH_REPLICA_DATABASE_URLS = env_list("KITH_REPLICA_DATABASE_URL", [])
+KITH_REPLICA_PIN_SECONDS = env_int("KITH_REPLICA_PIN_SECONDS", 10, minimum=1, maximum=300)
+
+
+def replica_config(url: str) -> dict[str, Any]:
+    config = database_config(url, "KITH_REPLICA_DATABASE_URL")
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfiguredEnv(
+            "KITH_REPLICA_DATABASE_URL is not valid: expected postgres:// URLs (a replica of "
+            "the PostgreSQL primary)"
+        )
+    # A replica that does not answer is skipped for the primary: give up on it quickly.
+    config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # Tests never create a replica's database: it reads the primary's.
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
+if KITH_REPLICA_DATABASE_URLS:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfiguredEnv(
+            "KITH_REPLICA_DATABASE_URL needs DATABASE_URL to name the PostgreSQL primary"
+        )
+    for _number, _url in enumerate(KITH_REPLICA_DATABASE_URLS, start=1):
+        _alias = "replica" if len(KITH_REPLICA_DATABASE_URLS) == 1 else f"replica_{_number}"
+        DATABASES[_alias] = replica_config(_url)
+    DATABASE_ROUTERS = ["kith.core.db.PrimaryReplicaRouter"]
+    # First, so that it sees every write of the request (it drops itself without replicas:
+    # it may as well be listed in MIDDLEWARE above).
+    MIDDLEWARE = ["kith.core.db.ReplicaPinMiddleware", *MIDDLEWARE]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from kith.core import audit
+from kith.core.db import read_replica
 from kith.core.http import error_text
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import can_manage_insights, can_view_relational_health
@@ -143,7 +144,8 @@ def health(request: HttpRequest, params: Query[HealthParams]) -> dict[str, Any]:
             "units": [],
             "formula": "",
         }
-    view = selectors.health_for_viewer(viewer, week=params.week)
+    with read_replica():  # published figures: a replica's copy is as good (kith/core/db.py)
+        view = selectors.health_for_viewer(viewer, week=params.week)
     c = view.computation
     return {
         "enabled": True,
@@ -166,7 +168,8 @@ def trend(request: HttpRequest, unit_id: int) -> list[dict[str, Any]]:
         raise HttpError(403, _("Relational health is for managers and HR."))
     if not 0 <= unit_id < 2**63:
         raise HttpError(404, _("No such group."))
-    points = selectors.trend_of(unit_id, selectors.visible_units(viewer))
+    with read_replica():
+        points = selectors.trend_of(unit_id, selectors.visible_units(viewer))
     audit.record(actor=request.user, action="insights.trend_viewed", target=f"unit:{unit_id}")
     return [{"week": p["week"], "figures": p["values"]} for p in points]
 
@@ -345,5 +348,6 @@ def export(request: HttpRequest, params: Query[HealthParams]) -> dict[str, Any]:
     week = params.week or services.latest_data_week()
     if week is None:
         return {"header": [], "rows": []}
-    header, rows = selectors.export_rows(viewer, week)
+    with read_replica():
+        header, rows = selectors.export_rows(viewer, week)
     return {"header": header, "rows": rows}

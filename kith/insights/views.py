@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from kith.core import csvsafe
+from kith.core.db import read_replica
 from kith.core.http import error_text
 from kith.core.http import viewer_of as _viewer
 from kith.core.permissions import can_manage_insights, can_view_relational_health, require
@@ -53,11 +54,10 @@ def health(request: HttpRequest) -> HttpResponse:
     if not can_view_relational_health(viewer):
         return redirect("insights:me")
     enabled = selectors.is_enabled()
-    view = (
-        selectors.health_for_viewer(viewer, week=_week(request), unit=_unit(request))
-        if enabled
-        else None
-    )
+    view: selectors.HealthView | None = None
+    if enabled:
+        with read_replica():  # published figures: a replica's copy is as good (kith/core/db.py)
+            view = selectors.health_for_viewer(viewer, week=_week(request), unit=_unit(request))
     context: dict[str, Any] = {
         "nav": "insights",
         "enabled": enabled,
@@ -309,7 +309,8 @@ def export(request: HttpRequest) -> HttpResponse:
     week = _week(request) or services.latest_data_week()
     if week is None:
         raise Http404(_("Nothing computed yet."))
-    header, rows = selectors.export_rows(viewer, week)
+    with read_replica():
+        header, rows = selectors.export_rows(viewer, week)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kith-relational-health-{week}.csv"'
     write_csv(response, header, rows)
