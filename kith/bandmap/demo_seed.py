@@ -8,6 +8,7 @@ import datetime as dt
 import random
 
 from kith.bandmap.models import MapPreference
+from kith.bandmap.selectors import map_changed
 from kith.directory.models import Person
 
 HIDDEN_SHARE = 0.03
@@ -32,4 +33,5 @@ def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
         unique_fields=["person"],
         update_fields=["hidden"],
     )
+    map_changed()  # bulk_create sends no post_save: the cached city counts must go
     return f"Band Map: {len(hidden)} people chose to hide from the map."

@@ -9,15 +9,16 @@ Privacy rules, applied here once for the page and the API alike:
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Collate
 from django.utils.translation import gettext as _
@@ -36,8 +37,6 @@ NEAR_PAGE_SIZE = 20
 NEAREST_CITIES = 5
 DEFAULT_HUB_OFFICE_KM = 50
 MAX_ID = 2**63 - 1  # ids are 64-bit: anything larger is simply not there
-CITY_CACHE_SECONDS = 60
-CITY_SUMS_KEY = "bandmap:city-sums:v1"
 
 
 def hub_min_people() -> int:
@@ -99,47 +98,86 @@ class CityMap:
         return len({c.country for c in self.cities})
 
 
-CitySums = dict[tuple[str, str], tuple[int, float, float]]
+# The city counts are one GROUP BY over every person (~0.1-0.3 s at 100,000 people), the
+# same for every viewer who may see the map at all: they are kept in the shared cache with
+# the map's generation. Every write the map counts bumps the generation (apps.py): a person
+# saved or deleted (a form, SCIM, an import's new people and leavers through the directory's
+# hooks), a map preference saved or deleted. Writes that bypass save() and the hooks (an
+# import's bulk UPDATE that moves people to another city) show within CITY_CACHE_SECONDS.
+CITY_CACHE_SECONDS = 60
+GENERATION_KEY = "bandmap:generation"
+CITIES_KEY = "bandmap:cities:v2"
+# The Person fields a city count depends on: a save that names its fields and none of these
+# (a bio, a title) leaves the counts alone.
+MAP_FIELDS = frozenset({"is_active", "city", "country", "latitude", "longitude"})
+
+# (city as stored, country, mean latitude, mean longitude, count), only MIN_CITY_COUNT and up.
+CachedCity = tuple[str, str, float, float, int]
 
 
-def _city_sums_of_everyone() -> CitySums:
-    """(count, sum of latitudes, sum of longitudes) per city of every active person with a
-    city centre, hidden people included: the expensive part (one GROUP BY over Person,
-    ~200-400 ms at 100k), cached for CITY_CACHE_SECONDS in the cache every process shares."""
-    sums: CitySums | None = cache.get(CITY_SUMS_KEY)
-    if sums is None:
-        rows = (
-            Person.objects.filter(is_active=True, latitude__isnull=False, longitude__isnull=False)
-            .values("city", "country")
-            .annotate(n=Count("id"), lat=Sum("latitude"), lon=Sum("longitude"))
-            .order_by()
-        )
-        sums = {(r["city"], r["country"]): (r["n"], r["lat"], r["lon"]) for r in rows}
-        cache.set(CITY_SUMS_KEY, sums, CITY_CACHE_SECONDS)
-    return sums
+def map_changed(**kwargs: Any) -> None:
+    """Something the map counts changed (a post_save/post_delete receiver, or a directory
+    hook called with person ids): the cached city counts are stale.
+
+    The generation moves at once (so the writer's own next request sees the change) and
+    again once the transaction commits, so a request that read the old rows while the write
+    was in flight cannot leave them cached under the new generation."""
+    update_fields = kwargs.get("update_fields")
+    if kwargs.get("sender") is Person and update_fields and not MAP_FIELDS & set(update_fields):
+        return
+    _bump()
+    using = kwargs.get("using") or DEFAULT_DB_ALIAS
+    if connections[using].in_atomic_block:
+        transaction.on_commit(_bump, using=using, robust=True)
+
+
+def people_changed(person_ids: list[int]) -> None:
+    """The directory's hooks (people added, people left): called once their write committed."""
+    _bump()
+
+
+def _bump() -> None:
+    # A fresh value rather than incr(): one write, and nothing to do when the key was evicted.
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def _city_rows() -> list[CachedCity]:
+    """Every city with MIN_CITY_COUNT or more colleagues on the map (hidden people left
+    out), largest first: one GROUP BY over Person, or the shared cache's copy while the
+    generation is unchanged (one cache read for both)."""
+    found = cache.get_many([GENERATION_KEY, CITIES_KEY])
+    generation = found.get(GENERATION_KEY)
+    entry = found.get(CITIES_KEY)
+    if generation is None:
+        # No generation yet (a fresh cache, or evicted): start one, so entries can be tied
+        # to it. Whatever was cached before belongs to no generation and is not used.
+        generation = uuid.uuid4().hex
+        cache.add(GENERATION_KEY, generation, None)
+        generation = cache.get(GENERATION_KEY, generation)
+    elif entry is not None and entry[0] == generation:
+        return list(entry[1])
+    rows = (
+        _on_the_map()
+        .values("city", "country")
+        .annotate(n=Count("id"), lat=Sum("latitude"), lon=Sum("longitude"))
+        .filter(n__gte=MIN_CITY_COUNT)
+        .order_by()
+    )
+    cities = sorted(
+        ((r["city"], r["country"], r["lat"] / r["n"], r["lon"] / r["n"], r["n"]) for r in rows),
+        key=lambda c: (-c[4], c[0], c[1]),
+    )
+    cache.set(CITIES_KEY, (generation, cities), CITY_CACHE_SECONDS)
+    return cities
 
 
 def city_counts() -> list[City]:
-    """Every city with its count of colleagues on the map, small ones included (for internal
-    use: callers drop those under MIN_CITY_COUNT before showing anything).
-
-    The cached sums include people who hid themselves; they are subtracted here on every
-    call (a small indexed query), so hiding takes effect on the very next request in every
-    process. Other changes (an HRIS import, someone leaving) show within CITY_CACHE_SECONDS."""
-    sums = dict(_city_sums_of_everyone())
-    hidden = Person.objects.filter(
-        is_active=True,
-        latitude__isnull=False,
-        longitude__isnull=False,
-        pk__in=MapPreference.objects.filter(hidden=True).values("person_id"),
-    ).order_by()
-    for city, country, lat, lon in hidden.values_list("city", "country", "latitude", "longitude"):
-        n, lat_sum, lon_sum = sums.get((city, country), (0, 0.0, 0.0))
-        sums[(city, country)] = (n - 1, lat_sum - float(lat or 0), lon_sum - float(lon or 0))
+    """Every city with its count of colleagues on the map, MIN_CITY_COUNT or more, largest
+    first (then by name). Hiding, showing, and any person saved or deleted take effect on the
+    next request in every process; bulk SQL that moves people within CITY_CACHE_SECONDS."""
     return [
-        City(city or _("Unnamed place"), country, lat_sum / n, lon_sum / n, n)
-        for (city, country), (n, lat_sum, lon_sum) in sums.items()
-        if n > 0
+        City(city or _("Unnamed place"), country, lat, lon, n)
+        for city, country, lat, lon, n in _city_rows()
     ]
 
 
@@ -147,8 +185,8 @@ def cities_for_viewer(viewer: Viewer) -> CityMap:
     """Cities with their colleague counts, each at least MIN_CITY_COUNT."""
     if not can_view_map(viewer):
         return CityMap(cities=[], people_shown=0)
-    shown = [c for c in city_counts() if c.count >= MIN_CITY_COUNT]
-    shown.sort(key=lambda c: (-c.count, c.name, c.country))
+    shown = city_counts()
+    shown.sort(key=lambda c: (-c.count, c.name, c.country))  # by the name as translated
     return CityMap(cities=shown, people_shown=sum(c.count for c in shown))
 
 
@@ -275,26 +313,29 @@ class _Point:
     distance_km: float
 
 
-def _points(people: QuerySet[Person]) -> list[tuple[float, float, str, str, int]]:
-    """(latitude, longitude, city, country, count) of the candidates, one row per centre."""
-    return list(
+Centre = tuple[float, float, str, str, int]
+
+
+def _points(people: QuerySet[Person]) -> list[Centre]:
+    """(latitude, longitude, city, country, count) of the candidates, one row per centre
+    (a few hundred at most, whatever the number of people)."""
+    rows = (
         people.order_by()
         .values("latitude", "longitude", "city", "country")
         .annotate(n=Count("id"))
         .values_list("latitude", "longitude", "city", "country", "n")
     )
+    return cast("list[Centre]", list(rows))  # latitude and longitude are never null here
 
 
-def _within(
-    me: Person, rows: list[tuple[float, float, str, str, int]], radius_km: float
-) -> list[_Point]:
+def _within(me: Person, rows: list[Centre], radius_km: float) -> list[_Point]:
     """The centres within the radius, nearest first (the engine's exact test)."""
     assert me.latitude is not None and me.longitude is not None
     lats = np.fromiter((r[0] for r in rows), dtype=np.float64, count=len(rows))
     lons = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
     found = geo.within_radius(me.latitude, me.longitude, lats, lons, radius_km)
     return [
-        _Point(*rows[i], distance_km=float(d))
+        _Point(rows[i][0], rows[i][1], rows[i][2], rows[i][3], rows[i][4], float(d))
         for i, d in zip(found.indices, found.distances_km, strict=True)
     ]
 
@@ -408,7 +449,7 @@ def _nearest_cities(me: Person, *, beyond_km: float) -> list[NearCity]:
     summed over a distance band, so comparing answers at different radii tells nothing the
     city table does not (a sum over "everyone between 500 and 900 km" would, by difference)."""
     assert me.latitude is not None and me.longitude is not None
-    cities = [c for c in city_counts() if c.count >= MIN_CITY_COUNT]
+    cities = city_counts()
     found = geo.nearest_beyond(
         me.latitude,
         me.longitude,

@@ -13,7 +13,8 @@ from kith.directory.models import Person
 @transaction.atomic
 def map_preference_set(*, person: Person, hidden: bool) -> MapPreference:
     """Hide a person from the map, or show them again. Takes effect on the next request:
-    nothing about the map is cached."""
+    saving the preference moves the map's generation (apps.py), so the cached city counts
+    are computed again, and near-me lists are never cached."""
     if not person.is_active:
         raise ValidationError(_("Only active colleagues appear on the map."))
     preference, _created = MapPreference.objects.select_for_update().get_or_create(person=person)
