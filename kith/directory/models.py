@@ -163,6 +163,8 @@ class Person(models.Model):
             models.Index(fields=["full_name", "id"], name="person_name"),
             models.Index(fields=["city", "country"], name="person_city"),
             models.Index(Lower("email"), name="person_email_lower"),
+            # The home page's new joiners: this month's start dates, not every person.
+            models.Index(fields=["start_date"], name="person_start_date"),
         ]
         constraints = [
             models.CheckConstraint(
