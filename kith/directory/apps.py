@@ -22,3 +22,7 @@ class DirectoryConfig(AppConfig):
             build=selectors.directory_entry_for_viewer,
         )
         registry.register_privacy_section(app_label=self.label, template="directory/_privacy.html")
+
+        from kith.directory import caching
+
+        caching.connect_signals()

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from kith.accounts.models import ApiToken, User
 from kith.core.audit import record
 from kith.directory import hooks
+from kith.directory.caching import directory_changed
 from kith.directory.engine.geocoding import Geocoder
 from kith.directory.importing.apply import IMPORT_LOCK_KEY, write_plan
 from kith.directory.importing.parse import ParsedFile, Problem
@@ -141,6 +142,7 @@ def person_provision(
         deactivated = False
         if not values.active and person.is_active:
             Person.objects.filter(pk=person.pk).update(is_active=False, updated_at=timezone.now())
+            directory_changed()
             deactivated = was_active is not False
         email_changed = bool(old_email) and old_email.lower() != person.email.lower()
         arrived = current is None or was_active is False or email_changed
@@ -182,6 +184,7 @@ def person_deactivate(*, person_id: int, via: str, actor: Any = None) -> bool:
         if not person.is_active:
             return False
         Person.objects.filter(pk=person.pk).update(is_active=False, updated_at=timezone.now())
+        directory_changed()
         logins_follow([person.email], via=via, actor=actor)
         record(
             actor=actor,

@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 
 from kith.accounts.services import users_sync_from_people
 from kith.core.audit import record
+from kith.directory.caching import directory_changed
 from kith.directory.engine.geocoding import Geocoder
 from kith.directory.hooks import people_added, people_left
 from kith.directory.importing.parse import ParsedFile, Problem, parse_csv
@@ -332,6 +333,9 @@ def write_plan(plan: Plan, snapshot: Snapshot, progress: Progress | None = None)
     _link_managers(links, pks, now, progress)
     _deactivate(plan.deactivate, now, progress)
     progress.finish()
+    # The rows above are written in bulk (no signals): the cached cities and headcounts
+    # are forgotten here, for the import and SCIM alike.
+    directory_changed()
     # Apps that welcome new people (onboarding journeys) hear of them once this commits, and
     # apps that follow departures (webhooks) hear of the people switched off.
     people_added(created.values())
