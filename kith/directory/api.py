@@ -82,6 +82,7 @@ def search_people(request: HttpRequest, params: Query[SearchParams]) -> dict[str
     )
     return {
         "count": page.paginator.count,
+        "more": page.paginator.capped,  # type: ignore[attr-defined]
         "page": page.number,
         "pages": page.paginator.num_pages,
         "results": [summary_dict(p) for p in page.object_list],

@@ -88,7 +88,12 @@ class PersonPrivateOut(PersonOut):
 
 
 class PersonPage(Schema):
-    count: int
+    count: int = Field(..., description="How many match; at most 1,000 for a search")
+    more: bool = Field(
+        False,
+        description="More people match a search than `count` (1,000): only its `pages` can be "
+        "read, so add words or filters to narrow it. The unfiltered list counts everyone.",
+    )
     page: int
     pages: int
     results: list[PersonSummaryOut]

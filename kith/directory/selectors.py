@@ -15,9 +15,18 @@ from kith.core.permissions import (
     can_see_former_colleagues,
     can_view_person,
 )
+from kith.directory.caching import Audience, cached
 from kith.directory.engine.text import fold, slugify_tag
 from kith.directory.models import OrgUnit, Person, Tag
 from kith.directory.schemas import profile_dict
+
+# A search that matches more people than this says "more than 1,000" and pages through the
+# first 1,000 only: counting 40,000 matches of a common word would cost more than the page
+# (the unfiltered directory still counts everyone, from the cache).
+COUNT_CAP = 1000
+# pg_trgm's index finds a word anywhere in the text from three characters on; a shorter word
+# matches the start of a word instead ("ng" finds Ng and Nguyen, not everyone in Engineering).
+SHORTEST_INFIX = 3
 
 
 def person_for_user(user: object) -> Person | None:
@@ -38,13 +47,33 @@ def directory_entry_for_viewer(viewer: Viewer) -> dict[str, object]:
     return entry
 
 
-def visible_people(viewer: Viewer) -> QuerySet[Person]:
-    """Everyone this viewer may see (the query form of permissions.can_view_person)."""
+def audience_of(viewer: Viewer) -> Audience | None:
+    """Which people this viewer may see, as a kind of viewer (None: nobody)."""
     if can_see_former_colleagues(viewer):
-        return Person.objects.all()
+        return Audience.EVERYONE_EVER
     if not can_browse_directory(viewer):
+        return None
+    return Audience.ACTIVE
+
+
+def _people_of(audience: Audience | None) -> QuerySet[Person]:
+    if audience is Audience.EVERYONE_EVER:
+        return Person.objects.all()
+    if audience is None:
         return Person.objects.none()
     return Person.objects.filter(is_active=True)
+
+
+def visible_people(viewer: Viewer) -> QuerySet[Person]:
+    """Everyone this viewer may see (the query form of permissions.can_view_person)."""
+    return _people_of(audience_of(viewer))
+
+
+def _headcount(audience: Audience | None) -> int:
+    """How many people an audience sees, from the shared cache (kith.directory.caching)."""
+    if audience is None:
+        return 0
+    return cached("headcount", audience, _people_of(audience).count)
 
 
 def _clean(text: str, limit: int) -> str:
@@ -84,11 +113,26 @@ class DirectoryQuery:
         return not (self.text or self.team or self.skill or self.interest or self.city)
 
 
+def _word_matches(word: str) -> Q:
+    """One folded word of the search box: in the names, title, team, city or tags
+    (`search_text`, which holds only what every colleague sees on the profile), or the start
+    of the work email.
+
+    `contains` is a plain `LIKE '%word%'`, which pg_trgm's GIN index serves on PostgreSQL
+    (migration 0007); `icontains` would wrap the column in UPPER() and scan the table.
+    Emails are stored lower-case (see person_for_user), so `startswith` uses the email's own
+    pattern index under any collation, where a LIKE on UPPER(email) read every row."""
+    by_email = Q(email__startswith=word)
+    if len(word) >= SHORTEST_INFIX:
+        return Q(search_text__contains=word) | by_email
+    return Q(search_text__startswith=word) | Q(search_text__contains=f" {word}") | by_email
+
+
 def search_people_for_viewer(viewer: Viewer, query: DirectoryQuery) -> QuerySet[Person]:
     people = visible_people(viewer)
     if query.text:
         for word in fold(query.text).split():
-            people = people.filter(Q(search_text__contains=word) | Q(email__istartswith=word))
+            people = people.filter(_word_matches(word))
     if query.team:
         unit = OrgUnit.objects.filter(pk=query.team).only("path").first()
         if unit is None:
@@ -102,24 +146,64 @@ def search_people_for_viewer(viewer: Viewer, query: DirectoryQuery) -> QuerySet[
                 ).values("person_id")
             )
     if query.city:
-        people = people.filter(city__iexact=query.city.strip())
+        # The city names this viewer's suggestions hold (cached), matched as the search box
+        # matches: "lisbon" and "LISBON" find Lisbon, "sao paulo" finds São Paulo. The exact
+        # names then use the (city, country) index, where a case-insensitive comparison
+        # scanned every person.
+        wanted = fold(query.city)
+        people = people.filter(city__in=[c for c in city_names(viewer) if fold(c) == wanted])
     return people.select_related("org_unit").order_by("full_name", "id")
+
+
+class CountedPaginator(Paginator):
+    """Page numbers over positions 0..count-1 of a list counted beforehand (the cached
+    headcount, or a capped count). `capped`: more match than `count` (COUNT_CAP), and only the
+    pages up to it can be read."""
+
+    def __init__(self, count: int, per_page: int, *, capped: bool) -> None:
+        super().__init__(range(count), per_page)
+        self.capped = capped
+
+
+def _count(viewer: Viewer, query: DirectoryQuery, people: QuerySet[Person]) -> tuple[int, bool]:
+    """(how many, whether more match than that). Everyone: the cached headcount, exact. A
+    search: counted up to COUNT_CAP + 1 in a LIMITed subquery, without ordering, so a word
+    that 40,000 people share stops counting after a thousand."""
+    if query.is_empty:
+        return _headcount(audience_of(viewer)), False
+    found = people.order_by().values("id")[: COUNT_CAP + 1].count()
+    return min(found, COUNT_CAP), found > COUNT_CAP
+
+
+def _page_ids(
+    people: QuerySet[Person], bottom: int, top: int, count: int, exact: bool
+) -> list[int]:
+    """The ids in positions [bottom, top) of the name order. In the second half of an exactly
+    counted list they are read from the end (the same index, backwards), so the last page costs
+    what the first does, not an index scan over everyone before it."""
+    ids = people.values_list("id", flat=True)
+    if exact and bottom > count - top:
+        backwards = ids.order_by("-full_name", "-id")[max(count - top, 0) : count - bottom]
+        return list(reversed(backwards))
+    return list(ids[bottom:top])
 
 
 def directory_page_for_viewer(
     viewer: Viewer, query: DirectoryQuery, page_number: int | str, per_page: int
 ) -> Page[Person]:
     people = search_people_for_viewer(viewer, query)
-    # Page over ids first (an index-only scan even deep into the list), then load only
-    # the rows of that page: a late row lookup keeps page 4,000 as fast as page 1.
-    paginator = Paginator(people.values_list("id", flat=True), per_page)
+    count, capped = _count(viewer, query, people)
+    # The ids of the page first (an index-only scan), then only the rows of those.
+    paginator = CountedPaginator(count, per_page, capped=capped)
     page = paginator.get_page(page_number)
-    ids = list(page.object_list)
+    bottom = (page.number - 1) * per_page
+    top = min(bottom + per_page, count)
+    ids = _page_ids(people, bottom, top, count, exact=not capped)
     by_id = people.in_bulk(ids)
     rows = [by_id[i] for i in ids if i in by_id]
     _prefetch_tags(rows)
-    page.object_list = rows  # type: ignore[assignment]
-    return page  # type: ignore[return-value]
+    page.object_list = rows
+    return page
 
 
 def _prefetch_tags(people: list[Person]) -> None:
@@ -140,19 +224,37 @@ def person_for_viewer(viewer: Viewer, person_id: int) -> Person | None:
     return person
 
 
+_MANAGERS_ABOVE = """
+    WITH RECURSIVE chain(id, level) AS (
+        SELECT manager_id, 1 FROM {table} WHERE id = %s AND manager_id IS NOT NULL
+        UNION
+        SELECT p.manager_id, chain.level + 1 FROM {table} p JOIN chain ON p.id = chain.id
+        WHERE p.manager_id IS NOT NULL AND chain.level < %s
+    )
+    SELECT id FROM chain ORDER BY level
+"""
+
+
 def manager_chain_for_viewer(viewer: Viewer, person: Person, limit: int = 50) -> list[Person]:
     """From the person's manager up to the top, stopping at the first manager the viewer may
-    not see (someone who has left). One query per level; levels are few, and the loop stops
-    on a cycle that bad data might hold."""
+    not see (someone who has left). Two queries however deep the line (the ids in one
+    recursive query, then their rows); a cycle that bad data might hold ends at `limit`
+    levels and is cut where a manager comes round again."""
+    if person.manager_id is None:
+        return []
+    table = connection.ops.quote_name(Person._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(_MANAGERS_ABOVE.format(table=table), [person.pk, limit])
+        ids = [int(row[0]) for row in cursor.fetchall()]
+    by_id = Person.objects.in_bulk(ids)
     chain: list[Person] = []
     seen = {person.pk}
-    current = person.manager
-    while current is not None and current.pk not in seen and len(chain) < limit:
-        if not can_view_person(viewer, current):
+    for manager_id in ids:
+        manager = by_id.get(manager_id)
+        if manager is None or manager.pk in seen or not can_view_person(viewer, manager):
             break
-        chain.append(current)
-        seen.add(current.pk)
-        current = Person.objects.select_related("manager").get(pk=current.pk).manager
+        chain.append(manager)
+        seen.add(manager.pk)
     return chain
 
 
@@ -217,14 +319,17 @@ def org_units_for_choices(selected: int | None = None, max_depth: int = 1) -> li
 
 
 def city_names(viewer: Viewer) -> list[str]:
-    """Cities where the people this viewer can see work, for suggestions."""
-    return list(
-        visible_people(viewer)
-        .exclude(city="")
-        .values_list("city", flat=True)
-        .distinct()
-        .order_by("city")
-    )
+    """Cities where the people this viewer can see work, for suggestions: one list for HR
+    (former colleagues' cities too) and one for everyone else, in the shared cache."""
+    audience = audience_of(viewer)
+    if audience is None:
+        return []
+
+    def distinct_cities() -> list[str]:
+        people = _people_of(audience).exclude(city="")
+        return list(people.values_list("city", flat=True).distinct().order_by("city"))
+
+    return cached("cities", audience, distinct_cities)
 
 
 @dataclass
@@ -257,7 +362,9 @@ def home_for_viewer(viewer: Viewer) -> HomeView:
         )
     if person is not None:
         reports = list(people.filter(manager=person).order_by("full_name")[:20])
-    return HomeView(person, people.count(), new_joiners, teammates, reports)
+    # Active colleagues, for HR too (whose directory page also counts former colleagues).
+    headcount = _headcount(Audience.ACTIVE) if audience_of(viewer) is not None else 0
+    return HomeView(person, headcount, new_joiners, teammates, reports)
 
 
 @dataclass
