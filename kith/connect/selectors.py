@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -43,9 +44,15 @@ def audience_people(program: Program) -> QuerySet[Person]:
 
 
 def is_in_audience(program: Program, person: Person) -> bool:
-    if program.audience == Program.Audience.LIST:
-        return person.is_active
-    return audience_people(program).filter(pk=person.pk).exists()
+    """Whether `audience_people(program)` holds the person, read from the person's row (the
+    viewer's comes with its team) and the program's teams (prefetched for a list of programs),
+    so a page listing programs asks nothing more per program."""
+    if not person.is_active:
+        return False
+    if program.audience != Program.Audience.ORG_UNITS:
+        return True  # everyone, and an opt-in list is open to every active colleague
+    unit = person.org_unit
+    return unit is not None and any(unit.path.startswith(u.path) for u in program.org_units.all())
 
 
 @dataclass
@@ -80,20 +87,37 @@ def eligible_for_round(program: Program, round_date: dt.date) -> Eligibility:
 def next_round_date(program: Program, today: dt.date | None = None) -> dt.date:
     """The next date without a drawn round, from today on, outside every wellness week (the
     organisation has logged off: no round is drawn with a date inside one)."""
+    return next_round_dates([program], today)[program.pk]
+
+
+def next_round_dates(
+    programs: Sequence[Program], today: dt.date | None = None
+) -> dict[int, dt.date]:
+    """`next_round_date` of each program (by id), the drawn rounds read in one query."""
     day = today or org_today()
-    drawn = set(
-        program.rounds.filter(scheduled_for__gte=day).values_list("scheduled_for", flat=True)
-    )
-    while True:
-        date = round_date_on_or_after(
-            day,
-            starts_on=program.starts_on,
-            weekday=program.weekday,
-            cadence=program.cadence,  # type: ignore[arg-type]
-        )
-        if date not in drawn and not boundaries.organisation_paused_on(date):
-            return date
-        day = date + dt.timedelta(days=1)
+    drawn: dict[int, set[dt.date]] = defaultdict(set)
+    rounds = Round.objects.filter(program__in=[p.pk for p in programs], scheduled_for__gte=day)
+    for program_id, date in rounds.values_list("program_id", "scheduled_for"):
+        drawn[program_id].add(date)
+    paused: dict[dt.date, bool] = {}  # programs on the same weekday ask once
+    found = {}
+    for program in programs:
+        start = day
+        while True:
+            date = round_date_on_or_after(
+                start,
+                starts_on=program.starts_on,
+                weekday=program.weekday,
+                cadence=program.cadence,  # type: ignore[arg-type]
+            )
+            if date not in drawn[program.pk]:
+                if date not in paused:
+                    paused[date] = boundaries.organisation_paused_on(date)
+                if not paused[date]:
+                    found[program.pk] = date
+                    break
+            start = date + dt.timedelta(days=1)
+    return found
 
 
 def skipped_for_wellness(program: Program, today: dt.date | None = None) -> list[dt.date]:
@@ -148,6 +172,10 @@ def standing_of(program: Program, person: Person | None) -> MyStanding:
     if person is None or not person.is_active:
         return MyStanding(in_audience=False, taking_part=False)
     row = Participation.objects.filter(program=program, person=person).first()
+    return _standing(program, person, row)
+
+
+def _standing(program: Program, person: Person, row: Participation | None) -> MyStanding:
     in_audience = is_in_audience(program, person)
     if row is None:
         taking_part = in_audience and program.join_mode == Program.JoinMode.OPT_OUT
@@ -172,14 +200,32 @@ class ProgramCard:
 
 
 def programs_for_viewer(viewer: Viewer) -> list[ProgramCard]:
-    """Active programs open to the viewer (all of them for HR), with where they stand."""
-    programs = Program.objects.filter(is_active=True).prefetch_related("org_units")
-    cards = []
-    for program in programs:
-        standing = standing_of(program, viewer.person)
-        if standing.in_audience or can_manage_programs(viewer):
-            cards.append(ProgramCard(program, standing, next_round_date(program)))
-    return cards
+    """Active programs open to the viewer (all of them for HR), with where they stand: a
+    fixed number of queries however many programs there are."""
+    programs = list(Program.objects.filter(is_active=True).prefetch_related("org_units"))
+    person = viewer.person
+    rows: dict[int, Participation] = {}
+    if person is not None and person.is_active:
+        mine = Participation.objects.filter(person=person, program__in=[p.pk for p in programs])
+        rows = {row.program_id: row for row in mine}
+    standings = {
+        p.pk: (
+            _standing(p, person, rows.get(p.pk))
+            if person is not None and person.is_active
+            else MyStanding(in_audience=False, taking_part=False)
+        )
+        for p in programs
+    }
+    shown = [p for p in programs if standings[p.pk].in_audience or can_manage_programs(viewer)]
+    dates = next_round_dates(shown)
+    return [ProgramCard(p, standings[p.pk], dates[p.pk]) for p in shown]
+
+
+def programs_to_manage() -> list[tuple[Program, dt.date, int]]:
+    """HR's list: every program (active first), its next round and how many were drawn."""
+    programs = list(Program.objects.annotate(drawn=Count("rounds")).order_by("-is_active", "name"))
+    dates = next_round_dates(programs)
+    return [(p, dates[p.pk], p.drawn) for p in programs]
 
 
 MAX_ID = 2**63 - 1  # ids live in 64-bit columns; a larger one names nothing

@@ -236,8 +236,7 @@ def _program_or_404(program_id: int) -> Program:
 
 def manage(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
-    programs = Program.objects.order_by("-is_active", "name")
-    cards = [(p, selectors.next_round_date(p), p.rounds.count()) for p in programs]
+    cards = selectors.programs_to_manage()
     return render(request, "connect/manage.html", {"cards": cards, "nav": "connect"})
 
 
