@@ -162,7 +162,10 @@ class DayAtOffice:
         return office_day_path(self.office.pk, self.day)
 
 
-def _days_at_offices(viewer: Viewer, keys: set[Key]) -> dict[Key, DayAtOffice]:
+def _days_at_offices(
+    viewer: Viewer, keys: set[Key], offices: dict[int, Office] | None = None
+) -> dict[Key, DayAtOffice]:
+    """`offices`: every office by id, when the caller has them already."""
     if not keys or not can_browse_directory(viewer):
         return {}
     office_ids = {office_id for office_id, _day in keys}
@@ -175,7 +178,8 @@ def _days_at_offices(viewer: Viewer, keys: set[Key]) -> dict[Key, DayAtOffice]:
         p.pk: p.display_name
         for p in Person.objects.filter(pk__in=list(circles)).only("full_name", "preferred_name")
     }
-    offices = Office.objects.in_bulk(office_ids)
+    if offices is None:
+        offices = Office.objects.in_bulk(office_ids)
     result = {}
     for key in keys:
         there = present.get(key, set())
@@ -251,22 +255,19 @@ def my_leave_for_viewer(viewer: Viewer, *, today: dt.date) -> list[Leave]:
     return list(Leave.objects.filter(person=viewer.person, ends_on__gte=today))
 
 
-def _away_days(viewer: Viewer, start: dt.date, end: dt.date) -> set[dt.date]:
-    return {
-        day
-        for row in _away([viewer.person.pk] if viewer.person else [], start, end)
-        for day in engine.days_between(max(start, row.starts_on), min(end, row.ends_on))
-    }
-
-
-def team_anchor_days_for_viewer(viewer: Viewer, *, today: dt.date) -> list[AnchorCard]:
+def team_anchor_days_for_viewer(
+    viewer: Viewer, *, today: dt.date, plans: list[OfficeDay] | None = None
+) -> list[AnchorCard]:
+    """The viewer's team's anchor days; `plans` are the viewer's own when already read."""
     person = viewer.person
     if person is None or not person.org_unit_id:
         return []
     anchors = AnchorDay.objects.filter(org_unit_id=person.org_unit_id).select_related(
         "office", "org_unit"
     )
-    joined = {(p.office_id, p.weekday) for p in my_plans_for_viewer(viewer, today=today)}
+    if plans is None:
+        plans = my_plans_for_viewer(viewer, today=today)
+    joined = {(p.office_id, p.weekday) for p in plans}
     return [AnchorCard(a, (a.office_id, a.weekday) in joined) for a in anchors]
 
 
@@ -291,14 +292,18 @@ def managed_units_for_viewer(viewer: Viewer) -> list[OrgUnit]:
     return list(OrgUnit.objects.filter(pk__in=units).order_by("name", "id"))
 
 
-def anchor_days_for_viewer(viewer: Viewer) -> list[AnchorDay]:
+def anchor_days_for_viewer(
+    viewer: Viewer, *, managed: list[OrgUnit] | None = None
+) -> list[AnchorDay]:
     """Anchor days the viewer sees: their own team's, and those of teams they manage (HR:
-    every team's)."""
+    every team's). `managed` is managed_units_for_viewer's answer when already read."""
     units: Any
     if viewer.is_hr:
         anchors = AnchorDay.objects.all()
     else:
-        units = {u.pk for u in managed_units_for_viewer(viewer)}
+        if managed is None:
+            managed = managed_units_for_viewer(viewer)
+        units = {u.pk for u in managed}
         if viewer.person is not None and viewer.person.org_unit_id:
             units.add(viewer.person.org_unit_id)
         anchors = AnchorDay.objects.filter(org_unit_id__in=units)
@@ -306,13 +311,34 @@ def anchor_days_for_viewer(viewer: Viewer) -> list[AnchorDay]:
 
 
 def my_office_days_for_viewer(viewer: Viewer, *, today: dt.date) -> MyOfficeDays:
-    """The next four weeks: where the viewer plans to be and who they know will be there."""
+    """The next four weeks: where the viewer plans to be and who they know will be there.
+    Each of the viewer's plans, leave, offices and teams is read once for the whole page."""
     end = today + engine.DAY * (DAYS_SHOWN - 1)
     me = viewer.person
-    mine = _whereabouts([me.pk], today, end).get(me.pk, {}) if me else {}
-    away = _away_days(viewer, today, end) if me else set()
-    at = _days_at_offices(viewer, {(plan.office_id, day) for day, plan in mine.items()})
-    cards = team_anchor_days_for_viewer(viewer, today=today)
+    plans = my_plans_for_viewer(viewer, today=today)
+    leave = my_leave_for_viewer(viewer, today=today)
+    offices = list(Office.objects.order_by("name"))
+    # The same rows as _whereabouts([me.pk], today, end) and _away(...), from those read above.
+    away_rows = [
+        engine.AwayRow(x.person_id, x.starts_on, x.ends_on) for x in leave if x.starts_on <= end
+    ]
+    plan_rows = [
+        engine.PlanRow(p.pk, p.person_id, p.office_id, p.weekday, p.starts_on, p.ends_on)
+        for p in plans
+        if p.starts_on <= end
+    ]
+    mine = engine.whereabouts(plan_rows, away_rows, today, end).get(me.pk, {}) if me else {}
+    away = {
+        day
+        for row in away_rows
+        for day in engine.days_between(max(today, row.starts_on), min(end, row.ends_on))
+    }
+    at = _days_at_offices(
+        viewer,
+        {(plan.office_id, day) for day, plan in mine.items()},
+        offices={o.pk: o for o in offices},
+    )
+    cards = team_anchor_days_for_viewer(viewer, today=today, plans=plans)
     by_weekday: dict[int, list[AnchorDay]] = defaultdict(list)
     for card in cards:
         by_weekday[card.anchor.weekday].append(card.anchor)
@@ -329,12 +355,12 @@ def my_office_days_for_viewer(viewer: Viewer, *, today: dt.date) -> MyOfficeDays
     managed = managed_units_for_viewer(viewer)
     return MyOfficeDays(
         days=days,
-        plans=my_plans_for_viewer(viewer, today=today),
-        leave=my_leave_for_viewer(viewer, today=today),
+        plans=plans,
+        leave=leave,
         anchors=cards,
-        offices=list(Office.objects.order_by("name")),
+        offices=offices,
         managed_units=managed,
-        managed_anchors=anchor_days_for_viewer(viewer) if managed else [],
+        managed_anchors=anchor_days_for_viewer(viewer, managed=managed) if managed else [],
     )
 
 
