@@ -340,9 +340,12 @@ def upcoming_for_viewer(viewer: Viewer, *, now: dt.datetime | None = None) -> li
     return events_home_for_viewer(viewer, now=now).upcoming
 
 
-def card_for_viewer(viewer: Viewer, event_id: int) -> EventCard | None:
-    """One event as this viewer may see it, or None (also when it is hidden from them)."""
-    facts = facts_for(viewer)
+def card_for_viewer(
+    viewer: Viewer, event_id: int, *, facts: ViewerFacts | None = None
+) -> EventCard | None:
+    """One event as this viewer may see it, or None (also when it is hidden from them).
+    `facts`: facts_for(viewer), when the request has read them already."""
+    facts = facts if facts is not None else facts_for(viewer)
     event = _with_counts(Event.objects.filter(pk=event_id), viewer).first()
     if event is None or not may_see(viewer, event, facts):
         return None
@@ -546,10 +549,12 @@ def invitations_for_viewer(
     )
 
 
-def host_choices_for_viewer(viewer: Viewer) -> list[tuple[str, str]]:
+def host_choices_for_viewer(
+    viewer: Viewer, *, facts: ViewerFacts | None = None
+) -> list[tuple[str, str]]:
     """What this viewer may host for, as (value, label): "hr", "city",
     "community:<id>", "team:<id>"."""
-    facts = facts_for(viewer)
+    facts = facts if facts is not None else facts_for(viewer)
     choices: list[tuple[str, str]] = []
     if can_host_hr_events(viewer):
         choices.append(("hr", _("HR / People team")))

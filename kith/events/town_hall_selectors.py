@@ -122,12 +122,18 @@ class TownHallAccess:
 
 
 def town_hall_access(
-    viewer: Viewer, event_id: int, *, now: dt.datetime | None = None
+    viewer: Viewer,
+    event_id: int,
+    *,
+    now: dt.datetime | None = None,
+    card: selectors.EventCard | None = None,
 ) -> TownHallAccess | None:
     """None when the viewer cannot see the event, or it is not a town hall, or it is
     invitation-only and they are neither invited nor its organiser (HR sees such an event's
-    counts, never its questions: named ones carry the names of people invited)."""
-    card = selectors.card_for_viewer(viewer, event_id)
+    counts, never its questions: named ones carry the names of people invited). `card` is
+    `selectors.card_for_viewer(viewer, event_id)` when the page has read it already."""
+    if card is None or card.event.pk != event_id:
+        card = selectors.card_for_viewer(viewer, event_id)
     if card is None or card.event.kind != Event.Kind.TOWN_HALL or not card.takes_part:
         return None
     event = card.event
@@ -275,10 +281,15 @@ def _row(access: TownHallAccess, question: Question) -> QuestionRow:
 
 
 def questions_for_viewer(
-    viewer: Viewer, event_id: int, *, view: str = OPEN, now: dt.datetime | None = None
+    viewer: Viewer,
+    event_id: int,
+    *,
+    view: str = OPEN,
+    now: dt.datetime | None = None,
+    card: selectors.EventCard | None = None,
 ) -> QuestionsPage | None:
     """One list of a town hall's questions, most votes first (ties: asked earlier first)."""
-    access = town_hall_access(viewer, event_id, now=now)
+    access = town_hall_access(viewer, event_id, now=now, card=card)
     if access is None:
         return None
     if view not in access.views:

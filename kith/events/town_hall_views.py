@@ -27,17 +27,23 @@ from kith.core.http import viewer_of as _viewer
 from kith.events import town_hall_selectors as th_selectors
 from kith.events import town_hall_services as th_services
 from kith.events.forms import ANONYMOUS_NOTICE, HideForm, NotesForm, QuestionForm
+from kith.events.selectors import EventCard
 
 LIST_TEMPLATE = "events/_town_hall.html#question-list"
 NAV = "events"
 
 
 def questions_context(
-    request: HttpRequest, event_id: int, *, form: QuestionForm | None = None
+    request: HttpRequest,
+    event_id: int,
+    *,
+    form: QuestionForm | None = None,
+    card: EventCard | None = None,
 ) -> dict[str, Any]:
-    """What the event page needs for its Questions section (empty for other events)."""
+    """What the event page needs for its Questions section (empty for other events); `card`
+    is the event as the page read it for this viewer."""
     view = request.GET.get("questions", th_selectors.OPEN)
-    page = th_selectors.questions_for_viewer(_viewer(request), event_id, view=view)
+    page = th_selectors.questions_for_viewer(_viewer(request), event_id, view=view, card=card)
     if page is None:
         return {}
     return {

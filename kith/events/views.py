@@ -66,7 +66,7 @@ def render_event_page(
         "nav": NAV,
     }
     if page.card.event.kind == Event.Kind.TOWN_HALL:
-        context.update(questions_context(request, event_id, form=question_form))
+        context.update(questions_context(request, event_id, form=question_form, card=page.card))
     return render(request, "events/event.html", context)
 
 
@@ -74,9 +74,12 @@ def render_event_page(
 def event_edit(request: HttpRequest, event_id: int | None = None) -> HttpResponse:
     viewer = _viewer(request)
     event: Event | None = None
-    choices = selectors.host_choices_for_viewer(viewer)
+    facts = selectors.facts_for(viewer)
+    choices = selectors.host_choices_for_viewer(viewer, facts=facts)
     if event_id is not None:
-        card = _card(request, event_id)
+        card = selectors.card_for_viewer(viewer, event_id, facts=facts)
+        if card is None:
+            raise Http404("No such event")
         require(card.organiser, _("Only the event's organisers can change it."))
         event = card.event
         initial = initial_for(event)
