@@ -204,9 +204,20 @@ def managed_unit_ids(viewer: Viewer) -> set[int]:
     }
 
 
-def can_set_tech_free_hours(viewer: Viewer, unit_id: int | None = None) -> bool:
-    """kith.core.permissions.can_set_tech_free_hours, for that unit (or for any unit)."""
-    units = set() if viewer.is_hr else managed_unit_ids(viewer)
+def tech_free_scope(viewer: Viewer, managed: set[int] | None = None) -> set[int]:
+    """managed_unit_ids(viewer), or nothing for HR (who may set any unit), read once per page:
+    `managed` is the answer when the caller has it already."""
+    if viewer.is_hr:
+        return set()
+    return managed if managed is not None else managed_unit_ids(viewer)
+
+
+def can_set_tech_free_hours(
+    viewer: Viewer, unit_id: int | None = None, *, managed: set[int] | None = None
+) -> bool:
+    """kith.core.permissions.can_set_tech_free_hours, for that unit (or for any unit).
+    `managed`: tech_free_scope(viewer), when already read."""
+    units = tech_free_scope(viewer, managed)
     manages = bool(units) if unit_id is None else unit_id in units
     return permissions.can_set_tech_free_hours(viewer, manages_unit=manages)
 
@@ -214,21 +225,33 @@ def can_set_tech_free_hours(viewer: Viewer, unit_id: int | None = None) -> bool:
 can_manage_wellness_weeks = permissions.can_manage_wellness_weeks
 
 
-def settable_units_for_viewer(viewer: Viewer) -> QuerySet[OrgUnit]:
-    require(can_set_tech_free_hours(viewer), _("Only managers and HR set tech-free hours."))
+def settable_units_for_viewer(
+    viewer: Viewer, *, managed: set[int] | None = None
+) -> QuerySet[OrgUnit]:
+    managed = tech_free_scope(viewer, managed)
+    require(
+        can_set_tech_free_hours(viewer, managed=managed),
+        _("Only managers and HR set tech-free hours."),
+    )
     if viewer.is_hr:
         return OrgUnit.objects.order_by("path")
-    return OrgUnit.objects.filter(pk__in=managed_unit_ids(viewer)).order_by("path")
+    return OrgUnit.objects.filter(pk__in=managed).order_by("path")
 
 
-def tech_free_hours_for_viewer(viewer: Viewer) -> list[TechFreeHours]:
+def tech_free_hours_for_viewer(
+    viewer: Viewer, *, managed: set[int] | None = None
+) -> list[TechFreeHours]:
     """The rows the viewer manages (HR: all; a manager: their units')."""
-    require(can_set_tech_free_hours(viewer), _("Only managers and HR set tech-free hours."))
+    managed = tech_free_scope(viewer, managed)
+    require(
+        can_set_tech_free_hours(viewer, managed=managed),
+        _("Only managers and HR set tech-free hours."),
+    )
     rows = TechFreeHours.objects.select_related("org_unit").order_by(
         "org_unit__path", "weekday", "starts_at"
     )
     if not viewer.is_hr:
-        rows = rows.filter(org_unit_id__in=managed_unit_ids(viewer))
+        rows = rows.filter(org_unit_id__in=managed)
     return list(rows)
 
 

@@ -78,7 +78,8 @@ def my_boundaries(request: HttpRequest) -> HttpResponse:
 
 def tech_free_hours(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
-    units = [(u.pk, u.name) for u in selectors.settable_units_for_viewer(viewer)]
+    managed = selectors.tech_free_scope(viewer)  # the reporting line is read once
+    units = [(u.pk, u.name) for u in selectors.settable_units_for_viewer(viewer, managed=managed)]
     form = TechFreeHoursForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -101,7 +102,7 @@ def tech_free_hours(request: HttpRequest) -> HttpResponse:
         {
             "nav": "boundaries",
             "form": form,
-            "rules": selectors.tech_free_hours_for_viewer(viewer),
+            "rules": selectors.tech_free_hours_for_viewer(viewer, managed=managed),
             "weekday_names": dict(WEEKDAYS),
         },
     )
