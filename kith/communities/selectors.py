@@ -167,14 +167,20 @@ def _with_counts(communities: QuerySet[Community]) -> QuerySet[Community]:
     )
 
 
-def _my_memberships(viewer: Viewer) -> dict[int, Membership]:
+def my_memberships(viewer: Viewer) -> dict[int, Membership]:
+    """The viewer's memberships by community id (every status): read once for a page that
+    lists communities in several places, and passed to each list as `memberships`."""
     if viewer.person is None:
         return {}
     return {m.community_id: m for m in Membership.objects.filter(person=viewer.person)}
 
 
-def _cards(viewer: Viewer, communities: Iterable[Community]) -> list[CommunityCard]:
-    mine = _my_memberships(viewer)
+def _cards(
+    viewer: Viewer,
+    communities: Iterable[Community],
+    memberships: dict[int, Membership] | None = None,
+) -> list[CommunityCard]:
+    mine = memberships if memberships is not None else my_memberships(viewer)
     cards = []
     for community in communities:
         own = mine.get(community.pk)
@@ -203,7 +209,11 @@ def _cards(viewer: Viewer, communities: Iterable[Community]) -> list[CommunityCa
 
 
 def communities_for_viewer(
-    viewer: Viewer, *, query: str = "", kind: str = ""
+    viewer: Viewer,
+    *,
+    query: str = "",
+    kind: str = "",
+    memberships: dict[int, Membership] | None = None,
 ) -> list[CommunityCard]:
     """The directory: active communities matching a search of name, description or interest.
     Always ordered by name, never by size: an order by member count would leak it."""
@@ -218,16 +228,19 @@ def communities_for_viewer(
     if kind:
         communities = communities.filter(kind=kind)
     ids = communities.values("pk")
-    return _cards(viewer, _with_counts(Community.objects.filter(pk__in=ids)).order_by("name"))
+    found = _with_counts(Community.objects.filter(pk__in=ids)).order_by("name")
+    return _cards(viewer, found, memberships)
 
 
-def my_communities_for_viewer(viewer: Viewer) -> list[CommunityCard]:
+def my_communities_for_viewer(
+    viewer: Viewer, *, memberships: dict[int, Membership] | None = None
+) -> list[CommunityCard]:
     """Communities the viewer is in or asked to join."""
     if viewer.person is None:
         return []
-    ids = Membership.objects.filter(person=viewer.person).values("community_id")
-    communities = communities_visible_to(viewer).filter(pk__in=ids, is_active=True)
-    return _cards(viewer, _with_counts(communities).order_by("name"))
+    mine = memberships if memberships is not None else my_memberships(viewer)
+    communities = communities_visible_to(viewer).filter(pk__in=list(mine), is_active=True)
+    return _cards(viewer, _with_counts(communities).order_by("name"), mine)
 
 
 def community_for_viewer(viewer: Viewer, *, slug: str = "", pk: int = 0) -> CommunityCard | None:
@@ -240,18 +253,23 @@ def community_for_viewer(viewer: Viewer, *, slug: str = "", pk: int = 0) -> Comm
 SUGGESTIONS = 6
 
 
-def suggestions_for_viewer(viewer: Viewer, *, limit: int = SUGGESTIONS) -> list[CommunityCard]:
+def suggestions_for_viewer(
+    viewer: Viewer,
+    *,
+    limit: int = SUGGESTIONS,
+    memberships: dict[int, Membership] | None = None,
+) -> list[CommunityCard]:
     """Communities the viewer is not in, that share their interests or their city. Scored on
     the viewer's own data only: never on who else is in a community, or how many."""
     person = viewer.person
     if person is None or not person.is_active:
         return []
     interests = {t.pk: t.name for t in person.tags.filter(kind=Tag.Kind.INTEREST)}
-    taken = Membership.objects.filter(person=person).values("community_id")
+    mine = memberships if memberships is not None else my_memberships(viewer)
     candidates = (
         communities_visible_to(viewer)
         .filter(is_active=True)
-        .exclude(pk__in=taken)
+        .exclude(pk__in=list(mine))
         .filter(
             Q(interests__in=list(interests))
             | Q(city__iexact=person.city or "\x00", country__iexact=person.country)
@@ -259,7 +277,7 @@ def suggestions_for_viewer(viewer: Viewer, *, limit: int = SUGGESTIONS) -> list[
         .distinct()
     )
     scored = []
-    for card in _cards(viewer, _with_counts(candidates)):
+    for card in _cards(viewer, _with_counts(candidates), mine):
         shared = sorted(n for n in card.interests if n in interests.values())
         if shared:
             card.reasons.append(_("You are into %(what)s") % {"what": ", ".join(shared)})
@@ -362,7 +380,7 @@ def communities_of_person_for_viewer(viewer: Viewer, person: Person) -> list[Mem
     ).select_related("community")
     mine = {
         m.community_id
-        for m in _my_memberships(viewer).values()
+        for m in my_memberships(viewer).values()
         if m.status == Membership.Status.ACTIVE
     }
     return [
@@ -456,9 +474,16 @@ def city_ambassadors_for_viewer(viewer: Viewer) -> list[CityAmbassador]:
 
 
 def ambassador_dashboards_for_viewer(viewer: Viewer, *, today: dt.date) -> list[CityDashboard]:
+    """One dashboard per city the viewer looks after. The offices and every city's headcount
+    (for the hubs) are read once for the page, whatever the number of cities."""
+    cities = ambassadorships_for_viewer(viewer)
+    if not cities:
+        return []
+    offices = list(Office.objects.values_list("city", "country", "latitude", "longitude"))
+    points = _city_points()
     return [
-        _city_dashboard(viewer, a.city, a.country, today=today)
-        for a in ambassadorships_for_viewer(viewer)
+        _city_dashboard(viewer, a.city, a.country, today=today, offices=offices, points=points)
+        for a in cities
     ]
 
 
@@ -466,7 +491,18 @@ def _city_people(city: str, country: str) -> QuerySet[Person]:
     return Person.objects.filter(is_active=True, city__iexact=city, country__iexact=country)
 
 
-def _city_dashboard(viewer: Viewer, city: str, country: str, *, today: dt.date) -> CityDashboard:
+OfficeRow = tuple[str, str, float, float]  # city, country, latitude, longitude
+
+
+def _city_dashboard(
+    viewer: Viewer,
+    city: str,
+    country: str,
+    *,
+    today: dt.date,
+    offices: list[OfficeRow],
+    points: list[CityPoint],
+) -> CityDashboard:
     people = _city_people(city, country)
     by_team = (
         people.values("org_unit__name").annotate(n=Count("id")).order_by("-n", "org_unit__name")
@@ -483,7 +519,7 @@ def _city_dashboard(viewer: Viewer, city: str, country: str, *, today: dt.date) 
         .select_related("org_unit")
         .order_by("start_date", "full_name")
     )
-    offices = set(Office.objects.values_list("city", "country"))
+    office_cities = {(c, k) for c, k, _lat, _lon in offices}
     local = communities_visible_to(viewer).filter(
         is_active=True, city__iexact=city, country__iexact=country
     )
@@ -493,13 +529,13 @@ def _city_dashboard(viewer: Viewer, city: str, country: str, *, today: dt.date) 
         colleagues=banded_count(people.count()),
         teams=[(row["org_unit__name"] or NO_TEAM, banded_count(row["n"])) for row in by_team],
         newcomers=list(newcomers),
-        hubs=_hubs_near(city, country, offices),
-        has_office=city_key(city, country) in {city_key(c, k) for c, k in offices},
+        hubs=_hubs_near(city, country, offices, points),
+        has_office=city_key(city, country) in {city_key(c, k) for c, k in office_cities},
         local_communities=_cards(viewer, _with_counts(local).order_by("name")),
     )
 
 
-def _hubs_near(city: str, country: str, offices: set[tuple[str, str]]) -> list[Hub]:
+def _city_points() -> list[CityPoint]:
     """City-level only: each city's colleagues counted, located at the mean of the (city-centre)
     coordinates the directory holds for them."""
     rows = (
@@ -508,11 +544,20 @@ def _hubs_near(city: str, country: str, offices: set[tuple[str, str]]) -> list[H
         .values("city", "country")
         .annotate(n=Count("id"), lat=Avg("latitude"), lon=Avg("longitude"))
     )
-    points = [CityPoint(r["city"], r["country"], r["lat"], r["lon"], r["n"]) for r in rows]
+    return [CityPoint(r["city"], r["country"], r["lat"], r["lon"], r["n"]) for r in rows]
+
+
+def _hubs_near(
+    city: str, country: str, offices: list[OfficeRow], points: list[CityPoint]
+) -> list[Hub]:
     home = next((p for p in points if city_key(p.city, p.country) == city_key(city, country)), None)
-    office = Office.objects.filter(city__iexact=city, country__iexact=country).first()
+    # The city's office (the first by name), else the centre of its colleagues.
+    office = next(
+        (o for o in offices if city_key(o[0], o[1]) == city_key(city, country)),
+        None,
+    )
     if office is not None:
-        centre = (office.latitude, office.longitude)
+        centre = (office[2], office[3])
     elif home is not None:
         centre = (home.latitude, home.longitude)
     else:
@@ -520,7 +565,7 @@ def _hubs_near(city: str, country: str, offices: set[tuple[str, str]]) -> list[H
     return find_hubs(
         home=centre,
         cities=points,
-        office_cities=offices,
+        office_cities={(c, k) for c, k, _lat, _lon in offices},
         min_colleagues=HUB_MIN_COLLEAGUES,
         radius_km=HUB_RADIUS_KM,
     )

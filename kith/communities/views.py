@@ -53,13 +53,16 @@ def home(request: HttpRequest) -> HttpResponse:
     query, kind = "", ""
     if form.is_bound and form.is_valid():
         query, kind = form.cleaned_data["q"], form.cleaned_data["kind"]
+    memberships = selectors.my_memberships(viewer)  # read once for the three lists
     context = {
         "form": form,
         "query": query,
         "searching": bool(query or kind),
-        "directory": selectors.communities_for_viewer(viewer, query=query, kind=kind),
-        "mine": selectors.my_communities_for_viewer(viewer),
-        "suggestions": selectors.suggestions_for_viewer(viewer),
+        "directory": selectors.communities_for_viewer(
+            viewer, query=query, kind=kind, memberships=memberships
+        ),
+        "mine": selectors.my_communities_for_viewer(viewer, memberships=memberships),
+        "suggestions": selectors.suggestions_for_viewer(viewer, memberships=memberships),
         "ambassadors": selectors.city_ambassadors_for_viewer(viewer),
         "is_city_ambassador": bool(selectors.ambassadorships_for_viewer(viewer)),
         "leadership_offers": selectors.leadership_offers_for_viewer(viewer),
