@@ -1,25 +1,31 @@
 """What the directory keeps in the shared cache, and the one place that forgets it.
 
-At 100,000 people the search page's city suggestions (a DISTINCT over everyone) and the
-headcount behind the unfiltered directory and the home page (a COUNT over everyone) cost
-100–160 ms and 10–30 ms on PostgreSQL, on every request, for a value that changes only when
-the directory does. Both depend on the viewer only through what they may see, so each is kept
-once per kind of viewer (`Audience`): HR, who also see former colleagues, and everyone else,
-who see active people. A viewer who may not browse the directory gets nothing and asks for
-nothing; no entry ever holds a person, only city names and numbers that its audience sees on
-the page anyway.
+At 100,000 people some figures cost a scan of everyone on PostgreSQL, on every request, for a
+value that changes only when the directory does: the search page's city suggestions (a
+DISTINCT over everyone, 100–160 ms), the headcount behind the unfiltered directory and the
+home page (a COUNT, 10–30 ms) and a department's headcount on its team page (a count over its
+whole subtree, 30k people for the largest). Each depends on the viewer only through what
+they may see, so it is kept once per kind of viewer (`Audience`): HR, who also see former
+colleagues, and everyone else, who see active people. A viewer who may not browse the
+directory gets nothing and asks for nothing. No entry holds a person: only city names and
+numbers that its audience sees on the page anyway.
 
-The owner is `directory_changed()`: every write to people calls it (the import's and SCIM's
-writer, deactivations, `Person.save()` and `delete()` through the signals connected in
-`connect_signals`). It forgets at once, and again when the transaction commits, so a request
-that read the old rows while the write was under way cannot leave them behind. `LIFETIME` is
-the backstop for a write outside Kith's code (a manual SQL fix): it is short enough that the
-suggestions are never wrong for long, and long enough to spare the database.
+Every entry carries the directory's *generation*, a random token that `directory_changed()`
+replaces; an entry from another generation is computed again. The owner is
+`directory_changed()`: every write to people or teams calls it (the import's and SCIM's
+writer, deactivations, moving a team, and `save()`/`delete()` of a Person or an OrgUnit
+through the signals connected in `connect_signals`). It starts a new generation at once and
+again when the transaction commits, so a request that read the old rows while the write was
+under way cannot leave them behind. A token (rather than a counter) keeps that true when the
+cache evicts the generation itself: a new one then matches no old entry. `LIFETIME` is the
+backstop for a write outside Kith's code (a manual SQL fix): short enough that a figure is
+never wrong for long, long enough to spare the database.
 """
 
 from __future__ import annotations
 
 import enum
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -30,7 +36,8 @@ from django.db.models.signals import post_delete, post_save
 T = TypeVar("T")
 
 LIFETIME = 10 * 60  # seconds; see the module's docstring
-PREFIX = "directory:v1"
+PREFIX = "directory:v2"
+GENERATION = f"{PREFIX}:generation"
 
 
 class Audience(enum.Enum):
@@ -40,43 +47,53 @@ class Audience(enum.Enum):
     ACTIVE = "active"  # every other viewer who may browse the directory
 
 
-KINDS = ("cities", "headcount")
-
-
-def _key(kind: str, audience: Audience) -> str:
-    return f"{PREFIX}:{kind}:{audience.value}"
-
-
-def cached(kind: str, audience: Audience, compute: Callable[[], T]) -> T:
-    """The cached value of `kind` for `audience`, computed and kept on a miss."""
-    key = _key(kind, audience)
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, LIFETIME)
+def cached(kind: str, audience: Audience, compute: Callable[[], T], *, part: object = "") -> T:
+    """The value of `kind` (for one `part`, e.g. a unit's id) for `audience`: from the cache
+    when it was kept in the current generation, else computed and kept. One cache read."""
+    key = f"{PREFIX}:{kind}:{audience.value}:{part}"
+    found = cache.get_many([GENERATION, key])
+    generation = found.get(GENERATION) or _new_generation(only_if_none=True)
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = compute()
+    cache.set(key, (generation, value), LIFETIME)
     return value
 
 
+def _new_generation(*, only_if_none: bool = False) -> str:
+    token = uuid.uuid4().hex
+    if not only_if_none:
+        cache.set(GENERATION, token, None)
+        return token
+    if cache.add(GENERATION, token, None):
+        return token
+    return str(cache.get(GENERATION) or token)  # another process started one just now
+
+
 def _forget() -> None:
-    cache.delete_many([_key(kind, audience) for kind in KINDS for audience in Audience])
+    _new_generation()
 
 
 def directory_changed() -> None:
-    """Forget the cached figures now and once the current transaction commits (at once
-    outside one). Call it after any write that adds, removes, moves or switches off people
-    or changes their city."""
+    """Forget every cached figure now and once the current transaction commits (at once
+    outside one). Call it after any write that adds, removes, moves or switches off people,
+    changes their city, or moves a team."""
     _forget()
     transaction.on_commit(_forget, robust=True)
 
 
-def _person_written(sender: Any, **kwargs: Any) -> None:
+def _written(sender: Any, **kwargs: Any) -> None:
     directory_changed()
 
 
 def connect_signals() -> None:
-    """`Person.save()` and `delete()` anywhere (a service, a test factory, the admin) forget
-    the figures; bulk writes (`update()`, raw SQL) call `directory_changed()` themselves."""
-    from kith.directory.models import Person
+    """`save()` and `delete()` of a Person or an OrgUnit anywhere (a service, a test factory,
+    the admin) forget the figures; bulk writes (`update()`, `bulk_update()`, raw SQL) call
+    `directory_changed()` themselves."""
+    from kith.directory.models import OrgUnit, Person
 
-    post_save.connect(_person_written, sender=Person, dispatch_uid="directory.cache.saved")
-    post_delete.connect(_person_written, sender=Person, dispatch_uid="directory.cache.deleted")
+    for model in (Person, OrgUnit):
+        name = model._meta.model_name
+        post_save.connect(_written, sender=model, dispatch_uid=f"directory.cache.{name}.saved")
+        post_delete.connect(_written, sender=model, dispatch_uid=f"directory.cache.{name}.del")

@@ -17,6 +17,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from kith.directory.caching import directory_changed
 from kith.directory.engine.text import search_text_for, slugify_tag
 from kith.directory.models import OrgUnit, Person, Tag
 
@@ -143,6 +144,7 @@ def orgunit_move(*, unit: OrgUnit, new_parent: OrgUnit | None) -> OrgUnit:
         child.path = unit.path + child.path[len(old_path) :]
         child.depth = child.path.count(".") - 1
     OrgUnit.objects.bulk_update(descendants, ["path", "depth"], batch_size=500)
+    directory_changed()  # the subtrees' cached headcounts (bulk_update sends no signal)
     return unit
 
 

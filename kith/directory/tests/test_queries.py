@@ -20,11 +20,11 @@ from django.test.utils import CaptureQueriesContext
 
 from kith.accounts.models import User
 from kith.core.permissions import viewer_for_user
-from kith.directory import selectors
+from kith.directory import caching, selectors
 from kith.directory.importing.apply import people_import
 from kith.directory.models import OrgUnit, Person
 from kith.directory.provisioning import person_deactivate
-from kith.directory.services import person_update_profile
+from kith.directory.services import orgunit_move, person_update_profile
 from kith.directory.tests.factories import OrgUnitFactory, PersonFactory, login_for
 
 pytestmark = pytest.mark.django_db
@@ -37,14 +37,15 @@ BUDGET = {
     "/": 19,  # new joiners, teammates, reports (the headcount is cached); the other apps'
     # cards need 5 for an employee, 8 for HR
     "/people/": 12,  # ids of the page, their rows, their tags, the team choices
-    "search": 13,  # and the capped count
+    "search": 14,  # and the capped count; the tags' ids for an interest or skill; the
+    # city names for a city (a cache read, not a query, in these tests)
     "team search": 14,  # and the team
     "htmx": 12,  # the results only: no team choices, no city suggestions
     "profile": 13,  # the person, their tags, the line above (2 at any depth), the reports
     "team": 14,  # unit, sub-units, members, their tags, breadcrumb, headcount
     "org chart": 14,  # the tree; the person, tags, the line above (2), reports
     "api list": 10,  # ids of the page, their rows, their tags
-    "api search": 12,  # and the capped count (and the team)
+    "api search": 12,  # and the capped count (and the team, or the tags' ids)
     "api person": 9,  # the person and their tags
 }
 
@@ -373,3 +374,31 @@ def test_the_search_text_has_a_trigram_index_on_postgresql():
         )
         row = cursor.fetchone()
     assert row is not None and "gin_trgm_ops" in row[0]
+
+
+def _team_headcount(client: Client, unit: OrgUnit) -> int:
+    match = re.search(r"(\d+) (?:person|people)", client.get(f"/people/teams/{unit.pk}/").text)
+    assert match is not None
+    return int(match.group(1))
+
+
+def test_a_teams_headcount_per_viewer_and_after_moves(org):
+    """HR counts former colleagues, others do not, from one cache; a person joining, a team
+    moved under another and an evicted generation are counted again at once."""
+    employee, hr = org.clients["employee"], org.clients["hr"]
+    former = PersonFactory(full_name="Gone Teammate", org_unit=org.team, is_active=False)
+    active = _team_headcount(employee, org.department)
+    assert _team_headcount(hr, org.department) == active + 1
+    assert _team_headcount(employee, org.department) == active
+    PersonFactory(full_name="New Teammate", org_unit=org.team)
+    assert _team_headcount(employee, org.department) == active + 1
+    elsewhere = OrgUnitFactory(name="Sales", kind="department")
+    squad = OrgUnitFactory(name="Squad", parent=elsewhere)
+    PersonFactory.create_batch(3, org_unit=squad)
+    assert _team_headcount(employee, elsewhere) == 3
+    orgunit_move(unit=squad, new_parent=org.team)
+    assert _team_headcount(employee, org.department) == active + 4
+    assert _team_headcount(employee, elsewhere) == 0
+    Person.objects.filter(pk=former.pk).update(is_active=True)  # behind Kith's back
+    cache.delete(caching.GENERATION)  # ...and the generation evicted: nothing old matches
+    assert _team_headcount(employee, org.department) == active + 5
