@@ -21,8 +21,11 @@ MAX_TOKEN_LENGTH = 200
 
 
 def _attach(request: HttpRequest, user: Any) -> Any:
-    request.user = user
-    request.viewer = viewer_for_user(user)  # type: ignore[attr-defined]
+    """The login becomes the request's user and viewer. A session's login already is both
+    (kith.core.middleware.ViewerMiddleware): its viewer is kept, not looked up again."""
+    if getattr(request, "user", None) is not user or not hasattr(request, "viewer"):
+        request.user = user
+        request.viewer = viewer_for_user(user)  # type: ignore[attr-defined]
     return user
 
 
