@@ -3,11 +3,35 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kith.bandmap.selectors import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, MIN_RADIUS_KM, NearQuery
 from kith.directory.selectors import org_units_for_choices
+
+
+class PlainSelect(forms.Select):
+    """A select whose options are written in one pass. Django's own renders every option
+    through a template: about 20 ms for the 300 teams of a large organisation, on every map
+    page. Plain (value, label) choices only, no groups."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        chosen = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (v, SafeString(" selected") if str(v) in chosen else "", label)
+                for v, label in self.choices
+            ),
+        )
+        final = self.build_attrs(self.attrs, attrs)
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)
 
 
 class NearForm(forms.Form):
@@ -27,6 +51,7 @@ class NearForm(forms.Form):
         required=False,
         empty_value=None,
         error_messages={"invalid_choice": _("Choose a team from the list.")},
+        widget=PlainSelect,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

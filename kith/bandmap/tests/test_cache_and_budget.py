@@ -259,3 +259,45 @@ def test_every_page_and_endpoint_costs_the_same_few_queries_at_any_size():
     assert large == small, "a count grows with the organisation"
     over = {name: (n, BUDGET[name]) for name, n in small.items() if n > BUDGET[name]}
     assert not over, over
+
+
+# --- the team filter's select ------------------------------------------------------------------
+
+
+def test_the_team_select_is_what_djangos_own_select_writes(db, team):
+    """PlainSelect writes the options in one pass; the HTML means the same as Django's
+    Select: the same options, the one chosen, the error attributes, names escaped."""
+    import re
+    from html.parser import HTMLParser
+
+    from django import forms
+
+    from kith.bandmap.forms import NearForm
+
+    OrgUnitFactory(name="R&D <Labs>", kind="department")
+
+    class Parsed(HTMLParser):
+        def __init__(self, html: str) -> None:
+            super().__init__()
+            self.tags: list[tuple[str, tuple]] = []
+            self.text: list[str] = []
+            self.feed(html)
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append((tag, tuple(sorted(attrs, key=lambda a: a[0]))))
+
+        def handle_data(self, data):
+            if data.strip():
+                self.text.append(data)
+
+    for data in (None, {"team": str(team.pk)}, {"team": "999999"}):
+        form = NearForm(data)
+        if data:
+            form.is_valid()
+        ours = str(form["team"])
+        form.fields["team"].widget = forms.Select(choices=form.fields["team"].choices)
+        theirs = str(form["team"])
+        assert Parsed(ours).tags == Parsed(theirs).tags, data
+        assert Parsed(ours).text == Parsed(theirs).text, data
+        assert "R&amp;D &lt;Labs&gt;" in ours
+        assert len(re.findall(" selected", ours)) == (0 if data and data["team"] == "999999" else 1)
