@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gunicorn.glogging import Logger
 
-from kith.core.env import env_str
+from kith.core.env import env_int, env_str
 from kith.core.logsafe import MaskSecretsFilter
 from kith.core.sensitive import mask_secrets
 
@@ -23,7 +23,10 @@ control_socket = str(_DATA_DIR.resolve() / "gunicorn.ctl")
 
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
-threads = 4
+# Each worker process serves this many requests at once in threads (gunicorn's gthread worker).
+# Kith's requests are mostly Python work, which one process runs on one core at a time: with
+# few cores, more processes (--workers) serve more than more threads (docs/deploy.md, Sizing).
+threads = env_int("KITH_WEB_THREADS", 4, minimum=1)
 graceful_timeout = 20
 
 

@@ -427,6 +427,9 @@ if KITH_CACHE_URL:
             "KEY_PREFIX": "kith",
         }
     }
+    # Sessions are read on every request: from Redis first, the database only on a miss
+    # (written to both, so a Redis restart signs nobody out).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {

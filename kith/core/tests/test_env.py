@@ -148,7 +148,10 @@ def test_kith_cache_url_switches_the_shared_cache_to_redis(tmp_path):
         KITH_DATA_DIR=str(tmp_path),
         KITH_CACHE_URL="redis://cache.internal:6379/2",
     )
-    script = "from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.SESSION_ENGINE)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {script}"],
         cwd=ROOT,
@@ -157,7 +160,11 @@ def test_kith_cache_url_switches_the_shared_cache_to_redis(tmp_path):
         text=True,
         timeout=60,
     )
-    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache", result.stderr
+    # Sessions, read on every request, come from Redis first (the database keeps them too).
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "django.contrib.sessions.backends.cached_db",
+    ], result.stderr
 
 
 @pytest.mark.parametrize(

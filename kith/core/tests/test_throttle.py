@@ -153,6 +153,33 @@ def test_with_redis_two_clients_share_the_counter(redis_url, monkeypatch):
         assert not throttle.hit("token_failed", "10.1.1.1")
 
 
+def test_with_redis_a_signed_in_request_reads_its_session_from_the_cache(redis_url, employee):
+    """With KITH_CACHE_URL, a session is read from Redis (no query for it) and survives a
+    Redis that forgot it (it is in the database too)."""
+    from django.core.cache import caches as django_caches
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    caches = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
+    with override_settings(
+        CACHES=caches, SESSION_ENGINE="django.contrib.sessions.backends.cached_db"
+    ):
+        client = Client()
+        client.force_login(login_for(employee))
+        client.get("/privacy/")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/privacy/").status_code == 200
+        assert not any("django_session" in q["sql"] for q in queries.captured_queries)
+        django_caches["default"].clear()  # Redis restarted empty: still signed in
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/privacy/").status_code == 200
+        assert any("django_session" in q["sql"] for q in queries.captured_queries)
+        django_caches["default"].clear()
+
+
 # --- Through the pages and the API -------------------------------------------------------------
 
 
