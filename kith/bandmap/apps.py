@@ -12,10 +12,8 @@ class BandmapConfig(AppConfig):
 
         from kith.bandmap.models import MapPreference
         from kith.bandmap.outlines import check_outlines
-        from kith.bandmap.selectors import map_changed, my_bandmap_data, people_changed
+        from kith.bandmap.selectors import map_changed, my_bandmap_data
         from kith.core import registry
-        from kith.directory import hooks
-        from kith.directory.models import Person
 
         checks.register(check_outlines)
 
@@ -23,10 +21,7 @@ class BandmapConfig(AppConfig):
             app_label=self.label, key="bandmap", build=registry.of_person(my_bandmap_data)
         )
 
-        # The cached city counts (selectors.city_counts) follow every person and map
-        # preference saved or deleted, and the people an import adds or switches off.
-        for model, name in ((Person, "person"), (MapPreference, "preference")):
-            post_save.connect(map_changed, sender=model, dispatch_uid=f"bandmap-{name}-saved")
-            post_delete.connect(map_changed, sender=model, dispatch_uid=f"bandmap-{name}-gone")
-        hooks.register_people_added(people_changed, key="bandmap.added")
-        hooks.register_people_left(people_changed, key="bandmap.left")
+        # The cached city counts (selectors.city_counts) follow every map preference saved
+        # or deleted; writes to people move the directory's generation, which they follow too.
+        post_save.connect(map_changed, sender=MapPreference, dispatch_uid="bandmap-pref-saved")
+        post_delete.connect(map_changed, sender=MapPreference, dispatch_uid="bandmap-pref-gone")

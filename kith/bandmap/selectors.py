@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from kith.bandmap.engine import geo
 from kith.bandmap.models import MapPreference
 from kith.core.permissions import Viewer, can_set_map_preference, can_view_hubs, can_view_map
+from kith.directory.caching import GENERATION as DIRECTORY_GENERATION
 from kith.directory.engine.text import slugify_tag
 from kith.directory.models import Office, OrgUnit, Person, Tag
 
@@ -98,66 +99,63 @@ class CityMap:
         return len({c.country for c in self.cities})
 
 
-# The city counts are one GROUP BY over every person (~0.1-0.3 s at 100,000 people), the
-# same for every viewer who may see the map at all: they are kept in the shared cache with
-# the map's generation. Every write the map counts bumps the generation (apps.py): a person
-# saved or deleted (a form, SCIM, an import's new people and leavers through the directory's
-# hooks), a map preference saved or deleted. Writes that bypass save() and the hooks (an
-# import's bulk UPDATE that moves people to another city) show within CITY_CACHE_SECONDS.
+# The city counts are one GROUP BY over every person (~50-200 ms at 100,000 people), the
+# same for every viewer who may see the map at all: they are kept in the shared cache under
+# two generations, random tokens that move when something the counts depend on changes:
+# - the directory's (kith.directory.caching): every write to people — save() and delete()
+#   anywhere, the HR import's bulk SQL (new people, moves to another city, leavers), SCIM —
+#   calls directory_changed();
+# - the map's own (apps.py): a map preference saved or deleted (hide, show), and the demo's
+#   bulk hiding.
+# CITY_CACHE_SECONDS is the backstop for a write outside Kith's code (a manual SQL fix).
 CITY_CACHE_SECONDS = 60
 GENERATION_KEY = "bandmap:generation"
-CITIES_KEY = "bandmap:cities:v2"
-# The Person fields a city count depends on: a save that names its fields and none of these
-# (a bio, a title) leaves the counts alone.
-MAP_FIELDS = frozenset({"is_active", "city", "country", "latitude", "longitude"})
+CITIES_KEY = "bandmap:cities:v3"
 
 # (city as stored, country, mean latitude, mean longitude, count), only MIN_CITY_COUNT and up.
 CachedCity = tuple[str, str, float, float, int]
 
 
 def map_changed(**kwargs: Any) -> None:
-    """Something the map counts changed (a post_save/post_delete receiver, or a directory
-    hook called with person ids): the cached city counts are stale.
+    """Someone hid or showed themselves (a MapPreference post_save/post_delete receiver):
+    the cached city counts are stale.
 
     The generation moves at once (so the writer's own next request sees the change) and
     again once the transaction commits, so a request that read the old rows while the write
     was in flight cannot leave them cached under the new generation."""
-    update_fields = kwargs.get("update_fields")
-    if kwargs.get("sender") is Person and update_fields and not MAP_FIELDS & set(update_fields):
-        return
     _bump()
     using = kwargs.get("using") or DEFAULT_DB_ALIAS
     if connections[using].in_atomic_block:
         transaction.on_commit(_bump, using=using, robust=True)
 
 
-def people_changed(person_ids: list[int]) -> None:
-    """The directory's hooks (people added, people left): called once their write committed."""
-    _bump()
-
-
 def _bump() -> None:
-    # A fresh value rather than incr(): one write, and nothing to do when the key was evicted.
+    # A fresh token rather than incr(): one write, and an evicted generation never makes an
+    # old entry valid again.
     cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def _generation(found: dict[str, Any], key: str) -> str:
+    """The generation read, or a new one when there is none (a fresh or evicted cache)."""
+    if found.get(key):
+        return str(found[key])
+    token = uuid.uuid4().hex
+    if cache.add(key, token, None):
+        return token
+    return str(cache.get(key) or token)  # another process started one just now
 
 
 def _city_rows() -> list[CachedCity]:
     """Every city with MIN_CITY_COUNT or more colleagues on the map (hidden people left
-    out), largest first: one GROUP BY over Person, or the shared cache's copy while the
-    generation is unchanged (one cache read for both)."""
-    found = cache.get_many([GENERATION_KEY, CITIES_KEY])
-    generation = found.get(GENERATION_KEY)
+    out), largest first: from the shared cache while both generations are unchanged (one
+    cache read for the three keys), else counted again."""
+    found = cache.get_many([DIRECTORY_GENERATION, GENERATION_KEY, CITIES_KEY])
+    generations = (_generation(found, DIRECTORY_GENERATION), _generation(found, GENERATION_KEY))
     entry = found.get(CITIES_KEY)
-    if generation is None:
-        # No generation yet (a fresh cache, or evicted): start one, so entries can be tied
-        # to it. Whatever was cached before belongs to no generation and is not used.
-        generation = uuid.uuid4().hex
-        cache.add(GENERATION_KEY, generation, None)
-        generation = cache.get(GENERATION_KEY, generation)
-    elif entry is not None and entry[0] == generation:
+    if entry is not None and entry[0] == generations:
         return list(entry[1])
     cities = _count_cities()
-    cache.set(CITIES_KEY, (generation, cities), CITY_CACHE_SECONDS)
+    cache.set(CITIES_KEY, (generations, cities), CITY_CACHE_SECONDS)
     return cities
 
 
@@ -187,8 +185,8 @@ def _count_cities() -> list[CachedCity]:
 
 def city_counts() -> list[City]:
     """Every city with its count of colleagues on the map, MIN_CITY_COUNT or more, largest
-    first (then by name). Hiding, showing, and any person saved or deleted take effect on the
-    next request in every process; bulk SQL that moves people within CITY_CACHE_SECONDS."""
+    first (then by name). Hiding, showing and every write to people (a form, SCIM, the HR
+    import) take effect on the next request in every process."""
     return [
         City(city or _("Unnamed place"), country, lat, lon, n)
         for city, country, lat, lon, n in _city_rows()

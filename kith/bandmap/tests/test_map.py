@@ -172,7 +172,7 @@ def test_a_hidden_person_appears_in_no_list_count_or_answer(lisbon_people, emplo
     assert "Porto" not in cities
 
 
-def test_hiding_and_saved_people_show_at_once_while_bulk_sql_waits_for_the_cache(
+def test_hiding_and_saved_people_show_at_once_while_a_manual_sql_fix_waits_for_the_cache(
     employee_client, employee
 ):
     sintra = [in_city("Sintra") for _ in range(4)]
@@ -181,7 +181,7 @@ def test_hiding_and_saved_people_show_at_once_while_bulk_sql_waits_for_the_cache
     assert city_counts_in_page(employee_client.get(MAP)) == {"Sintra": 5}
     map_preference_set(person=sintra[0], hidden=True)  # hidden: at once
     assert city_counts_in_page(employee_client.get(MAP)) == {"Sintra": 4}
-    # An UPDATE that bypasses save() and the directory's hooks (an import moving people)
+    # An UPDATE outside Kith's code (a manual SQL fix: no save(), no directory_changed())
     # shows once the cached counts expire (CITY_CACHE_SECONDS).
     Person.objects.filter(pk=sintra[1].pk).update(city="Porto", latitude=41.14961)
     assert city_counts_in_page(employee_client.get(MAP)) == {"Sintra": 4}
