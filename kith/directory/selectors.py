@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Concat
 
 from kith.core.permissions import (
     Viewer,
@@ -190,15 +191,24 @@ def _count(viewer: Viewer, query: DirectoryQuery, people: QuerySet[Person]) -> t
 
 
 def _page_ids(
-    people: QuerySet[Person], bottom: int, top: int, count: int, exact: bool
+    people: QuerySet[Person], bottom: int, top: int, count: int, *, everyone: bool, capped: bool
 ) -> list[int]:
-    """The ids in positions [bottom, top) of the name order. In the second half of an exactly
-    counted list they are read from the end (the same index, backwards), so the last page costs
-    what the first does, not an index scan over everyone before it."""
+    """The ids in positions [bottom, top) of the name order, read the cheapest way for the kind
+    of list (the order is the same in each):
+
+    - everyone: along the name index; in the second half from its end, backwards, so the last
+      page costs what the first does instead of a scan over everyone before it;
+    - a search matching at most COUNT_CAP people: the matches found through their own index
+      (trigram, tag, team, city) and sorted. Ordering by an expression the name index cannot
+      give stops PostgreSQL from walking that index and testing person after person, which
+      for a surname that 1 in 100 share read thousands of rows for one page;
+    - a search matching more: along the name index, where matches are dense."""
     ids = people.values_list("id", flat=True)
-    if exact and bottom > count - top:
+    if everyone and bottom > count - top:
         backwards = ids.order_by("-full_name", "-id")[max(count - top, 0) : count - bottom]
         return list(reversed(backwards))
+    if not everyone and not capped:
+        ids = ids.order_by(Concat("full_name", Value("")), "id")
     return list(ids[bottom:top])
 
 
@@ -207,12 +217,12 @@ def directory_page_for_viewer(
 ) -> Page[Person]:
     people = search_people_for_viewer(viewer, query)
     count, capped = _count(viewer, query, people)
-    # The ids of the page first (an index-only scan), then only the rows of those.
+    # The ids of the page first, then only the rows of those.
     paginator = CountedPaginator(count, per_page, capped=capped)
     page = paginator.get_page(page_number)
     bottom = (page.number - 1) * per_page
     top = min(bottom + per_page, count)
-    ids = _page_ids(people, bottom, top, count, exact=not capped)
+    ids = _page_ids(people, bottom, top, count, everyone=query.is_empty, capped=capped)
     by_id = people.in_bulk(ids)
     rows = [by_id[i] for i in ids if i in by_id]
     _prefetch_tags(rows)

@@ -123,7 +123,7 @@ def _grow(org: Org) -> None:
             person = PersonFactory(
                 full_name=f"Member{t} Person{i}", org_unit=unit, manager=lead, city=cities[i % 6]
             )
-            if i % 3 == 0:
+            if i % 2 == 0:
                 person_update_profile(
                     person=person, changes={}, interests=["Climbing", f"Club {t}"], skills=["Go"]
                 )
@@ -298,25 +298,35 @@ def _names(client: Client, url: str, **params: str) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ["employee", "hr"])
-def test_paging_from_either_end_shows_everyone_once_in_order(org, role):
-    """The second half of the list is read backwards from the end: page by page it is still
-    the one order (name, then id: namesakes included), nobody twice, nobody missed."""
+@pytest.mark.parametrize("cap", [1000, 30])
+def test_paging_shows_everyone_once_in_order(org, role, cap, monkeypatch):
+    """Everyone's second half is read backwards from the end, a search's few matches are
+    sorted, its many read along the name index: page by page each is the one order (name,
+    then id: namesakes included), nobody twice, nobody missed (up to the cap)."""
+    monkeypatch.setattr(selectors, "COUNT_CAP", cap)
     _grow(org)
     for i in range(5):
-        PersonFactory(full_name="Sam Same", city=f"City {i}")
+        PersonFactory(full_name="Sam Same", city=f"City {i}", title="Person of letters")
     client = org.clients[role]
-    body = client.get("/api/v1/people").json()
-    assert not body["more"] and body["pages"] >= 4
-    seen: list[str] = []
-    for page in range(1, body["pages"] + 1):
-        seen.extend(_names(client, f"/api/v1/people?page={page}"))
-    viewer_people = Person.objects.all() if role == "hr" else Person.objects.filter(is_active=True)
-    expected = list(viewer_people.order_by("full_name", "id").values_list("full_name", flat=True))
-    assert seen == expected
-    ids: list[int] = []
-    for page in range(1, body["pages"] + 1):
-        ids.extend(r["id"] for r in client.get(f"/api/v1/people?page={page}").json()["results"])
-    assert ids == list(viewer_people.order_by("full_name", "id").values_list("id", flat=True))
+    viewer = viewer_for_user(client.get("/people/").wsgi_request.user)
+    for params in ({}, {"q": "person"}, {"interest": "climbing"}, {"team": str(org.team.pk)}):
+        body = client.get("/api/v1/people", params).json()
+        ids: list[int] = []
+        for page in range(1, body["pages"] + 1):
+            results = client.get("/api/v1/people", {**params, "page": str(page)}).json()
+            ids.extend(row["id"] for row in results["results"])
+        query = selectors.DirectoryQuery.build(
+            text=params.get("q", ""),
+            interest=params.get("interest", ""),
+            team=int(params["team"]) if "team" in params else None,
+        )
+        expected = list(
+            selectors.search_people_for_viewer(viewer, query).values_list("id", flat=True)
+        )
+        assert len(expected) > 25, params  # more than one page
+        assert ids == expected[: body["count"]], params
+        assert body["more"] == (len(expected) > cap and not query.is_empty), params
+        assert body["count"] == (len(expected) if not body["more"] else cap), params
 
 
 def test_a_broad_search_says_more_than_the_cap(org, monkeypatch):
