@@ -120,10 +120,13 @@ def next_round_dates(
     return found
 
 
-def skipped_for_wellness(program: Program, today: dt.date | None = None) -> list[dt.date]:
-    """Round dates before the next one that a wellness week skips (said on the program page)."""
+def skipped_for_wellness(
+    program: Program, today: dt.date | None = None, *, upcoming: dt.date | None = None
+) -> list[dt.date]:
+    """Round dates before the next one that a wellness week skips (said on the program page).
+    `upcoming`: next_round_date(program, today), when the caller has it already."""
     day = today or org_today()
-    upcoming = next_round_date(program, day)
+    upcoming = upcoming or next_round_date(program, day)
     skipped = []
     while day < upcoming:
         date = round_date_on_or_after(
@@ -240,7 +243,10 @@ def program_for_viewer(viewer: Viewer, program_id: int) -> ProgramCard | None:
     standing = standing_of(program, viewer.person)
     if not (standing.in_audience or standing.taking_part or can_manage_programs(viewer)):
         return None
-    return ProgramCard(program, standing, next_round_date(program), skipped_for_wellness(program))
+    today = org_today()
+    upcoming = next_round_date(program, today)
+    skipped = skipped_for_wellness(program, today, upcoming=upcoming)
+    return ProgramCard(program, standing, upcoming, skipped)
 
 
 @dataclass
