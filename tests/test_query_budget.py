@@ -58,11 +58,11 @@ ROUTE_BUDGET: dict[str, int] = {
     # HR's home gathers every app's "needs you now" card (directory, Connect's rounds due,
     # Pulse's waves, 1:1s, span of control): 29. # issue 15: lead/directory/bandmap fixing
     "home": 30,
-    # Six 4-week windows of the person's own figures, 4 queries each
-    # (kith/insights/selectors.py, my_insights_for_viewer's loop over _my_window): 34–40.
-    # issue 15: lead/directory/bandmap fixing (insights is not this module's to fix)
-    "insights:me": 40,
-    "/api/v1/insights/me": 40,
+    # Held below BUDGET: the person's own figures read all six 4-week windows' rows in 4
+    # queries (kith/insights/selectors.py, _my_rows; 24 before issue 15), whatever the data:
+    # page 17–19, API 13–14 across the roles.
+    "insights:me": 19,
+    "/api/v1/insights/me": 14,
 }
 # route (or "route role") -> queries the larger organisation may add, and why. Each is a
 # section drawn only when the data hold something for it (a fixed number of queries, each

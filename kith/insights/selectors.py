@@ -7,15 +7,14 @@ and reach nobody else."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import Case, Q, Sum, When
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -71,6 +70,8 @@ TREND_POINTS = 12
 # Close vs diverse ties depend on whether your contacts talk to each other: with only a few
 # ties the split would tell you that about two named colleagues, so it waits for five.
 STRONG_SPLIT_MIN = 5
+# The personal page's trend: this many 4-week windows, a week apart, the last one current.
+TREND_WINDOWS = 6
 
 
 def is_enabled() -> bool:
@@ -346,30 +347,96 @@ class MyInsights:
     next_steps: list[str]
 
 
-def _my_window(person: Person, weeks: list[dt.date]) -> MyWeek:
-    mine = (
-        PairWeek.objects.filter(Q(person_a=person) | Q(person_b=person), week__in=weeks)
-        .values_list("person_a", "person_b")
+@dataclass
+class _MyRows:
+    """Everything the trend's windows read, each kind in one query over all their weeks:
+    per (week, a, b) sums of the person's own pairs and of the pairs among their contacts
+    (as arrays: the pairs among a hub's contacts run to thousands), the org units of all
+    of them, and the person's own weekly rows."""
+
+    mine: list[tuple[dt.date, int, int, int, int]]  # week, a, b, count, 1:1 minutes
+    among: np.ndarray  # (m, 4) int64: week's ordinal, a, b, count
+    teams: Mapping[int, int | None]
+    own: list[tuple[dt.date, int, int, int]]  # week, interactions, after hours, meeting minutes
+
+
+def _my_rows(person: Person, weeks: list[dt.date]) -> _MyRows:
+    mine = [
+        (week, a, b, int(total or 0), int(o2o or 0))
+        for week, a, b, total, o2o in PairWeek.objects.filter(
+            Q(person_a=person) | Q(person_b=person), week__in=weeks
+        )
+        .values_list("week", "person_a", "person_b")
         .annotate(total=Sum("count"), o2o=Sum("one_to_one_minutes"))
+        .order_by()
+    ]
+    others = sorted({b if a == person.pk else a for _w, a, b, _c, _m in mine})
+    among = [
+        (week.toordinal(), a, b, int(total or 0))
+        for week, a, b, total in PairWeek.objects.filter(
+            person_a__in=others, person_b__in=others, week__in=weeks
+        )
+        .values_list("week", "person_a", "person_b")
+        .annotate(total=Sum("count"))
+        .order_by()
+    ]
+    teams = dict(
+        Person.objects.filter(pk__in=[person.pk, *others])
+        .order_by()
+        .values_list("pk", "org_unit_id")
     )
+    own = list(
+        PersonWeek.objects.filter(person=person, week__in=weeks).values_list(
+            "week", "interactions", "after_hours", "meeting_minutes"
+        )
+    )
+    return _MyRows(mine, np.array(among, dtype=np.int64).reshape(-1, 4), teams, own)
+
+
+def _my_trend(person: Person, latest: dt.date) -> list[MyWeek]:
+    """The person's figures for the TREND_WINDOWS windows ending with `latest` and the
+    weeks before it: a fixed number of queries, however many windows, contacts or weeks."""
+    windows = [
+        window_weeks(latest - dt.timedelta(weeks=back)) for back in range(TREND_WINDOWS - 1, -1, -1)
+    ]
+    rows = _my_rows(person, sorted({week for weeks in windows for week in weeks}))
+    return [_my_window(person, weeks, rows) for weeks in windows]
+
+
+def _among_contacts(rows: _MyRows, weeks: list[dt.date], others: list[int]) -> np.ndarray:
+    """(m, 3) int64: each pair of the window's contacts (indexes into `others`, counted
+    from 1; the person is 0) with its count summed over the window's weeks, ordered by pair."""
+    week, a, b, count = rows.among.T
+    people = np.array(others, dtype=np.int64)
+    inside = np.isin(week, [w.toordinal() for w in weeks]) & np.isin(a, people) & np.isin(b, people)
+    ia = np.searchsorted(people, a[inside]) + 1
+    ib = np.searchsorted(people, b[inside]) + 1
+    pairs, slot = np.unique(ia * np.int64(len(others) + 1) + ib, return_inverse=True)
+    totals = np.zeros(pairs.size, dtype=np.int64)
+    np.add.at(totals, slot.reshape(-1), count[inside])
+    return np.column_stack((pairs // (len(others) + 1), pairs % (len(others) + 1), totals))
+
+
+def _my_window(person: Person, weeks: list[dt.date], rows: _MyRows) -> MyWeek:
+    inside = set(weeks)
     contacts: dict[int, tuple[int, int]] = {}
-    for a, b, total, o2o in mine:
-        other = b if a == person.pk else a
-        contacts[other] = (int(total or 0), int(o2o or 0))
+    for week, a, b, total, o2o in rows.mine:
+        if week in inside:
+            other = b if a == person.pk else a
+            count, minutes = contacts.get(other, (0, 0))
+            contacts[other] = (count + total, minutes + o2o)
     ids = [person.pk, *sorted(contacts)]
     index = {pid: i for i, pid in enumerate(ids)}
-    among = (
-        PairWeek.objects.filter(person_a__in=ids[1:], person_b__in=ids[1:], week__in=weeks)
-        .values_list("person_a", "person_b")
-        .annotate(total=Sum("count"))
+    mine = [(0, index[o], c, m) for o, (c, m) in sorted(contacts.items())]
+    among = _among_contacts(rows, weeks, ids[1:])
+    arr = np.concatenate(
+        (
+            np.array(mine, dtype=np.int64).reshape(-1, 4),
+            np.column_stack((among, np.zeros(len(among), dtype=np.int64))),
+        )
     )
-    pairs = [(0, index[o], c, m) for o, (c, m) in contacts.items()]
-    pairs += [(index[a], index[b], int(t or 0), 0) for a, b, t in among]
-    arr = np.array(pairs, dtype=np.int64).reshape(-1, 4)
-    teams = dict(Person.objects.filter(pk__in=ids).values_list("pk", "org_unit_id"))
-    own = PersonWeek.objects.filter(person=person, week__in=weeks).aggregate(
-        i=Sum("interactions"), h=Sum("after_hours"), m=Sum("meeting_minutes")
-    )
+    own = np.array([r[1:] for r in rows.own if r[0] in inside], dtype=np.int64).reshape(-1, 3)
+    own = own.sum(axis=0)  # interactions, after hours, meeting minutes
     n = len(ids)
     zeros = np.zeros(n, dtype=np.int64)
     manager = index.get(person.manager_id or -1, -1)
@@ -379,11 +446,11 @@ def _my_window(person: Person, weeks: list[dt.date]) -> MyWeek:
         b=arr[:, 1],
         count=arr[:, 2],
         one_to_one_minutes=arr[:, 3],
-        team=np.array([teams.get(p) or 0 for p in ids], dtype=np.int64),
+        team=np.array([rows.teams.get(p) or 0 for p in ids], dtype=np.int64),
         manager=np.array([manager] + [-1] * (n - 1), dtype=np.int64),
-        interactions=np.concatenate([[own["i"] or 0], zeros[1:]]).astype(np.int64),
-        after_hours=np.concatenate([[own["h"] or 0], zeros[1:]]).astype(np.int64),
-        meeting_minutes=np.concatenate([[own["m"] or 0], zeros[1:]]).astype(np.int64),
+        interactions=np.concatenate([[own[0]], zeros[1:]]).astype(np.int64),
+        after_hours=np.concatenate([[own[1]], zeros[1:]]).astype(np.int64),
+        meeting_minutes=np.concatenate([[own[2]], zeros[1:]]).astype(np.int64),
         weeks=len(weeks),
     )
     graph = engine.tie_graph(window)
@@ -418,7 +485,7 @@ def _met_through_kith(person: Person) -> set[int]:
     )
 
 
-def my_insights_for_viewer(viewer: Viewer, *, today: dt.date | None = None) -> MyInsights:
+def my_insights_for_viewer(viewer: Viewer) -> MyInsights:
     """The person's own figures: only ever for the viewer themself."""
     require(viewer.person is not None, _("Your insights need a directory entry."))
     assert viewer.person is not None
@@ -427,15 +494,11 @@ def my_insights_for_viewer(viewer: Viewer, *, today: dt.date | None = None) -> M
     view = MyInsights(enabled, opted, False, None, [], 0, 0, [])
     if not enabled or opted:
         return view
-    view.has_data = (
-        PersonWeek.objects.filter(person=person).exists()
-        or PairWeek.objects.filter(Q(person_a=person) | Q(person_b=person)).exists()
-    )
-    if not view.has_data:
+    latest = _latest_week(person)  # None: no row about the person at all
+    view.has_data = latest is not None
+    if latest is None:
         return view
-    latest = _latest_week(person) or monday(today or timezone.localdate())
-    for back in range(5, -1, -1):
-        view.trend.append(_my_window(person, window_weeks(latest - dt.timedelta(weeks=back))))
+    view.trend = _my_trend(person, latest)
     view.current = view.trend[-1]
     view.met_through_kith = len(_met_through_kith(person))
     view.weeks_without_cross_team = _weeks_without_cross_team(view.trend)
@@ -478,9 +541,9 @@ def next_steps(view: MyInsights, person: Person) -> list[str]:
         return steps
     team = person.org_unit.name if person.org_unit_id and person.org_unit else _("your team")
     if view.weeks_without_cross_team >= 4:
-        program = (
-            Program.objects.filter(kind=Program.Kind.CROSS_TEAM).first() or Program.objects.first()
-        )
+        # A cross-team program, else any: the first of each (by id), in one query.
+        cross_team_first = Case(When(kind=Program.Kind.CROSS_TEAM, then=0), default=1)
+        program = Program.objects.order_by(cross_team_first, "pk").first()
         values = {"team": team, "n": view.weeks_without_cross_team}
         if program:
             values["program"] = program.name
