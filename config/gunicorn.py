@@ -23,10 +23,12 @@ control_socket = str(_DATA_DIR.resolve() / "gunicorn.ctl")
 
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
-# Each worker process serves this many requests at once in threads (gunicorn's gthread worker).
-# Kith's requests are mostly Python work, which one process runs on one core at a time: with
-# few cores, more processes (--workers) serve more than more threads (docs/deploy.md, Sizing).
-threads = env_int("KITH_WEB_THREADS", 4, minimum=1)
+# Threads per worker process. 1 (the default) is gunicorn's sync worker: one request at a time
+# per process. Kith's requests are mostly Python work, which one process runs on one core at a
+# time, so more processes (--workers) serve more than more threads; at 100k people on 2 cores
+# the threaded worker (4 threads) served 30 % fewer requests and, at 50 users, left some
+# kept-alive connections waiting 30 s (docs/benchmarks.md, bench/load.py).
+threads = env_int("KITH_WEB_THREADS", 1, minimum=1)
 graceful_timeout = 20
 
 
