@@ -36,7 +36,12 @@ def person_for_user(user: object) -> Person | None:
     email = (getattr(user, "email", "") or "").strip().lower()
     if not email:
         return None
-    return Person.objects.select_related("org_unit", "manager").filter(email=email).first()
+    # Unique, so no ORDER BY (`.first()` would sort by name: planning and a sort on every
+    # request, as this runs for every signed-in page).
+    found = list(
+        Person.objects.select_related("org_unit", "manager").filter(email=email).order_by()[:1]
+    )
+    return found[0] if found else None
 
 
 def directory_entry_for_viewer(viewer: Viewer) -> dict[str, object]:
