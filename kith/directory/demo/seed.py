@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, transaction
 
 from kith.accounts.models import User
 from kith.accounts.services import users_sync_from_people
 from kith.core.permissions import AMBASSADORS_GROUP, HR_ADMINS_GROUP
 from kith.directory.demo import data
+from kith.directory.demo.rows import insert_rows
 from kith.directory.engine.geocoding import Geocoder, Place
 from kith.directory.engine.text import fold, search_text_for, slugify_tag
 from kith.directory.models import Office, OrgUnit, Person, Tag
@@ -116,9 +118,14 @@ def _team_sizes(rng: random.Random, members: int) -> list[int]:
     caps = [WIDE_SPAN[1] if rng.random() < 0.04 else TEAM_SPAN[1] for _ in range(teams)]
     sizes = [min(TEAM_SPAN[0], rest // teams)] * teams
     left = rest - sum(sizes)
+    # Each member goes to a random team below its cap (any team once all are full). The
+    # list of open teams is kept in order as teams fill, not rebuilt for every member.
+    open_teams = [i for i in range(teams) if sizes[i] < caps[i]]
     while left > 0:
-        open_teams = [i for i in range(teams) if sizes[i] < caps[i]] or list(range(teams))
-        sizes[rng.choice(open_teams)] += 1
+        choice = rng.choice(open_teams or range(teams))
+        sizes[choice] += 1
+        if open_teams and sizes[choice] >= caps[choice]:
+            open_teams.remove(choice)
         left -= 1
     return sizes
 
@@ -339,15 +346,52 @@ def _resolve_cities(geocoder: Geocoder) -> list[tuple[Place, str, int, int]]:
 
 
 def _save_units(units: list[UnitSpec]) -> None:
-    # Parents come before children in `units`, so one pass creates the tree.
-    for spec in units:
+    """The tree in one pass, with ids as saving them one by one would give (parents come
+    before children in `units`), so each path ("1.7.42.") is known before it is written."""
+    objs = [OrgUnit(name=spec.name, kind=spec.kind) for spec in units]
+    for spec, unit in zip(units, objs, strict=True):
+        spec.obj = unit
+    OrgUnit.objects.bulk_create(objs[:1])
+    _number_after(objs)
+    for spec, unit in zip(units, objs, strict=True):
         parent = spec.parent.obj if spec.parent else None
-        unit = OrgUnit(name=spec.name, kind=spec.kind, parent=parent)
-        unit.save()
+        unit.parent = parent
         unit.path = f"{parent.path if parent else ''}{unit.pk}."
         unit.depth = unit.path.count(".") - 1
-        spec.obj = unit
-    OrgUnit.objects.bulk_update([s.obj for s in units if s.obj], ["path", "depth"], batch_size=500)
+    OrgUnit.objects.filter(pk=objs[0].pk).update(path=objs[0].path, depth=objs[0].depth)
+    OrgUnit.objects.bulk_create(objs[1:], batch_size=2000)
+    _sequence_past(OrgUnit)
+
+
+def _number_after(objs: list[OrgUnit] | list[Person]) -> None:
+    """Ids for all but the first (saved already): those that follow it, as one bulk insert
+    into an empty table would give them."""
+    for offset, obj in enumerate(objs[1:], start=1):
+        obj.pk = objs[0].pk + offset
+
+
+def _sequence_past(model: type[OrgUnit] | type[Person]) -> None:
+    """PostgreSQL: move the id sequence past ids written explicitly (SQLite does itself)."""
+    reset = connection.ops.sequence_reset_sql(no_style(), [model])
+    if reset:
+        with connection.cursor() as cursor:
+            for sql in reset:
+                cursor.execute(sql)
+
+
+def _save_people(specs: list[PersonSpec]) -> None:
+    """Everyone with their manager in one pass. The first person (the CEO, who has none) is
+    written first and the rest take the ids that follow, so each manager's id is known
+    before their reports are written (managers come first in `specs`) and no second pass
+    over 100,000 rows sets them."""
+    people = [s.obj for s in specs if s.obj is not None]
+    Person.objects.bulk_create(people[:1])
+    _number_after(people)
+    for spec in specs:
+        if spec.manager is not None and spec.obj is not None:
+            spec.obj.manager = spec.manager.obj
+    Person.objects.bulk_create(people[1:], batch_size=2000)
+    _sequence_past(Person)
 
 
 def _save_tags(pairs: list[tuple[Person, list[str], list[str]]]) -> None:
@@ -357,15 +401,17 @@ def _save_tags(pairs: list[tuple[Person, list[str], list[str]]]) -> None:
     Tag.objects.bulk_create(
         [Tag(kind=k, name=n, slug=slugify_tag(n)) for k, n in sorted(names)], ignore_conflicts=True
     )
-    tag_ids = {(t.kind, t.slug): t.pk for t in Tag.objects.all()}
-    through = Person.tags.through
+    by_slug = {(t.kind, t.slug): t.pk for t in Tag.objects.all()}
+    tag_ids = {(kind, n): by_slug[(kind, slugify_tag(n))] for kind, n in names}
+    # Half a million rows at 100,000 people: plain INSERTs (no names repeat within a
+    # person's interests or skills, so no pair repeats).
     rows = [
-        through(person_id=p.pk, tag_id=tag_ids[(kind, slugify_tag(n))])
+        (p.pk, tag_ids[(kind, n)])
         for p, interests, skills in pairs
         for kind, ns in (("interest", interests), ("skill", skills))
         for n in ns
     ]
-    through.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    insert_rows(Person.tags.through, ["person", "tag"], rows)
 
 
 def _pick(specs: list[PersonSpec], test: Callable[[PersonSpec], bool]) -> PersonSpec | None:
@@ -446,16 +492,7 @@ def seed_demo_organisation(
         made.append((person, interests, skills))
         if i % 5000 == 0:
             report("people", i, people)
-    Person.objects.bulk_create([p for p, _, _ in made], batch_size=2000)
-    for spec in builder.people:
-        if spec.manager is not None:
-            assert spec.obj is not None
-            spec.obj.manager = spec.manager.obj
-    Person.objects.bulk_update(
-        [s.obj for s in builder.people if s.manager is not None and s.obj],
-        ["manager"],
-        batch_size=2000,
-    )
+    _save_people(builder.people)
     report("tags", 0, 1)
     _save_tags(made)
     report("logins", 0, 1)
