@@ -1,15 +1,43 @@
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
 from tqdm import tqdm
 
 from kith.directory.demo.extras import seed_app_demos
 from kith.directory.demo.seed import DemoLogin, existing_demo_logins, seed_demo_organisation
 from kith.directory.models import Person
+
+log = logging.getLogger(__name__)
+
+
+# SQLite's page cache while seeding, in KiB: the demo's one transaction writes about 400 MB at
+# 100,000 people, much of it in random key order (survey responses and receipts, indexes);
+# SQLite's default 2 MB cache spills and rereads pages all along (a third more CPU).
+SEED_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def _roomy_sqlite_cache() -> Iterator[None]:
+    """A larger SQLite page cache for this connection while seeding; the old size after."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{SEED_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 class Command(BaseCommand):
@@ -58,7 +86,7 @@ class Command(BaseCommand):
                 "directory: use a fresh database (or --if-empty to skip quietly)."
             )
             raise SystemExit(2)
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.process_time()
         bar = tqdm(total=people, desc="Demo people", unit="person", disable=people < 5000)
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -68,10 +96,15 @@ class Command(BaseCommand):
             else:
                 bar.set_description(f"Demo {stage}")
 
-        with transaction.atomic():
+        with transaction.atomic(), _roomy_sqlite_cache():
             result = seed_demo_organisation(people=people, seed=seed, progress=progress)
             bar.n = people
             bar.close()
+            log.info(
+                "demo directory: %.1f s (CPU %.1f s)",
+                time.monotonic() - started,
+                time.process_time() - cpu,
+            )
             extras = seed_app_demos(seed=seed, demo_emails=[login.email for login in result.logins])
         self.stdout.write(
             self.style.SUCCESS(
