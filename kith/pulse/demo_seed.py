@@ -4,19 +4,27 @@ connection pulse that is open now and has not been answered by the demo logins."
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import random
+import uuid
+from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils import timezone
 
 from kith.accounts.models import User
+from kith.core import keyed
+from kith.directory.demo.rows import insert_rows
 from kith.directory.models import Person
 from kith.pulse import results, services
 from kith.pulse.engine.instruments import AI_USAGE_ITEM, INSTRUMENTS
 from kith.pulse.focus_demo import seed_focus_group
-from kith.pulse.models import Invitation, Wave
-from kith.pulse.questionnaire import engine_items
+from kith.pulse.models import Comment, Invitation, Receipt, Wave
+from kith.pulse.models import Response as SurveyResponse
+from kith.pulse.questionnaire import engine_items, numeric_items
+from kith.pulse.receipts import SALT, receipt_digest
 from kith.pulse.storage import wave_rows_shuffle
 
 ANSWER_RATE = 0.72
@@ -127,52 +135,150 @@ def _answer(
     comments: bool,
     rate: float = ANSWER_RATE,
 ) -> None:
-    items = engine_items(wave)
-    higher_better = {key: inst.higher_is_better for key, inst in INSTRUMENTS.items()}
+    # Per question, what answering it needs (the scale's bounds are computed properties).
     data = {i["key"]: i for i in wave.items}
+    items = [
+        _Question(
+            item.key,
+            item.kind,
+            item.scale.values,
+            item.scale.lo,
+            item.scale.hi,
+            item.reverse,
+            _higher_is_better(item.key, data[item.key]["instrument"]),
+        )
+        for item in engine_items(wave)
+    ]
     names = list(Person.objects.order_by("id").values_list("full_name", flat=True)[:50])
     text_keys = [i["key"] for i in wave.items if i["kind"] == "text"]
-    invitations = list(Invitation.objects.filter(wave=wave).select_related("person").order_by("id"))
+    invitations = list(
+        Invitation.objects.filter(wave=wave)
+        .order_by("id")
+        .values_list("token", "unit", "stored_unit", "stored_attrs", "person__email")
+    )
     rng.shuffle(invitations)  # people answer in no particular order
     heavy_departments = _ai_heavy_departments(wave)
-    for invitation in invitations:
-        if invitation.person.email in skip or rng.random() > rate:
+    answered: list[_Answer] = []
+    for token, unit, stored_unit, stored_attrs, email in invitations:
+        if email in skip or rng.random() > rate:
             continue
-        team = unit_mood.setdefault(invitation.unit, rng.gauss(0, 0.8))  # the true team
+        team = unit_mood.setdefault(unit, rng.gauss(0, 0.8))  # the true team
         mood = team + rng.gauss(0, 0.7)
-        heavy = _department(wave, invitation.unit) in heavy_departments
+        heavy = _department(wave, unit) in heavy_departments
         answers: dict[str, float] = {}
-        for item in items:
-            if item.key == AI_USAGE_ITEM:
-                answers[item.key] = rng.choice([4, 5] if heavy else [1, 2, 3])
+        for q in items:
+            if q.key == AI_USAGE_ITEM:
+                answers[q.key] = rng.choice([4, 5] if heavy else [1, 2, 3])
                 continue
-            if item.key not in AI_ITEMS_ANSWERED and rng.random() < 0.03:
+            if q.key not in AI_ITEMS_ANSWERED and rng.random() < 0.03:
                 continue  # people skip the odd question
-            if item.key == "ai_connection.6" and heavy:
-                answers[item.key] = rng.choice([3, 4, 4, 5])  # heavier users: more burnout
+            if q.key == "ai_connection.6" and heavy:
+                answers[q.key] = rng.choice([3, 4, 4, 5])  # heavier users: more burnout
                 continue
-            values = item.scale.values
-            if item.kind == "choice":
-                answers[item.key] = rng.choice(values)
+            if q.kind == "choice":
+                answers[q.key] = rng.choice(q.values)
                 continue
             share = 1 / (1 + math.exp(-(0.7 + mood + rng.gauss(0, 0.6))))
-            better = higher_better.get(data[item.key]["instrument"], True)
-            if item.key in AGREE_IS_WORSE:
-                better = False
-            lo, hi = item.scale.lo, item.scale.hi
-            target = lo + share * (hi - lo) if better else hi - share * (hi - lo)
-            raw = lo + hi - target if item.reverse else target
-            answers[item.key] = min(values, key=lambda v: abs(v - raw))
+            lo, hi = q.lo, q.hi
+            target = lo + share * (hi - lo) if q.better else hi - share * (hi - lo)
+            raw = lo + hi - target if q.reverse else target
+            answers[q.key] = _nearest(q.values, raw)
         texts = {}
         if comments and text_keys and rng.random() < 0.45:
             text = rng.choice(COMMENTS).format(name=rng.choice(names).split()[0])
             texts[text_keys[0]] = text
-        services.answer_submit(
-            token=invitation.token,
-            answers=answers,
-            texts=texts,
-            today=wave.opens_on + dt.timedelta(days=rng.randrange(0, 5)),
-        )
+        day = wave.opens_on + dt.timedelta(days=rng.randrange(0, 5))
+        answered.append(_Answer(token, stored_unit, stored_attrs, answers, texts, day))
+    _store_answers(wave, answered)
+
+
+def _higher_is_better(key: str, instrument: str) -> bool:
+    known = INSTRUMENTS.get(instrument)
+    return (known is None or known.higher_is_better) and key not in AGREE_IS_WORSE
+
+
+@dataclass(frozen=True, slots=True)
+class _Question:
+    key: str
+    kind: str
+    values: tuple[int, ...]
+    lo: int
+    hi: int
+    reverse: bool
+    better: bool  # a higher answer is the favourable one
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    token: str
+    stored_unit: int
+    stored_attrs: list[int]
+    answers: dict[str, float]
+    texts: dict[str, str]
+    day: dt.date
+
+
+def _nearest(values: tuple[int, ...], raw: float) -> int:
+    """`min(values, key=lambda v: abs(v - raw))` for ascending values, without the scan: the
+    closest is the last value below `raw` or the first at or above it (the lower on a tie,
+    as min keeps the first)."""
+    i = bisect.bisect_left(values, raw)
+    if i == 0:
+        return values[0]
+    if i == len(values):
+        return values[-1]
+    below, above = values[i - 1], values[i]
+    return below if abs(below - raw) <= abs(above - raw) else above
+
+
+def _store_answers(wave: Wave, answered: list[_Answer]) -> None:
+    """The rows `services.answer_submit` writes for each answer, in the same order and
+    checked the same way, inserted in bulk: a receipt (the HMAC of the link, never the
+    person), the response and its comments under the invitation's stored group, and the
+    week. Answering writes no audit or ledger entry; results are published afterwards
+    through `results.wave_results_compute` as before."""
+    state = Wave.objects.filter(pk=wave.pk).values("opens_on", "closes_on", "results_at").get()
+    # answer_submit's checks and conversion (services._validated_values), each question's
+    # options read once: only known questions, only their options, whole numbers as ints.
+    known = {i["key"] for i in wave.items}
+    numeric = [(i["key"], {float(v) for v, _ in i["options"]}) for i in numeric_items(wave)]
+    # receipt_digest for each link, with the HMAC's key schedule computed once.
+    key = keyed.keys(SALT)[0]
+    digests = keyed.hmac_many(key, (f"{wave.pk}:{a.token}".encode() for a in answered))
+    receipts: list[tuple[str, int]] = []
+    responses: list[tuple[uuid.UUID, int, dt.date, int, list[int], list[float | None]]] = []
+    comments: list[tuple[uuid.UUID, int, str, int, list[int], str]] = []
+    for a, digest in zip(answered, digests, strict=True):
+        if not state["opens_on"] <= a.day <= state["closes_on"] or state["results_at"]:
+            raise RuntimeError(f"demo answer on {a.day}, outside wave {wave.pk}")
+        if not known.issuperset(a.answers):
+            raise RuntimeError(f"demo answers to unknown questions: {set(a.answers) - known}")
+        values: list[float | None] = []
+        for item, allowed in numeric:
+            number = a.answers.get(item)
+            if number is None:
+                values.append(None)
+            elif float(number) not in allowed:
+                raise RuntimeError(f"demo answer {number} is not an option of {item}")
+            else:
+                values.append(int(number) if float(number).is_integer() else float(number))
+        texts = services._validated_texts(wave, a.texts)
+        if all(v is None for v in values) and not texts:
+            raise RuntimeError("a demo answer with nothing in it")
+        receipts.append((digest.hex(), wave.pk))
+        week = a.day - dt.timedelta(days=a.day.weekday())
+        responses.append((uuid.uuid4(), wave.pk, week, a.stored_unit, a.stored_attrs, values))
+        comments += [
+            (uuid.uuid4(), wave.pk, key, a.stored_unit, a.stored_attrs, text) for key, text in texts
+        ]
+    if receipts and receipts[0][0] != receipt_digest(wave.pk, answered[0].token):
+        raise RuntimeError("demo receipts differ from answer_submit's")
+    # Plain INSERTs of what answer_submit's create() calls would write (a random UUID for
+    # each response and comment, as their default gives), without model instances.
+    with transaction.atomic():
+        insert_rows(Receipt, ["digest", "wave"], receipts)
+        insert_rows(SurveyResponse, ["id", "wave", "week", "unit", "attrs", "values"], responses)
+        insert_rows(Comment, ["id", "wave", "item", "unit", "attrs", "text"], comments)
 
 
 def _department(wave: Wave, unit: int) -> int:
