@@ -58,24 +58,26 @@ def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
         Person.objects.filter(is_active=True)
         .exclude(email__in=[e.lower() for e in demo_emails])
         .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    answers = 0
-    later: list[tuple[int, Person, str]] = []
+    # Who answers what is drawn first (ids only), then just those people are read.
+    first: list[tuple[int, int, str]] = []
+    later: list[tuple[int, int, str]] = []
     for step in ProcessStep.objects.filter(asks_feedback=True).order_by("process_id", "position"):
         # Most steps get one or two batches of answers; every fourth too few to show yet.
         count = rng.choice((2, 3)) if rng.random() < 0.25 else rng.randint(5, 14)
         weights = LEANINGS[(step.mode, step.needs_human_touch)]
         for n, person in enumerate(rng.sample(people, min(count, len(people)))):
             answer = rng.choices(("yes", "partly", "no"), weights=weights)[0]
-            if n < FIRST_BATCH:
-                _answer(person, step.pk, answer)
-            else:
-                later.append((step.pk, person, answer))
-            answers += 1
+            (first if n < FIRST_BATCH else later).append((step.pk, person, answer))
+    answers = len(first) + len(later)
+    answering = Person.objects.in_bulk({person for _, person, _ in first + later})
+    for step_id, person, answer in first:
+        _answer(answering[person], step_id, answer)
     # The hourly job, a fortnight ago and today: steps with a second batch of k show it.
     step_figures_publish(now=timezone.now() - dt.timedelta(days=14))
     for step_id, person, answer in later:
-        _answer(person, step_id, answer)
+        _answer(answering[person], step_id, answer)
     step_figures_publish()
     view = lifecycle_map_for_viewer(viewer)
     high = sum(1 for s in view.flagged if s.assessment.risk is Risk.HIGH)

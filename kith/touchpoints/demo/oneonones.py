@@ -63,13 +63,15 @@ def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
     one_on_ones_sync()
     rng = random.Random(seed + 1101)
     demo = set(Person.objects.filter(email__in=demo_emails).values_list("pk", flat=True))
-    pairs = list(
-        OneOnOne.objects.filter(is_active=True).select_related("manager", "report").order_by("pk")
-    )
-    chosen = [p for p in pairs if demo & p.participant_ids()]
-    chosen += [p for p in pairs if not demo & p.participant_ids()][
-        : MAX_PAIRS_WITH_HISTORY - len(chosen)
+    active = OneOnOne.objects.filter(is_active=True)
+    # Every pair's ids (100,000 of them), then only the chosen pairs' rows and people.
+    pairs = list(active.order_by("pk").values_list("pk", "manager_id", "report_id"))
+    picked = [pk for pk, manager, report in pairs if demo & {manager, report}]
+    picked += [pk for pk, manager, report in pairs if not demo & {manager, report}][
+        : MAX_PAIRS_WITH_HISTORY - len(picked)
     ]
+    loaded = active.select_related("manager", "report").in_bulk(picked)
+    chosen = [loaded[pk] for pk in picked]
     meetings: list[Meeting] = []
     agenda: list[tuple[OneOnOne, str, int, bool]] = []
     actions: list[ActionItem] = []
