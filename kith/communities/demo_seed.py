@@ -70,7 +70,10 @@ MAX_MEMBERS = 24
 
 def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
     rng = random.Random(seed + 11)
-    people = list(Person.objects.filter(is_active=True).order_by("id"))
+    # What the demo reads of everyone (100,000 full rows would cost seconds for nothing).
+    people = list(
+        Person.objects.filter(is_active=True).order_by("id").only("id", "email", "city", "country")
+    )
     if len(people) < 10:
         return "Communities: too few people for demo communities."
     demo = {e.lower(): p for p in people for e in demo_emails if p.email.lower() == e.lower()}
@@ -86,14 +89,18 @@ def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
             Person.objects.filter(is_active=True, tags__in=community.interests.all())
             .distinct()
             .order_by("id")
+            .values_list("id", flat=True)
         )
-        members = rng.sample(fans, min(len(fans), MAX_MEMBERS)) or rng.sample(others, 6)
+        members = rng.sample(fans, min(len(fans), MAX_MEMBERS)) or [
+            p.pk for p in rng.sample(others, 6)
+        ]
         counts["memberships"] += _fill(community, members)
         counts["communities"] += 1
     for name, description, visibility, approval in BELONGING:
         community = _community(name, description, Community.Kind.BELONGING, visibility, approval)
         pool = others if visibility == V.CONFIDENTIAL else people
-        counts["memberships"] += _fill(community, rng.sample(pool, min(len(pool), 12)))
+        chosen = rng.sample(pool, min(len(pool), 12))
+        counts["memberships"] += _fill(community, [p.pk for p in chosen])
         counts["communities"] += 1
 
     if employee is not None:
@@ -126,14 +133,14 @@ def _community(
     return community
 
 
-def _fill(community: Community, members: list[Person]) -> int:
+def _fill(community: Community, members: list[int]) -> int:
     rows = [
         Membership(
             community=community,
-            person=p,
+            person_id=pk,
             role=Membership.Role.LEADER if i == 0 else Membership.Role.MEMBER,
         )
-        for i, p in enumerate(members)
+        for i, pk in enumerate(members)
     ]
     Membership.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)

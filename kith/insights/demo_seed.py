@@ -114,9 +114,10 @@ def _bridges(rng: random.Random, people: list[Person], week: dt.date) -> list[st
 
 
 def seed(*, today: dt.date, seed: int, demo_emails: list[str]) -> str:
-    people = list(Person.objects.filter(is_active=True).select_related("manager").order_by("pk"))
-    if not people or len(people) > MAX_PEOPLE:
+    active = Person.objects.filter(is_active=True)
+    if not 0 < active.count() <= MAX_PEOPLE:
         return f"Insights: no demo interactions (over {MAX_PEOPLE} people; see bench/insights.py)."
+    people = list(active.select_related("manager").order_by("pk"))
     path, events = write_demo_csv(people, today=today, seed=seed)
     services.insights_enable(actor=None, enabled=True)
     with path.open("rb") as source:
