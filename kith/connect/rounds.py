@@ -367,9 +367,10 @@ def _plan_buddies(plan: RoundPlan) -> None:
         forbidden_pairs=frozenset(declined_pairs | do_not_pair_pairs(list(joiner_ids))),
     )
     by_id = {p.pk: p for p in [*joiners, *helpers]}
+    paired = {pk for a in result.assignments for pk in (a.joiner, a.buddy)}  # not all helpers
     virtual = {
         pk
-        for pk, mode in inputs.meeting_modes(list(by_id.values())).items()
+        for pk, mode in inputs.meeting_modes([by_id[pk] for pk in sorted(paired)]).items()
         if mode == ContactPreference.MeetingMode.VIRTUAL
     }
     plan.algorithm = "linear assignment"
