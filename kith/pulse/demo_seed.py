@@ -135,7 +135,8 @@ def _answer(
     comments: bool,
     rate: float = ANSWER_RATE,
 ) -> None:
-    # Per question, what answering it needs (the scale's bounds are computed properties).
+    # Per question, what answering it needs (the scale's bounds are computed properties),
+    # in the order of the stored values (engine_items follows the wave's numeric items).
     data = {i["key"]: i for i in wave.items}
     items = [
         _Question(
@@ -149,6 +150,7 @@ def _answer(
         )
         for item in engine_items(wave)
     ]
+    _check_options(wave, items)
     names = list(Person.objects.order_by("id").values_list("full_name", flat=True)[:50])
     text_keys = [i["key"] for i in wave.items if i["kind"] == "text"]
     invitations = list(
@@ -158,38 +160,55 @@ def _answer(
     )
     rng.shuffle(invitations)  # people answer in no particular order
     heavy_departments = _ai_heavy_departments(wave)
+    departments: dict[int, int] = {}
     answered: list[_Answer] = []
     for token, unit, stored_unit, stored_attrs, email in invitations:
         if email in skip or rng.random() > rate:
             continue
         team = unit_mood.setdefault(unit, rng.gauss(0, 0.8))  # the true team
         mood = team + rng.gauss(0, 0.7)
-        heavy = _department(wave, unit) in heavy_departments
-        answers: dict[str, float] = {}
+        if unit not in departments:
+            departments[unit] = _department(wave, unit)
+        heavy = departments[unit] in heavy_departments
+        values: list[int | None] = []
         for q in items:
             if q.key == AI_USAGE_ITEM:
-                answers[q.key] = rng.choice([4, 5] if heavy else [1, 2, 3])
-                continue
-            if q.key not in AI_ITEMS_ANSWERED and rng.random() < 0.03:
-                continue  # people skip the odd question
-            if q.key == "ai_connection.6" and heavy:
-                answers[q.key] = rng.choice([3, 4, 4, 5])  # heavier users: more burnout
-                continue
-            if q.kind == "choice":
-                answers[q.key] = rng.choice(q.values)
-                continue
-            share = 1 / (1 + math.exp(-(0.7 + mood + rng.gauss(0, 0.6))))
-            lo, hi = q.lo, q.hi
-            target = lo + share * (hi - lo) if q.better else hi - share * (hi - lo)
-            raw = lo + hi - target if q.reverse else target
-            answers[q.key] = _nearest(q.values, raw)
+                values.append(rng.choice([4, 5] if heavy else [1, 2, 3]))
+            elif q.key not in AI_ITEMS_ANSWERED and rng.random() < 0.03:
+                values.append(None)  # people skip the odd question
+            elif q.key == "ai_connection.6" and heavy:
+                values.append(rng.choice([3, 4, 4, 5]))  # heavier users: more burnout
+            elif q.kind == "choice":
+                values.append(rng.choice(q.values))
+            else:
+                share = 1 / (1 + math.exp(-(0.7 + mood + rng.gauss(0, 0.6))))
+                lo, hi = q.lo, q.hi
+                target = lo + share * (hi - lo) if q.better else hi - share * (hi - lo)
+                raw = lo + hi - target if q.reverse else target
+                values.append(_nearest(q.values, raw))
         texts = {}
         if comments and text_keys and rng.random() < 0.45:
             text = rng.choice(COMMENTS).format(name=rng.choice(names).split()[0])
             texts[text_keys[0]] = text
         day = wave.opens_on + dt.timedelta(days=rng.randrange(0, 5))
-        answered.append(_Answer(token, stored_unit, stored_attrs, answers, texts, day))
+        answered.append(_Answer(token, stored_unit, stored_attrs, values, texts, day))
     _store_answers(wave, answered)
+
+
+def _check_options(wave: Wave, items: list[_Question]) -> None:
+    """Every value `_answer` can give a question is one of its options, as answer_submit
+    requires (checked once per question rather than once per answer)."""
+    allowed = {i["key"]: {float(v) for v, _ in i["options"]} for i in numeric_items(wave)}
+    if [q.key for q in items] != list(allowed):
+        raise RuntimeError("the demo's questions are not the wave's numeric items")
+    for q in items:
+        given = {*q.values}
+        if q.key == AI_USAGE_ITEM:
+            given = {1, 2, 3, 4, 5}
+        elif q.key == "ai_connection.6":
+            given |= {3, 4, 5}
+        if not {float(v) for v in given} <= allowed[q.key]:
+            raise RuntimeError(f"demo answers to {q.key} outside its options")
 
 
 def _higher_is_better(key: str, instrument: str) -> bool:
@@ -213,7 +232,7 @@ class _Answer:
     token: str
     stored_unit: int
     stored_attrs: list[int]
-    answers: dict[str, float]
+    values: list[int | None]  # in the wave's numeric item order, None when skipped
     texts: dict[str, str]
     day: dt.date
 
@@ -238,38 +257,24 @@ def _store_answers(wave: Wave, answered: list[_Answer]) -> None:
     week. Answering writes no audit or ledger entry; results are published afterwards
     through `results.wave_results_compute` as before."""
     state = Wave.objects.filter(pk=wave.pk).values("opens_on", "closes_on", "results_at").get()
-    # answer_submit's checks and conversion (services._validated_values), each question's
-    # options read once: only known questions, only their options, whole numbers as ints.
-    known = {i["key"] for i in wave.items}
-    numeric = [(i["key"], {float(v) for v, _ in i["options"]}) for i in numeric_items(wave)]
     # receipt_digest for each link, with the HMAC's key schedule computed once.
     key = keyed.keys(SALT)[0]
     digests = keyed.hmac_many(key, (f"{wave.pk}:{a.token}".encode() for a in answered))
     receipts: list[tuple[str, int]] = []
-    responses: list[tuple[uuid.UUID, int, dt.date, int, list[int], list[float | None]]] = []
+    responses: list[tuple[uuid.UUID, int, dt.date, int, list[int], list[int | None]]] = []
     comments: list[tuple[uuid.UUID, int, str, int, list[int], str]] = []
     for a, digest in zip(answered, digests, strict=True):
         if not state["opens_on"] <= a.day <= state["closes_on"] or state["results_at"]:
             raise RuntimeError(f"demo answer on {a.day}, outside wave {wave.pk}")
-        if not known.issuperset(a.answers):
-            raise RuntimeError(f"demo answers to unknown questions: {set(a.answers) - known}")
-        values: list[float | None] = []
-        for item, allowed in numeric:
-            number = a.answers.get(item)
-            if number is None:
-                values.append(None)
-            elif float(number) not in allowed:
-                raise RuntimeError(f"demo answer {number} is not an option of {item}")
-            else:
-                values.append(int(number) if float(number).is_integer() else float(number))
         texts = services._validated_texts(wave, a.texts)
-        if all(v is None for v in values) and not texts:
+        if all(v is None for v in a.values) and not texts:
             raise RuntimeError("a demo answer with nothing in it")
         receipts.append((digest.hex(), wave.pk))
         week = a.day - dt.timedelta(days=a.day.weekday())
-        responses.append((uuid.uuid4(), wave.pk, week, a.stored_unit, a.stored_attrs, values))
+        responses.append((uuid.uuid4(), wave.pk, week, a.stored_unit, a.stored_attrs, a.values))
         comments += [
-            (uuid.uuid4(), wave.pk, key, a.stored_unit, a.stored_attrs, text) for key, text in texts
+            (uuid.uuid4(), wave.pk, item, a.stored_unit, a.stored_attrs, text)
+            for item, text in texts
         ]
     if receipts and receipts[0][0] != receipt_digest(wave.pk, answered[0].token):
         raise RuntimeError("demo receipts differ from answer_submit's")
