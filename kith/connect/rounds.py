@@ -102,6 +102,15 @@ def do_not_pair_pairs(person_ids: Sequence[int]) -> set[tuple[int, int]]:
     return {_ordered(a, b) for a, b in rows}
 
 
+def _do_not_pair_with(person_ids: set[int]) -> set[tuple[int, int]]:
+    """Every do-not-pair entry naming one of these people, whoever wrote it: a buddy round
+    passes only its joiners, and a settled colleague's own list must hold too."""
+    rows = DoNotPair.objects.filter(
+        Q(person_id__in=person_ids) | Q(other_id__in=person_ids)
+    ).values_list("person_id", "other_id")
+    return {_ordered(a, b) for a, b in rows}
+
+
 def _ignored_last_rounds(
     program: Program, people: Sequence[Person], round_date: dt.date
 ) -> set[int]:
@@ -364,7 +373,7 @@ def _plan_buddies(plan: RoundPlan) -> None:
         candidates,
         min_tenure_days=BUDDY_MIN_TENURE_DAYS,
         max_buddies=MAX_BUDDIES,
-        forbidden_pairs=frozenset(declined_pairs | do_not_pair_pairs(list(joiner_ids))),
+        forbidden_pairs=frozenset(declined_pairs | _do_not_pair_with(joiner_ids)),
     )
     by_id = {p.pk: p for p in [*joiners, *helpers]}
     paired = {pk for a in result.assignments for pk in (a.joiner, a.buddy)}  # not all helpers

@@ -49,11 +49,6 @@ def test_meeting_modes_are_read_for_the_paired_people_only(program, monkeypatch)
     assert asked == [sorted(p.pk for match in plan.matches for p in match.people)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_plan_buddies reads the do-not-pair lists of the joiners only "
-    "(do_not_pair_pairs(joiner_ids)); a settled colleague's own list is not read",
-)
 def test_a_settled_colleagues_do_not_pair_list_keeps_them_from_being_the_buddy(program):
     new_team, near_team, far_team = (OrgUnitFactory() for _ in range(3))
     joiner = PersonFactory(org_unit=new_team, start_date=DAY)
