@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/kith_test
 
-.PHONY: synapse run test test-fast test-postgres test-browser lint bench lock setup clean
+.PHONY: synapse run test test-fast test-postgres test-browser lint bench bench-load lock setup clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Kith needs Python 3.11, found " + sys.version.split()[0]'
@@ -75,6 +75,11 @@ bench: $(STAMP)
 	$(PY) bench/gatherings.py
 	$(PY) bench/boundaries.py --people 100000
 	$(PY) bench/integrations.py
+
+# Many people at once: the 100k demo on PostgreSQL (seeded into an empty kith_load database the
+# first time, about 5 minutes), the production server, 10 and 50 users (docs/benchmarks.md).
+bench-load: $(STAMP)
+	$(PY) bench/load.py --seed --database-url $${KITH_LOAD_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kith_load}
 
 lock: $(STAMP)
 	(echo "# Pinned versions for every install (pip -c). Regenerate with: make lock"; \
