@@ -266,7 +266,7 @@ def _store_answers(wave: Wave, answered: list[_Answer]) -> None:
     for a, digest in zip(answered, digests, strict=True):
         if not state["opens_on"] <= a.day <= state["closes_on"] or state["results_at"]:
             raise RuntimeError(f"demo answer on {a.day}, outside wave {wave.pk}")
-        texts = services._validated_texts(wave, a.texts)
+        texts = services._validated_texts(wave, a.texts) if a.texts else []
         if all(v is None for v in a.values) and not texts:
             raise RuntimeError("a demo answer with nothing in it")
         receipts.append((digest.hex(), wave.pk))
