@@ -103,3 +103,15 @@ def test_refuses_production_without_force(settings):
         call_command("seed_demo", "--people", "5", stdout=StringIO(), stderr=err)
     assert exit_info.value.code == 2 and "refuses to run in production" in err.getvalue()
     assert Person.objects.count() == 0
+
+
+def test_seeding_drops_the_directory_figures_a_running_server_cached(monkeypatch):
+    """Bulk inserts send no signals: seed_demo itself drops the cached headcounts."""
+    from kith.directory import selectors
+    from kith.directory.caching import Audience
+    from kith.directory.management.commands import seed_demo
+
+    assert selectors._headcount(Audience.ACTIVE) == 0  # cached while the directory is empty
+    monkeypatch.setattr(seed_demo, "seed_app_demos", lambda **kwargs: [])
+    call_command("seed_demo", people=40, stdout=StringIO())
+    assert selectors._headcount(Audience.ACTIVE) == Person.objects.filter(is_active=True).count()

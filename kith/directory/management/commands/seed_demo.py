@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 from tqdm import tqdm
 
+from kith.directory.caching import directory_changed
 from kith.directory.demo.extras import seed_app_demos
 from kith.directory.demo.seed import DemoLogin, existing_demo_logins, seed_demo_organisation
 from kith.directory.models import Person
@@ -106,6 +107,9 @@ class Command(BaseCommand):
                 time.monotonic() - started,
                 time.process_time() - cpu,
             )
+            # Bulk inserts send no signals: the cached headcounts and city suggestions of a
+            # running server (or a shared Redis) are dropped here, and again on commit.
+            directory_changed()
             extras = seed_app_demos(seed=seed, demo_emails=[login.email for login in result.logins])
         self.stdout.write(
             self.style.SUCCESS(
